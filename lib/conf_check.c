@@ -1,0 +1,159 @@
+/*
+ * conf_check.c: the rules that span keys and sections, which the line
+ * parser cannot see: the default queue exists, a queue's own defaults obey
+ * its own policy, restricted parameters are real resources.  soca-submit
+ * applies the same instance-type rule to jobs, so it lives here once.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "soca.h"
+
+/* Queue keys from instance_type on are job resources (conf_schema.c). */
+bool
+soca_is_resource(const char *name)
+{
+	const struct soca_section_schema *q = soca_schema_section("queue");
+	bool on = false;
+
+	for (const struct soca_key *k = q->keys; k->name; k++) {
+		if (strcmp(k->name, "instance_type") == 0)
+			on = true;
+		if (on && strcmp(k->name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "c5" matches c5.large; "c5.large" matches itself; "c5.*" likewise. */
+static bool
+type_matches(const char *type, const char *pat)
+{
+	size_t n = strlen(pat);
+
+	if (strcmp(type, pat) == 0)
+		return true;
+	if (n > 2 && strcmp(pat + n - 2, ".*") == 0)
+		n -= 2;
+	else if (strchr(pat, '.') != NULL)
+		return false;
+	return strncmp(type, pat, n) == 0 && type[n] == '.';
+}
+
+static bool
+in_patterns(const char *type, char **pats, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (type_matches(type, pats[i]))
+			return true;
+	return false;
+}
+
+/* Why queue q refuses instance type t (one type, no '+'), or NULL. */
+char *
+soca_instance_type_refused(const struct soca_conf *c, const char *q,
+    const char *t)
+{
+	char **allow, **deny, *why = NULL;
+	size_t na = soca_conf_list(c, "queue", q, "allowed_instance_types",
+	    &allow);
+	size_t nd = soca_conf_list(c, "queue", q, "excluded_instance_types",
+	    &deny);
+
+	if (in_patterns(t, deny, nd))
+		why = soca_xasprintf("instance type %s is excluded from queue "
+		    "\"%s\" (excluded: %s)", t, q, soca_conf_get(c, "queue", q,
+		    "excluded_instance_types"));
+	else if (na > 0 && !in_patterns(t, allow, na))
+		why = soca_xasprintf("instance type %s is not allowed in queue "
+		    "\"%s\" (allowed: %s)", t, q, soca_conf_get(c, "queue", q,
+		    "allowed_instance_types"));
+	soca_strv_free(allow, na);
+	soca_strv_free(deny, nd);
+	return why;
+}
+
+#define add soca_conf_adddiag
+
+static void
+check_types(struct soca_conf *c, const char *q)
+{
+	const char *it = soca_conf_get(c, "queue", q, "instance_type");
+	char *copy, *tok, *save, *why;
+
+	if (it == NULL)
+		return;
+	copy = soca_xstrdup(it);
+	for (tok = strtok_r(copy, "+", &save); tok;
+	    tok = strtok_r(NULL, "+", &save))
+		if ((why = soca_instance_type_refused(c, q, tok)) != NULL) {
+			add(c, "queue", q, "instance_type", "queue \"%s\": its default %s (fix "
+			    "instance_type or the allowed/excluded lists)", q,
+			    why);
+			free(why);
+		}
+	free(copy);
+}
+
+static void
+check_subset(struct soca_conf *c, const char *q, const char *key,
+    const char *allowkey)
+{
+	char **want, **allow;
+	size_t nw = soca_conf_list(c, "queue", q, key, &want);
+	size_t na = soca_conf_list(c, "queue", q, allowkey, &allow);
+
+	for (size_t i = 0; i < nw; i++) {
+		bool ok = false;
+		for (size_t j = 0; j < na; j++)
+			ok = ok || strcmp(want[i], allow[j]) == 0;
+		if (!ok)
+			add(c, "queue", q, key, "queue \"%s\": %s %s is not in %s (add it there "
+			    "or remove it)", q, key, want[i], allowkey);
+	}
+	soca_strv_free(want, nw);
+	soca_strv_free(allow, na);
+}
+
+static void
+check_queue(struct soca_conf *c, const char *q)
+{
+	char **rp;
+	size_t n = soca_conf_list(c, "queue", q, "restricted_parameters", &rp);
+	long long nodes, spot;
+
+	for (size_t i = 0; i < n; i++)
+		if (!soca_is_resource(rp[i]))
+			add(c, "queue", q, "restricted_parameters", "queue \"%s\": restricted_parameters names %s, "
+			    "which is not a job resource (see soca.conf(5))",
+			    q, rp[i]);
+	soca_strv_free(rp, n);
+	check_types(c, q);
+	check_subset(c, q, "security_groups", "allowed_security_groups");
+	check_subset(c, q, "instance_profile", "allowed_instance_profiles");
+	nodes = soca_conf_int(c, "queue", q, "nodes");
+	spot = soca_conf_int(c, "queue", q, "spot_allocation_count");
+	if (spot > nodes)
+		add(c, "queue", q, "spot_allocation_count", "queue \"%s\": spot_allocation_count %lld is more than "
+		    "nodes %lld (lower it to at most %lld)", q, spot, nodes,
+		    nodes);
+}
+
+/* Add a diagnostic for every cross-reference problem. */
+void
+soca_conf_check(struct soca_conf *c)
+{
+	const char *dq = soca_conf_get(c, "cluster", NULL, "default_queue");
+	char **qs;
+	size_t n = soca_conf_names(c, "queue", &qs);
+
+	if (!soca_conf_has_section(c, "queue", dq))
+		add(c, "cluster", NULL, "default_queue", "default_queue \"%s\" names no [queue \"%s\"] section "
+		    "(add one or set default_queue to an existing queue)",
+		    dq, dq);
+	for (size_t i = 0; i < n; i++)
+		check_queue(c, qs[i]);
+	soca_strv_free(qs, n);
+}

@@ -1,0 +1,191 @@
+/*
+ * conf_schema.c: every section and key soca.conf(5) knows, with its type,
+ * default and one line of meaning.  This table drives parsing, checking,
+ * `soca-config show` and the completion; soca.conf(5) documents the same
+ * keys in prose.  Queue sections also hold the defaults of job resources,
+ * so the resource keys here are the ones soca-submit -l accepts.
+ *
+ * Each issue that adds keys adds them to its section's array only.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "soca.h"
+
+#define END { NULL, 0, NULL, NULL, 0, 0, NULL }
+
+static const struct soca_key cluster_keys[] = {
+	{ "name", SOCA_T_STRING, "soca", NULL, 0, 0,
+	    "cluster id: tags every instance (soca:ClusterId)" },
+	{ "provider", SOCA_T_ENUM, "local", "local|aws", 0, 0,
+	    "where capacity comes from" },
+	{ "spool", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "job store (default: $XDG_STATE_HOME/soca, per user)" },
+	{ "dispatch", SOCA_T_ENUM, "immediate", "immediate|cron", 0, 0,
+	    "immediate: soca-submit starts soca-node-up; cron: wait for cron" },
+	{ "default_queue", SOCA_T_STRING, "normal", NULL, 0, 0,
+	    "queue of jobs that name none" },
+	{ "admin_group", SOCA_T_STRING, "soca-admins", NULL, 0, 0,
+	    "members may change any job" },
+	{ "slots", SOCA_T_INT, NULL, NULL, 1, 100000,
+	    "local provider: jobs at once on this host (default: cores)" },
+	{ "max_script_size", SOCA_T_SIZE, "1M", NULL, 0, 0,
+	    "largest job script accepted" },
+	END
+};
+
+static const struct soca_key aws_keys[] = {
+	{ "region", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "region, when AWS_REGION and the profile name none" },
+	{ "profile", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "profile of the shared config and credentials files" },
+	{ "endpoint_url", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "endpoint for every service, after AWS_ENDPOINT_URL*" },
+	{ "ca_file", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "CA bundle for TLS verification" },
+	{ "max_attempts", SOCA_T_INT, "3", NULL, 1, 20,
+	    "attempts per call, first included (standard retry mode)" },
+	{ "connect_timeout", SOCA_T_DURATION, "10s", NULL, 0, 0,
+	    "TCP and TLS connection timeout" },
+	{ "timeout", SOCA_T_DURATION, "60s", NULL, 0, 0,
+	    "whole-request timeout" },
+	END
+};
+
+static const struct soca_key ldap_keys[] = {
+	{ "uri", SOCA_T_STRING, "ldap://127.0.0.1", NULL, 0, 0,
+	    "directory server (ldap:// or ldaps://)" },
+	{ "base", SOCA_T_STRING, "dc=soca,dc=local", NULL, 0, 0,
+	    "base DN" },
+	{ "bind_dn", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "DN to bind as" },
+	{ "bind_password_file", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "file holding the bind password (mode 0600 or 0400)" },
+	{ "bind_password", SOCA_T_SECRET, NULL, NULL, 0, 0,
+	    "the bind password itself (prefer bind_password_file)" },
+	{ "ca_file", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "CA certificate to verify the server with" },
+	{ "starttls", SOCA_T_ENUM, "auto", "auto|yes|no", 0, 0,
+	    "auto: StartTLS for ldap:// to hosts other than loopback" },
+	END
+};
+
+/* Queue policy, then the job resources a queue gives defaults for. */
+static const struct soca_key queue_keys[] = {
+	{ "description", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "one line shown by soca-stat -Q" },
+	{ "enabled", SOCA_T_BOOL, "yes", NULL, 0, 0,
+	    "accept new jobs" },
+	{ "allowed_users", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "users or groups that may submit (default: everyone)" },
+	{ "excluded_users", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "users or groups that may not submit" },
+	{ "allowed_instance_types", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "instance types or families jobs may ask for" },
+	{ "excluded_instance_types", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "instance types or families jobs may not ask for" },
+	{ "restricted_parameters", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "resources users may not set (the queue default applies)" },
+	{ "max_running_jobs", SOCA_T_INT, NULL, NULL, 0, 1000000,
+	    "jobs provisioning or running at once (default: unlimited)" },
+	{ "max_provisioned_instances", SOCA_T_INT, NULL, NULL, 0, 1000000,
+	    "instances of this queue at once (default: unlimited)" },
+	{ "scaling_mode", SOCA_T_ENUM, "single_job", "single_job|multiple_jobs",
+	    0, 0, "capacity per job, or shared by jobs with equal resources" },
+	{ "terminate_when_idle", SOCA_T_INT, "0", NULL, 0, 100000,
+	    "multiple_jobs: minutes idle before shared capacity goes" },
+	{ "keep_forever", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "never terminate this queue's capacity" },
+	{ "policy", SOCA_T_ENUM, "fifo", "fifo|fairshare", 0, 0,
+	    "order in which queued jobs are dispatched" },
+	/* job resources (soca-submit -l); values here are the defaults */
+	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "EC2 instance type, or several joined by +" },
+	{ "nodes", SOCA_T_INT, "1", NULL, 1, 10000,
+	    "instances for the job" },
+	{ "ncpus", SOCA_T_INT, "1", NULL, 1, 100000,
+	    "CPUs per node the job needs (local provider: slots)" },
+	{ "spot_price", SOCA_T_NUMBER, NULL, "auto", 0, 0,
+	    "Spot: maximum $/hour, or auto for the On-Demand cap" },
+	{ "spot_allocation_count", SOCA_T_INT, NULL, NULL, 0, 10000,
+	    "of the nodes, how many are Spot (the rest On-Demand)" },
+	{ "spot_allocation_strategy", SOCA_T_ENUM, NULL,
+	    "capacity-optimized|lowest-price|diversified", 0, 0,
+	    "CreateFleet Spot allocation strategy" },
+	{ "subnet_id", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "subnets to launch in, or a count of random private subnets" },
+	{ "placement_group", SOCA_T_BOOL, NULL, NULL, 0, 0,
+	    "cluster placement group for multi-node jobs" },
+	{ "ht_support", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "hyper-threading (ThreadsPerCore 2)" },
+	{ "efa_support", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "Elastic Fabric Adapter" },
+	{ "base_os", SOCA_T_ENUM, NULL,
+	    "amazonlinux2|amazonlinux2023|rhel8|rhel9|rocky8|rocky9|ubuntu2204|ubuntu2404",
+	    0, 0, "operating system of the node image" },
+	{ "instance_ami", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "AMI id (ami-...)" },
+	{ "root_size", SOCA_T_INT, NULL, NULL, 1, 65536,
+	    "root volume, GiB" },
+	{ "scratch_size", SOCA_T_INT, NULL, NULL, 0, 65536,
+	    "extra EBS scratch volume, GiB" },
+	{ "scratch_iops", SOCA_T_INT, NULL, NULL, 0, 256000,
+	    "scratch volume IOPS (io2 when set)" },
+	{ "keep_ebs", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "keep EBS volumes when the job ends" },
+	{ "security_groups", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "extra security groups (from allowed_security_groups)" },
+	{ "allowed_security_groups", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "security groups jobs may add" },
+	{ "instance_profile", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "IAM instance profile (from allowed_instance_profiles)" },
+	{ "allowed_instance_profiles", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "instance profiles jobs may use" },
+	{ "force_ri", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "run only on Reserved Instances" },
+	{ "fsx_lustre", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "FSx for Lustre: filesystem id, s3:// bucket, or yes" },
+	{ "walltime", SOCA_T_DURATION, NULL, NULL, 0, 0,
+	    "longest the job may run" },
+	END
+};
+
+static const struct soca_key project_keys[] = {
+	{ "description", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "one line about the project" },
+	{ "budget", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "AWS Budgets budget name" },
+	{ "allowed_users", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "users that may charge the project" },
+	{ "allowed_groups", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "groups whose members may charge the project" },
+	END
+};
+
+const struct soca_section_schema soca_schema[] = {
+	{ "cluster", false, cluster_keys, "the cluster as a whole" },
+	{ "aws", false, aws_keys, "how soca reaches AWS" },
+	{ "ldap", false, ldap_keys, "the user directory" },
+	{ "queue", true, queue_keys, "one queue: policy and resource defaults" },
+	{ "project", true, project_keys, "one project: who may charge it" },
+	{ NULL, false, NULL, NULL },
+};
+
+const struct soca_section_schema *
+soca_schema_section(const char *name)
+{
+	for (const struct soca_section_schema *s = soca_schema; s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+const struct soca_key *
+soca_schema_key(const struct soca_section_schema *s, const char *name)
+{
+	for (const struct soca_key *k = s->keys; k->name; k++)
+		if (strcmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}

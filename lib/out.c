@@ -1,0 +1,318 @@
+/*
+ * out.c: the one output module of every listing command.
+ *
+ * A command declares its columns once and feeds rows; the user picks the
+ * form: an aligned table with a header (-n drops it), JSON Lines (-J: one
+ * object a row, keys are the column names, typed values), or CSV (RFC
+ * 4180).  -o picks and orders columns.  JSON and CSV stream; the table is
+ * held until the end to align it.  Text from users is escaped in tables
+ * and CSV (control characters never reach a terminal) and JSON-escaped in
+ * JSON.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "soca.h"
+
+struct cell {
+	char *text;		/* escaped rendering for tables and CSV */
+	json_t *json;
+};
+
+struct soca_out {
+	const struct soca_col *cols;
+	size_t ncols;
+	size_t *sel, nsel;	/* selected column indexes, in order */
+	enum soca_out_fmt fmt;
+	bool noheadings, wrote_head;
+	FILE *fp;
+	struct cell *row;	/* one per column */
+	char **rows;		/* table: nsel cells per row */
+	size_t nrows, caprows;
+};
+
+static void
+bad_column(const struct soca_col *cols, size_t n, const char *name)
+{
+	struct soca_buf b = { 0 };
+
+	for (size_t i = 0; i < n; i++)
+		soca_buf_addf(&b, "%s%s", i ? "," : "", cols[i].name);
+	errx(SOCA_EX_USAGE, "unknown column \"%s\" for -o (columns: %s)",
+	    name, b.s);
+}
+
+static void
+select_columns(struct soca_out *o, const char *select)
+{
+	char **names;
+	size_t n;
+
+	o->sel = soca_xcalloc(o->ncols + 1, sizeof(*o->sel));
+	if (select == NULL) {
+		for (size_t i = 0; i < o->ncols; i++)
+			if (!o->cols[i].hidden || o->fmt == SOCA_OUT_JSON)
+				o->sel[o->nsel++] = i;
+		return;
+	}
+	if (soca_split_list(select, &names, &n) != 0)
+		errx(SOCA_EX_USAGE, "bad -o list \"%s\" (expected column "
+		    "names separated by commas)", select);
+	o->sel = soca_xreallocarray(o->sel, n + 1, sizeof(*o->sel));
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		for (j = 0; j < o->ncols; j++)
+			if (strcmp(names[i], o->cols[j].name) == 0)
+				break;
+		if (j == o->ncols)
+			bad_column(o->cols, o->ncols, names[i]);
+		o->sel[o->nsel++] = j;
+	}
+	soca_strv_free(names, n);
+}
+
+struct soca_out *
+soca_out_new(const struct soca_col *cols, size_t ncols, enum soca_out_fmt fmt,
+    bool noheadings, const char *select, FILE *fp)
+{
+	struct soca_out *o = soca_xcalloc(1, sizeof(*o));
+
+	o->cols = cols;
+	o->ncols = ncols;
+	o->fmt = fmt;
+	o->noheadings = noheadings;
+	o->fp = fp;
+	o->row = soca_xcalloc(ncols, sizeof(*o->row));
+	select_columns(o, select);
+	return o;
+}
+
+static size_t
+col_index(struct soca_out *o, const char *name)
+{
+	for (size_t i = 0; i < o->ncols; i++)
+		if (strcmp(o->cols[i].name, name) == 0)
+			return i;
+	errx(SOCA_EX_TEMP, "internal error: no column %s", name);
+}
+
+static void
+set(struct soca_out *o, const char *col, char *text, json_t *json)
+{
+	struct cell *c = &o->row[col_index(o, col)];
+
+	free(c->text);
+	json_decref(c->json);
+	c->text = text;
+	c->json = json;
+}
+
+void
+soca_out_str(struct soca_out *o, const char *col, const char *v)
+{
+	struct soca_buf b = { 0 };
+	json_t *j;
+
+	if (v == NULL) {
+		set(o, col, NULL, json_null());
+		return;
+	}
+	soca_buf_esc(&b, v, strlen(v));
+	/* JSON needs valid UTF-8: fall back to the escaped form if not */
+	j = json_string(v);
+	if (j == NULL)
+		j = json_string(b.s ? b.s : "");
+	set(o, col, soca_buf_steal(&b), j);
+}
+
+void
+soca_out_int(struct soca_out *o, const char *col, long long v)
+{
+	set(o, col, soca_xasprintf("%lld", v), json_integer(v));
+}
+
+void
+soca_out_num(struct soca_out *o, const char *col, double v)
+{
+	set(o, col, soca_xasprintf("%.4g", v), json_real(v));
+}
+
+void
+soca_out_bool(struct soca_out *o, const char *col, bool v)
+{
+	set(o, col, soca_xstrdup(v ? "yes" : "no"), json_boolean(v));
+}
+
+static void
+csv_field(FILE *fp, const char *s)
+{
+	if (strpbrk(s, ",\"\n\r") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', fp);
+		fputc(*s, fp);
+	}
+	fputc('"', fp);
+}
+
+static void
+emit_json(struct soca_out *o)
+{
+	json_t *obj = json_object();
+	char *s;
+
+	for (size_t i = 0; i < o->nsel; i++) {
+		struct cell *c = &o->row[o->sel[i]];
+		json_object_set(obj, o->cols[o->sel[i]].name,
+		    c->json ? c->json : json_null());
+	}
+	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fprintf(o->fp, "%s\n", s ? s : "{}");
+	free(s);
+	json_decref(obj);
+}
+
+static void
+emit_csv(struct soca_out *o)
+{
+	if (!o->wrote_head && !o->noheadings) {
+		for (size_t i = 0; i < o->nsel; i++) {
+			if (i)
+				fputc(',', o->fp);
+			csv_field(o->fp, o->cols[o->sel[i]].name);
+		}
+		fputc('\n', o->fp);
+	}
+	o->wrote_head = true;
+	for (size_t i = 0; i < o->nsel; i++) {
+		struct cell *c = &o->row[o->sel[i]];
+		if (i)
+			fputc(',', o->fp);
+		csv_field(o->fp, c->text ? c->text : "");
+	}
+	fputc('\n', o->fp);
+}
+
+void
+soca_out_row(struct soca_out *o)
+{
+	if (o->fmt == SOCA_OUT_JSON)
+		emit_json(o);
+	else if (o->fmt == SOCA_OUT_CSV)
+		emit_csv(o);
+	else {
+		if (o->nrows == o->caprows) {
+			o->caprows = o->caprows ? o->caprows * 2 : 64;
+			o->rows = soca_xreallocarray(o->rows,
+			    o->caprows * o->nsel, sizeof(*o->rows));
+		}
+		for (size_t i = 0; i < o->nsel; i++) {
+			struct cell *c = &o->row[o->sel[i]];
+			o->rows[o->nrows * o->nsel + i] = soca_xstrdup(c->text ?
+			    c->text : "-");
+		}
+		o->nrows++;
+	}
+	for (size_t i = 0; i < o->ncols; i++) {
+		free(o->row[i].text);
+		json_decref(o->row[i].json);
+		o->row[i].text = NULL;
+		o->row[i].json = NULL;
+	}
+}
+
+/* Display width: UTF-8 continuation bytes take no column. */
+static size_t
+width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+static void
+cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
+{
+	const struct soca_col *c = &o->cols[o->sel[i]];
+	size_t pad = w[i] - width(s);
+
+	if (c->right)
+		fprintf(o->fp, "%*s%s", (int)pad, "", s);
+	else
+		fprintf(o->fp, "%s%*s", s, last ? 0 : (int)pad, "");
+	fputs(last ? "\n" : "  ", o->fp);
+}
+
+static void
+emit_table(struct soca_out *o)
+{
+	size_t *w = soca_xcalloc(o->nsel + 1, sizeof(*w));
+
+	for (size_t i = 0; i < o->nsel; i++) {
+		w[i] = o->noheadings ? 0 : width(o->cols[o->sel[i]].head);
+		for (size_t r = 0; r < o->nrows; r++) {
+			size_t x = width(o->rows[r * o->nsel + i]);
+			w[i] = x > w[i] ? x : w[i];
+		}
+	}
+	if (!o->noheadings)
+		for (size_t i = 0; i < o->nsel; i++)
+			cell_print(o, i, o->cols[o->sel[i]].head, w,
+			    i + 1 == o->nsel);
+	for (size_t r = 0; r < o->nrows; r++)
+		for (size_t i = 0; i < o->nsel; i++)
+			cell_print(o, i, o->rows[r * o->nsel + i], w,
+			    i + 1 == o->nsel);
+	free(w);
+}
+
+/* Print what is held, free everything; -1 (errno set) on a write error. */
+int
+soca_out_end(struct soca_out *o)
+{
+	int r;
+
+	if (o->fmt == SOCA_OUT_TABLE)
+		emit_table(o);
+	else if (o->fmt == SOCA_OUT_CSV && !o->wrote_head && !o->noheadings &&
+	    o->nrows == 0) {
+		for (size_t i = 0; i < o->nsel; i++)
+			fprintf(o->fp, "%s%s", i ? "," : "",
+			    o->cols[o->sel[i]].name);
+		fputc('\n', o->fp);
+	}
+	r = fflush(o->fp) == 0 && !ferror(o->fp) ? 0 : -1;
+	for (size_t i = 0; i < o->nrows * o->nsel; i++)
+		free(o->rows[i]);
+	for (size_t i = 0; i < o->ncols; i++) {
+		free(o->row[i].text);
+		json_decref(o->row[i].json);
+	}
+	free(o->rows);
+	free(o->row);
+	free(o->sel);
+	free(o);
+	if (r < 0 && errno == 0)
+		errno = EIO;
+	return r;
+}
+
+int
+soca_out_list_columns(const struct soca_col *cols, size_t n, FILE *fp)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "%-16s %s%s\n", cols[i].name, cols[i].head,
+		    cols[i].hidden ? " (only with -o)" : "");
+	return fflush(fp);
+}
