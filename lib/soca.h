@@ -54,7 +54,8 @@ void soca_buf_adds(struct soca_buf *, const char *);
 void soca_buf_addc(struct soca_buf *, char);
 void soca_buf_addf(struct soca_buf *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
-void soca_buf_vaddf(struct soca_buf *, const char *, va_list);
+void soca_buf_vaddf(struct soca_buf *, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
 void soca_buf_reset(struct soca_buf *);
 char *soca_buf_steal(struct soca_buf *);
 void soca_buf_free(struct soca_buf *);
