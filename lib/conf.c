@@ -583,6 +583,35 @@ soca_conf_load(const char *path)
 	return c;
 }
 
+/*
+ * What every command but soca-config does: load the configuration and
+ * refuse to go on, exit 2, when it has any problem.
+ */
+struct soca_conf *
+soca_conf_open(const char *opt)
+{
+	const char *path = soca_conf_path(opt);
+	struct soca_conf *c = soca_conf_load(path);
+	size_t n;
+
+	if (c == NULL)
+		err(SOCA_EX_USAGE, "%s", path);
+	soca_conf_check(c);
+	if ((n = soca_conf_ndiags(c)) == 0)
+		return c;
+	for (size_t i = 0; i < n; i++) {
+		const struct soca_diag *d = soca_conf_diag(c, i);
+		if (d->line > 0)
+			warnx("%s:%d: %s", d->file, d->line, d->msg);
+		else
+			warnx("%s: %s", d->file, d->msg);
+	}
+	if (path == NULL)
+		path = "<built-in>";
+	errx(SOCA_EX_USAGE, "%s: %zu problem%s: fix the configuration "
+	    "(soca-config check %s)", path, n, n == 1 ? "" : "s", path);
+}
+
 void
 soca_conf_free(struct soca_conf *c)
 {
