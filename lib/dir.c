@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <ldap.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -39,11 +41,42 @@ soca_dir_conf(const struct soca_dir *d)
 	return d->conf;
 }
 
+/* Does anything listen at the URI's host and port (plain TCP)? */
 static bool
-tls_trouble(const char *diag)
+listening(const char *uri)
 {
-	return diag != NULL && (strstr(diag, "TLS") != NULL ||
-	    strstr(diag, "certificate") != NULL || strstr(diag, "SSL") != NULL);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai, *p;
+	LDAPURLDesc *u;
+	char port[16];
+	bool up = false;
+	int fd;
+
+	if (ldap_url_parse(uri, &u) != LDAP_URL_SUCCESS)
+		return false;
+	snprintf(port, sizeof(port), "%d", u->lud_port ? u->lud_port :
+	    strcmp(u->lud_scheme, "ldaps") == 0 ? 636 : 389);
+	if (u->lud_host && getaddrinfo(u->lud_host, port, &hints, &ai) == 0) {
+		for (p = ai; p && !up; p = p->ai_next) {
+			if ((fd = socket(p->ai_family, p->ai_socktype |
+			    SOCK_CLOEXEC, 0)) == -1)
+				continue;
+			up = connect(fd, p->ai_addr, p->ai_addrlen) == 0;
+			close(fd);
+		}
+		freeaddrinfo(ai);
+	}
+	ldap_free_urldesc(u);
+	return up;
+}
+
+/* A failed connection over TLS to a server that does listen. */
+static bool
+tls_trouble(struct soca_dir *d, const char *diag)
+{
+	if (diag != NULL && (strstr(diag, "TLS") != NULL ||
+	    strstr(diag, "certificate") != NULL || strstr(diag, "SSL") != NULL))
+		return true;
+	return d->tls && listening(d->uri);
 }
 
 /* Map an LDAP result code to a message and an exit code. */
@@ -60,6 +93,10 @@ soca_dir_fail(struct soca_dir *d, int lrc, const char *fmt, ...)
 	soca_buf_vaddf(&what, fmt, ap);
 	va_end(ap);
 	ldap_get_option(d->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	if (diag != NULL && diag[0] == '(') {
+		ldap_memfree(diag);
+		diag = NULL;
+	}
 	switch (lrc) {
 	case LDAP_SERVER_DOWN:
 	case LDAP_CONNECT_ERROR:
@@ -67,10 +104,10 @@ soca_dir_fail(struct soca_dir *d, int lrc, const char *fmt, ...)
 	case LDAP_BUSY:
 	case LDAP_UNAVAILABLE:
 	case LDAP_TIMELIMIT_EXCEEDED:
-		if (tls_trouble(diag)) {
-			warnx("%s: TLS with %s failed: %s (check [ldap] ca_file "
-			    "and the server's certificate)", what.s, d->uri,
-			    diag);
+		if (tls_trouble(d, diag)) {
+			warnx("%s: TLS with %s failed: the server's certificate "
+			    "was not accepted (check [ldap] ca_file and the "
+			    "certificate's names)", what.s, d->uri);
 			ex = SOCA_EX_USAGE;
 		} else {
 			warnx("%s: cannot reach the directory at %s: %s%s%s "
@@ -210,6 +247,7 @@ connect_bind(struct soca_dir *d)
 	char *pw = NULL;
 	int rc;
 
+	d->tls = strncmp(d->uri, "ldaps://", 8) == 0 || want_starttls(d);
 	if (want_starttls(d) &&
 	    (rc = ldap_start_tls_s(d->ld, NULL, NULL)) != LDAP_SUCCESS)
 		return soca_dir_fail(d, rc, "StartTLS");

@@ -12,7 +12,7 @@ struct soca_dir {
 	LDAP *ld;
 	const struct soca_conf *conf;
 	char *uri, *bind_dn, *base, *people, *groups, *ids, *admin_dn;
-	bool admin_default;
+	bool admin_default, tls;
 	long timeout;
 	struct soca_dir_group *cache;	/* soca_dir_user_in_group() */
 	size_t ncache;

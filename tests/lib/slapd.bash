@@ -93,7 +93,7 @@ slapd_start() {
 	export LDAP_PWFILE="$SLAPD_DIR/admin.pw"
 	export SLAPD_CA="$SLAPD_DIR/ca.crt"
 	mkdir -p "$SLAPD_DIR/db" "$SLAPD_DIR/homes" "$SLAPD_DIR/skel"
-	printf 'secret-admin-pw\n' >"$LDAP_PWFILE"
+	printf 'secret-admin-pw' >"$LDAP_PWFILE"
 	chmod 600 "$LDAP_PWFILE"
 	printf 'welcome\n' >"$SLAPD_DIR/skel/.profile"
 	slapd_certs "$SLAPD_DIR" || return 1
