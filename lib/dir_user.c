@@ -286,6 +286,21 @@ soca_dir_user_add(struct soca_dir *d, const struct soca_dir_newuser *nu,
 	return soca_dir_user_get(d, nu->name, out);
 }
 
+/* Not an admin (any more): no admin group or no such member is fine. */
+static int
+drop_admin(struct soca_dir *d, const char *name)
+{
+	struct soca_dir_mods m = { 0 };
+	int rc;
+
+	soca_dir_mod(&m, LDAP_MOD_DELETE, "memberUid", name);
+	rc = soca_dir_modify(d, d->admin_dn, &m);
+	if (rc == LDAP_SUCCESS || rc == LDAP_NO_SUCH_ATTRIBUTE ||
+	    rc == LDAP_NO_SUCH_OBJECT)
+		return 0;
+	return soca_dir_fail(d, rc, "revoke admin from \"%s\"", name);
+}
+
 /* Drop the user from every group that lists it, then its own group. */
 static int
 leave_groups(struct soca_dir *d, const struct soca_dir_user *u)
@@ -315,6 +330,8 @@ leave_groups(struct soca_dir *d, const struct soca_dir_user *u)
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = soca_dir_member_dn(d, dns[i], u->name, false);
 	soca_strv_free(dns, n);
+	if (rc == 0)
+		rc = drop_admin(d, u->name);
 	if (rc != 0 || soca_dir_group_get(d, u->name, &g) != 0)
 		return rc;
 	if (g.gid == u->gid) {
@@ -461,8 +478,7 @@ soca_dir_user_admin(struct soca_dir *d, const char *name, bool grant)
 	if (grant && d->admin_default &&
 	    (rc = soca_dir_group_ensure(d, d->admin_dn, "soca-admins", &gid)))
 		return rc;
-	rc = soca_dir_member_dn(d, d->admin_dn, name, grant);
-	if (rc == SOCA_EX_FALSE && !grant)
-		rc = 0;
-	return rc;
+	if (grant)
+		return soca_dir_member_dn(d, d->admin_dn, name, true);
+	return drop_admin(d, name);
 }

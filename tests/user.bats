@@ -188,6 +188,38 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	assert_line ian
 	run soca-user admin promote ian
 	assert_failure 2
+	run soca-user admin revoke jill
+	assert_failure 1
+	assert_output --partial 'no such user "jill"'
+}
+
+@test "admin revoke with no admin group yet is quiet; a custom admin group DN" {
+	slapd_write_conf "$BATS_TEST_TMPDIR/a.conf" \
+	    "admin_group_dn = cn=hpc-admins,ou=Group,$LDAP_BASE"
+	soca-user add ola
+	run soca-user -c "$BATS_TEST_TMPDIR/a.conf" admin revoke ola
+	assert_success
+	assert_output "ola revoke admin"
+	run soca-user -c "$BATS_TEST_TMPDIR/a.conf" admin grant ola
+	assert_failure 1
+	assert_output --partial "no such group cn=hpc-admins"
+	soca-group add hpc-admins
+	run soca-user -c "$BATS_TEST_TMPDIR/a.conf" admin grant ola
+	assert_success
+	run ldapq "(&(cn=hpc-admins)(memberUid=ola))" dn
+	assert_output "dn: cn=hpc-admins,ou=Group,$LDAP_BASE"
+}
+
+@test "add with a password under the policy changes nothing" {
+	pwfile 'too-short'
+	before=$(ldap_dump)
+	run soca-user add --password-file "$BATS_TEST_TMPDIR/pw" pia
+	assert_failure 2
+	assert_output --partial "at least 12"
+	[ "$(ldap_dump)" = "$before" ]
+	[ ! -e "$SLAPD_DIR/homes/pia" ]
+	run soca-user add --password-file "$BATS_TEST_TMPDIR/pw" --generate-password pia
+	assert_failure 2
 }
 
 @test "list: table, -n, -o, -J" {
@@ -303,11 +335,11 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	sed -i "s|^ca_file = .*|ca_file = $SLAPD_DIR/wrongca.crt|" \
 	    "$BATS_TEST_TMPDIR/s.conf" "$BATS_TEST_TMPDIR/t.conf"
 	run soca-user -c "$BATS_TEST_TMPDIR/s.conf" list
-	assert_failure
-	assert_output --partial "TLS"
+	assert_failure 2
+	assert_output --partial "TLS with $LDAPS_URI failed"
 	run soca-user -c "$BATS_TEST_TMPDIR/t.conf" add tls2
-	assert_failure
-	assert_output --partial "TLS"
+	assert_failure 2
+	assert_output --partial "TLS with $LDAP_URI failed"
 	run ldapq '(uid=tls2)' dn
 	assert_output ""
 }
