@@ -497,13 +497,36 @@ push(long long **v, size_t *n, long long x)
 	(*v)[(*n)++] = x;
 }
 
-/* Every number of this kind in use: lock entries and existing entries. */
-static int
-used_numbers(struct soca_dir *d, const char *kind, long long **v, size_t *n)
+static void
+collect(struct soca_dir *d, LDAPMessage *e, const char *kind, bool both,
+    long long **v, size_t *n)
 {
-	const char *attr = strcmp(kind, "uid") == 0 ? "uidNumber" : "gidNumber";
-	char *attrs[] = { (char *)"cn", (char *)attr, NULL };
-	char *f = soca_xasprintf("(|(cn=%s-*)(%s=*))", kind, attr);
+	char *cn = soca_dir_value(d, e, "cn");
+	long long x;
+
+	if (cn && (strncmp(cn, kind, 3) == 0 || (both &&
+	    (strncmp(cn, "uid", 3) == 0 || strncmp(cn, "gid", 3) == 0))) &&
+	    cn[3] == '-' && soca_parse_int(cn + 4, 0, LLONG_MAX, &x) == 0)
+		push(v, n, x);
+	free(cn);
+	if (both || strcmp(kind, "uid") == 0)
+		push(v, n, soca_dir_number(d, e, "uidNumber"));
+	if (both || strcmp(kind, "gid") == 0)
+		push(v, n, soca_dir_number(d, e, "gidNumber"));
+}
+
+/*
+ * Numbers in use: lock entries and existing entries of this kind, or,
+ * with `both`, of either kind, so that new users' uid and gid match.
+ */
+static int
+used_numbers(struct soca_dir *d, const char *kind, bool both, long long **v,
+    size_t *n)
+{
+	char *attrs[] = { "cn", "uidNumber", "gidNumber", NULL };
+	char *f = both ? soca_xstrdup("(|(cn=uid-*)(cn=gid-*)(uidNumber=*)"
+	    "(gidNumber=*))") : soca_xasprintf("(|(cn=%s-*)(%sNumber=*))",
+	    kind, kind);
 	LDAPMessage *res, *e;
 	int rc;
 
@@ -516,20 +539,29 @@ used_numbers(struct soca_dir *d, const char *kind, long long **v, size_t *n)
 		return soca_dir_fail(d, rc, "search for %s numbers in use",
 		    kind);
 	}
-	for (e = ldap_first_entry(d->ld, res); e; e = ldap_next_entry(d->ld, e)) {
-		char *cn = soca_dir_value(d, e, "cn");
-		long long x;
-		size_t kl = strlen(kind);
-
-		if (cn && strncmp(cn, kind, kl) == 0 && cn[kl] == '-' &&
-		    soca_parse_int(cn + kl + 1, 0, LLONG_MAX, &x) == 0)
-			push(v, n, x);
-		free(cn);
-		push(v, n, soca_dir_number(d, e, attr));
-	}
+	for (e = ldap_first_entry(d->ld, res); e; e = ldap_next_entry(d->ld, e))
+		collect(d, e, kind, both, v, n);
 	ldap_msgfree(res);
 	qsort(*v, *n, sizeof(**v), cmp_ll);
 	return 0;
+}
+
+/* Is a gid the gidNumber of a group already (the preferred gid)? */
+static bool
+group_has(struct soca_dir *d, long long gid)
+{
+	char *attrs[] = { "1.1", NULL };
+	char *f = soca_xasprintf("(&(objectClass=posixGroup)(gidNumber=%lld))",
+	    gid);
+	LDAPMessage *res;
+	int rc;
+
+	rc = soca_dir_search(d, d->base, LDAP_SCOPE_SUBTREE, f, attrs, &res);
+	free(f);
+	if (rc == LDAP_SUCCESS)
+		rc = ldap_count_entries(d->ld, res) > 0;
+	ldap_msgfree(res);
+	return rc != 0;
 }
 
 static int
@@ -590,14 +622,13 @@ next_free(struct soca_dir *d, const char *kind, long long prefer,
 	lo = soca_conf_int(d->conf, "ldap", NULL, key);
 	snprintf(key, sizeof(key), "%s_max", kind);
 	hi = soca_conf_int(d->conf, "ldap", NULL, key);
-	if ((rc = used_numbers(d, kind, &v, &n)) != 0)
-		return rc;
-	if (prefer >= lo && prefer <= hi && !in(v, n, prefer) &&
+	if (prefer >= lo && prefer <= hi && !group_has(d, prefer) &&
 	    (rc = take(d, kind, prefer, owner)) != SOCA_EX_FALSE) {
 		*got = prefer;
-		free(v);
 		return rc;
 	}
+	if ((rc = used_numbers(d, kind, true, &v, &n)) != 0)
+		return rc;
 	for (x = lo; x <= hi && tries < 1000; x++) {
 		if (in(v, n, x))
 			continue;
@@ -627,7 +658,7 @@ soca_dir_reserve(struct soca_dir *d, const char *kind, long long want,
 		return rc;
 	if (want < 0)
 		return next_free(d, kind, prefer, owner, got);
-	if ((rc = used_numbers(d, kind, &v, &n)) != 0)
+	if ((rc = used_numbers(d, kind, false, &v, &n)) != 0)
 		return rc;
 	rc = in(v, n, want) ? SOCA_EX_FALSE : take(d, kind, want, owner);
 	free(v);
