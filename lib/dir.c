@@ -542,7 +542,8 @@ used_numbers(struct soca_dir *d, const char *kind, bool both, long long **v,
 	for (e = ldap_first_entry(d->ld, res); e; e = ldap_next_entry(d->ld, e))
 		collect(d, e, kind, both, v, n);
 	ldap_msgfree(res);
-	qsort(*v, *n, sizeof(**v), cmp_ll);
+	if (*n > 0)
+		qsort(*v, *n, sizeof(**v), cmp_ll);
 	return 0;
 }
 
@@ -605,7 +606,7 @@ take(struct soca_dir *d, const char *kind, long long x, const char *owner)
 static bool
 in(const long long *v, size_t n, long long x)
 {
-	return bsearch(&x, v, n, sizeof(*v), cmp_ll) != NULL;
+	return n > 0 && bsearch(&x, v, n, sizeof(*v), cmp_ll) != NULL;
 }
 
 /* The first number >= min, not in use and not taken by a concurrent add. */
