@@ -270,8 +270,9 @@ cmd_key(const char *name)
 	if ((rc = soca_dir_user_get(d, name, &u)) == SOCA_EX_FALSE)
 		warnx("no such user \"%s\" (see soca-user list)", name);
 	if (rc == 0) {
+		rc = soca_home_key(c, name, u.uid, u.gid,
+		    (opt.set & O_AGAIN) != 0, stdout);
 		soca_dir_user_free(&u);
-		rc = soca_home_key(c, name, (opt.set & O_AGAIN) != 0, stdout);
 	}
 	return done(d, c, rc);
 }

@@ -166,6 +166,7 @@ bind_password(const struct soca_conf *c, char **pw)
 	const char *path = soca_conf_get(c, "ldap", NULL, "bind_password_file");
 	const char *lit = soca_conf_get(c, "ldap", NULL, "bind_password");
 	struct stat st;
+	FILE *f;
 	int fd, rc;
 
 	*pw = NULL;
@@ -185,8 +186,13 @@ bind_password(const struct soca_conf *c, char **pw)
 		close(fd);
 		return SOCA_EX_USAGE;
 	}
-	close(fd);
-	rc = soca_pass_file(path, pw);
+	if ((f = fdopen(fd, "r")) == NULL) {
+		close(fd);
+		warn("[ldap] bind_password_file %s", path);
+		return SOCA_EX_TEMP;
+	}
+	rc = soca_pass_stream(f, path, pw);
+	fclose(f);
 	return rc;
 }
 

@@ -87,11 +87,12 @@ int soca_home_create(const struct soca_conf *, const char *name, uid_t,
     gid_t, char **path);
 int soca_home_retire(const struct soca_conf *, const char *name,
     char **moved);
-int soca_home_key(const struct soca_conf *, const char *name, bool again,
-    FILE *);
+int soca_home_key(const struct soca_conf *, const char *name, uid_t, gid_t,
+    bool again, FILE *);
 
 /* dir_pass.c: passwords, never on a command line or in an environment */
 int soca_pass_file(const char *path, char **pw);
+int soca_pass_stream(FILE *, const char *name, char **pw);
 int soca_pass_prompt(char **pw);
 char *soca_pass_generate(void);
 int soca_pass_check(const struct soca_conf *, const char *user,

@@ -291,52 +291,109 @@ soca_home_retire(const struct soca_conf *c, const char *name, char **moved)
 	return 0;
 }
 
+/* Open DIR/.ssh without following symlinks a user may have planted. */
 static int
-print_key(const char *key, const char *marker, FILE *out)
+open_ssh(const char *home)
 {
-	char *text, stamp[32];
-	time_t now = time(NULL);
-	size_t len;
+	int hfd, sfd;
 
-	if ((text = slurp(key, &len)) == NULL) {
-		warn("%s", key);
-		return SOCA_EX_FALSE;
+	if ((hfd = open(home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1)
+		return -1;
+	sfd = openat(hfd, ".ssh", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	close(hfd);
+	return sfd;
+}
+
+/* The private key: a regular file of the user's, read through sfd. */
+static char *
+read_key(int sfd, const char *name, uid_t uid, size_t *len)
+{
+	struct soca_buf b = { 0 };
+	struct stat st;
+	char chunk[4096];
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
+	    st.st_size > 65536) {
+		close(fd);
+		errno = EPERM;
+		return NULL;
 	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		soca_buf_add(&b, chunk, n);
+	close(fd);
+	*len = b.len;
+	return soca_buf_steal(&b);
+}
+
+static int
+mark(int sfd, uid_t uid, gid_t gid)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	int fd, rc = 0;
+
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ\n", gmtime(&now));
-	if (soca_write_atomic(marker, stamp, strlen(stamp), 0600) == -1) {
-		warn("%s", marker);
-		explicit_bzero(text, len);
-		free(text);
-		return SOCA_EX_TEMP;
-	}
-	fwrite(text, 1, len, out);
-	explicit_bzero(text, len);
-	free(text);
-	return fflush(out) == 0 ? 0 : SOCA_EX_TEMP;
+	if ((fd = openat(sfd, MARKER, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if (write(fd, stamp, strlen(stamp)) != (ssize_t)strlen(stamp))
+		rc = -1;
+	if (fchown(fd, uid, gid) == -1 && geteuid() == 0)
+		rc = -1;
+	if (close(fd) == -1)
+		rc = -1;
+	return rc;
+}
+
+static bool
+marked(int sfd, char *when, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	if ((fd = openat(sfd, MARKER, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, when, size - 1);
+	close(fd);
+	when[n > 0 ? n : 0] = '\0';
+	when[strcspn(when, "\n")] = '\0';
+	return true;
 }
 
 int
-soca_home_key(const struct soca_conf *c, const char *name, bool again,
-    FILE *out)
+soca_home_key(const struct soca_conf *c, const char *name, uid_t uid,
+    gid_t gid, bool again, FILE *out)
 {
 	const char *type = soca_conf_get(c, "ldap", NULL, "ssh_key_type");
-	char *h = home_of(c, name);
-	char *key = soca_xasprintf("%s/.ssh/id_%s", h, type);
-	char *marker = soca_xasprintf("%s/.ssh/" MARKER, h);
-	char when[64] = "";
-	FILE *f;
-	int rc;
+	char *h = home_of(c, name), *key = soca_xasprintf("id_%s", type);
+	char when[64] = "", *text = NULL;
+	size_t len = 0;
+	int sfd, rc = SOCA_EX_FALSE;
 
-	if (!again && (f = fopen(marker, "r")) != NULL) {
-		if (fgets(when, sizeof(when), f) != NULL)
-			when[strcspn(when, "\n")] = '\0';
-		fclose(f);
+	if ((sfd = open_ssh(h)) == -1)
+		warn("%s/.ssh", h);
+	else if (!again && marked(sfd, when, sizeof(when)))
 		warnx("the private key of \"%s\" was already downloaded (%s): "
 		    "use --again to print it once more", name, when);
-		rc = SOCA_EX_FALSE;
-	} else {
-		rc = print_key(key, marker, out);
-	}
-	free(h), free(key), free(marker);
+	else if ((text = read_key(sfd, key, uid, &len)) == NULL)
+		warn("%s/.ssh/%s (a regular file of uid %lu)", h, key,
+		    (unsigned long)uid);
+	else if (mark(sfd, uid, gid) == -1)
+		warn("%s/.ssh/" MARKER, h);
+	else if (fwrite(text, 1, len, out) != len || fflush(out) != 0)
+		rc = SOCA_EX_TEMP;
+	else
+		rc = 0;
+	if (text != NULL)
+		explicit_bzero(text, len);
+	if (sfd != -1)
+		close(sfd);
+	free(text), free(h), free(key);
 	return rc;
 }

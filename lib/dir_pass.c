@@ -29,38 +29,49 @@ soca_pass_free(char *pw)
 	}
 }
 
-/* The first line of a file, without its newline. */
+/* The first line of a stream, without its newline. */
 int
-soca_pass_file(const char *path, char **pw)
+soca_pass_stream(FILE *f, const char *name, char **pw)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
 	char buf[PASS_MAX + 2];
 	size_t n;
 
 	*pw = NULL;
-	if (f == NULL) {
-		warn("password file %s", path);
-		return SOCA_EX_USAGE;
-	}
 	if (fgets(buf, sizeof(buf), f) == NULL)
 		buf[0] = '\0';
-	if (f != stdin)
-		fclose(f);
 	n = strcspn(buf, "\r\n");
 	if (n > PASS_MAX) {
 		explicit_bzero(buf, sizeof(buf));
 		warnx("password file %s: the password is longer than %d bytes",
-		    path, PASS_MAX);
+		    name, PASS_MAX);
 		return SOCA_EX_USAGE;
 	}
 	buf[n] = '\0';
 	if (n == 0) {
-		warnx("password file %s: the first line is empty", path);
+		warnx("password file %s: the first line is empty", name);
 		return SOCA_EX_USAGE;
 	}
 	*pw = soca_xstrdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return 0;
+}
+
+int
+soca_pass_file(const char *path, char **pw)
+{
+	FILE *f;
+	int rc;
+
+	*pw = NULL;
+	if (strcmp(path, "-") == 0)
+		return soca_pass_stream(stdin, "<stdin>", pw);
+	if ((f = fopen(path, "re")) == NULL) {
+		warn("password file %s", path);
+		return SOCA_EX_USAGE;
+	}
+	rc = soca_pass_stream(f, path, pw);
+	fclose(f);
+	return rc;
 }
 
 int

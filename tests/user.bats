@@ -249,6 +249,22 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	run soca-user key --again kim
 	assert_success
 	assert_line --index 0 -- "-----BEGIN OPENSSH PRIVATE KEY-----"
+	[ "$(stat -c '%a %u' "$SLAPD_DIR/homes/kim/.ssh/.soca-key-downloaded")" = "600 $(id -u kim 2>/dev/null || ldapq '(uid=kim)' uidNumber | sed -n 's/^uidNumber: //p')" ]
+}
+
+@test "key refuses a key file the user replaced with a symlink" {
+	soca-user add kit
+	ln -sf /etc/passwd "$SLAPD_DIR/homes/kit/.ssh/id_ed25519"
+	run soca-user key kit
+	assert_failure 1
+	refute_output --partial "root:"
+	rm "$SLAPD_DIR/homes/kit/.ssh/id_ed25519"
+	ln -s /etc "$SLAPD_DIR/homes/kit/.ssh2"
+	mv "$SLAPD_DIR/homes/kit/.ssh" "$SLAPD_DIR/homes/kit/.ssh-real"
+	mv "$SLAPD_DIR/homes/kit/.ssh2" "$SLAPD_DIR/homes/kit/.ssh"
+	run soca-user key kit
+	assert_failure 1
+	[ ! -e /etc/.soca-key-downloaded ]
 }
 
 @test "del removes entries and memberships, moves the home aside" {
