@@ -359,3 +359,66 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	run ldapq '(uid=tls2)' dn
 	assert_output ""
 }
+
+@test "starttls = auto: StartTLS to a host that is not loopback, none to loopback" {
+	# ::ffff:127.0.0.1 reaches the same server but is not a loopback name
+	slapd_write_conf "$BATS_TEST_TMPDIR/x.conf" \
+	    "ca_file = $SLAPD_DIR/wrongca.crt"
+	sed -i "s|^uri = .*|uri = ldap://[::ffff:127.0.0.1]:$SLAPD_PORT|" \
+	    "$BATS_TEST_TMPDIR/x.conf"
+	run soca-user -c "$BATS_TEST_TMPDIR/x.conf" list
+	assert_failure 2
+	assert_output --partial "StartTLS: TLS with"
+	echo "starttls = no" >>"$BATS_TEST_TMPDIR/x.conf"
+	run soca-user -c "$BATS_TEST_TMPDIR/x.conf" list -n -o name
+	assert_success
+	slapd_write_conf "$BATS_TEST_TMPDIR/l.conf" \
+	    "ca_file = $SLAPD_DIR/wrongca.crt"
+	run soca-user -c "$BATS_TEST_TMPDIR/l.conf" list -n -o name
+	assert_success
+}
+
+# on_tty ANSWER1 ANSWER2 CMD...: run CMD on a pseudo-terminal, answering
+# its two password prompts
+on_tty() {
+	timeout 20 /usr/bin/python3 -c '
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[3], sys.argv[3:])
+def expect(s):
+    buf = b""
+    while s not in buf:
+        buf += os.read(fd, 1024)
+    return buf
+out = expect(b"New password:")
+os.write(fd, sys.argv[1].encode() + b"\n")
+out += expect(b"Retype new password:")
+os.write(fd, sys.argv[2].encode() + b"\n")
+try:
+    while True:
+        b = os.read(fd, 1024)
+        if not b:
+            break
+        out += b
+except OSError:
+    pass
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(st))' "$@"
+}
+
+@test "passwd asks twice on the terminal, without echo" {
+	soca-user add tom
+	run on_tty 'typed-on-a-tty' 'typed-on-a-tty' soca-user passwd tom
+	assert_success
+	refute_output --partial typed-on-a-tty
+	printf 'typed-on-a-tty' >"$BATS_TEST_TMPDIR/pw"
+	ldapwhoami -x -H "$LDAP_URI" -D "uid=tom,ou=People,$LDAP_BASE" \
+	    -y "$BATS_TEST_TMPDIR/pw"
+	run on_tty 'first-long-answer' 'other-long-answer' soca-user passwd tom
+	assert_failure 2
+	assert_output --partial "the passwords differ"
+	ldapwhoami -x -H "$LDAP_URI" -D "uid=tom,ou=People,$LDAP_BASE" \
+	    -y "$BATS_TEST_TMPDIR/pw"
+}
