@@ -363,14 +363,16 @@ main(int argc, char **argv)
 		case 'c': opt.conf = optarg; break;
 		case 'e': opt.email = optarg; opt.set |= O_EMAIL; break;
 		case 'G': opt.set |= O_GENPW; break;
-		case 'g': opt.gid = number("gid", optarg); opt.set |= O_GID; break;
+		case 'g': opt.gid = number("gid", optarg); opt.set |= O_GID;
+			break;
 		case 'h': fputs(usage_text, stdout); return SOCA_EX_OK;
 		case 'J': opt.json = true; opt.set |= O_LIST; break;
 		case 'n': opt.noheadings = true; opt.set |= O_LIST; break;
 		case 'o': opt.cols = optarg; opt.set |= O_LIST; break;
 		case 'p': opt.pwfile = optarg; opt.set |= O_PWFILE; break;
 		case 's': opt.shell = optarg; opt.set |= O_SHELL; break;
-		case 'u': opt.uid = number("uid", optarg); opt.set |= O_UID; break;
+		case 'u': opt.uid = number("uid", optarg); opt.set |= O_UID;
+			break;
 		case 'V': puts(PACKAGE_STRING); return SOCA_EX_OK;
 		default: usage();
 		}

@@ -105,9 +105,10 @@ soca_dir_fail(struct soca_dir *d, int lrc, const char *fmt, ...)
 	case LDAP_UNAVAILABLE:
 	case LDAP_TIMELIMIT_EXCEEDED:
 		if (tls_trouble(d, diag)) {
-			warnx("%s: TLS with %s failed: the server's certificate "
-			    "was not accepted (check [ldap] ca_file and the "
-			    "certificate's names)", what.s, d->uri);
+			warnx("%s: TLS with %s failed: the server's "
+			    "certificate was not accepted (check [ldap] "
+			    "ca_file and the certificate's names)", what.s,
+			    d->uri);
 			ex = SOCA_EX_USAGE;
 		} else {
 			warnx("%s: cannot reach the directory at %s: %s%s%s "
@@ -129,6 +130,10 @@ soca_dir_fail(struct soca_dir *d, int lrc, const char *fmt, ...)
 		    "bind_dn to an administrator of the directory)", what.s,
 		    d->bind_dn ? d->bind_dn : "the anonymous bind");
 		ex = SOCA_EX_USAGE;
+		break;
+	case LDAP_NO_SUCH_OBJECT:
+		warnx("%s: no such entry (check [ldap] base \"%s\": ou=People "
+		    "and ou=Group must exist under it)", what.s, d->base);
 		break;
 	default:
 		warnx("%s: %s%s%s", what.s, why, diag && *diag ? ": " : "",
@@ -262,8 +267,8 @@ connect_bind(struct soca_dir *d)
 	if ((rc = bind_password(d->conf, &pw)) != 0)
 		return rc;
 	if (pw == NULL) {
-		warnx("[ldap] bind_dn is set but neither bind_password_file nor "
-		    "bind_password is");
+		warnx("[ldap] bind_dn is set but neither bind_password_file "
+		    "nor bind_password is");
 		return SOCA_EX_USAGE;
 	}
 	cred.bv_val = pw;
@@ -279,7 +284,9 @@ connect_bind(struct soca_dir *d)
 static void
 set_dns(struct soca_dir *d)
 {
-	const char *adm = soca_conf_get(d->conf, "ldap", NULL, "admin_group_dn");
+	const char *adm;
+
+	adm = soca_conf_get(d->conf, "ldap", NULL, "admin_group_dn");
 
 	d->base = soca_xstrdup(soca_conf_get(d->conf, "ldap", NULL, "base"));
 	d->people = soca_xasprintf("ou=People,%s", d->base);
@@ -418,7 +425,8 @@ soca_dir_mod(struct soca_dir_mods *m, int op, const char *attr,
 	LDAPMod *mod = NULL;
 
 	for (size_t i = 0; i < m->n; i++)
-		if (m->v[i]->mod_op == op && strcmp(m->v[i]->mod_type, attr) == 0)
+		if (m->v[i]->mod_op == op &&
+		    strcmp(m->v[i]->mod_type, attr) == 0)
 			mod = m->v[i];
 	if (mod == NULL) {
 		m->v = soca_xreallocarray(m->v, m->n + 2, sizeof(*m->v));

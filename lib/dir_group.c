@@ -173,12 +173,13 @@ static char *
 primary_of(struct soca_dir *d, long long gid, int *rc)
 {
 	char *attrs[] = { "uid", NULL };
-	char *f = soca_xasprintf("(&(objectClass=posixAccount)(gidNumber=%lld))",
-	    gid);
+	char *f = soca_xasprintf("(&(objectClass=posixAccount)"
+	    "(gidNumber=%lld))", gid);
 	LDAPMessage *res, *e;
 	char *who = NULL;
 
-	*rc = soca_dir_search(d, d->people, LDAP_SCOPE_ONELEVEL, f, attrs, &res);
+	*rc = soca_dir_search(d, d->people, LDAP_SCOPE_ONELEVEL, f, attrs,
+	    &res);
 	free(f);
 	if (*rc == LDAP_SUCCESS && (e = ldap_first_entry(d->ld, res)) != NULL)
 		who = soca_dir_value(d, e, "uid");

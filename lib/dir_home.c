@@ -123,7 +123,8 @@ copy_tree(int sfd, int dfd)
 	if (dp == NULL)
 		return -1;
 	while (rc == 0 && (de = readdir(dp)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
 			rc = copy_entry(sfd, dfd, de->d_name);
 	closedir(dp);
 	return rc;
@@ -145,7 +146,8 @@ chown_tree(const char *path, uid_t uid, gid_t gid)
 	if ((dp = opendir(path)) == NULL)
 		return -1;
 	while (rc == 0 && (de = readdir(dp)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
 			continue;
 		p = soca_path_join(path, de->d_name);
 		rc = chown_tree(p, uid, gid);

@@ -24,9 +24,9 @@ static const char *const reserved[] = {
 	"root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail",
 	"news", "uucp", "proxy", "www-data", "backup", "list", "irc", "gnats",
 	"nobody", "nogroup", "sshd", "admin", "wheel", "sudo", "adm", "staff",
-	"users", "operator", "shadow", "utmp", "tty", "disk", "kmem", "ec2-user",
-	"ubuntu", "centos", "rocky", "ssm-user", "slurm", "munge", "nslcd",
-	"openldap", "_apt", NULL,
+	"users", "operator", "shadow", "utmp", "tty", "disk", "kmem",
+	"ec2-user", "ubuntu", "centos", "rocky", "ssm-user", "slurm", "munge",
+	"nslcd", "openldap", "_apt", NULL,
 };
 
 static int
@@ -95,7 +95,8 @@ soca_dir_mail_check(const char *m)
 	if (at != NULL && at != m && at[1] != '\0' && strchr(at + 1, '@') ==
 	    NULL && strchr(at, '.') != NULL && strlen(m) <= 254) {
 		for (const char *p = m; *p; p++)
-			if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 127 ||
+			if ((unsigned char)*p <= ' ' ||
+			    (unsigned char)*p >= 127 ||
 			    strchr("()<>,;:\\\"[]*", *p) != NULL)
 				goto bad;
 		return 0;

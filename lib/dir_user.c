@@ -411,7 +411,8 @@ store_password(struct soca_dir *d, const char *dn, const char *pw)
 	rc = ldap_passwd_s(d->ld, &who, NULL, &np, &gen, NULL, NULL);
 	ber_memfree(gen.bv_val);
 	if (rc == LDAP_UNWILLING_TO_PERFORM || rc == LDAP_PROTOCOL_ERROR ||
-	    rc == LDAP_NOT_SUPPORTED || rc == LDAP_UNAVAILABLE_CRITICAL_EXTENSION)
+	    rc == LDAP_NOT_SUPPORTED ||
+	    rc == LDAP_UNAVAILABLE_CRITICAL_EXTENSION)
 		rc = store_crypt(d, dn, pw);
 	return rc;
 }

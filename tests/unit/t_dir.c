@@ -22,15 +22,16 @@ names(void)
 		ok(soca_dir_name_check("user", bad[i]) == SOCA_EX_USAGE,
 		    "name #%d refused", i);
 	for (int i = 0; good[i]; i++)
-		ok(soca_dir_name_check("user", good[i]) == 0, "name %s accepted",
-		    good[i]);
+		ok(soca_dir_name_check("user", good[i]) == 0,
+		    "name %s accepted", good[i]);
 	ok(soca_dir_mail_check("a@b.org") == 0, "mail accepted");
 	ok(soca_dir_mail_check("a@b") != 0, "mail without a dot refused");
 	ok(soca_dir_mail_check("a b@c.org") != 0, "mail with space refused");
 	ok(soca_dir_mail_check("a@b.org)(x=*") != 0, "mail with ( refused");
 	ok(soca_dir_shell_check("/bin/bash") == 0, "shell accepted");
 	ok(soca_dir_shell_check("bash") != 0, "relative shell refused");
-	ok(soca_dir_shell_check("/bin/sh -c x") != 0, "shell with space refused");
+	ok(soca_dir_shell_check("/bin/sh -c x") != 0,
+	    "shell with space refused");
 }
 
 static void
