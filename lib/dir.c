@@ -379,6 +379,66 @@ soca_dir_search(struct soca_dir *d, const char *base, int scope,
 	    NULL, &tv, 0, res);
 }
 
+/* The next page's cookie from a result, NULL after the last page. */
+static struct berval *
+next_cookie(struct soca_dir *d, LDAPMessage *res)
+{
+	LDAPControl **ctrls = NULL, *c;
+	struct berval ck = { 0, NULL }, *out = NULL;
+	ber_int_t count;
+	int err;
+
+	if (ldap_parse_result(d->ld, res, &err, NULL, NULL, NULL, &ctrls, 0) !=
+	    LDAP_SUCCESS)
+		return NULL;
+	c = ldap_control_find(LDAP_CONTROL_PAGEDRESULTS, ctrls, NULL);
+	if (c != NULL && ldap_parse_pageresponse_control(d->ld, c, &count,
+	    &ck) == LDAP_SUCCESS && ck.bv_len > 0)
+		out = ber_dupbv(NULL, &ck);
+	ber_memfree(ck.bv_val);
+	ldap_controls_free(ctrls);
+	return out;
+}
+
+/*
+ * Every entry matching filter, a page of 200 at a time (RFC 2696), so
+ * that a server's size limit for bind_dn does not cut listings short.
+ */
+int
+soca_dir_each(struct soca_dir *d, const char *base, int scope,
+    const char *filter, char **attrs, soca_dir_fn fn, void *arg)
+{
+	struct timeval tv = { .tv_sec = d->timeout, .tv_usec = 0 };
+	struct berval *cookie = NULL;
+	LDAPControl *page, *ctrls[2] = { NULL, NULL };
+	LDAPMessage *res, *e;
+	int rc;
+
+	do {
+		page = NULL;
+		if (ldap_create_page_control(d->ld, 200, cookie, 0, &page) !=
+		    LDAP_SUCCESS) {
+			ber_bvfree(cookie);
+			return LDAP_NO_MEMORY;
+		}
+		ctrls[0] = page;
+		res = NULL;
+		rc = ldap_search_ext_s(d->ld, base, scope, filter, attrs, 0,
+		    ctrls, NULL, &tv, 0, &res);
+		ldap_control_free(page);
+		ber_bvfree(cookie);
+		cookie = NULL;
+		if (rc == LDAP_SUCCESS) {
+			for (e = ldap_first_entry(d->ld, res); e;
+			    e = ldap_next_entry(d->ld, e))
+				fn(d, e, arg);
+			cookie = next_cookie(d, res);
+		}
+		ldap_msgfree(res);
+	} while (rc == LDAP_SUCCESS && cookie != NULL);
+	return rc;
+}
+
 char *
 soca_dir_value(struct soca_dir *d, LDAPMessage *e, const char *attr)
 {
@@ -511,22 +571,29 @@ push(long long **v, size_t *n, long long x)
 	(*v)[(*n)++] = x;
 }
 
+struct numbers {
+	const char *kind;
+	bool both;
+	long long *v;
+	size_t n;
+};
+
 static void
-collect(struct soca_dir *d, LDAPMessage *e, const char *kind, bool both,
-    long long **v, size_t *n)
+collect(struct soca_dir *d, LDAPMessage *e, void *arg)
 {
+	struct numbers *u = arg;
 	char *cn = soca_dir_value(d, e, "cn");
 	long long x;
 
-	if (cn && (strncmp(cn, kind, 3) == 0 || (both &&
+	if (cn && (strncmp(cn, u->kind, 3) == 0 || (u->both &&
 	    (strncmp(cn, "uid", 3) == 0 || strncmp(cn, "gid", 3) == 0))) &&
 	    cn[3] == '-' && soca_parse_int(cn + 4, 0, LLONG_MAX, &x) == 0)
-		push(v, n, x);
+		push(&u->v, &u->n, x);
 	free(cn);
-	if (both || strcmp(kind, "uid") == 0)
-		push(v, n, soca_dir_number(d, e, "uidNumber"));
-	if (both || strcmp(kind, "gid") == 0)
-		push(v, n, soca_dir_number(d, e, "gidNumber"));
+	if (u->both || strcmp(u->kind, "uid") == 0)
+		push(&u->v, &u->n, soca_dir_number(d, e, "uidNumber"));
+	if (u->both || strcmp(u->kind, "gid") == 0)
+		push(&u->v, &u->n, soca_dir_number(d, e, "gidNumber"));
 }
 
 /*
@@ -541,21 +608,20 @@ used_numbers(struct soca_dir *d, const char *kind, bool both, long long **v,
 	char *f = both ? soca_xstrdup("(|(cn=uid-*)(cn=gid-*)(uidNumber=*)"
 	    "(gidNumber=*))") : soca_xasprintf("(|(cn=%s-*)(%sNumber=*))",
 	    kind, kind);
-	LDAPMessage *res, *e;
+	struct numbers u = { kind, both, NULL, 0 };
 	int rc;
 
-	*v = NULL;
-	*n = 0;
-	rc = soca_dir_search(d, d->base, LDAP_SCOPE_SUBTREE, f, attrs, &res);
+	rc = soca_dir_each(d, d->base, LDAP_SCOPE_SUBTREE, f, attrs, collect,
+	    &u);
 	free(f);
+	*v = u.v;
+	*n = u.n;
 	if (rc != LDAP_SUCCESS) {
-		ldap_msgfree(res);
+		free(u.v);
+		*v = NULL;
 		return soca_dir_fail(d, rc, "search for %s numbers in use",
 		    kind);
 	}
-	for (e = ldap_first_entry(d->ld, res); e; e = ldap_next_entry(d->ld, e))
-		collect(d, e, kind, both, v, n);
-	ldap_msgfree(res);
 	if (*n > 0)
 		qsort(*v, *n, sizeof(**v), cmp_ll);
 	return 0;

@@ -33,27 +33,42 @@ from_entry(struct soca_dir *d, LDAPMessage *e, struct soca_dir_group *g)
 	g->nmembers = soca_dir_values(d, e, "memberUid", &g->members);
 }
 
+struct groups {
+	struct soca_dir_group *v;
+	size_t n;
+};
+
+static void
+add_entry(struct soca_dir *d, LDAPMessage *e, void *arg)
+{
+	struct groups *g = arg;
+
+	g->v = soca_xreallocarray(g->v, g->n + 1, sizeof(*g->v));
+	memset(&g->v[g->n], 0, sizeof(*g->v));
+	from_entry(d, e, &g->v[g->n++]);
+}
+
 /* Groups matching a filter under ou=Group. */
 static int
 search_groups(struct soca_dir *d, const char *filter,
     struct soca_dir_group **out, size_t *n)
 {
 	char *attrs[] = { "cn", "gidNumber", "memberUid", NULL };
-	LDAPMessage *res, *e;
+	struct groups g = { soca_xcalloc(1, sizeof(*g.v)), 0 };
 	int rc;
 
-	*out = NULL;
-	*n = 0;
-	rc = soca_dir_search(d, d->groups, LDAP_SCOPE_ONELEVEL, filter, attrs,
-	    &res);
+	rc = soca_dir_each(d, d->groups, LDAP_SCOPE_ONELEVEL, filter, attrs,
+	    add_entry, &g);
+	*out = g.v;
+	*n = g.n;
 	if (rc != LDAP_SUCCESS) {
-		ldap_msgfree(res);
+		for (size_t i = 0; i < g.n; i++)
+			soca_dir_group_free(&g.v[i]);
+		free(g.v);
+		*out = NULL;
+		*n = 0;
 		return soca_dir_fail(d, rc, "search %s", d->groups);
 	}
-	*out = soca_xcalloc(ldap_count_entries(d->ld, res) + 1, sizeof(**out));
-	for (e = ldap_first_entry(d->ld, res); e; e = ldap_next_entry(d->ld, e))
-		from_entry(d, e, &(*out)[(*n)++]);
-	ldap_msgfree(res);
 	return 0;
 }
 

@@ -23,6 +23,9 @@ struct soca_dir_mods {
 	size_t n;
 };
 
+typedef void (*soca_dir_fn)(struct soca_dir *, LDAPMessage *, void *);
+int soca_dir_each(struct soca_dir *, const char *base, int scope,
+    const char *filter, char **attrs, soca_dir_fn, void *);
 int soca_dir_search(struct soca_dir *, const char *base, int scope,
     const char *filter, char **attrs, LDAPMessage **);
 char *soca_dir_value(struct soca_dir *, LDAPMessage *, const char *attr);

@@ -81,13 +81,28 @@ listed(char **v, size_t n, const char *s)
 	return false;
 }
 
+struct users {
+	struct soca_dir_user *v;
+	size_t n;
+};
+
+static void
+add_entry(struct soca_dir *d, LDAPMessage *e, void *arg)
+{
+	struct users *u = arg;
+
+	u->v = soca_xreallocarray(u->v, u->n + 1, sizeof(*u->v));
+	memset(&u->v[u->n], 0, sizeof(*u->v));
+	from_entry(d, e, &u->v[u->n++]);
+}
+
 static int
 search_users(struct soca_dir *d, const char *filter,
     struct soca_dir_user **out, size_t *n)
 {
 	char *attrs[] = { "uid", "cn", "homeDirectory", "loginShell", "mail",
 	    "uidNumber", "gidNumber", "shadowExpire", NULL };
-	LDAPMessage *res, *e;
+	struct users u = { NULL, 0 };
 	char **adm;
 	size_t nadm;
 	int rc;
@@ -96,22 +111,22 @@ search_users(struct soca_dir *d, const char *filter,
 	*n = 0;
 	if ((rc = admins(d, &adm, &nadm)) != 0)
 		return rc;
-	rc = soca_dir_search(d, d->people, LDAP_SCOPE_ONELEVEL, filter, attrs,
-	    &res);
+	u.v = soca_xcalloc(1, sizeof(*u.v));
+	rc = soca_dir_each(d, d->people, LDAP_SCOPE_ONELEVEL, filter, attrs,
+	    add_entry, &u);
+	for (size_t i = 0; i < u.n; i++)
+		u.v[i].admin = listed(adm, nadm, u.v[i].name);
+	soca_strv_free(adm, nadm);
+	*out = u.v;
+	*n = u.n;
 	if (rc != LDAP_SUCCESS) {
-		ldap_msgfree(res);
-		soca_strv_free(adm, nadm);
+		for (size_t i = 0; i < u.n; i++)
+			soca_dir_user_free(&u.v[i]);
+		free(u.v);
+		*out = NULL;
+		*n = 0;
 		return soca_dir_fail(d, rc, "search %s", d->people);
 	}
-	*out = soca_xcalloc(ldap_count_entries(d->ld, res) + 1, sizeof(**out));
-	for (e = ldap_first_entry(d->ld, res); e; e = ldap_next_entry(d->ld,
-	    e)) {
-		from_entry(d, e, &(*out)[*n]);
-		(*out)[*n].admin = listed(adm, nadm, (*out)[*n].name);
-		(*n)++;
-	}
-	ldap_msgfree(res);
-	soca_strv_free(adm, nadm);
 	return 0;
 }
 

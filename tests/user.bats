@@ -422,3 +422,23 @@ sys.exit(os.waitstatus_to_exitcode(st))' "$@"
 	ldapwhoami -x -H "$LDAP_URI" -D "uid=tom,ou=People,$LDAP_BASE" \
 	    -y "$BATS_TEST_TMPDIR/pw"
 }
+
+@test "a bind DN with a size limit still sees every user (paged searches)" {
+	printf 'manager-pw-123' >"$BATS_TEST_TMPDIR/m.pw"
+	chmod 600 "$BATS_TEST_TMPDIR/m.pw"
+	slapd_write_conf "$BATS_TEST_TMPDIR/m.conf" \
+	    "bind_dn = cn=manager,$LDAP_BASE" \
+	    "bind_password_file = $BATS_TEST_TMPDIR/m.pw"
+	export SOCA_CONF=$BATS_TEST_TMPDIR/m.conf
+	for u in pg1 pg2 pg3 pg4 pg5; do soca-user add "$u"; done
+	# the manager gets at most 3 entries from a plain search
+	run ldapsearch -x -LLL -H "$LDAP_URI" -D "cn=manager,$LDAP_BASE" \
+	    -y "$BATS_TEST_TMPDIR/m.pw" -b "ou=People,$LDAP_BASE" '(uid=pg*)' dn
+	assert_failure 4
+	run soca-user list -n -o name
+	assert_success
+	for u in pg1 pg2 pg3 pg4 pg5; do assert_line "$u"; done
+	n=$(ldapq '(uid=pg*)' uidNumber | sed -n 's/^uidNumber: //p' |
+	    sort -u | wc -l)
+	[ "$n" -eq 5 ]
+}

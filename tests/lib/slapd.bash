@@ -7,7 +7,8 @@
 # slapd_start writes a slapd.conf (core, cosine, nis and inetorgperson
 # schemas, one mdb database for dc=soca,dc=test) under $SLAPD_DIR, seeds
 # it offline with slapadd (base, ou=People, ou=Group and a read-only
-# cn=reader account), makes a test CA and a server certificate for
+# cn=reader account, and cn=manager: may write everything but gets at
+# most 3 entries a search unless it pages), makes a test CA and a server certificate for
 # 127.0.0.1, and starts `slapd -d 0` on ldap:// and ldaps:// ports picked
 # by service_port.  It writes $SOCA_CONF for soca-user/soca-group (homes
 # under $SLAPD_DIR/homes) and exports what tests need: LDAP_URI,
@@ -60,8 +61,10 @@ directory $d/db
 index objectClass eq
 index uid,cn,memberUid eq
 index uidNumber,gidNumber eq
-access to attrs=userPassword by self write by anonymous auth by * none
-access to * by * read
+limits dn.exact="cn=manager,$LDAP_BASE" size.soft=3 size.hard=3 size.prtotal=unlimited
+access to attrs=userPassword by dn.exact="cn=manager,$LDAP_BASE" write
+	by self write by anonymous auth by * none
+access to * by dn.exact="cn=manager,$LDAP_BASE" write by * read
 CONF
 	cat >"$d/seed.ldif" <<LDIF
 dn: $LDAP_BASE
@@ -83,6 +86,12 @@ objectClass: organizationalRole
 objectClass: simpleSecurityObject
 cn: reader
 userPassword: reader-pw-123
+
+dn: cn=manager,$LDAP_BASE
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: manager
+userPassword: manager-pw-123
 LDIF
 }
 
@@ -112,18 +121,27 @@ slapd_start() {
 	slapd_write_conf "$SOCA_CONF"
 }
 
-# slapd_write_conf FILE [EXTRA LINES...]: a soca.conf for this server
+# slapd_write_conf FILE ["key = value"...]: a soca.conf for this server;
+# the given keys replace the defaults written here
 slapd_write_conf() {
-	local f=$1
+	local f=$1 line k
 	shift
 	{
 		printf '[ldap]\n'
-		printf 'uri = %s\n' "$LDAP_URI"
-		printf 'base = %s\n' "$LDAP_BASE"
-		printf 'bind_dn = %s\n' "$LDAP_ADMIN"
-		printf 'bind_password_file = %s\n' "$LDAP_PWFILE"
-		printf 'homes = %s\n' "$SLAPD_DIR/homes"
-		printf 'skel = %s\n' "$SLAPD_DIR/skel"
+		while IFS= read -r line; do
+			k=${line%% =*}
+			for e in "$@"; do
+				[ "${e%% =*}" = "$k" ] && continue 2
+			done
+			printf '%s\n' "$line"
+		done <<-CONF
+		uri = $LDAP_URI
+		base = $LDAP_BASE
+		bind_dn = $LDAP_ADMIN
+		bind_password_file = $LDAP_PWFILE
+		homes = $SLAPD_DIR/homes
+		skel = $SLAPD_DIR/skel
+		CONF
 		printf '%s\n' "$@"
 	} >"$f"
 }
