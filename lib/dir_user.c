@@ -254,6 +254,7 @@ undo_group(struct soca_dir *d, const char *name)
 static int
 check_new(struct soca_dir *d, const struct soca_dir_newuser *nu)
 {
+	struct soca_dir_group g;
 	struct soca_dir_user u;
 	int rc;
 
@@ -264,6 +265,17 @@ check_new(struct soca_dir *d, const struct soca_dir_newuser *nu)
 	if ((rc = soca_dir_user_get(d, nu->name, &u)) == 0) {
 		warnx("user \"%s\" already exists (uid %lld)", nu->name, u.uid);
 		soca_dir_user_free(&u);
+		return SOCA_EX_FALSE;
+	}
+	if (rc != SOCA_EX_FALSE)
+		return rc;
+	if (strcmp(soca_conf_get(d->conf, "ldap", NULL, "user_group"),
+	    "per-user") != 0)
+		return 0;
+	if ((rc = soca_dir_group_get(d, nu->name, &g)) == 0) {
+		warnx("group \"%s\" already exists (choose another user name, "
+		    "or set [ldap] user_group = shared)", nu->name);
+		soca_dir_group_free(&g);
 		return SOCA_EX_FALSE;
 	}
 	return rc == SOCA_EX_FALSE ? 0 : rc;

@@ -66,6 +66,12 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	run soca-user add bob
 	assert_failure 1
 	assert_output --partial 'user "bob" already exists'
+	soca-group add grp1
+	before=$(ldap_dump)
+	run soca-user add grp1
+	assert_failure 1
+	assert_output --partial 'group "grp1" already exists'
+	[ "$(ldap_dump)" = "$before" ]
 }
 
 @test "add --uid --gid --shell, and a taken uid is refused" {
