@@ -253,8 +253,14 @@ soca_home_create(const struct soca_conf *c, const char *name, uid_t uid,
 	} else {
 		warn("[ldap] skel %s", skel);
 	}
-	if (rc == 0 && (rc = ssh_keys(c, h, name)) == 0 &&
-	    (chmod(h, 0700) == -1 || chown_tree(h, uid, gid) == -1)) {
+	if (rc == 0 && ((rc = ssh_keys(c, h, name)) == -1 ||
+	    (rc = chmod(h, 0700)) == -1))
+		warn("%s", h);
+	else if (rc == 0 && geteuid() != 0)
+		/* only root can give files away: tests, single-user setups */
+		warnx("not root: home %s stays owned by uid %lu", h,
+		    (unsigned long)geteuid());
+	else if (rc == 0 && chown_tree(h, uid, gid) == -1) {
 		warn("chown %s to %lu:%lu", h, (unsigned long)uid,
 		    (unsigned long)gid);
 		rc = -1;
@@ -320,7 +326,8 @@ read_key(int sfd, const char *name, uid_t uid, size_t *len)
 
 	if ((fd = openat(sfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return NULL;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_uid != uid ||
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+	    (st.st_uid != uid && (geteuid() == 0 || st.st_uid != geteuid())) ||
 	    st.st_size > 65536) {
 		close(fd);
 		errno = EPERM;
