@@ -35,7 +35,7 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 @test "add makes the entry, the per-user group, the home and the keys" {
 	run soca-user add --email ann@example.com ann
 	assert_success
-	assert_output --regexp '^ann uid=[0-9]+ gid=[0-9]+ home=.*/homes/ann$'
+	assert_line --regexp '^ann uid=[0-9]+ gid=[0-9]+ home=.*/homes/ann$'
 	run ldapq -b "uid=ann,ou=People,$LDAP_BASE" -s base '(objectClass=*)'
 	assert_output --partial "objectClass: inetOrgPerson"
 	assert_output --partial "objectClass: posixAccount"
@@ -282,6 +282,7 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	soca-group add proj
 	soca-group member add proj lee
 	echo data >"$SLAPD_DIR/homes/lee/results.txt"
+	uid=$(attr "uid=lee,ou=People,$LDAP_BASE" uidNumber)
 	run soca-user del lee
 	assert_success
 	assert_output --regexp "^lee deleted, home moved to .*/homes/lee\.deleted-[0-9]{8}T[0-9]{6}Z$"
@@ -293,7 +294,7 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	assert_failure 1
 	assert_output --partial 'no such user "lee"'
 	# the number is not handed out again
-	run attr "cn=uid-$(ls -n -d "$SLAPD_DIR"/homes/lee.deleted-* | awk '{print $3}'),ou=Ids,$LDAP_BASE" description
+	run attr "cn=uid-$uid,ou=Ids,$LDAP_BASE" description
 	assert_output "uid lee"
 }
 
