@@ -16,6 +16,7 @@ static const struct {
 	{ "util", t_util },
 	{ "conf", t_conf },
 	{ "out", t_out },
+	{ "sigv4", t_sigv4 },
 };
 
 static void
