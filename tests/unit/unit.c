@@ -17,6 +17,7 @@ static const struct {
 	{ "conf", t_conf },
 	{ "out", t_out },
 	{ "sigv4", t_sigv4 },
+	{ "aws", t_aws },
 };
 
 static void
