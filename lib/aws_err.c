@@ -53,7 +53,7 @@ soca_aws_err_str(const struct soca_aws_err *e)
 	    strlen(e->message ? e->message : "unknown error"));
 	if (e->request_id)
 		soca_buf_addf(&b, " (request id %s)", e->request_id);
-	else if (e->status)
+	else if (e->status && e->code)
 		soca_buf_addf(&b, " (HTTP %ld)", e->status);
 	return soca_buf_steal(&b);
 }
@@ -128,9 +128,11 @@ soca_aws_err_xml(struct soca_aws_err *e, long status, const char *body,
 	char *root = NULL, *msg, *code, *rid;
 	json_t *j = soca_aws_xml_to_json(body, len, &root), *err = j;
 
-	if (j && root && strcmp(root, "Response") == 0)
-		err = json_array_get(json_object_get(json_object_get(j,
-		    "Errors"), "Error"), 0);
+	if (j && root && strcmp(root, "Response") == 0) {
+		err = json_object_get(j, "Errors");
+		err = json_is_array(err) ? json_array_get(err, 0) :
+		    json_array_get(json_object_get(err, "Error"), 0);
+	}
 	else if (j && json_object_get(j, "Error"))
 		err = json_array_get(json_object_get(j, "Error"), 0);
 	code = jstr(err, "Code", NULL);

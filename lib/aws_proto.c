@@ -227,15 +227,19 @@ soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
 	int rc;
 
 	http_init(a, &x, "s3", method, out);
-	if (path_style(a, bucket)) {
+	if (bucket == NULL)
+		soca_buf_addc(&p, '/');
+	else if (path_style(a, bucket)) {
 		soca_buf_addc(&p, '/');
 		soca_aws_uri_encode(&p, bucket, strlen(bucket), false);
+		if (key)
+			soca_buf_addc(&p, '/');
 	} else {
 		free(x.base);
 		x.base = soca_xasprintf("https://%s.s3.%s.amazonaws.com",
 		    bucket, a->region);
+		soca_buf_addc(&p, '/');
 	}
-	soca_buf_addc(&p, '/');
 	if (key)
 		soca_aws_uri_encode(&p, key, strlen(key), true);
 	free(x.path);
@@ -287,21 +291,50 @@ s3_list(struct soca_aws *a, json_t *p, struct soca_aws_err *e)
 }
 
 static json_t *
+s3_bucket_call(struct soca_aws *a, const char *op, json_t *p,
+    struct soca_aws_err *e)
+{
+	struct soca_buf out = { 0 };
+	const char *b = jget(p, "Bucket");
+	json_t *j = NULL;
+	int rc = -1;
+
+	if (strcmp(op, "ListBuckets") == 0) {
+		if (soca_aws_s3(a, "GET", NULL, NULL, NULL, NULL, 0, &out,
+		    e) == 0 && (j = soca_aws_xml_to_json(out.s, out.len,
+		    NULL)) == NULL)
+			soca_aws_err_set(e, SOCA_AWS_E_PARSE, 200, NULL,
+			    "S3 answer is not XML");
+		soca_buf_free(&out);
+		return j;
+	}
+	if (b == NULL)
+		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL,
+		    "s3 %s needs Bucket=NAME", op);
+	else if (strcmp(op, "ListObjectsV2") == 0)
+		return s3_list(a, p, e);
+	else
+		rc = soca_aws_s3(a, strcmp(op, "CreateBucket") == 0 ? "PUT" :
+		    "DELETE", b, NULL, NULL, NULL, 0, &out, e);
+	soca_buf_free(&out);
+	return rc == 0 ? json_pack("{s:s}", "Bucket", b) : NULL;
+}
+
+static json_t *
 s3_call(struct soca_aws *a, const char *op, json_t *p, struct soca_aws_err *e)
 {
 	struct soca_buf out = { 0 };
 	const char *body = jget(p, "Body");
 	json_t *j = NULL;
 
-	if (jget(p, "Bucket") == NULL || (strcmp(op, "ListObjectsV2") != 0 &&
-	    jget(p, "Key") == NULL)) {
+	if (strcmp(op, "ListBuckets") == 0 || strcmp(op, "CreateBucket") == 0 ||
+	    strcmp(op, "DeleteBucket") == 0 || strcmp(op, "ListObjectsV2") == 0)
+		return s3_bucket_call(a, op, p, e);
+	if (jget(p, "Bucket") == NULL || jget(p, "Key") == NULL) {
 		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL,
-		    "s3 %s needs Bucket=NAME%s", op,
-		    strcmp(op, "ListObjectsV2") ? " and Key=KEY" : "");
+		    "s3 %s needs Bucket=NAME and Key=KEY", op);
 		return NULL;
 	}
-	if (strcmp(op, "ListObjectsV2") == 0)
-		return s3_list(a, p, e);
 	if (strcmp(op, "PutObject") == 0) {
 		if (soca_aws_s3(a, "PUT", jget(p, "Bucket"), jget(p, "Key"), NULL,
 		    body ? body : "", body ? strlen(body) : 0, &out, e) == 0)
@@ -316,8 +349,8 @@ s3_call(struct soca_aws *a, const char *op, json_t *p, struct soca_aws_err *e)
 			j = json_object();
 	} else
 		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL, "s3 %s: unknown "
-		    "operation (PutObject, GetObject, DeleteObject, "
-		    "ListObjectsV2)", op);
+		    "operation (CreateBucket, DeleteBucket, ListBuckets, "
+		    "PutObject, GetObject, DeleteObject, ListObjectsV2)", op);
 	if (j == NULL && e->kind == SOCA_AWS_OK)
 		soca_aws_err_set(e, SOCA_AWS_E_PARSE, 200, NULL,
 		    "s3 %s: the object is not UTF-8 text", op);

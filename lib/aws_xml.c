@@ -3,8 +3,8 @@
  *
  * The document becomes a small tree first, then JSON: an element with
  * only text is a string; an element whose children are all <item> or
- * <member> is an array (EC2's "...Set" wrappers), an empty "...Set" is an
- * empty array; other elements are objects, and a child name that repeats
+ * <member> (or all <Bucket> in <Buckets>) is an array (EC2's "...Set"
+ * wrappers), an empty "...Set" is an empty array; other elements are objects, and a child name that repeats
  * (or that S3 always repeats, such as Contents) becomes an array.
  * Attributes and namespaces are dropped; the root's name is returned
  * apart.  Depth is bounded so hostile input cannot exhaust the stack.
@@ -103,6 +103,15 @@ on_text(void *ud, const XML_Char *s, int len)
 
 static json_t *convert(const struct node *);
 
+/* <Buckets><Bucket/>...</Buckets> */
+static bool
+plural_of(const char *list, const char *elem)
+{
+	size_t l = strlen(elem);
+
+	return strncmp(list, elem, l) == 0 && strcmp(list + l, "s") == 0;
+}
+
 static bool
 is_list(const struct node *n)
 {
@@ -112,7 +121,8 @@ is_list(const struct node *n)
 		return l > 3 && strcmp(n->name + l - 3, "Set") == 0;
 	for (size_t i = 0; i < n->nkids; i++)
 		if (strcmp(n->kids[i]->name, "item") != 0 &&
-		    strcmp(n->kids[i]->name, "member") != 0)
+		    strcmp(n->kids[i]->name, "member") != 0 &&
+		    !plural_of(n->name, n->kids[i]->name))
 			return false;
 	return true;
 }
