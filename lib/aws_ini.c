@@ -136,7 +136,8 @@ soca_aws_ini_load(const char *path, bool secret)
 			warn("%s", path);
 		return NULL;
 	}
-	if (secret && fstat(fd, &st) == 0 && (st.st_mode & 077))
+	if (secret && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 077))
 		warnx("%s: readable by group or others (mode %03o): "
 		    "chmod 600 it", path, (unsigned)(st.st_mode & 0777));
 	text = read_file(fd, &len);
