@@ -148,22 +148,33 @@ soca_aws_creds_free(struct soca_aws_creds *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static bool
+unreserved(unsigned char c, bool keep_slash)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+	    c == '~' || (c == '/' && keep_slash);
+}
+
 void
 soca_aws_uri_encode(struct soca_buf *b, const char *s, size_t n,
     bool keep_slash)
 {
 	static const char digits[] = "0123456789ABCDEF";
+	char esc[3] = { '%', 0, 0 };
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' ||
-		    c == '~' || (c == '/' && keep_slash)) {
-			soca_buf_addc(b, (char)c);
-			continue;
-		}
-		soca_buf_addc(b, '%');
-		soca_buf_addc(b, digits[c >> 4]);
-		soca_buf_addc(b, digits[c & 15]);
+	for (size_t i = 0; i < n;) {
+		size_t run = 0;
+		while (i + run < n && unreserved((unsigned char)s[i + run],
+		    keep_slash))
+			run++;
+		soca_buf_add(b, s + i, run);
+		if ((i += run) >= n)
+			break;
+		esc[1] = digits[(unsigned char)s[i] >> 4];
+		esc[2] = digits[(unsigned char)s[i] & 15];
+		soca_buf_add(b, esc, 3);
+		i++;
 	}
 }
 
@@ -349,17 +360,18 @@ unsigned_header(const char *lname, unsigned flags)
 static void
 add_trimmed(struct soca_buf *b, const char *v)
 {
-	bool space = false, any = false;
+	bool any = false;
 
-	for (; *v; v++) {
-		if (isspace((unsigned char)*v)) {
-			space = any;
-			continue;
-		}
-		if (space)
+	while (*v) {
+		size_t sp = strspn(v, " \t\r\n\v\f"), run;
+		v += sp;
+		if (*v == '\0')
+			break;
+		if (sp > 0 && any)
 			soca_buf_addc(b, ' ');
-		soca_buf_addc(b, *v);
-		space = false;
+		run = strcspn(v, " \t\r\n\v\f");
+		soca_buf_add(b, v, run);
+		v += run;
 		any = true;
 	}
 }
