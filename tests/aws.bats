@@ -123,6 +123,14 @@ ami() {
 	assert_success
 }
 
+@test "budgets --all follows NextToken" {
+	awsim_ctl POST budgets '[{"BudgetName":"a"},{"BudgetName":"b"},{"BudgetName":"c"}]' >/dev/null
+	run soca-aws --all budgets DescribeBudgets '{"AccountId":"123456789012","MaxResults":1}'
+	assert_success
+	[ "$(jq -r '[.Budgets[].BudgetName] | join(",")' <<<"$output")" = a,b,c ]
+	[ "$(awsim_calls budgets:DescribeBudgets)" = 3 ]
+}
+
 @test "JSON 1.1 errors: __type and x-amzn-RequestId" {
 	run soca-aws ce GetCostAndUsage Granularity=DAILY
 	assert_failure 1
@@ -214,9 +222,22 @@ ami() {
 	assert_output --partial "X-Amz-Security-Token: (redacted)"
 	assert_output --partial "Authorization: (redacted)"
 	refute_output --partial "Signature="
+	[ "$(awsim_calls imds:PutToken)" = 1 ]
+	[ "$(awsim_calls imds:Get)" = 2 ]
 	AWS_EC2_METADATA_DISABLED=true run soca-aws ec2 DescribeInstances
 	assert_failure 2
 	assert_output --partial "no credentials"
+}
+
+@test "IMDS credentials close to Expiration are fetched again" {
+	soca-aws ec2 RunInstances ImageId="$(ami)" InstanceType=c5.large \
+	    MinCount=7 MaxCount=7 >/dev/null
+	awsim_ctl POST imds '{"credentials_ttl": 120}' >/dev/null
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	run soca-aws --all ec2 DescribeInstances MaxResults=5
+	assert_success
+	[ "$(jq '[.reservationSet[].instancesSet[]] | length' <<<"$output")" = 7 ]
+	[ "$(awsim_calls imds:PutToken)" = 2 ]
 }
 
 @test "--profile from the shared files; a loose credentials file is warned" {
