@@ -133,17 +133,30 @@ def instance_out(st, i):
 
 # ---- filters and paging, shared by the Describe* handlers ----
 
+def _check_filters(filters, getters):
+    for f in filters or []:
+        name = f.get("Name", "")
+        if not name.startswith("tag:") and name not in getters:
+            raise _err("InvalidParameterValue", "The filter '%s' is invalid"
+                       % name)
+        if not f.get("Values"):
+            raise _err("InvalidParameterValue", "The filter '%s' needs at "
+                       "least one value" % name)
+
+
+def _filtered(filters, getters, objs):
+    _check_filters(filters, getters)
+    return [o for o in objs if _match(filters, getters, o)]
+
+
 def _match(filters, getters, obj):
     for f in filters or []:
         name = f.get("Name", "")
         values = f.get("Values") or []
         if name.startswith("tag:"):
             have = [v for k, v in obj_tags(obj).items() if k == name[4:]]
-        elif name in getters:
-            have = getters[name](obj)
         else:
-            raise _err("InvalidParameterValue", "The filter '%s' is invalid"
-                       % name)
+            have = getters[name](obj)
         have = ["true" if h is True else "false" if h is False else str(h)
                 for h in have if h is not None]
         if not any(fnmatch.fnmatchcase(h, v) for h in have for v in values):
@@ -425,9 +438,9 @@ def describe_instances(sim, p):
     getters = dict(_INSTANCE_FILTERS)
     getters["instance-state-name"] = lambda i: [st.state(i)]
     getters["instance-state-code"] = lambda i: [STATES[st.state(i)]]
-    insts = [i for i in st.instances.values() if st.visible(i) and
-             (not ids or i["id"] in ids) and
-             _match(p.get("Filters"), getters, i)]
+    insts = _filtered(p.get("Filters"), getters, [
+        i for i in st.instances.values()
+        if st.visible(i) and (not ids or i["id"] in ids)])
     page, nxt = _page(insts, p, 5, 1000, "i")
     groups = collections.OrderedDict()
     for i in page:
@@ -538,7 +551,7 @@ def describe_instance_types(sim, p):
                        "instance types do not exist: [%s]" % ", ".join(bad))
     infos = [ec2data.instance_type_info(n) for n in known
              if not names or n in names]
-    infos = [t for t in infos if _match(p.get("Filters"), _TYPE_FILTERS, t)]
+    infos = _filtered(p.get("Filters"), _TYPE_FILTERS, infos)
     page, nxt = _page(infos, p, 5, 100, "t")
     out = {"InstanceTypes": page}
     if nxt:
@@ -574,7 +587,7 @@ def describe_images(sim, p):
     if owners:
         imgs = [m for m in imgs if m["OwnerId"] in owners or
                 "self" in owners or "amazon" in owners]
-    imgs = [m for m in imgs if _match(p.get("Filters"), _IMAGE_FILTERS, m)]
+    imgs = _filtered(p.get("Filters"), _IMAGE_FILTERS, imgs)
     page, nxt = _page(imgs, p, 5, 1000, "m")
     out = {"Images": page}
     if nxt:
@@ -604,8 +617,8 @@ def describe_subnets(sim, p):
         if bad:
             raise _err("InvalidSubnetID.NotFound", "The subnet ID '%s' does "
                        "not exist" % bad[0])
-    subs = [s for s in all_ if (not ids or s["SubnetId"] in ids) and
-            _match(p.get("Filters"), _SUBNET_FILTERS, s)]
+    subs = _filtered(p.get("Filters"), _SUBNET_FILTERS,
+                     [s for s in all_ if not ids or s["SubnetId"] in ids])
     page, nxt = _page(subs, p, 5, 1000, "s")
     out = {"Subnets": page}
     if nxt:
@@ -627,11 +640,11 @@ def describe_availability_zones(sim, p):
             raise _err("InvalidParameterValue", "The zone '%s' does not "
                        "exist." % bad[0])
         zs = [z for z in zs if z["ZoneName"] in names]
-    zs = [z for z in zs if _match(p.get("Filters"), {
+    zs = _filtered(p.get("Filters"), {
         "zone-name": lambda z: [z["ZoneName"]],
         "zone-id": lambda z: [z["ZoneId"]],
         "state": lambda z: [z["State"]],
-        "region-name": lambda z: [z["RegionName"]]}, z)]
+        "region-name": lambda z: [z["RegionName"]]}, zs)
     return {"AvailabilityZones": zs}
 
 
