@@ -307,7 +307,8 @@ parse_query(const char *q, struct param **v, size_t *n)
 static void
 canon_query(struct soca_buf *b, struct param *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), cmp_param);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_param);
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			soca_buf_addc(b, '&');

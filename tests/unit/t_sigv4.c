@@ -98,7 +98,8 @@ comparable(const struct soca_aws_req *r)
 		qv = soca_xreallocarray(qv, nq + 1, sizeof(*qv));
 		qv[nq++] = t;
 	}
-	qsort(qv, nq, sizeof(*qv), cmp_str);
+	if (nq > 1)
+		qsort(qv, nq, sizeof(*qv), cmp_str);
 	soca_buf_addf(&b, "%s %s\n", r->method, r->path);
 	for (size_t i = 0; i < nq; i++)
 		soca_buf_addf(&b, "?%s\n", qv[i]);
