@@ -338,7 +338,9 @@ imds_fetch(CURL *h, const char *base, struct soca_aws_creds *c,
 out:
 	if (rc < 0)
 		soca_aws_err_set(e, SOCA_AWS_E_CREDS, st > 0 ? st : 0, NULL,
-		    "no credentials from instance metadata at %s", base);
+		    "no credentials: none in the environment or the shared "
+		    "files, and instance metadata at %s gave none (%s)", base,
+		    st < 0 ? "no answer within 1 s" : "no role credentials");
 	if (b.s)
 		explicit_bzero(b.s, b.len);
 	soca_buf_free(&b);
