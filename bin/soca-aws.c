@@ -4,10 +4,10 @@
  * Administrators use it in scripts and the test suites use it to look at
  * AWS state, so it stays a thin shell around lib/aws: arguments become
  * request parameters (EC2 wire names as given; dotted keys build nested
- * JSON for the JSON services; one JSON document may replace them), the
- * library signs, retries and converts, and the exit code tells a
- * permanent AWS error (1) from a retryable one that outlived its retries
- * (3).
+ * JSON for the JSON services, `Key:=JSON` gives a typed value; one JSON
+ * document may replace them), the library signs, retries and converts,
+ * and the exit code tells a permanent AWS error (1) from a retryable one
+ * that outlived its retries (3).
  */
 #include "config.h"
 
@@ -154,6 +154,7 @@ parse_params(const char *service, int argc, char **argv)
 {
 	json_t *p, *v;
 	json_error_t je;
+	bool typed;
 
 	if (argc == 1 && argv[0][0] == '{') {
 		if ((p = json_loads(argv[0], 0, &je)) == NULL ||
@@ -166,15 +167,20 @@ parse_params(const char *service, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		const char *eq = strchr(argv[i], '=');
 		char *k;
-		if (eq == NULL || !key_ok(argv[i], (size_t)(eq - argv[i])))
+		if (eq == NULL || !key_ok(argv[i], (size_t)(eq - argv[i]) -
+		    (eq > argv[i] && eq[-1] == ':')))
 			errx(SOCA_EX_USAGE, "\"%s\": not Key=Value (keys are "
 			    "letters, digits, '.', '_', '-'; e.g. "
 			    "InstanceId.1=i-0abc, or give one JSON object)",
 			    argv[i]);
-		k = soca_xstrndup(argv[i], (size_t)(eq - argv[i]));
-		if ((v = value_of(service, k, eq + 1)) == NULL)
-			errx(SOCA_EX_USAGE, "\"%s\": value is not UTF-8",
-			    argv[i]);
+		typed = eq > argv[i] && eq[-1] == ':';
+		k = soca_xstrndup(argv[i], (size_t)(eq - argv[i]) - typed);
+		v = typed ? json_loads(eq + 1, JSON_DECODE_ANY, NULL) :
+		    value_of(service, k, eq + 1);
+		if (v == NULL)
+			errx(SOCA_EX_USAGE, "\"%s\": %s", argv[i], typed ?
+			    "the value after := is not JSON (e.g. MaxResults:=10)" :
+			    "the value is not UTF-8");
 		if (strcmp(service, "ec2") == 0 || strcmp(service, "s3") == 0)
 			json_object_set_new(p, k, v);
 		else if (!put_path(p, k, v))

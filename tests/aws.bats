@@ -121,6 +121,11 @@ ami() {
 	[ "$(jq -r '.Budgets[0].BudgetName' <<<"$output")" = proj-a ]
 	run soca-aws budgets DescribeBudgets '{"AccountId":"123456789012","MaxResults":1}'
 	assert_success
+	run soca-aws budgets DescribeBudgets AccountId=123456789012 MaxResults:=1
+	assert_success
+	run soca-aws budgets DescribeBudgets AccountId=123456789012 MaxResults:=x
+	assert_failure 2
+	assert_output --partial "not JSON"
 }
 
 @test "budgets --all follows NextToken" {
