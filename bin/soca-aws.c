@@ -24,7 +24,7 @@
 static const char usage_text[] =
     "usage: soca-aws [-v] [-c file] [--region region] [--profile profile]\n"
     "                [--endpoint-url url] [--all] [--dry-run]\n"
-    "                service operation [key=value ... | json]\n"
+    "                service operation [key=value | key:=json ... | json]\n"
     "services: ec2, ce, budgets, s3\n";
 
 static void __attribute__((noreturn))
