@@ -33,6 +33,14 @@ ec2_curl() {
 	curl -sS "${SIGV4[@]}" "$AWSIM_URL/" -d "$1"
 }
 
+@test "the signature checker passes the SigV4 vectors and refuses them altered" {
+	[ -d "$SHARED_DIR/testdata/sigv4" ] || skip "no $SHARED_DIR/testdata/sigv4"
+	run "$SOCA_SRCDIR/tests/awsim/selftest" "$SHARED_DIR/testdata/sigv4"
+	assert_success
+	assert_line "1..190"
+	refute_output --partial "not ok"
+}
+
 @test "run-instances with tags, then describe-instances by tag finds them" {
 	run cli ec2 run-instances --image-id $AMI --instance-type c5.large \
 	    --count 2 --placement AvailabilityZone=us-east-1b \

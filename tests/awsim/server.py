@@ -194,7 +194,7 @@ class Handler(BaseHTTPRequestHandler):
         svc = SERVICES.get(auth.service)
         if svc is None:
             return self.send_error_for(self.guess_protocol(body), AwsError(
-                "InvalidClientTokenId" if False else "UnknownService",
+                "UnknownService",
                 "awsim does not serve the signing name '%s'"
                 % auth.service, 400))
         proto = svc["protocol"]
@@ -207,7 +207,9 @@ class Handler(BaseHTTPRequestHandler):
             sim.calls["%s:%s" % (auth.service, op)] += 1
         try:
             host = self.headers.get("Host", "")
-            sigv4.verify(auth, dict(sim.creds), self.command, raw_path, qp,
+            with sim.lock:
+                creds = dict(sim.creds)
+            sigv4.verify(auth, creds, self.command, raw_path, qp,
                          self.headers, body, host,
                          svc.get("region", sim.region), time.time())
         except AuthError as e:

@@ -62,6 +62,22 @@ class _S3QV4(_ExactHeaders, S3SigV4QueryAuth):
     pass
 
 
+class _Raw:
+    """No path normalisation, generic payload rules (vector cases with
+    normalize=false that are not s3)."""
+
+    def _normalize_url_path(self, path):
+        return path
+
+
+class _RawV4(_ExactHeaders, _Raw, SigV4Auth):
+    pass
+
+
+class _RawQV4(_ExactHeaders, _Raw, SigV4QueryAuth):
+    pass
+
+
 class Auth:
     """What a request claims: parsed but not yet verified."""
 
@@ -143,9 +159,10 @@ def _parse_amzdate(s):
 
 
 def verify(auth, creds, method, raw_path, query_pairs, headers, body, host,
-           region, now):
+           region, now, s3_rules=None):
     """Check auth against the known credentials (akid -> (secret, token or
-    None, expiry or None)); raise AuthError or return nothing."""
+    None, expiry or None)); raise AuthError or return nothing.  s3_rules
+    (no path normalisation) defaults to the signing name being s3."""
     if auth.akid not in creds:
         raise AuthError("unknown_key", "The AWS Access Key Id you provided "
                         "does not exist in our records.")
@@ -183,12 +200,18 @@ def verify(auth, creds, method, raw_path, query_pairs, headers, body, host,
         raise AuthError("signature", "'Host' or ':authority' must be a "
                         "'SignedHeader' in the AWS Authorization.")
     is_s3 = auth.service == "s3"
+    raw = is_s3 if s3_rules is None else s3_rules
     if auth.presigned:
-        cls = _S3QV4 if is_s3 else _QV4
+        cls = _S3QV4 if is_s3 else _RawQV4 if raw else _QV4
         pairs = [(k, v) for k, v in query_pairs if k != "X-Amz-Signature"]
     else:
-        cls = _S3V4 if is_s3 else _V4
+        cls = _S3V4 if is_s3 else _RawV4 if raw else _V4
         pairs = list(query_pairs)
+    if token is not None and not auth.presigned and \
+            "x-amz-security-token" not in signed:
+        raise AuthError("bad_token", "The security token included in the "
+                        "request is invalid: X-Amz-Security-Token must be "
+                        "a signed header.")
     hdrs = HTTPHeaders()
     for name in signed:
         vals = headers.get_all(name)

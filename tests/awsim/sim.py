@@ -13,6 +13,7 @@ import collections
 import random
 import threading
 import time
+import uuid
 
 import ec2
 import services
@@ -29,6 +30,14 @@ INTERNAL = {"ec2": ("InternalError", "An internal error has occurred"),
                    "Please try again."),
             "*": ("InternalFailure", "The request processing has failed "
                   "because of an unknown error, exception or failure.")}
+UNAVAILABLE = {"ec2": ("Unavailable", "The server is overloaded and can't "
+                       "handle the request."),
+               "s3": ("ServiceUnavailable", "Service is unable to handle "
+                      "request."),
+               "*": ("ServiceUnavailableException", "Service is currently "
+                     "unavailable.")}
+SPEC_KEYS = {"op", "kind", "count", "rate", "status", "code", "message",
+             "latency_ms", "instance_type", "az", "burst", "refill"}
 
 KINDS = ("throttle", "error", "latency", "drop", "capacity", "bucket")
 
@@ -36,10 +45,18 @@ KINDS = ("throttle", "error", "latency", "drop", "capacity", "bucket")
 class Fault:
     def __init__(self, spec):
         self.spec = dict(spec)
+        unknown = set(spec) - SPEC_KEYS
+        if unknown:
+            raise ValueError("unknown fault keys: %s (known: %s)" % (
+                ", ".join(sorted(unknown)), ", ".join(sorted(SPEC_KEYS))))
         self.op = spec.get("op", "*")
         self.kind = spec.get("kind")
         if self.kind not in KINDS:
             raise ValueError("kind must be one of %s" % ", ".join(KINDS))
+        if not isinstance(self.op, str) or (self.op != "*" and
+                                            ":" not in self.op):
+            raise ValueError("op must be \"*\", \"service:*\" or "
+                             "\"service:Operation\"")
         self.count = spec.get("count")
         self.rate = spec.get("rate")
         self.status = spec.get("status")
@@ -128,10 +145,8 @@ class Sim:
         return "%s-%0*x" % (prefix, n, self.rng.getrandbits(4 * n))
 
     def request_id(self):
-        return "%08x-%04x-4%03x-a%03x-%012x" % (
-            self.rng.getrandbits(32), self.rng.getrandbits(16),
-            self.rng.getrandbits(12), self.rng.getrandbits(12),
-            self.rng.getrandbits(48))
+        # not from self.rng: ids stay reproducible under --seed
+        return str(uuid.uuid4())
 
     # -- faults --
 
@@ -161,8 +176,9 @@ class Sim:
                 if f.kind in ("throttle", "bucket"):
                     code, status, msg = THROTTLE.get(service, THROTTLE["*"])
                 else:
-                    code, msg = INTERNAL.get(service, INTERNAL["*"])
-                    status = 500
+                    status = f.status or 500
+                    table = UNAVAILABLE if status == 503 else INTERNAL
+                    code, msg = table.get(service, table["*"])
                 return delay, (f.code or code, f.status or status,
                                f.message or msg)
         return delay, None
