@@ -130,6 +130,27 @@ ec2_curl() {
 	assert_output 3
 }
 
+@test "concurrent launches with one ClientToken run once; the vCPU limit holds" {
+	local n run="Action=RunInstances&Version=2016-11-15&ImageId=$AMI&MinCount=1"
+	for n in 1 2 3 4 5 6 7 8; do
+		ec2_curl "$run&MaxCount=1&InstanceType=c5.large&ClientToken=race" >"r$n.xml" &
+	done
+	wait
+	run bash -c 'grep -ho "<reservationId>[^<]*" r*.xml | sort | uniq -c'
+	assert_output --regexp '^ +8 <reservationId>r-[0-9a-f]{17}$'
+	run awsim_ctl GET launches
+	run json 'd["by_token"], d["instances"]'
+	assert_output "({'race': 1}, 1)"
+	run awsim_calls ec2:RunInstances
+	assert_output 8
+	awsim_ctl POST limits '{"vcpus": 8}' >/dev/null
+	run ec2_curl "Action=RunInstances&Version=2016-11-15&ImageId=$AMI&MinCount=2&MaxCount=5&InstanceType=c5.xlarge"
+	assert_output --partial '<Code>VcpuLimitExceeded</Code>'
+	run ec2_curl "$run&MaxCount=5&InstanceType=c5.large"
+	n=$(grep -o '<instanceId>' <<<"$output" | wc -l)
+	assert_equal "$n" 3
+}
+
 @test "dry-run answers DryRunOperation, or the error the call would get" {
 	run cli ec2 run-instances --image-id $AMI --instance-type c5.large \
 	    --dry-run

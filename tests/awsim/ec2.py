@@ -81,7 +81,6 @@ def _state_dict(name):
 
 
 def instance_out(st, i):
-    sim = st.sim
     name = st.state(i)
     d = {
         "InstanceId": i["id"], "ImageId": i["ami"],
@@ -127,7 +126,6 @@ def instance_out(st, i):
         d["StateReason"] = {"Code": "Client.UserInitiatedShutdown",
                             "Message": "Client.UserInitiatedShutdown: User "
                             "initiated shutdown"}
-    del sim
     return d
 
 
@@ -354,10 +352,11 @@ def run_instances(sim, p):
                    "%s capacity by not specifying an Availability Zone in "
                    "your request or choosing %s." % (
                        itype, subnet[1], itype, ", ".join(others)), 500)
+    count = _vcpu_fit(sim, facts[0], lo, hi)
     rid = sim.hexid("r")
     market = (p.get("InstanceMarketOptions") or {}).get("MarketType")
     ids = []
-    for n in range(hi):
+    for n in range(count):
         iid = sim.hexid("i")
         st.seq += 1
         st.instances[iid] = {
@@ -367,6 +366,7 @@ def run_instances(sim, p):
             "terminate_at": None, "tags": dict(tags), "token": token,
             "key": p.get("KeyName"), "index": n, "seq": st.seq,
             "cores": cores, "threads": threads, "user_data": user_data,
+            "vcpus": facts[0],
             "lifecycle": "spot" if market == "spot" else None,
             "profile": (p.get("IamInstanceProfile") or {}).get("Arn") or
             ((p.get("IamInstanceProfile") or {}).get("Name") and
@@ -382,6 +382,23 @@ def run_instances(sim, p):
 
 
 run_instances.dry_run = True
+
+
+def _vcpu_fit(sim, per, lo, hi):
+    """How many instances of `per` vCPUs fit under the account's vCPU
+    limit (POST /_awsim/limits): at least lo, at most hi, else refuse."""
+    st = sim.ec2
+    used = sum(i["vcpus"] for i in st.instances.values()
+               if st.state(i) != "terminated")
+    fit = (sim.limits["vcpus"] - used) // per
+    if fit < lo:
+        raise _err("VcpuLimitExceeded", "You have requested more vCPU "
+                   "capacity than your current vCPU limit of %d allows for "
+                   "the instance bucket that the specified instance type "
+                   "belongs to. Please visit http://aws.amazon.com/contact-"
+                   "us/ec2-request to request an adjustment to this limit."
+                   % sim.limits["vcpus"])
+    return min(hi, fit)
 
 
 def _reservation_out(st, rid):

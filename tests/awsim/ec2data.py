@@ -7,7 +7,7 @@
 
 ACCOUNT = "123456789012"
 
-# type: (vcpus, cores, threads/core, MiB, network, efa interfaces, arch,
+# name -> (vcpus, cores, threads/core, MiB, network, efa interfaces, arch,
 #        (gpu count, gpu name, gpu MiB each) or None, GHz)
 _TYPES = {
     "t3.micro": (2, 1, 2, 1024, "Up to 5 Gigabit", 0, "x86_64", None, 2.5),

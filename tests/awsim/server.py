@@ -579,6 +579,19 @@ class Handler(BaseHTTPRequestHandler):
             m["issued"] = None
         return 200, self.imds_out()
 
+    def ctl_limits_get(self, req, q):
+        return 200, self.sim.limits
+
+    def ctl_limits_post(self, req, q):
+        for k, v in req.items():
+            if k not in self.sim.limits:
+                raise ValueError("unknown limit %s (known: %s)" % (
+                    k, ", ".join(self.sim.limits)))
+            if not isinstance(v, int) or v < 0:
+                raise ValueError("%s must be a non-negative integer" % k)
+            self.sim.limits[k] = v
+        return 200, self.sim.limits
+
     def ctl_budgets_post(self, req, q):
         return 200, services.set_budgets(self.sim, req)
 

@@ -85,7 +85,8 @@ class Auth:
                  amzdate, presigned, expires=None, token=None):
         self.akid, self.date, self.region = akid, date, region
         self.service, self.signed, self.signature = service, signed, signature
-        self.amzdate, self.presigned, self.expires = amzdate, presigned, expires
+        self.amzdate, self.presigned = amzdate, presigned
+        self.expires = expires
         self.token = token
 
 
