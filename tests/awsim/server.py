@@ -269,7 +269,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("UnknownOperationException", "Unsupported "
                                "Content-Type '%s'" % ctype)
             return op, body
-        op, bucket, key = services.s3_route(self.command, raw_path, qp)
+        op, bucket, key = services.s3_route(self.command, raw_path, qp,
+                                            self.headers)
         return op or "Unknown", {"bucket": bucket, "key": key, "body": body,
                                  "query": [(k, v) for k, v in qp
                                            if not k.startswith("X-Amz-")],

@@ -144,24 +144,45 @@ BUDGETS_HANDLERS = {"DescribeBudgets": describe_budgets,
 
 # ---- S3 (path style) ----
 
-def s3_route(method, path, query):
-    """(operation, bucket, key) from a path-style request."""
+# query parameters each operation understands; anything else (a
+# subresource such as ?acl or ?uploads) is an operation awsim lacks
+_S3_QUERY = {
+    "ListObjectsV2": {"list-type", "prefix", "delimiter", "max-keys",
+                      "continuation-token", "start-after", "encoding-type",
+                      "fetch-owner"},
+    "ListObjects": {"prefix", "delimiter", "marker", "max-keys",
+                    "encoding-type"},
+    "GetObject": {"response-content-type", "response-content-disposition",
+                  "response-cache-control", "response-expires",
+                  "response-content-encoding",
+                  "response-content-language"},
+}
+
+
+def s3_route(method, path, query, headers=None):
+    """(operation, bucket, key) from a path-style request; operation None
+    when awsim does not implement what was asked."""
     from urllib.parse import unquote
     parts = path.lstrip("/").split("/", 1)
     bucket = unquote(parts[0]) if parts[0] else None
     key = unquote(parts[1]) if len(parts) > 1 and parts[1] else None
-    q = dict(query)
+    q = {k: v for k, v in query if not k.startswith("X-Amz-")}
     if bucket is None:
-        return ("ListBuckets" if method == "GET" else None), None, None
-    if key is None:
+        op = "ListBuckets" if method == "GET" else None
+    elif key is None:
         op = {"PUT": "CreateBucket", "DELETE": "DeleteBucket",
               "HEAD": "HeadBucket"}.get(method)
         if method == "GET":
             op = "ListObjectsV2" if q.get("list-type") == "2" else \
                 "ListObjects"
-        return op, bucket, None
-    op = {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject",
-          "DELETE": "DeleteObject"}.get(method)
+    else:
+        op = {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject",
+              "DELETE": "DeleteObject"}.get(method)
+        if op == "PutObject" and headers is not None and \
+                headers.get("x-amz-copy-source"):
+            op = None
+    if op is not None and set(q) - _S3_QUERY.get(op, set()):
+        op = None
     return op, bucket, key
 
 
