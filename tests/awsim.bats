@@ -227,6 +227,12 @@ ec2_curl() {
 	    -H 'Content-Type: application/x-amz-json-1.1' "$AWSIM_URL/" \
 	    -d '{"AccountId":"123456789012","MaxResults":"ten"}'
 	assert_output --partial 'SerializationException'
+	run curl -sS --aws-sigv4 "aws:amz:us-east-1:budgets" \
+	    --user "AKIDSOCATEST:soca/test/secret+key" \
+	    -H 'X-Amz-Target: AWSBudgetServiceGateway.DescribeBudgets' \
+	    -H 'Content-Type: application/x-amz-json-1.1' "$AWSIM_URL/" \
+	    -d '{"AccountId":"1234"}'
+	assert_output --partial "Value '1234' at 'accountId' failed to satisfy constraint: Member must have length greater than or equal to 12"
 }
 
 @test "injected throttling and 5xx make the CLI retry; calls are counted" {

@@ -261,6 +261,30 @@ def _lc(name):
     return name[0].lower() + name[1:]
 
 
+def _j_constraints(shape, v, n, path, what):
+    m = shape.metadata
+    for key, ok, rel in (("min", lambda: n >= m["min"], "greater than or "
+                          "equal to %s"),
+                         ("max", lambda: n <= m["max"], "less than or equal "
+                          "to %s")):
+        if key in m and not ok():
+            raise AwsError("ValidationException", "1 validation error "
+                           "detected: Value '%s' at '%s' failed to satisfy "
+                           "constraint: Member must %s %s"
+                           % (v, path, what, rel % m[key]))
+    pat = m.get("pattern")
+    if pat and isinstance(v, str):
+        try:
+            ok = re.fullmatch(pat, v, re.S) is not None
+        except re.error:
+            ok = True
+        if not ok:
+            raise AwsError("ValidationException", "1 validation error "
+                           "detected: Value '%s' at '%s' failed to satisfy "
+                           "constraint: Member must satisfy regular "
+                           "expression pattern: %s" % (v, path, pat))
+
+
 def _j_check(shape, v, path):
     t = shape.type_name
     if t == "structure":
@@ -284,6 +308,7 @@ def _j_check(shape, v, path):
     elif t == "list":
         if not isinstance(v, list):
             _jtype_err(path, "an array")
+        _j_constraints(shape, v, len(v), path, "have length")
         for i, e in enumerate(v):
             _j_check(shape.member, e, "%s.%d.member" % (path, i + 1))
     elif t == "map":
@@ -299,9 +324,11 @@ def _j_check(shape, v, path):
                            "detected: Value '%s' at '%s' failed to satisfy "
                            "constraint: Member must satisfy enum value set: "
                            "[%s]" % (v, path, ", ".join(shape.enum)))
+        _j_constraints(shape, v, len(v), path, "have length")
     elif t in ("integer", "long"):
         if isinstance(v, bool) or not isinstance(v, int):
             _jtype_err(path, "an integer")
+        _j_constraints(shape, v, v, path, "have value")
     elif t in ("float", "double"):
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             _jtype_err(path, "a number")
