@@ -393,6 +393,15 @@ from_profile(const struct soca_aws_cfg *cfg, struct soca_aws_creds *c,
 		rc = soca_aws_process_creds(proc, c, e);
 	else if (from_section(conf, c, "profile"))
 		rc = 0;
+	else if (json_object_get(conf, "role_arn") ||
+	    json_object_get(conf, "sso_session") ||
+	    json_object_get(conf, "sso_start_url")) {
+		soca_aws_err_set(e, SOCA_AWS_E_CREDS, 0, NULL, "profile %s: "
+		    "role_arn and SSO profiles are not supported; give the "
+		    "profile a credential_process (e.g. aws configure "
+		    "export-credentials) or keys", name);
+		rc = -1;
+	}
 	json_decref(cred);
 	json_decref(conf);
 	return rc;

@@ -258,7 +258,8 @@ profiles(void)
 	    0700);
 	r = soca_xasprintf("[default]\nregion=eu-north-1\n[profile dev]\n"
 	    "region=ap-south-1\n[profile proc]\ncredential_process = %s "
-	    "'sec ret'\n[profile bad]\ncredential_process = /bin/false\n", proc);
+	    "'sec ret'\n[profile bad]\ncredential_process = /bin/false\n"
+	    "[profile role]\nrole_arn = arn:aws:iam::1:role/x\n", proc);
 	conf = tmpfile_with(dir, "config", r, 0600);
 	free(r);
 	setenv("AWS_SHARED_CREDENTIALS_FILE", cred, 1);
@@ -299,6 +300,10 @@ profiles(void)
 	cfg.profile = "bad";
 	ok(soca_aws_resolve_creds(&cfg, &c, &e) < 0 &&
 	    e.kind == SOCA_AWS_E_CREDS, "failing credential_process: error");
+	cfg.profile = "role";
+	ok(soca_aws_resolve_creds(&cfg, &c, &e) < 0 &&
+	    strstr(e.message, "not supported") != NULL,
+	    "role_arn profile: an error, not a silent fallback to IMDS");
 	cfg.profile = "nosuch";
 	ok(soca_aws_resolve_creds(&cfg, &c, &e) < 0 &&
 	    strstr(e.message, "nosuch") != NULL, "unknown profile named");
