@@ -15,6 +15,7 @@
 
 import base64
 import collections
+import datetime
 import fnmatch
 import json
 import re
@@ -89,7 +90,9 @@ def instance_out(st, i):
         "ip-%s.ec2.internal" % i["ip"].replace(".", "-"),
         "PublicDnsName": "",
         "StateTransitionReason": "" if i["terminate_at"] is None else
-        "User initiated",
+        "User initiated (%s GMT)" % datetime.datetime.fromtimestamp(
+            i["terminate_at"], datetime.timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S"),
         "AmiLaunchIndex": i["index"], "ProductCodes": [],
         "InstanceType": i["type"], "LaunchTime": i["launch"],
         "Placement": {"AvailabilityZone": i["az"], "GroupName": "",
