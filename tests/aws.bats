@@ -234,6 +234,43 @@ ami() {
 	assert_output --partial "no credentials"
 }
 
+@test "IMDSv1 fallback when the token PUT gets 405, unless v1 is disabled" {
+	cat >imdsv1.py <<'PY'
+import json, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+BASE = "/latest/meta-data/iam/security-credentials/"
+class H(BaseHTTPRequestHandler):
+    def do_PUT(self):
+        self.send_response(405)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def do_GET(self):
+        doc = {BASE: "r1", BASE + "r1": json.dumps({"Code": "Success",
+               "AccessKeyId": "AKIDSOCATEST",
+               "SecretAccessKey": "soca/test/secret+key"})}.get(self.path)
+        body = (doc or "").encode()
+        self.send_response(200 if doc else 404)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+	port=$(service_port)
+	service_start imdsv1 "$port" /usr/bin/python3 imdsv1.py "$port"
+	unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+	export AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$port
+	run soca-aws -v ec2 DescribeInstances
+	v1=$status
+	AWS_EC2_METADATA_V1_DISABLED=true run soca-aws ec2 DescribeInstances
+	v1_disabled=$status
+	service_stop imdsv1 || true
+	[ "$v1" = 0 ]
+	[ "$v1_disabled" = 2 ]
+	assert_output --partial "instance metadata"
+}
+
 @test "IMDS credentials close to Expiration are fetched again" {
 	soca-aws ec2 RunInstances ImageId="$(ami)" InstanceType=c5.large \
 	    MinCount=7 MaxCount=7 >/dev/null
