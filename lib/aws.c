@@ -234,6 +234,18 @@ trace_request(const struct soca_aws_req *r, const char *url)
 	}
 }
 
+static void
+trace_answer(struct soca_aws *a, const struct soca_aws_http *x, long status)
+{
+	long fresh = 0;
+
+	curl_easy_getinfo(a->h, CURLINFO_NUM_CONNECTS, &fresh);
+	fprintf(stderr, "< %ld (%zu bytes, %s connection)%s%s\n", status,
+	    x->out->len, fresh > 0 ? "new" : "reused",
+	    x->request_id ? " request id " : "",
+	    x->request_id ? x->request_id : "");
+}
+
 static struct curl_slist *
 header_list(const struct soca_aws_req *r)
 {
@@ -382,9 +394,7 @@ attempt(struct soca_aws *a, struct soca_aws_http *x, struct soca_aws_err *e)
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(a->h, CURLINFO_RESPONSE_CODE, &status);
 	if (a->cfg.verbose)
-		fprintf(stderr, "< %ld (%zu bytes)%s%s\n", status, x->out->len,
-		    x->request_id ? " request id " : "",
-		    x->request_id ? x->request_id : "");
+		trace_answer(a, x, status);
 	if (rc != CURLE_OK)
 		net_error(rc, url, e);
 	else if (status < 200 || status > 299)

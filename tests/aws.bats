@@ -104,6 +104,9 @@ ami() {
 	[ "$(jq '[.reservationSet[].instancesSet[]] | length' <<<"$output")" = 7 ]
 	[ "$(jq 'has("nextToken")' <<<"$output")" = false ]
 	[ "$(( $(awsim_calls ec2:DescribeInstances) - before ))" = 2 ]
+	soca-aws -v --all ec2 DescribeInstances MaxResults=5 2>trace >/dev/null
+	[ "$(grep -c '^< 200 .*new connection' trace)" = 1 ]
+	[ "$(grep -c '^< 200 .*reused connection' trace)" = 1 ]
 }
 
 @test "ce GetCostAndUsage with dotted keys" {
