@@ -344,7 +344,7 @@ ec2_curl() {
 	assert_equal "$n" 5
 }
 
-@test "Cost Explorer and Budgets answer in JSON 1.1 the CLI parses" {
+@test "Cost Explorer, Budgets and Pricing answer in JSON 1.1 the CLI parses" {
 	awsim_ctl POST costs '{"2026-01-01": 12.5, "2026-01-02": 3}' >/dev/null
 	run cli ce get-cost-and-usage --time-period Start=2026-01-01,End=2026-01-03 \
 	    --granularity DAILY --metrics UnblendedCost
@@ -356,6 +356,12 @@ ec2_curl() {
 	assert_success
 	run json '[(b["BudgetName"], b["BudgetLimit"]["Amount"]) for b in d["Budgets"]]'
 	assert_output "[('soca-monthly', '500')]"
+	run cli pricing get-products --service-code AmazonEC2 --filters \
+	    Type=TERM_MATCH,Field=instanceType,Value=c5.large \
+	    Type=TERM_MATCH,Field=regionCode,Value=us-east-1
+	assert_success
+	run json '[(p["product"]["attributes"]["instanceType"], list(list(p["terms"]["OnDemand"].values())[0]["priceDimensions"].values())[0]["pricePerUnit"]["USD"]) for p in map(json.loads, d["PriceList"])]'
+	assert_output "[('c5.large', '0.0850000000')]"
 }
 
 @test "S3 path style: create, put, list, get, missing key" {

@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import ec2
 import ec2data
+import pricing
 import services
 import sigv4
 import wire
@@ -37,6 +38,8 @@ SERVICES = {
     "budgets": {"protocol": "json", "handlers": services.BUDGETS_HANDLERS,
                 "region": "us-east-1"},
     "s3": {"protocol": "s3", "handlers": services.S3_HANDLERS},
+    "pricing": {"protocol": "json", "handlers": pricing.PRICING_HANDLERS,
+                "region": "us-east-1"},
 }
 
 # auth failure kind -> (code, status) per protocol
