@@ -344,8 +344,8 @@ answer_error(struct soca_aws_http *x, long status, struct soca_aws_err *e)
 		return;
 	if (status >= 300 && status < 400)
 		soca_aws_err_set(e, SOCA_AWS_E_SERVICE, status, NULL,
-		    "unexpected redirect to %s", x->location ? x->location :
-		    "nowhere");
+		    "unexpected redirect (HTTP %ld) to %s", status,
+		    x->location ? x->location : "nowhere");
 	else
 		soca_aws_err_set(e, SOCA_AWS_E_SERVICE, status, NULL,
 		    "HTTP %ld with %s answer", status, *ct ? ct : "an empty");
@@ -362,6 +362,27 @@ net_error(CURLcode rc, const char *url, struct soca_aws_err *e)
 	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT ||
 	    rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_SSL_CERTPROBLEM)
 		e->kind = SOCA_AWS_E_SERVICE;	/* not worth retrying */
+}
+
+/* 0 for a 2xx answer that is not an HTML page (proxies, portals). */
+static int
+judge(struct soca_aws *a, struct soca_aws_http *x, CURLcode rc, long status,
+    struct soca_aws_err *e)
+{
+	char *url;
+
+	if (rc != CURLE_OK) {
+		curl_easy_getinfo(a->h, CURLINFO_EFFECTIVE_URL, &url);
+		net_error(rc, url, e);
+	} else if (status < 200 || status > 299)
+		answer_error(x, status, e);
+	else if (x->content_type && strstr(x->content_type, "text/html"))
+		soca_aws_err_set(e, SOCA_AWS_E_PARSE, status, NULL,
+		    "HTTP %ld with a text/html page, not an AWS answer (a "
+		    "proxy or a wrong endpoint?)", status);
+	else
+		return 0;
+	return -1;
 }
 
 /* One attempt: sign, send, read; 0 on a 2xx answer. */
@@ -395,13 +416,9 @@ attempt(struct soca_aws *a, struct soca_aws_http *x, struct soca_aws_err *e)
 		curl_easy_getinfo(a->h, CURLINFO_RESPONSE_CODE, &status);
 	if (a->cfg.verbose)
 		trace_answer(a, x, status);
-	if (rc != CURLE_OK)
-		net_error(rc, url, e);
-	else if (status < 200 || status > 299)
-		answer_error(x, status, e);
 	free(url);
 	x->status = status;
-	return rc == CURLE_OK && status >= 200 && status <= 299 ? 0 : -1;
+	return judge(a, x, rc, status, e);
 }
 
 static void

@@ -324,6 +324,75 @@ EOF
 	assert_failure 3
 }
 
+# bad_server MODE: a server that answers every request badly, on $port
+bad_server() {
+	cat >bad.py <<'PY'
+import sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+mode, port = sys.argv[1], int(sys.argv[2])
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if mode == "redirect":
+            self.send_response(301)
+            self.send_header("Location", "https://elsewhere.example/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+        elif mode == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"<DescribeInstancesResponse><requestId>")
+            self.wfile.flush()
+            self.close_connection = True
+        elif mode == "portal":
+            body = b"<html><body>Please log in</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        elif mode == "notxml":
+            body = b"{\"not\": \"xml\"}"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+HTTPServer(("127.0.0.1", port), H).serve_forever()
+PY
+	port=$(service_port)
+	service_start "bad-$1" "$port" /usr/bin/python3 bad.py "$1" "$port"
+}
+
+@test "redirects, truncated answers, portals and non-XML: one line each" {
+	bad_server redirect
+	run soca-aws --endpoint-url "http://127.0.0.1:$port" ec2 DescribeInstances
+	service_stop bad-redirect || true
+	assert_failure 1
+	assert_output "soca-aws: ec2 DescribeInstances: unexpected redirect (HTTP 301) to https://elsewhere.example/"
+	bad_server truncated
+	run soca-aws --endpoint-url "http://127.0.0.1:$port" ec2 DescribeInstances
+	service_stop bad-truncated || true
+	assert_failure 3
+	[ "${#lines[@]}" = 1 ]
+	assert_output --partial "partial"
+	bad_server portal
+	run soca-aws --endpoint-url "http://127.0.0.1:$port" ec2 DescribeInstances
+	service_stop bad-portal || true
+	assert_failure 1
+	assert_output --partial "text/html page, not an AWS answer"
+	bad_server notxml
+	run soca-aws --endpoint-url "http://127.0.0.1:$port" ec2 DescribeInstances
+	service_stop bad-notxml || true
+	assert_failure 1
+	assert_output --partial "EC2 answer is not XML"
+}
+
 @test "an HTML error page gives one line and exit 1" {
 	port=$(service_port)
 	service_start html "$port" /usr/bin/python3 -m http.server --bind 127.0.0.1 "$port"
