@@ -149,7 +149,14 @@ int soca_aws_process_creds(const char *cmdline, struct soca_aws_creds *,
 int soca_aws_creds_from_json(json_t *, struct soca_aws_creds *);
 int soca_aws_imds_creds(struct soca_aws_creds *, struct soca_aws_err *);
 
-/* aws.c: the client, endpoints and the three protocols */
+/*
+ * aws.c, aws_proto.c: the client, endpoints and the three protocols.
+ * Calls return a new JSON reference (NULL on error, with *err set; free
+ * it with soca_aws_err_free) and borrow params.  EC2 params are flattened
+ * as given (wire names; nested objects and 1-based lists allowed); JSON
+ * services send params as the body; s3 takes Bucket, Key, Body, Prefix,
+ * ContinuationToken.  Values in EC2/S3 answers are strings, as in XML.
+ */
 struct soca_aws;
 
 struct soca_aws_service {
