@@ -499,12 +499,25 @@ prepare(struct soca_aws_req *r, const struct soca_aws_creds *cr,
 {
 	struct tm tm;
 
-	gmtime_r(&s->when, &tm);
-	strftime(g->amzdate, sizeof(g->amzdate), "%Y%m%dT%H%M%SZ", &tm);
+	static time_t last = (time_t)-1;
+	static char lastdate[17];
+	struct soca_buf sc = { 0 };
+
+	if (s->when != last) {
+		gmtime_r(&s->when, &tm);
+		strftime(lastdate, sizeof(lastdate), "%Y%m%dT%H%M%SZ", &tm);
+		last = s->when;
+	}
+	memcpy(g->amzdate, lastdate, sizeof(lastdate));
 	memcpy(g->date, g->amzdate, 8);
 	g->date[8] = '\0';
-	g->scope = soca_xasprintf("%s/%s/%s/aws4_request", g->date, s->region,
-	    s->service);
+	soca_buf_add(&sc, g->date, 8);
+	soca_buf_addc(&sc, '/');
+	soca_buf_adds(&sc, s->region);
+	soca_buf_addc(&sc, '/');
+	soca_buf_adds(&sc, s->service);
+	soca_buf_adds(&sc, "/aws4_request");
+	g->scope = soca_buf_steal(&sc);
 	if (s->flags & SOCA_SIGV4_UNSIGNED)
 		strcpy(g->payload, "UNSIGNED-PAYLOAD");
 	else
@@ -573,6 +586,20 @@ finish(struct soca_aws_req *r, const struct soca_aws_creds *cr,
 	free(auth);
 }
 
+static char *
+string_to_sign(const struct signing *g, const char *crhex)
+{
+	struct soca_buf b = { 0 };
+
+	soca_buf_adds(&b, "AWS4-HMAC-SHA256\n");
+	soca_buf_adds(&b, g->amzdate);
+	soca_buf_addc(&b, '\n');
+	soca_buf_adds(&b, g->scope);
+	soca_buf_addc(&b, '\n');
+	soca_buf_adds(&b, crhex);
+	return soca_buf_steal(&b);
+}
+
 void
 soca_sigv4_sign(struct soca_aws_req *r, const struct soca_aws_creds *cr,
     const struct soca_sigv4 *s, struct soca_sigv4_debug *dbg)
@@ -585,8 +612,7 @@ soca_sigv4_sign(struct soca_aws_req *r, const struct soca_aws_creds *cr,
 	soca_buf_add(&g.signed_, "", 0);
 	build_creq(r, cr, s, &g);
 	soca_aws_sha256_hex(g.creq.s, g.creq.len, crhex);
-	sts = soca_xasprintf("AWS4-HMAC-SHA256\n%s\n%s\n%s", g.amzdate,
-	    g.scope, crhex);
+	sts = string_to_sign(&g, crhex);
 	signing_key(cr, g.date, s, key);
 	hmac(key, sizeof(key), sts, strlen(sts), md);
 	explicit_bzero(key, sizeof(key));
