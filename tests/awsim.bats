@@ -316,6 +316,16 @@ ec2_curl() {
 	    -H "X-Amz-Security-Token: $stok" \
 	    "$AWSIM_URL/" -d 'Action=DescribeVpcs&Version=2016-11-15'
 	assert_output --partial '<DescribeVpcsResponse'
+	# IMDSv1 only when allowed; a refused token PUT
+	run curl -sS -o /dev/null -w '%{http_code}' "$AWSIM_URL/latest/meta-data/instance-id"
+	assert_output 401
+	awsim_ctl POST imds '{"http_tokens":"optional","token_status":405}' >/dev/null
+	run curl -sS "$AWSIM_URL/latest/meta-data/instance-id"
+	assert_output "$id"
+	run curl -sS -o /dev/null -w '%{http_code}' -X PUT \
+	    -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$AWSIM_URL/latest/api/token"
+	assert_output 405
+	awsim_ctl POST imds '{"http_tokens":"required","token_status":200}' >/dev/null
 	# and the AWS CLI finds them through IMDS on its own
 	run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
 	    /usr/bin/aws --endpoint-url "$AWSIM_URL" --output json \

@@ -347,6 +347,10 @@ class Handler(BaseHTTPRequestHandler):
                 sim.calls["imds:PutToken"] += 1
             if self.headers.get("X-Forwarded-For"):
                 return self.send(403, {}, b"Forbidden")
+            if sim.imds["token_status"] != 200:
+                st = sim.imds["token_status"]
+                return self.send(st, {"Content-Type": "text/plain"},
+                                 b"IMDSv2 token refused by awsim\n")
             ttl = self.headers.get("X-aws-ec2-metadata-token-ttl-seconds")
             try:
                 ttl = int(ttl)
@@ -369,7 +373,8 @@ class Handler(BaseHTTPRequestHandler):
             sim.calls["imds:Get"] += 1
             tok = self.headers.get("X-aws-ec2-metadata-token")
             exp = sim.imds["tokens"].get(tok) if tok else None
-            if exp is None or exp < time.time():
+            v1 = tok is None and sim.imds["http_tokens"] == "optional"
+            if not v1 and (exp is None or exp < time.time()):
                 return self.send(401, {"Content-Type": "text/plain"},
                                  b"Unauthorized")
             doc = self.imds_answer(path)
@@ -565,15 +570,29 @@ class Handler(BaseHTTPRequestHandler):
 
     def imds_out(self):
         m = self.sim.imds
-        return {"instance_id": m["instance_id"], "role": m["role"],
-                "credentials_ttl": m["credentials_ttl"]}
+        return {k: m[k] for k in ("instance_id", "role", "credentials_ttl",
+                                  "http_tokens", "token_status")}
 
     def ctl_imds_get(self, req, q):
         return 200, self.imds_out()
 
     def ctl_imds_post(self, req, q):
         m = self.sim.imds
-        for k in ("instance_id", "role", "credentials_ttl"):
+        known = {"instance_id", "role", "credentials_ttl", "http_tokens",
+                 "token_status", "rotate"}
+        if set(req) - known:
+            raise ValueError("unknown imds keys: %s (known: %s)" % (
+                ", ".join(sorted(set(req) - known)),
+                ", ".join(sorted(known))))
+        if req.get("http_tokens", "required") not in ("required",
+                                                      "optional"):
+            raise ValueError("http_tokens is required or optional")
+        if "token_status" in req and req["token_status"] not in (
+                200, 400, 403, 404, 405, 500, 503):
+            raise ValueError("token_status must be 200, 400, 403, 404, "
+                             "405, 500 or 503")
+        for k in ("instance_id", "role", "credentials_ttl", "http_tokens",
+                  "token_status"):
             if k in req:
                 m[k] = req[k]
         if "credentials_ttl" in req:

@@ -137,7 +137,8 @@ class Sim:
             self.svc = services.ServiceState(self)
             self.imds = {"instance_id": None, "role": "soca-test-role",
                          "credentials_ttl": 21600, "tokens": {},
-                         "issued": None}
+                         "issued": None, "http_tokens": "required",
+                         "token_status": 200}
 
     def now(self):
         return self.clock
