@@ -31,5 +31,7 @@ void t_util(void);
 void t_conf(void);
 void t_out(void);
 void t_dir(void);
+void t_sigv4(void);
+void t_aws(void);
 
 #endif

@@ -17,6 +17,8 @@ static const struct {
 	{ "conf", t_conf },
 	{ "out", t_out },
 	{ "dir", t_dir },
+	{ "sigv4", t_sigv4 },
+	{ "aws", t_aws },
 };
 
 static void

@@ -1,0 +1,690 @@
+# ec2.py: EC2 state and operation handlers.
+#
+# HANDLERS maps an operation name to fn(sim, params) -> result dict in the
+# botocore output shape (wire.py serialises it).  Params arrive already
+# validated against the model, with member names.  Instances keep their
+# launch and terminate times on the simulated clock and their state is
+# derived from it (pending -> running after sim.pending_seconds,
+# shutting-down -> terminated after sim.shutdown_seconds; terminated ones
+# stay visible for an hour).  RunInstances honours ClientToken (same token
+# and parameters = same reservation, else IdempotentParameterMismatch) and
+# counts real launches per token so tests can prove nothing ran twice.
+# A handler that checks DryRun itself sets .dry_run = True; otherwise the
+# dispatcher answers DryRunOperation after validation.  New operations
+# (CreateFleet, placement groups, Spot) slot in as more HANDLERS entries.
+
+import base64
+import collections
+import datetime
+import fnmatch
+import json
+import re
+
+import ec2data
+from wire import AwsError
+
+STATES = {"pending": 0, "running": 16, "shutting-down": 32,
+          "terminated": 48, "stopping": 64, "stopped": 80}
+VISIBLE_AFTER_TERMINATION = 3600
+INSTANCE_ID = re.compile(r"^i-([0-9a-f]{8}|[0-9a-f]{17})$")
+AMI_ID = re.compile(r"^ami-([0-9a-f]{8}|[0-9a-f]{17})$")
+TAG_RESOURCE_TYPES = ("instance", "volume", "network-interface",
+                      "spot-instances-request")
+
+
+class Ec2State:
+    def __init__(self, sim):
+        self.sim = sim
+        self.instances = collections.OrderedDict()
+        self.reservations = {}
+        self.tokens = {}
+        self.launches = collections.Counter()
+        self.seq = 0
+        self.next_ip = collections.Counter()
+
+    def state(self, inst):
+        now = self.sim.now()
+        if inst["terminate_at"] is not None:
+            if now >= inst["terminate_at"] + self.sim.shutdown_seconds:
+                return "terminated"
+            return "shutting-down"
+        if now >= inst["launch"] + self.sim.pending_seconds:
+            return "running"
+        return "pending"
+
+    def visible(self, inst):
+        t = inst["terminate_at"]
+        return t is None or self.sim.now() < t + self.sim.shutdown_seconds \
+            + VISIBLE_AFTER_TERMINATION
+
+    def dump(self):
+        out = []
+        for i in self.instances.values():
+            out.append({"InstanceId": i["id"], "State": self.state(i),
+                        "InstanceType": i["type"], "ImageId": i["ami"],
+                        "AvailabilityZone": i["az"], "SubnetId": i["subnet"],
+                        "PrivateIpAddress": i["ip"],
+                        "ReservationId": i["rid"],
+                        "ClientToken": i["token"], "LaunchTime": i["launch"],
+                        "TerminateTime": i["terminate_at"],
+                        "Tags": dict(i["tags"]),
+                        "Lifecycle": i["lifecycle"],
+                        "UserData": i["user_data"]})
+        return out
+
+
+def _err(code, msg, status=400):
+    return AwsError(code, msg, status)
+
+
+def _state_dict(name):
+    return {"Code": STATES[name], "Name": name}
+
+
+def instance_out(st, i):
+    name = st.state(i)
+    d = {
+        "InstanceId": i["id"], "ImageId": i["ami"],
+        "State": _state_dict(name),
+        "PrivateDnsName": "" if name == "terminated" else
+        "ip-%s.ec2.internal" % i["ip"].replace(".", "-"),
+        "PublicDnsName": "",
+        "StateTransitionReason": "" if i["terminate_at"] is None else
+        "User initiated (%s GMT)" % datetime.datetime.fromtimestamp(
+            i["terminate_at"], datetime.timezone.utc).strftime(
+                "%Y-%m-%d %H:%M:%S"),
+        "AmiLaunchIndex": i["index"], "ProductCodes": [],
+        "InstanceType": i["type"], "LaunchTime": i["launch"],
+        "Placement": {"AvailabilityZone": i["az"], "GroupName": "",
+                      "Tenancy": "default"},
+        "Monitoring": {"State": "disabled"},
+        "Architecture": i["arch"], "ClientToken": i["token"],
+        "EbsOptimized": False, "EnaSupport": True, "Hypervisor": "xen",
+        "RootDeviceName": "/dev/xvda", "RootDeviceType": "ebs",
+        "SecurityGroups": [{"GroupName": "default",
+                            "GroupId": "sg-0d0d0d0d0d0d0d0d0"}],
+        "SourceDestCheck": True, "VirtualizationType": "hvm",
+        "CpuOptions": {"CoreCount": i["cores"],
+                       "ThreadsPerCore": i["threads"]},
+        "BlockDeviceMappings": [],
+        "PlatformDetails": "Linux/UNIX", "UsageOperation": "RunInstances",
+        "MetadataOptions": {"State": "applied", "HttpTokens": "required",
+                            "HttpPutResponseHopLimit": 2,
+                            "HttpEndpoint": "enabled"},
+    }
+    if name != "terminated":
+        d["PrivateIpAddress"] = i["ip"]
+        d["SubnetId"] = i["subnet"]
+        d["VpcId"] = ec2data.VPC_ID
+    if i["tags"]:
+        d["Tags"] = [{"Key": k, "Value": v} for k, v in i["tags"].items()]
+    if i["key"]:
+        d["KeyName"] = i["key"]
+    if i["lifecycle"]:
+        d["InstanceLifecycle"] = i["lifecycle"]
+    if i["profile"]:
+        d["IamInstanceProfile"] = {
+            "Arn": i["profile"], "Id": "AIPA" + i["id"][2:14].upper()}
+    if i["terminate_at"] is not None:
+        d["StateReason"] = {"Code": "Client.UserInitiatedShutdown",
+                            "Message": "Client.UserInitiatedShutdown: User "
+                            "initiated shutdown"}
+    return d
+
+
+# ---- filters and paging, shared by the Describe* handlers ----
+
+def _check_filters(filters, getters):
+    for f in filters or []:
+        name = f.get("Name", "")
+        if not name.startswith("tag:") and name not in getters:
+            raise _err("InvalidParameterValue", "The filter '%s' is invalid"
+                       % name)
+        if not f.get("Values"):
+            raise _err("InvalidParameterValue", "The filter '%s' needs at "
+                       "least one value" % name)
+
+
+def _filtered(filters, getters, objs):
+    _check_filters(filters, getters)
+    return [o for o in objs if _match(filters, getters, o)]
+
+
+def _match(filters, getters, obj):
+    for f in filters or []:
+        name = f.get("Name", "")
+        values = f.get("Values") or []
+        if name.startswith("tag:"):
+            have = [v for k, v in obj_tags(obj).items() if k == name[4:]]
+        else:
+            have = getters[name](obj)
+        have = ["true" if h is True else "false" if h is False else str(h)
+                for h in have if h is not None]
+        if not any(fnmatch.fnmatchcase(h, v) for h in have for v in values):
+            return False
+    return True
+
+
+def obj_tags(obj):
+    t = obj.get("tags") if isinstance(obj, dict) else None
+    if t is not None:
+        return t
+    return {e["Key"]: e["Value"] for e in obj.get("Tags", [])}
+
+
+def _page(items, params, lo, hi, key=None):
+    """(page, next token) by offset; token is opaque base64."""
+    start = 0
+    tok = params.get("NextToken")
+    if tok:
+        try:
+            raw = base64.b64decode(tok.encode(), validate=True).decode()
+            kind, _, off = raw.partition(":")
+            if kind != (key or "o"):
+                raise ValueError
+            start = int(off)
+        except (ValueError, UnicodeDecodeError):
+            raise _err("InvalidParameterValue", "Invalid value '%s' for "
+                       "nextToken" % tok)
+    mr = params.get("MaxResults")
+    if mr is None:
+        return items[start:], None
+    if not lo <= mr <= hi:
+        raise _err("InvalidParameterValue", "Value ( %d ) for parameter "
+                   "maxResults is invalid. Expecting a value between %d and "
+                   "%d." % (mr, lo, hi))
+    page = items[start:start + mr]
+    nxt = None
+    if start + mr < len(items):
+        nxt = base64.b64encode(("%s:%d" % (key or "o", start + mr))
+                               .encode()).decode()
+    return page, nxt
+
+
+# ---- RunInstances ----
+
+def _tags_from_specs(specs):
+    out = {}
+    for spec in specs or []:
+        rt = spec.get("ResourceType")
+        if rt not in TAG_RESOURCE_TYPES:
+            raise _err("InvalidParameterValue", "'%s' is not a valid taggable "
+                       "resource type for this operation." % rt)
+        tags = spec.get("Tags") or []
+        _check_tags(tags)
+        if rt == "instance":
+            for t in tags:
+                out[t["Key"]] = t.get("Value", "")
+    return out
+
+
+def _check_tags(tags):
+    seen = set()
+    if len(tags) > 50:
+        raise _err("TagLimitExceeded", "The maximum number of Tags for a "
+                   "resource has been reached.")
+    for t in tags:
+        k = t.get("Key")
+        if not k:
+            raise _err("InvalidParameterValue", "Tag key cannot be empty")
+        if len(k) > 128 or len(t.get("Value", "")) > 256:
+            raise _err("InvalidParameterValue", "Tag key or value is too "
+                       "long: '%s'" % k)
+        if k.lower().startswith("aws:"):
+            raise _err("InvalidParameterValue", "Tag keys starting with "
+                       "'aws:' are reserved for internal use")
+        if k in seen:
+            raise _err("InvalidParameterValue", "Duplicate tag key '%s' "
+                       "specified." % k)
+        seen.add(k)
+
+
+def _placement(sim, p, itype):
+    region = sim.region
+    subnets = {s[0]: s for s in ec2data.subnets(region)}
+    az = (p.get("Placement") or {}).get("AvailabilityZone")
+    sid = p.get("SubnetId")
+    for ni in p.get("NetworkInterfaces") or []:
+        sid = sid or ni.get("SubnetId")
+        if ni.get("InterfaceType") == "efa" and not \
+                ec2data.instance_type_info(itype)["NetworkInfo"][
+                    "EfaSupported"]:
+            raise _err("InvalidParameterCombination", "The specified "
+                       "instance type %s does not support Elastic Fabric "
+                       "Adapter (EFA)." % itype)
+    if az is not None and az not in ec2data.zones(region):
+        raise _err("InvalidParameterValue", "Invalid availability zone: "
+                   "[%s]" % az)
+    if sid is not None:
+        if sid not in subnets:
+            raise _err("InvalidSubnetID.NotFound", "The subnet ID '%s' does "
+                       "not exist" % sid)
+        if az is not None and subnets[sid][1] != az:
+            raise _err("InvalidParameterCombination", "The specified "
+                       "subnet %s is in Availability Zone %s, not %s."
+                       % (sid, subnets[sid][1], az))
+        return subnets[sid]
+    for s in subnets.values():
+        if az is None or s[1] == az:
+            return s
+    raise AssertionError("no subnet")
+
+
+def _alloc_ip(st, subnet):
+    sid, _, _, base = subnet
+    n = st.next_ip[sid] + 4
+    st.next_ip[sid] += 1
+    return "172.31.%d.%d" % (base + n // 256, n % 256)
+
+
+def _fingerprint(p):
+    q = {k: v for k, v in p.items() if k not in ("ClientToken", "DryRun")}
+    return json.dumps(q, sort_keys=True)
+
+
+def run_instances(sim, p):
+    st = sim.ec2
+    lo, hi = p["MinCount"], p["MaxCount"]
+    if lo < 1 or hi < 1:
+        raise _err("InvalidParameterValue", "Value (%d) for parameter "
+                   "%s is invalid. Expected a value of at least 1."
+                   % (min(lo, hi), "minCount" if lo < 1 else "maxCount"))
+    if lo > hi:
+        raise _err("InvalidParameterValue", "Value (%d) for parameter "
+                   "minCount is invalid. It must be less than or equal to "
+                   "maxCount (%d)." % (lo, hi))
+    if p.get("LaunchTemplate"):
+        raise _err("Unsupported", "awsim does not support launch templates")
+    ami = p.get("ImageId")
+    if ami is None:
+        raise _err("MissingParameter", "The request must contain the "
+                   "parameter ImageId")
+    if not AMI_ID.match(ami):
+        raise _err("InvalidAMIID.Malformed", "Invalid id: \"%s\" (expecting "
+                   "\"ami-...\")" % ami)
+    if ami not in ec2data.image_ids():
+        raise _err("InvalidAMIID.NotFound", "The image id '[%s]' does not "
+                   "exist" % ami)
+    itype = p.get("InstanceType", "m1.small")
+    facts = ec2data.type_facts(itype)
+    if facts is None:
+        raise _err("InvalidParameterValue", "Invalid value '%s' for "
+                   "InstanceType." % itype)
+    if facts[4] != ec2data.image_arch(ami):
+        raise _err("InvalidParameterValue", "The architecture '%s' of the "
+                   "specified instance type does not match the architecture "
+                   "'%s' of the specified AMI. Specify an instance type and "
+                   "an AMI that have matching architectures, and try again."
+                   % (facts[4], ec2data.image_arch(ami)))
+    token = p.get("ClientToken", "")
+    if len(token) > 64:
+        raise _err("InvalidParameterValue", "Value (%s) for parameter "
+                   "clientToken is invalid. Length exceeds 64." % token)
+    tags = _tags_from_specs(p.get("TagSpecifications"))
+    subnet = _placement(sim, p, itype)
+    cpu = p.get("CpuOptions") or {}
+    cores = cpu.get("CoreCount", facts[1])
+    threads = cpu.get("ThreadsPerCore", facts[2])
+    if cores > facts[1] or threads > facts[2] or cores < 1 or threads < 1:
+        raise _err("InvalidParameterValue", "Invalid CPU options for "
+                   "instance type %s" % itype)
+    user_data = p.get("UserData")
+    if user_data is not None:
+        try:
+            base64.b64decode(user_data.encode(), validate=True)
+        except ValueError:
+            raise _err("InvalidParameterValue", "Invalid BASE64 encoding of "
+                       "user data.")
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    fp = _fingerprint(p)
+    if token and token in st.tokens:
+        old_fp, rid = st.tokens[token]
+        if old_fp != fp:
+            raise _err("IdempotentParameterMismatch", "Arguments on this "
+                       "idempotent request are inconsistent with arguments "
+                       "used in previous request(s).")
+        return _reservation_out(st, rid)
+    if sim.capacity_fault("ec2:RunInstances", itype, subnet[1]):
+        others = [z for z in ec2data.zones(sim.region) if z != subnet[1]]
+        raise _err("InsufficientInstanceCapacity", "We currently do not have "
+                   "sufficient %s capacity in the Availability Zone you "
+                   "requested (%s). Our system will be working on "
+                   "provisioning additional capacity. You can currently get "
+                   "%s capacity by not specifying an Availability Zone in "
+                   "your request or choosing %s." % (
+                       itype, subnet[1], itype, ", ".join(others)), 500)
+    count = _vcpu_fit(sim, facts[0], lo, hi)
+    rid = sim.hexid("r")
+    market = (p.get("InstanceMarketOptions") or {}).get("MarketType")
+    ids = []
+    for n in range(count):
+        iid = sim.hexid("i")
+        st.seq += 1
+        st.instances[iid] = {
+            "id": iid, "rid": rid, "type": itype, "ami": ami,
+            "arch": facts[4], "az": subnet[1], "subnet": subnet[0],
+            "ip": _alloc_ip(st, subnet), "launch": sim.now(),
+            "terminate_at": None, "tags": dict(tags), "token": token,
+            "key": p.get("KeyName"), "index": n, "seq": st.seq,
+            "cores": cores, "threads": threads, "user_data": user_data,
+            "vcpus": facts[0],
+            "lifecycle": "spot" if market == "spot" else None,
+            "profile": (p.get("IamInstanceProfile") or {}).get("Arn") or
+            ((p.get("IamInstanceProfile") or {}).get("Name") and
+             "arn:aws:iam::%s:instance-profile/%s" % (
+                 ec2data.ACCOUNT, p["IamInstanceProfile"]["Name"])),
+        }
+        ids.append(iid)
+    st.reservations[rid] = {"ids": ids, "token": token}
+    st.launches[token] += 1
+    if token:
+        st.tokens[token] = (fp, rid)
+    return _reservation_out(st, rid)
+
+
+run_instances.dry_run = True
+
+
+def _vcpu_fit(sim, per, lo, hi):
+    """How many instances of `per` vCPUs fit under the account's vCPU
+    limit (POST /_awsim/limits): at least lo, at most hi, else refuse."""
+    st = sim.ec2
+    used = sum(i["vcpus"] for i in st.instances.values()
+               if st.state(i) != "terminated")
+    fit = (sim.limits["vcpus"] - used) // per
+    if fit < lo:
+        raise _err("VcpuLimitExceeded", "You have requested more vCPU "
+                   "capacity than your current vCPU limit of %d allows for "
+                   "the instance bucket that the specified instance type "
+                   "belongs to. Please visit http://aws.amazon.com/contact-"
+                   "us/ec2-request to request an adjustment to this limit."
+                   % sim.limits["vcpus"])
+    return min(hi, fit)
+
+
+def _reservation_out(st, rid):
+    r = st.reservations[rid]
+    return {"ReservationId": rid, "OwnerId": ec2data.ACCOUNT, "Groups": [],
+            "Instances": [instance_out(st, st.instances[i])
+                          for i in r["ids"]]}
+
+
+# ---- DescribeInstances / TerminateInstances / tags ----
+
+_INSTANCE_FILTERS = {
+    "instance-id": lambda i: [i["id"]],
+    "instance-type": lambda i: [i["type"]],
+    "image-id": lambda i: [i["ami"]],
+    "availability-zone": lambda i: [i["az"]],
+    "subnet-id": lambda i: [i["subnet"]],
+    "vpc-id": lambda i: [ec2data.VPC_ID],
+    "reservation-id": lambda i: [i["rid"]],
+    "private-ip-address": lambda i: [i["ip"]],
+    "client-token": lambda i: [i["token"]],
+    "key-name": lambda i: [i["key"]],
+    "launch-index": lambda i: [i["index"]],
+    "architecture": lambda i: [i["arch"]],
+    "instance-lifecycle": lambda i: [i["lifecycle"]],
+    "tag-key": lambda i: list(i["tags"]),
+    "tag-value": lambda i: list(i["tags"].values()),
+}
+
+
+def _check_instance_ids(st, ids):
+    for iid in ids:
+        if not INSTANCE_ID.match(iid):
+            raise _err("InvalidInstanceID.Malformed", "Invalid id: \"%s\""
+                       % iid)
+    missing = [i for i in ids if i not in st.instances or
+               not st.visible(st.instances[i])]
+    if len(missing) == 1:
+        raise _err("InvalidInstanceID.NotFound", "The instance ID '%s' does "
+                   "not exist" % missing[0])
+    if missing:
+        raise _err("InvalidInstanceID.NotFound", "The instance IDs '%s' do "
+                   "not exist" % ", ".join(missing))
+
+
+def describe_instances(sim, p):
+    st = sim.ec2
+    ids = p.get("InstanceIds")
+    if ids and p.get("MaxResults") is not None:
+        raise _err("InvalidParameterCombination", "The parameter instancesSet "
+                   "cannot be used with the parameter maxResults")
+    if ids:
+        _check_instance_ids(st, ids)
+    getters = dict(_INSTANCE_FILTERS)
+    getters["instance-state-name"] = lambda i: [st.state(i)]
+    getters["instance-state-code"] = lambda i: [STATES[st.state(i)]]
+    insts = _filtered(p.get("Filters"), getters, [
+        i for i in st.instances.values()
+        if st.visible(i) and (not ids or i["id"] in ids)])
+    page, nxt = _page(insts, p, 5, 1000, "i")
+    groups = collections.OrderedDict()
+    for i in page:
+        groups.setdefault(i["rid"], []).append(i)
+    res = [{"ReservationId": rid, "OwnerId": ec2data.ACCOUNT, "Groups": [],
+            "Instances": [instance_out(st, i) for i in items]}
+           for rid, items in groups.items()]
+    out = {"Reservations": res}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+def terminate_instances(sim, p):
+    st = sim.ec2
+    ids = p["InstanceIds"]
+    _check_instance_ids(st, ids)
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    out = []
+    for iid in ids:
+        i = st.instances[iid]
+        before = st.state(i)
+        if i["terminate_at"] is None:
+            i["terminate_at"] = sim.now()
+        out.append({"InstanceId": iid, "PreviousState": _state_dict(before),
+                    "CurrentState": _state_dict(st.state(i))})
+    return {"TerminatingInstances": out}
+
+
+terminate_instances.dry_run = True
+
+
+def _tag_targets(st, resources):
+    for r in resources:
+        if not r.startswith("i-"):
+            raise _err("InvalidID", "The ID '%s' is not valid" % r)
+    _check_instance_ids(st, resources)
+    return [st.instances[r] for r in resources]
+
+
+def create_tags(sim, p):
+    targets = _tag_targets(sim.ec2, p["Resources"])
+    _check_tags(p["Tags"])
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    for i in targets:
+        merged = dict(i["tags"])
+        for t in p["Tags"]:
+            merged[t["Key"]] = t.get("Value", "")
+        if len(merged) > 50:
+            raise _err("TagLimitExceeded", "The maximum number of Tags for "
+                       "a resource has been reached.")
+    for i in targets:
+        for t in p["Tags"]:
+            i["tags"][t["Key"]] = t.get("Value", "")
+    return None
+
+
+create_tags.dry_run = True
+
+
+def delete_tags(sim, p):
+    targets = _tag_targets(sim.ec2, p["Resources"])
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    for i in targets:
+        for t in p.get("Tags") or []:
+            if t["Key"] in i["tags"] and ("Value" not in t or
+                                         i["tags"][t["Key"]] == t["Value"]):
+                del i["tags"][t["Key"]]
+        if not p.get("Tags"):
+            i["tags"].clear()
+    return None
+
+
+delete_tags.dry_run = True
+
+
+# ---- catalogue ----
+
+_TYPE_FILTERS = {
+    "instance-type": lambda t: [t["InstanceType"]],
+    "current-generation": lambda t: [t["CurrentGeneration"]],
+    "network-info.efa-supported": lambda t: [t["NetworkInfo"][
+        "EfaSupported"]],
+    "vcpu-info.default-vcpus": lambda t: [t["VCpuInfo"]["DefaultVCpus"]],
+    "vcpu-info.default-cores": lambda t: [t["VCpuInfo"]["DefaultCores"]],
+    "memory-info.size-in-mib": lambda t: [t["MemoryInfo"]["SizeInMiB"]],
+    "processor-info.supported-architecture": lambda t: t["ProcessorInfo"][
+        "SupportedArchitectures"],
+    "bare-metal": lambda t: [t["BareMetal"]],
+    "burstable-performance-supported": lambda t: [t[
+        "BurstablePerformanceSupported"]],
+}
+
+
+def describe_instance_types(sim, p):
+    names = p.get("InstanceTypes")
+    known = ec2data.instance_type_names()
+    if names:
+        bad = [n for n in names if n not in known]
+        if bad:
+            raise _err("InvalidInstanceType", "The following supplied "
+                       "instance types do not exist: [%s]" % ", ".join(bad))
+    infos = [ec2data.instance_type_info(n) for n in known
+             if not names or n in names]
+    infos = _filtered(p.get("Filters"), _TYPE_FILTERS, infos)
+    page, nxt = _page(infos, p, 5, 100, "t")
+    out = {"InstanceTypes": page}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+_IMAGE_FILTERS = {
+    "image-id": lambda m: [m["ImageId"]], "name": lambda m: [m["Name"]],
+    "architecture": lambda m: [m["Architecture"]],
+    "state": lambda m: [m["State"]], "owner-id": lambda m: [m["OwnerId"]],
+    "is-public": lambda m: [m["Public"]],
+    "root-device-type": lambda m: [m["RootDeviceType"]],
+    "virtualization-type": lambda m: [m["VirtualizationType"]],
+    "description": lambda m: [m["Description"]],
+}
+
+
+def describe_images(sim, p):
+    ids = p.get("ImageIds")
+    if ids:
+        for a in ids:
+            if not AMI_ID.match(a):
+                raise _err("InvalidAMIID.Malformed", "Invalid id: \"%s\" "
+                           "(expecting \"ami-...\")" % a)
+        bad = [a for a in ids if a not in ec2data.image_ids()]
+        if bad:
+            raise _err("InvalidAMIID.NotFound", "The image id '[%s]' does "
+                       "not exist" % ", ".join(bad))
+    owners = p.get("Owners")
+    imgs = [ec2data.image_info(a) for a in ec2data.image_ids()
+            if not ids or a in ids]
+    if owners:
+        imgs = [m for m in imgs if m["OwnerId"] in owners or
+                "self" in owners or "amazon" in owners]
+    imgs = _filtered(p.get("Filters"), _IMAGE_FILTERS, imgs)
+    page, nxt = _page(imgs, p, 5, 1000, "m")
+    out = {"Images": page}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+_SUBNET_FILTERS = {
+    "subnet-id": lambda s: [s["SubnetId"]],
+    "availability-zone": lambda s: [s["AvailabilityZone"]],
+    "availabilityZone": lambda s: [s["AvailabilityZone"]],
+    "availability-zone-id": lambda s: [s["AvailabilityZoneId"]],
+    "vpc-id": lambda s: [s["VpcId"]], "state": lambda s: [s["State"]],
+    "cidr-block": lambda s: [s["CidrBlock"]],
+    "default-for-az": lambda s: [s["DefaultForAz"]],
+    "owner-id": lambda s: [s["OwnerId"]],
+}
+
+
+def describe_subnets(sim, p):
+    ids = p.get("SubnetIds")
+    all_ = [ec2data.subnet_info(sim.region, sid, az, cidr,
+                                sim.ec2.next_ip[sid])
+            for sid, az, cidr, _ in ec2data.subnets(sim.region)]
+    if ids:
+        bad = [s for s in ids if s not in [x["SubnetId"] for x in all_]]
+        if bad:
+            raise _err("InvalidSubnetID.NotFound", "The subnet ID '%s' does "
+                       "not exist" % bad[0])
+    subs = _filtered(p.get("Filters"), _SUBNET_FILTERS,
+                     [s for s in all_ if not ids or s["SubnetId"] in ids])
+    page, nxt = _page(subs, p, 5, 1000, "s")
+    out = {"Subnets": page}
+    if nxt:
+        out["NextToken"] = nxt
+    return out
+
+
+def describe_availability_zones(sim, p):
+    zs = [{"ZoneName": z, "ZoneId": ec2data.zone_id(sim.region, z),
+           "State": "available", "RegionName": sim.region,
+           "ZoneType": "availability-zone", "GroupName": sim.region,
+           "NetworkBorderGroup": sim.region,
+           "OptInStatus": "opt-in-not-required", "Messages": []}
+          for z in ec2data.zones(sim.region)]
+    names = p.get("ZoneNames")
+    if names:
+        bad = [n for n in names if n not in ec2data.zones(sim.region)]
+        if bad:
+            raise _err("InvalidParameterValue", "The zone '%s' does not "
+                       "exist." % bad[0])
+        zs = [z for z in zs if z["ZoneName"] in names]
+    zs = _filtered(p.get("Filters"), {
+        "zone-name": lambda z: [z["ZoneName"]],
+        "zone-id": lambda z: [z["ZoneId"]],
+        "state": lambda z: [z["State"]],
+        "region-name": lambda z: [z["RegionName"]]}, zs)
+    return {"AvailabilityZones": zs}
+
+
+def describe_vpcs(sim, p):
+    return {"Vpcs": [{"VpcId": ec2data.VPC_ID, "CidrBlock": "172.31.0.0/16",
+                      "State": "available", "IsDefault": True,
+                      "OwnerId": ec2data.ACCOUNT,
+                      "InstanceTenancy": "default",
+                      "DhcpOptionsId": "dopt-0d0d0d0d0d0d0d0d0"}]}
+
+
+HANDLERS = {
+    "RunInstances": run_instances,
+    "DescribeInstances": describe_instances,
+    "TerminateInstances": terminate_instances,
+    "CreateTags": create_tags,
+    "DeleteTags": delete_tags,
+    "DescribeInstanceTypes": describe_instance_types,
+    "DescribeImages": describe_images,
+    "DescribeSubnets": describe_subnets,
+    "DescribeAvailabilityZones": describe_availability_zones,
+    "DescribeVpcs": describe_vpcs,
+}
