@@ -32,6 +32,11 @@ static const struct soca_key cluster_keys[] = {
 	    "local provider: jobs at once on this host (default: cores)" },
 	{ "max_script_size", SOCA_T_SIZE, "1M", NULL, 0, 0,
 	    "largest job script accepted" },
+	{ "kill_grace", SOCA_T_DURATION, "10s", NULL, 0, 0,
+	    "soca-del: SIGTERM, then SIGKILL after this long" },
+	{ "launch_timeout", SOCA_T_DURATION, "60s", NULL, 0, 0,
+	    "soca-node-down: a job provisioning this long with no runner "
+	    "is requeued" },
 	END
 };
 
