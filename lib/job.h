@@ -84,6 +84,7 @@ int soca_spool_lock(struct soca_spool *);
 void soca_spool_unlock(struct soca_spool *);
 int soca_spool_dispatcher(struct soca_spool *);
 int soca_spool_runlock(struct soca_spool *, long long id, bool wait);
+void soca_spool_runlock_drop(struct soca_spool *, long long, int);
 bool soca_spool_runner_alive(struct soca_spool *, long long id);
 int soca_spool_script(struct soca_spool *, long long id, char **, size_t *);
 typedef int (*soca_job_fn)(struct soca_job *, void *);

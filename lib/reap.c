@@ -44,6 +44,10 @@ reap_one(struct reap *r, long long id, FILE *f)
 	if (soca_spool_runner_alive(r->sp, id) ||
 	    soca_spool_load(r->sp, id, &j) < 0)
 		return;
+	if (j.state != SOCA_PROVISIONING && j.state != SOCA_RUNNING) {
+		soca_job_free(&j);
+		return;
+	}
 	if (j.state == SOCA_PROVISIONING && time(NULL) - j.start < grace) {
 		soca_job_free(&j);
 		return;

@@ -323,6 +323,6 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		unlink(f.nodes);
 	free(script);
 	soca_job_free(&j);
-	close(lk);
+	soca_spool_runlock_drop(sp, id, lk);
 	return 0;
 }

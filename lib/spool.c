@@ -393,6 +393,17 @@ soca_spool_runlock(struct soca_spool *sp, long long id, bool wait)
 	return fd;
 }
 
+/* The runner is done: its lock file goes while still held. */
+void
+soca_spool_runlock_drop(struct soca_spool *sp, long long id, int fd)
+{
+	char name[48];
+
+	snprintf(name, sizeof(name), "%lld.lock", id);
+	unlinkat(sp->run, name, 0);
+	close(fd);
+}
+
 bool
 soca_spool_runner_alive(struct soca_spool *sp, long long id)
 {
