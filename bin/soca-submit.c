@@ -215,7 +215,7 @@ main(int argc, char **argv)
 	else
 		script = read_script(argc ? argv[0] : NULL, &len,
 		    soca_conf_int(c, "cluster", NULL, "max_script_size"));
-	if (from_file && !(seen & SOCA_SET_N)) {
+	if (argc > 0 && !(seen & SOCA_SET_N)) {
 		const char *b = strrchr(argv[0], '/');
 		b = b ? b + 1 : argv[0];
 		j.name = soca_name_ok(b) ? soca_xstrdup(b) : NULL;

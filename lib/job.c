@@ -290,19 +290,35 @@ soca_job_add_env(struct soca_job *j, const char *kv)
  * list values such as security_groups=sg-1,sg-2 work too.  Unknown keys
  * and bad values are refused here; queue rules come in validate().
  */
+static char *
+set_checked(struct soca_job *j, const char *key, const char *val)
+{
+	const struct soca_section_schema *qs = soca_schema_section("queue");
+	char *bad, *why = NULL;
+
+	if (!soca_is_resource(key))
+		return soca_xasprintf("unknown resource \"%s\" (see "
+		    "soca.conf(5) for resource names, e.g. nodes, "
+		    "instance_type, ncpus)", key);
+	if ((bad = soca_key_check(soca_schema_key(qs, key), val)) != NULL)
+		why = soca_xasprintf("resource %s: bad value \"%s\": %s (fix: "
+		    "-l %s=VALUE)", key, val, bad, key);
+	else
+		soca_job_set_res(j, key, val);
+	free(bad);
+	return why;
+}
+
 char *
 soca_job_resources(struct soca_job *j, const char *spec)
 {
-	const struct soca_section_schema *qs = soca_schema_section("queue");
-	char **items, *why;
+	char **items, *why = NULL, *key = NULL;
 	size_t n;
 	struct soca_buf v = { 0 };
-	char *key = NULL;
 
 	if (soca_split_list(spec, &items, &n) != 0)
 		return soca_xasprintf("resource list \"%s\" has an empty item "
 		    "(write -l key=value[,key=value...])", spec);
-	why = NULL;
 	for (size_t i = 0; i <= n && why == NULL; i++) {
 		char *eq = i < n ? strchr(items[i], '=') : NULL;
 
@@ -310,11 +326,10 @@ soca_job_resources(struct soca_job *j, const char *spec)
 			soca_buf_addf(&v, ",%s", items[i]);
 			continue;
 		}
-		if (key != NULL) {
-			soca_job_set_res(j, key, v.s);
-			free(key);
-			key = NULL;
-		}
+		if (key != NULL && (why = set_checked(j, key, v.s)) != NULL)
+			break;
+		free(key);
+		key = NULL;
 		if (i == n)
 			break;
 		if (eq == NULL || eq == items[i] || eq[1] == '\0') {
@@ -323,24 +338,8 @@ soca_job_resources(struct soca_job *j, const char *spec)
 			break;
 		}
 		key = soca_xstrndup(items[i], (size_t)(eq - items[i]));
-		if (!soca_is_resource(key))
-			why = soca_xasprintf("unknown resource \"%s\" (see "
-			    "soca.conf(5) for resource names, e.g. nodes, "
-			    "instance_type, ncpus)", key);
 		soca_buf_reset(&v);
 		soca_buf_adds(&v, eq + 1);
-	}
-	for (size_t i = 0; why == NULL && i < j->nres; i++) {
-		char *k = soca_xstrndup(j->res[i],
-		    (size_t)(strchr(j->res[i], '=') - j->res[i]));
-		char *bad = soca_key_check(soca_schema_key(qs, k),
-		    strchr(j->res[i], '=') + 1);
-
-		if (bad != NULL)
-			why = soca_xasprintf("resource %s: bad value \"%s\": "
-			    "%s", k, strchr(j->res[i], '=') + 1, bad);
-		free(bad);
-		free(k);
 	}
 	free(key);
 	soca_buf_free(&v);

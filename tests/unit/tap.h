@@ -30,5 +30,6 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void t_util(void);
 void t_conf(void);
 void t_out(void);
+void t_job(void);
 
 #endif

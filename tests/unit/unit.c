@@ -16,6 +16,7 @@ static const struct {
 	{ "util", t_util },
 	{ "conf", t_conf },
 	{ "out", t_out },
+	{ "job", t_job },
 };
 
 static void
