@@ -82,6 +82,15 @@ full(const struct soca_job *j)
 	soca_buf_free(&b);
 }
 
+static void
+opt_int(struct soca_out *o, const char *col, long long v, bool set)
+{
+	if (set)
+		soca_out_int(o, col, v);
+	else
+		soca_out_str(o, col, NULL);
+}
+
 static int
 row(struct soca_job *j, void *arg)
 {
@@ -109,9 +118,9 @@ row(struct soca_job *j, void *arg)
 	soca_out_str(o, "project", j->project);
 	soca_out_int(o, "ncpus", soca_job_res_int(j, "ncpus", 1));
 	soca_out_int(o, "submit", j->submit);
-	soca_out_int(o, "start", j->start);
-	soca_out_int(o, "end", j->end);
-	soca_out_int(o, "exit", j->exit);
+	opt_int(o, "start", j->start, j->start > 0);
+	opt_int(o, "end", j->end, j->end > 0);
+	opt_int(o, "exit", j->exit, j->exit >= 0);
 	soca_out_str(o, "host", j->host);
 	soca_out_str(o, "workdir", j->workdir);
 	soca_out_row(o);
