@@ -107,7 +107,7 @@ soca_spool_open(const struct soca_conf *c, bool create)
 		err(SOCA_EX_TEMP, "spool %s", dir);
 	}
 	sp->dmode = st.st_mode & 07770;
-	sp->fmode = st.st_mode & 0070 ? 0640 : 0600;
+	sp->fmode = st.st_mode & 0070 ? 0660 : 0600;
 	if ((sp->tmp = subdir(sp, "tmp", create)) < 0 ||
 	    (sp->scripts = subdir(sp, "scripts", create)) < 0 ||
 	    (sp->run = subdir(sp, "run", create)) < 0)
@@ -176,13 +176,25 @@ write_tmp(struct soca_spool *sp, long long id, char kind, const char *data,
 	return close(fd);
 }
 
+/* Created files must be group-writable in a shared spool, umask or not. */
+static int
+open_shared(int dirfd, const char *name, int flags, mode_t mode)
+{
+	int fd = openat(dirfd, name, flags | O_CREAT | O_CLOEXEC, mode);
+	struct stat st;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+	    (st.st_mode & 0777) != mode)
+		fchmod(fd, mode);
+	return fd;
+}
+
 static long long
 next_id(struct soca_spool *sp)
 {
 	char b[32] = { 0 };
 	long long id = 0;
-	int fd = openat(sp->dfd, "seq", O_RDWR | O_CREAT | O_CLOEXEC,
-	    sp->fmode);
+	int fd = open_shared(sp->dfd, "seq", O_RDWR, sp->fmode);
 	ssize_t n;
 
 	if (fd < 0 || flock(fd, LOCK_EX) < 0)
@@ -339,7 +351,7 @@ soca_spool_update(struct soca_spool *sp, struct soca_job *j)
 static int
 lockfile(struct soca_spool *sp, const char *name, int how)
 {
-	int fd = openat(sp->dfd, name, O_RDWR | O_CREAT | O_CLOEXEC, sp->fmode);
+	int fd = open_shared(sp->dfd, name, O_RDONLY, sp->fmode);
 
 	if (fd < 0)
 		return -1;
@@ -383,7 +395,7 @@ soca_spool_runlock(struct soca_spool *sp, long long id, bool wait)
 	int fd;
 
 	snprintf(name, sizeof(name), "%lld.lock", id);
-	fd = openat(sp->run, name, O_RDWR | O_CREAT | O_CLOEXEC, sp->fmode);
+	fd = openat(sp->run, name, O_RDONLY | O_CREAT | O_CLOEXEC, sp->fmode);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
