@@ -264,8 +264,12 @@ read_at(int dirfd, const char *name, struct soca_buf *b)
 	if (fd < 0)
 		return -1;
 	soca_buf_reset(b);
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+	/* records are written whole and renamed: a short read is the end */
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		soca_buf_add(b, chunk, (size_t)n);
+		if ((size_t)n < sizeof(chunk))
+			break;
+	}
 	close(fd);
 	return n < 0 ? -1 : 0;
 }
