@@ -32,14 +32,19 @@ struct qcount {
 
 struct ucount {
 	uid_t uid;
-	long long jobs;
+	long long jobs, queued;
+};
+
+struct qjob {
+	long long rank;			/* fairshare: lower goes first */
+	struct soca_job j;
 };
 
 struct pass {
 	const struct soca_conf *c;
 	struct soca_spool *sp;
 	struct soca_provider *p;
-	struct soca_job *q;		/* queued jobs */
+	struct qjob *q;			/* queued jobs */
 	size_t nq;
 	struct qcount *qc;
 	size_t nqc;
@@ -66,7 +71,7 @@ ucount(struct pass *ps, uid_t uid)
 		if (ps->uc[i].uid == uid)
 			return &ps->uc[i];
 	ps->uc = soca_xreallocarray(ps->uc, ps->nuc + 1, sizeof(*ps->uc));
-	ps->uc[ps->nuc] = (struct ucount){ uid, 0 };
+	ps->uc[ps->nuc] = (struct ucount){ uid, 0, 0 };
 	return &ps->uc[ps->nuc++];
 }
 
@@ -87,7 +92,8 @@ gather(struct soca_job *j, void *arg)
 
 	if (j->state == SOCA_QUEUED) {
 		ps->q = soca_xreallocarray(ps->q, ps->nq + 1, sizeof(*ps->q));
-		ps->q[ps->nq++] = *j;
+		ps->q[ps->nq].rank = 0;
+		ps->q[ps->nq++].j = *j;
 		memset(j, 0, sizeof(*j));
 		return 0;
 	}
@@ -96,31 +102,35 @@ gather(struct soca_job *j, void *arg)
 	return 0;
 }
 
-static const struct pass *sort_pass;
-
-static long long
-rank(const struct soca_job *j)
+/*
+ * Fairshare (SOCA's rule, simplified): a user's k-th queued job ranks
+ * k plus the jobs the user already holds, so users take turns and those
+ * holding less go first; ties go by id.  FIFO queues rank everything 0.
+ */
+static void
+rank_jobs(struct pass *ps)
 {
-	const char *pol = soca_conf_get(sort_pass->c, "queue", j->queue,
-	    "policy");
+	for (size_t i = 0; i < ps->nq; i++) {
+		struct soca_job *j = &ps->q[i].j;
+		const char *pol = soca_conf_get(ps->c, "queue", j->queue,
+		    "policy");
+		struct ucount *u;
 
-	if (pol == NULL || strcmp(pol, "fairshare") != 0)
-		return 0;
-	for (size_t i = 0; i < sort_pass->nuc; i++)
-		if (sort_pass->uc[i].uid == j->uid)
-			return sort_pass->uc[i].jobs;
-	return 0;
+		if (pol == NULL || strcmp(pol, "fairshare") != 0)
+			continue;
+		u = ucount(ps, j->uid);
+		ps->q[i].rank = u->jobs + u->queued++;
+	}
 }
 
 static int
 cmp_job(const void *a, const void *b)
 {
-	const struct soca_job *x = a, *y = b;
-	long long rx = rank(x), ry = rank(y);
+	const struct qjob *x = a, *y = b;
 
-	if (rx != ry)
-		return (rx > ry) - (rx < ry);
-	return (x->id > y->id) - (x->id < y->id);
+	if (x->rank != y->rank)
+		return (x->rank > y->rank) - (x->rank < y->rank);
+	return (x->j.id > y->j.id) - (x->j.id < y->j.id);
 }
 
 /* Why a dependency keeps the job waiting (NULL: none); *dead: never. */
@@ -172,6 +182,9 @@ settle(struct pass *ps, struct soca_job *j, int to, char *why)
 {
 	struct soca_job cur;
 
+	if (to == SOCA_QUEUED && why && j->reason &&
+	    strcmp(why, j->reason) == 0)
+		goto out;	/* held for the same reason as last time */
 	if (soca_spool_lock(ps->sp) < 0)
 		goto out;
 	if (soca_spool_load(ps->sp, j->id, &cur) == 0) {
@@ -233,11 +246,11 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 
 	ps.p = soca_provider_open(c, sp);
 	soca_spool_list(sp, SOCA_ACTIVE, gather, &ps);
-	sort_pass = &ps;
+	rank_jobs(&ps);
 	qsort(ps.q, ps.nq, sizeof(*ps.q), cmp_job);
 	for (size_t i = 0; i < ps.nq; i++) {
-		consider(&ps, &ps.q[i]);
-		soca_job_free(&ps.q[i]);
+		consider(&ps, &ps.q[i].j);
+		soca_job_free(&ps.q[i].j);
 	}
 	free(ps.q);
 	for (size_t i = 0; i < ps.nqc; i++)

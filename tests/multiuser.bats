@@ -138,3 +138,24 @@ as() {
 	run soca-stat -n -o state 1 2
 	assert_output "$(printf 'queued\nqueued')"
 }
+
+@test "policy = fairshare lets bob's job pass alice's earlier ones" {
+	printf '[cluster]\nslots = 2\n[queue "normal"]\npolicy = fairshare\n' >>"$T/soca.conf"
+	for i in 1 2 3; do as alice soca-submit -- sleep 2; done
+	as bob soca-submit -- sleep 2
+	soca-node-up
+	run soca-stat -n -o id,user,state
+	assert_line --regexp '^1 +socatest-alice +(provisioning|running)$'
+	assert_line --regexp '^4 +socatest-bob +(provisioning|running)$'
+	assert_line --regexp '^2 +socatest-alice +queued$'
+}
+
+@test "policy = fifo (the default) keeps submission order" {
+	printf '[cluster]\nslots = 2\n' >>"$T/soca.conf"
+	for i in 1 2 3; do as alice soca-submit -- sleep 2; done
+	as bob soca-submit -- sleep 2
+	soca-node-up
+	run soca-stat -n -o id,state
+	assert_line --regexp '^2 +(provisioning|running)$'
+	assert_line --regexp '^4 +queued$'
+}

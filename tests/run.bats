@@ -162,3 +162,38 @@ setup() {
 	run soca-node-run x
 	assert_failure 2
 }
+
+@test "max_provisioned_instances counts nodes and holds with a reason" {
+	no_dispatch "slots = 8"
+	printf '[queue "normal"]\nmax_provisioned_instances = 3\n' >>"$SOCA_CONF"
+	soca-submit -l nodes=2 -- sleep 2
+	soca-submit -l nodes=2 -- true
+	soca-node-up
+	wait_state 1 running 5
+	run soca-stat -n -o state,reason 2
+	assert_output --regexp '^queued +queue limit: max_provisioned_instances 3 in queue normal \(2 in use, the job needs 2\)$'
+}
+
+@test "walltime: a job running too long is killed and failed" {
+	no_dispatch "kill_grace = 1s"
+	soca-submit -l walltime=1s -- sleep 30
+	soca-node-up
+	wait_state 1 failed 10
+	run soca-stat -x -n -o reason 1
+	assert_output 'walltime exceeded (killed by signal 15)'
+}
+
+@test "a script without #! runs under /bin/sh; one with #! runs its interpreter" {
+	no_dispatch
+	printf 'echo "$0"\n' >plain.sh
+	printf '#!/bin/cat\nhello\n' >cat.sh
+	soca-submit plain.sh
+	soca-submit cat.sh
+	soca-node-up
+	wait_state 1 done 10
+	wait_state 2 done 10
+	run cat plain.sh.o1
+	assert_output --regexp '^/tmp/soca-job\.'
+	run cat cat.sh.o2
+	assert_line hello
+}
