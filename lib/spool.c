@@ -16,7 +16,11 @@
  * directory fsynced.  Submitting renames the script into scripts/, then
  * the record into queued/: the rename of the record is the commit point,
  * and an id is taken from seq before either, so concurrent submitters
- * never collide and submit never scans a directory.  A state change
+ * never collide and submit never scans a directory.  seq itself is not
+ * fsynced: the id is checked free (no record, no script) under its lock,
+ * so a seq that lags after a power cut skips ahead instead of reusing.
+ * [cluster] fsync = no drops every fsync (crash-safe still, as renames
+ * are atomic, but a power cut may lose the latest changes).  A state change
  * writes the new record into the new state's directory (one rename), then
  * unlinks the old one; a crash between the two leaves the job in both,
  * and every reader takes the later state (the order of enum soca_state),
@@ -53,7 +57,14 @@ struct soca_spool {
 	int dfd, tmp, scripts, run, sd[SOCA_NSTATES];
 	int lockfd;
 	mode_t dmode, fmode;
+	bool durable;		/* [cluster] fsync */
 };
+
+static int
+dsync(const struct soca_spool *sp, int fd)
+{
+	return sp->durable ? fsync(fd) : 0;
+}
 
 static int
 subdir(struct soca_spool *sp, const char *name, bool create)
@@ -96,6 +107,7 @@ soca_spool_open(const struct soca_conf *c, bool create)
 
 	sp->dir = soca_xstrdup(dir);
 	sp->lockfd = -1;
+	sp->durable = soca_conf_bool(c, "cluster", NULL, "fsync");
 	if (create && mkdirs(dir, 0700) < 0)
 		err(SOCA_EX_TEMP, "spool %s", dir);
 	if ((sp->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
@@ -156,6 +168,8 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+static bool id_taken(struct soca_spool *, long long);
+
 /* Write tmp/ID.PID.KIND, fsynced; its name in name[]. */
 static int
 write_tmp(struct soca_spool *sp, long long id, char kind, const char *data,
@@ -168,7 +182,7 @@ write_tmp(struct soca_spool *sp, long long id, char kind, const char *data,
 	    O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || dsync(sp, fd) < 0) {
 		close(fd);
 		unlinkat(sp->tmp, name, 0);
 		return -1;
@@ -203,8 +217,11 @@ next_id(struct soca_spool *sp)
 		id = strtoll(b, NULL, 10);
 	if (id < 1)
 		id = 1;
+	/* seq is not fsynced: after a power cut it may lag the records */
+	while (id_taken(sp, id))
+		id++;
 	n = snprintf(b, sizeof(b), "%lld\n", id + 1);
-	if (pwrite(fd, b, (size_t)n, 0) != n || fsync(fd) < 0)
+	if (pwrite(fd, b, (size_t)n, 0) != n)
 		id = -1;
 	close(fd);
 	return id;
@@ -218,7 +235,7 @@ publish(struct soca_spool *sp, const char *tmpname, int dirfd, long long id)
 	snprintf(name, sizeof(name), "%lld", id);
 	if (renameat(sp->tmp, tmpname, dirfd, name) < 0)
 		return -1;
-	return fsync(dirfd);
+	return dsync(sp, dirfd);
 }
 
 /* Store a new job in queued/ and set its id; -1 with errno on failure. */
@@ -339,7 +356,7 @@ soca_spool_move(struct soca_spool *sp, struct soca_job *j,
 		snprintf(name, sizeof(name), "%lld", j->id);
 		if (unlinkat(sp->sd[from], name, 0) < 0 && errno != ENOENT)
 			return -1;
-		fsync(sp->sd[from]);
+		dsync(sp, sp->sd[from]);
 	}
 	soca_crashpoint("move-done");
 	return 0;
@@ -636,6 +653,17 @@ exists_any(struct soca_spool *sp, long long id)
 		if (faccessat(sp->sd[s], name, F_OK, 0) == 0)
 			return true;
 	return false;
+}
+
+/* Taken: a record in any state, or a script. */
+static bool
+id_taken(struct soca_spool *sp, long long id)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "%lld", id);
+	return exists_any(sp, id) ||
+	    faccessat(sp->scripts, name, F_OK, 0) == 0;
 }
 
 static int
