@@ -207,6 +207,33 @@ check_types(const struct soca_conf *c, const struct soca_job *j)
 	return why;
 }
 
+/* Once projects are configured, a job's project must be one of them. */
+static char *
+check_project(const struct soca_conf *c, const struct soca_job *j)
+{
+	char **names, **u, **g;
+	size_t n = soca_conf_names(c, "project", &names), nu, ng;
+	bool ok;
+
+	soca_strv_free(names, n);
+	if (n == 0 || j->project == NULL)
+		return NULL;
+	if (!soca_conf_has_section(c, "project", j->project))
+		return soca_xasprintf("unknown project \"%s\" (soca-config "
+		    "show lists the projects; give one with -P)", j->project);
+	nu = soca_conf_list(c, "project", j->project, "allowed_users", &u);
+	ng = soca_conf_list(c, "project", j->project, "allowed_groups", &g);
+	ok = (nu == 0 && ng == 0) || soca_user_in(j->user, j->uid, j->gid,
+	    u, nu) || soca_user_in(j->user, j->uid, j->gid, g, ng);
+	soca_strv_free(u, nu);
+	soca_strv_free(g, ng);
+	if (ok)
+		return NULL;
+	return soca_xasprintf("project \"%s\": user %s may not charge it "
+	    "(not in its allowed_users or allowed_groups); ask its owner or "
+	    "use another -P", j->project, j->user);
+}
+
 /* Fill in the queue's defaults for every resource the job did not set. */
 static void
 merge_defaults(const struct soca_conf *c, struct soca_job *j)
@@ -270,7 +297,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 		return soca_xasprintf("project name \"%s\" is not allowed (use "
 		    "letters, digits, '.', '_', '-')", j->project);
 	if ((why = check_script(c, script, len)) ||
-	    (why = check_users(c, j)) || (why = check_restricted(c, j)) ||
+	    (why = check_users(c, j)) || (why = check_project(c, j)) ||
+	    (why = check_restricted(c, j)) ||
 	    (why = check_types(c, j)))
 		return why;
 	merge_defaults(c, j);

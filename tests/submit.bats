@@ -138,3 +138,18 @@ refused() {
 	assert_failure 2
 	assert_output --partial 'soca.conf:2'
 }
+
+@test "projects: any name until configured, then only known and allowed ones" {
+	run soca-submit -P anything <<<'true'
+	assert_success
+	printf '[cluster]\ndispatch = cron\n[project "cfd"]\nallowed_users = %s\n[project "secret"]\nallowed_groups = nobody-group-x\n' "$(id -un)" >"$SOCA_CONF"
+	run soca-submit -P cfd <<<'true'
+	assert_success
+	run soca-submit -P nope <<<'true'
+	assert_failure 2
+	assert_output --partial 'unknown project "nope"'
+	run soca-submit -P secret <<<'true'
+	assert_failure 2
+	assert_output --partial "project \"secret\": user $(id -un) may not charge it"
+	[ "$(spool_count queued)" -eq 2 ]
+}
