@@ -61,7 +61,7 @@ EOF
 soca_env() {	# soca_env NAME [KEY = VALUE]: a spool of its own under $W
 	export SOCA_CONF=$W/$1.conf
 	printf '[cluster]\nspool = %s/%s\ndispatch = cron\n%s\n' "$W" "$1" "${2:-}" >"$SOCA_CONF"
-	mkdir -p "$W/$1"
+	"$bin/soca-spool" init >/dev/null
 }
 
 submit_soca() {	# submit_soca COUNT: seconds taken
@@ -82,6 +82,7 @@ soca_rate_nosync=$(rate "$N" "$a" "$b")
 
 soca_env s2
 fill "$W/s2" "$Q"
+[ "$("$bin/soca-stat" -n | wc -l)" -eq "$Q" ] || echo "bench: soca-stat does not list $Q jobs" >&2
 a=$(now); "$bin/soca-stat" >/dev/null; b=$(now)
 soca_list=$(ms "$a" "$b")
 
