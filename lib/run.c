@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,13 +35,12 @@ struct files {
 	char script[64], nodes[64];
 };
 
-static volatile sig_atomic_t timed_out;
+static int timed_out;
 
 static void
 on_alarm(int sig)
 {
-	(void)sig;
-	timed_out = 1;
+	(void)sig;	/* only interrupts waitpid */
 }
 
 static int
@@ -215,29 +215,55 @@ reason_exit(struct soca_job *j, int st, const char *why)
 	return j->exit == 0 ? SOCA_DONE : SOCA_FAILED;
 }
 
+static bool
+cancelled(struct soca_spool *sp, long long id)
+{
+	struct soca_job cur;
+	bool c;
+
+	if (soca_spool_load(sp, id, &cur) < 0)
+		return false;
+	c = cur.state == SOCA_CANCELLED;
+	soca_job_free(&cur);
+	return c;
+}
+
+/*
+ * Wait for the job, waking each second: past walltime, or once the job
+ * is cancelled (by soca-del anywhere, which may not be able to signal
+ * it), the group gets SIGTERM, then SIGKILL after kill_grace.
+ */
 static int
-wait_job(const struct soca_conf *c, struct soca_job *j, pid_t pid)
+wait_job(const struct soca_conf *c, struct soca_spool *sp,
+    struct soca_job *j, pid_t pid)
 {
 	long long wall = -1, grace = soca_conf_int(c, "cluster", NULL,
-	    "kill_grace");
+	    "kill_grace"), t0 = time(NULL), kill_at = 0, now;
 	const char *w = soca_job_res(j, "walltime");
 	struct sigaction sa = { .sa_handler = on_alarm };
-	int st;
+	struct itimerval tick = { { 1, 0 }, { 1, 0 } }, off = { 0 };
+	int st = 0, stopping = 0;
 
-	if (w != NULL && soca_parse_duration(w, &wall) == 0 && wall > 0) {
-		sigaction(SIGALRM, &sa, NULL);
-		alarm((unsigned)wall);
-	}
+	if (w != NULL && soca_parse_duration(w, &wall) != 0)
+		wall = -1;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tick, NULL);
 	while (waitpid(pid, &st, 0) < 0) {
 		if (errno != EINTR)
-			return 0;
-		if (timed_out == 1) {
+			break;
+		now = time(NULL);
+		if (!stopping && wall > 0 && now - t0 >= wall)
+			stopping = timed_out = 1;
+		else if (!stopping && cancelled(sp, j->id))
+			stopping = 1;
+		if (stopping == 1) {
 			kill(-pid, SIGTERM);
-			timed_out = 2;
-			alarm((unsigned)(grace > 0 ? grace : 1));
-		} else if (timed_out == 2)
+			kill_at = now + (grace > 0 ? grace : 1);
+			stopping = 2;
+		} else if (stopping == 2 && now >= kill_at)
 			kill(-pid, SIGKILL);
 	}
+	setitimer(ITIMER_REAL, &off, NULL);
 	return st;
 }
 
@@ -313,7 +339,7 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		why[n > 0 ? n : 0] = '\0';
 		close(p[0]);
 	}
-	st = pid > 0 ? wait_job(c, &j, pid) : 0;
+	st = pid > 0 ? wait_job(c, sp, &j, pid) : 0;
 	soca_crashpoint("run-exited");
 	to = reason_exit(&j, st, why);
 	set_state(sp, &j, SOCA_RUNNING, to);

@@ -159,3 +159,22 @@ as() {
 	assert_line --regexp '^2 +(provisioning|running)$'
 	assert_line --regexp '^4 +queued$'
 }
+
+@test "an admin who cannot signal a job still stops it: the runner sees the cancel" {
+	as alice soca-submit -- sleep 60
+	soca-node-up
+	wait_state 1 running 5
+	usermod -a -G socatest-admins socatest-bob
+	run as bob soca-del 1
+	gpasswd -d socatest-bob socatest-admins >/dev/null
+	assert_success
+	assert_output 1
+	for i in $(seq 50); do
+		pgrep -u socatest-alice -x sleep >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -u socatest-alice -x sleep
+	sleep 0.5
+	run soca-stat -x -n -o state,exit 1
+	assert_output --regexp '^cancelled +143$'
+}
