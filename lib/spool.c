@@ -169,6 +169,9 @@ write_all(int fd, const char *p, size_t n)
 }
 
 static bool id_taken(struct soca_spool *, long long);
+static void log_change(struct soca_spool *, long long);
+static int write_tmp_nosync(struct soca_spool *, const char *,
+    const char *, size_t);
 
 /* Write tmp/ID.PID.KIND, fsynced; its name in name[]. */
 static int
@@ -201,6 +204,24 @@ open_shared(int dirfd, const char *name, int flags, mode_t mode)
 	    (st.st_mode & 0777) != mode)
 		fchmod(fd, mode);
 	return fd;
+}
+
+/* A cache file: no fsync, whatever the setting. */
+static int
+write_tmp_nosync(struct soca_spool *sp, const char *name, const char *data,
+    size_t len)
+{
+	int fd = openat(sp->tmp, name, O_WRONLY | O_CREAT | O_TRUNC |
+	    O_CLOEXEC | O_NOFOLLOW, sp->fmode);
+
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) < 0) {
+		close(fd);
+		unlinkat(sp->tmp, name, 0);
+		return -1;
+	}
+	return close(fd);
 }
 
 static long long
@@ -272,14 +293,17 @@ out:
 }
 
 static int
-read_at(int dirfd, const char *name, struct soca_buf *b)
+read_at_ino(int dirfd, const char *name, struct soca_buf *b, ino_t *ino)
 {
 	char chunk[4096];
 	ssize_t n;
+	struct stat st;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return -1;
+	if (ino != NULL)
+		*ino = fstat(fd, &st) == 0 ? st.st_ino : 0;
 	soca_buf_reset(b);
 	/* records are written whole and renamed: a short read is the end */
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
@@ -289,6 +313,12 @@ read_at(int dirfd, const char *name, struct soca_buf *b)
 	}
 	close(fd);
 	return n < 0 ? -1 : 0;
+}
+
+static int
+read_at(int dirfd, const char *name, struct soca_buf *b)
+{
+	return read_at_ino(dirfd, name, b, NULL);
 }
 
 static int
@@ -347,6 +377,7 @@ soca_spool_move(struct soca_spool *sp, struct soca_job *j,
 	if (r < 0)
 		return j->state = from, -1;
 	soca_crashpoint("move-tmp");
+	log_change(sp, j->id);
 	if (publish(sp, tname, sp->sd[to], j->id) < 0) {
 		unlinkat(sp->tmp, tname, 0);
 		return j->state = from, -1;
@@ -471,6 +502,7 @@ soca_spool_script(struct soca_spool *sp, long long id, char **s, size_t *n)
 struct ent {
 	long long id;
 	int state;
+	ino_t ino;
 };
 
 static int
@@ -511,6 +543,7 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 				v = soca_xreallocarray(v, cap, sizeof(*v));
 			}
 			v[n].id = id;
+			v[n].ino = de->d_ino;
 			v[n++].state = s;
 		}
 		closedir(d);
@@ -521,28 +554,331 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 	return v;
 }
 
+/*
+ * The listing cache.  Reading 100,000 records costs 300,000 system
+ * calls; `index` keeps a copy of each record with its state and inode,
+ * and `changes` logs the id of every job moved or rewritten since (a
+ * mover appends before its rename, under the state lock).  A cached copy
+ * is used only when the job is still in the same state under the same
+ * inode and is not in the log after the index's offset: a rename always
+ * brings a new inode (the temporary exists beside the old file), and any
+ * later rewrite, which might reuse an old inode, is in the log.  The
+ * index is rebuilt by the lister when it missed many; it is a cache, so
+ * it is not fsynced, and one from another boot is ignored.
+ */
+struct idx {
+	long long id;
+	int state;
+	ino_t ino;
+	const char *rec;
+	size_t len;
+};
+
+struct cache {
+	char head[256];		/* "soca-index 1 BOOT TOKEN " */
+	struct soca_buf file, fresh;
+	struct idx *v;
+	size_t n, cap;
+	long long *dirty;
+	size_t nd;
+};
+
+/* A new log starts with a token of its own, which the index names. */
+static void
+log_new(struct soca_spool *sp, bool replace)
+{
+	char b[64], tname[64];
+	struct timespec ts;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = snprintf(b, sizeof(b), "soca-changes %lld.%ld.%ld\n",
+	    (long long)ts.tv_sec, ts.tv_nsec, (long)getpid());
+	snprintf(tname, sizeof(tname), "changes.%ld.c", (long)getpid());
+	if (write_tmp_nosync(sp, tname, b, (size_t)n) == 0 &&
+	    renameat2(sp->tmp, tname, sp->dfd, "changes",
+	    replace ? 0 : RENAME_NOREPLACE) < 0)
+		unlinkat(sp->tmp, tname, 0);
+}
+
+static void
+log_change(struct soca_spool *sp, long long id)
+{
+	char b[32];
+	int n = snprintf(b, sizeof(b), "%lld\n", id);
+	int fd;
+
+	if (faccessat(sp->dfd, "changes", F_OK, 0) < 0)
+		log_new(sp, false);
+	fd = open_shared(sp->dfd, "changes", O_WRONLY | O_APPEND, sp->fmode);
+	if (fd < 0 || write(fd, b, (size_t)n) != n)
+		unlinkat(sp->dfd, "index", 0);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* The log's token (its first line) into tok[]; "" if none. */
+static void
+log_token(struct soca_spool *sp, char tok[64])
+{
+	int fd = openat(sp->dfd, "changes", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, tok, 63, 0) : 0;
+
+	if (fd >= 0)
+		close(fd);
+	tok[n > 0 ? n : 0] = '\0';
+	tok[strcspn(tok, "\n")] = '\0';
+	if (strncmp(tok, "soca-changes ", 13) != 0)
+		tok[0] = '\0';
+	else
+		memmove(tok, tok + 13, strlen(tok + 13) + 1);
+}
+
+static long long
+log_size(struct soca_spool *sp)
+{
+	struct stat st;
+
+	return fstatat(sp->dfd, "changes", &st, 0) == 0 ? st.st_size : 0;
+}
+
+static void
+boot_id(char b[40])
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	strcpy(b, "-");
+	if (f != NULL) {
+		if (fgets(b, 40, f) == NULL)
+			strcpy(b, "-");
+		b[strcspn(b, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+load_dirty(struct soca_spool *sp, struct cache *c, long long from,
+    long long to)
+{
+	char *buf, *p, *e;
+	int fd = openat(sp->dfd, "changes", O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+
+	if (fd < 0 || to <= from) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	buf = soca_xmalloc((size_t)(to - from) + 1);
+	n = pread(fd, buf, (size_t)(to - from), from);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	for (p = buf; *p; p = e + (*e != '\0')) {
+		long long id = strtoll(p, &e, 10);
+
+		if (e == p)
+			break;
+		c->dirty = soca_xreallocarray(c->dirty, c->nd + 1,
+		    sizeof(*c->dirty));
+		c->dirty[c->nd++] = id;
+	}
+	free(buf);
+	qsort(c->dirty, c->nd, sizeof(*c->dirty), cmp_ll);
+}
+
+/* Parse index (header, then "id state ino len\n" and len bytes each). */
+static void
+cache_load(struct soca_spool *sp, struct cache *c, long long now)
+{
+	char want[128], tok[64], *p, *end;
+	long long off;
+
+	boot_id(want);
+	log_token(sp, tok);
+	if (tok[0] == '\0' || read_at(sp->dfd, "index", &c->file) < 0 ||
+	    c->file.s == NULL)
+		return;
+	p = c->file.s;
+	end = p + c->file.len;
+	snprintf(c->head, sizeof(c->head), "soca-index 1 %s %s ", want, tok);
+	if (strncmp(p, c->head, strlen(c->head)) != 0)
+		return;
+	off = strtoll(p + strlen(c->head), &p, 10);
+	if (*p++ != '\n' || off > now)
+		return;
+	while (p < end) {
+		struct idx x;
+		char *e;
+
+		/* strtoull, not sscanf: sscanf measures the whole buffer */
+		x.id = strtoll(p, &e, 10);
+		x.state = (int)strtol(e, &e, 10);
+		x.ino = (ino_t)strtoull(e, &e, 10);
+		x.len = (size_t)strtoull(e, &e, 10);
+		if (*e != '\n' || x.state < 0 || x.state >= SOCA_NSTATES ||
+		    x.len > (size_t)(end - e - 1))
+			break;
+		x.rec = e + 1;
+		p = e + 1 + x.len;
+		if (c->n == c->cap) {
+			c->cap = c->cap ? c->cap * 2 : 1024;
+			c->v = soca_xreallocarray(c->v, c->cap, sizeof(*c->v));
+		}
+		c->v[c->n++] = x;
+	}
+	load_dirty(sp, c, off, now);
+}
+
+static const struct idx *
+cache_find(const struct cache *c, long long id)
+{
+	size_t lo = 0, hi = c->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (c->v[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == c->n || c->v[lo].id != id)
+		return NULL;
+	if (bsearch(&id, c->dirty, c->nd, sizeof(*c->dirty), cmp_ll))
+		return NULL;
+	return &c->v[lo];
+}
+
+struct fresh {
+	long long id;
+	int state;
+	ino_t ino;
+	const char *rec;	/* in the old index, else NULL: */
+	size_t off, len;	/* in cache.fresh */
+};
+
+static void
+cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
+    size_t nf, unsigned states, const char *tok0, long long off)
+{
+	struct soca_buf b = { 0 };
+	char boot[40], tok[64], tname[64];
+	size_t i = 0, k = 0;
+
+	boot_id(boot);
+	if (tok0[0] == '\0') {
+		/* no log when the listing began: every move since is in it */
+		log_new(sp, false);
+		log_token(sp, tok);
+		off = 13 + (long long)strlen(tok) + 1;
+	} else {
+		log_token(sp, tok);
+		if (strcmp(tok, tok0) != 0)
+			return;		/* replaced meanwhile by a repair */
+	}
+	if (tok[0] == '\0')
+		return;
+	soca_buf_addf(&b, "soca-index 1 %s %s %lld\n", boot, tok, off);
+	while (i < nf || k < c->n) {
+		const struct idx *o = k < c->n ? &c->v[k] : NULL;
+
+		if (o && (i == nf || o->id < f[i].id)) {
+			k++;
+			if ((states & (1u << o->state)) ||
+			    cache_find(c, o->id) == NULL)
+				continue;	/* listed again, or stale */
+			soca_buf_addf(&b, "%lld %d %llu %zu\n", o->id, o->state,
+			    (unsigned long long)o->ino, o->len);
+			soca_buf_add(&b, o->rec, o->len);
+			continue;
+		}
+		if (o && o->id == f[i].id)
+			k++;
+		soca_buf_addf(&b, "%lld %d %llu %zu\n", f[i].id, f[i].state,
+		    (unsigned long long)f[i].ino, f[i].len);
+		soca_buf_add(&b, f[i].rec ? f[i].rec : c->fresh.s + f[i].off,
+		    f[i].len);
+		i++;
+	}
+	snprintf(tname, sizeof(tname), "index.%ld.i", (long)getpid());
+	if (write_tmp_nosync(sp, tname, b.s, b.len) == 0 &&
+	    renameat(sp->tmp, tname, sp->dfd, "index") < 0)
+		unlinkat(sp->tmp, tname, 0);
+	soca_buf_free(&b);
+}
+
+/* Remember a record for the next index: a pointer if cached, else a copy. */
+static void
+keep(struct cache *c, struct fresh **f, size_t *nf, const struct ent *e,
+    ino_t ino, const char *rec, size_t len, bool cached)
+{
+	if (*nf >= 1024 ? (*nf & (*nf - 1)) == 0 : *nf == 0)
+		*f = soca_xreallocarray(*f, *nf ? *nf * 2 : 1024, sizeof(**f));
+	(*f)[*nf] = (struct fresh){ e->id, e->state, ino,
+	    cached ? rec : NULL, c->fresh.len, len };
+	(*nf)++;
+	if (!cached)
+		soca_buf_add(&c->fresh, rec, len);
+}
+
 /* Call fn for each job in the given states, in id order, latest state. */
 int
 soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
     void *arg)
 {
 	struct soca_buf b = { 0 };
-	size_t n;
-	struct ent *v = scan(sp, states, &n);
+	struct cache c = { 0 };
+	struct fresh *f = NULL;
+	size_t n, nf = 0, misses = 0;
+	char tok0[64];
+	long long off;
+	struct ent *v;
 	int r = 0;
 
+	log_token(sp, tok0);
+	off = log_size(sp);
+	v = scan(sp, states, &n);
+	cache_load(sp, &c, off);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		struct soca_job j;
+		const struct idx *x;
 		char name[32];
+		ino_t ino;
 
 		if (i + 1 < n && v[i + 1].id == v[i].id)
 			continue;
-		snprintf(name, sizeof(name), "%lld", v[i].id);
-		if (load_in(sp, v[i].state, name, &j, &b) < 0)
-			continue;
+		x = cache_find(&c, v[i].id);
+		if (x && x->state == v[i].state && x->ino == v[i].ino &&
+		    soca_job_parse(x->rec, x->len, &j) == 0) {
+			j.state = v[i].state;
+			keep(&c, &f, &nf, &v[i], x->ino, x->rec, x->len, true);
+		} else {
+			snprintf(name, sizeof(name), "%lld", v[i].id);
+			if (read_at_ino(sp->sd[v[i].state], name, &b, &ino) < 0 ||
+			    soca_job_parse(b.s ? b.s : "", b.len, &j) < 0)
+				continue;
+			j.state = v[i].state;
+			keep(&c, &f, &nf, &v[i], ino, b.s, b.len, false);
+			misses++;
+		}
 		r = fn(&j, arg);
 		soca_job_free(&j);
 	}
+	if (r == 0 && misses > 256)
+		cache_write(sp, &c, f, nf, states, tok0, off);
+	free(f);
+	free(c.v);
+	free(c.dirty);
+	soca_buf_free(&c.file);
+	soca_buf_free(&c.fresh);
 	free(v);
 	soca_buf_free(&b);
 	return r;
@@ -609,7 +945,7 @@ check_dups(struct soca_spool *sp, struct ent *v, size_t n, bool repair,
 static bool
 has_id(struct ent *v, size_t n, long long id)
 {
-	struct ent key = { id, 0 };
+	struct ent key = { id, 0, 0 };
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
@@ -711,6 +1047,11 @@ soca_spool_check(struct soca_spool *sp, bool repair, FILE *f)
 	v = scan(sp, SOCA_ALLSTATES, &n);
 	found = check_tmp(sp, repair, f) + check_dups(sp, v, n, repair, f) +
 	    check_scripts(sp, v, n, repair, f);
+	if (repair) {
+		/* the listing cache starts again (and its log with it) */
+		unlinkat(sp->dfd, "index", 0);
+		log_new(sp, true);
+	}
 	free(v);
 	soca_spool_unlock(sp);
 	return found;

@@ -165,3 +165,41 @@ clean() {
 	[ "$(soca-stat -n -o id | wc -l)" -eq $((8 * n)) ]
 	clean
 }
+
+# listing with the index must equal listing from the records alone
+same_as_records() {
+	local cached truth
+	cached=$(soca-stat -x -f)
+	mv "$(spool_dir)/index" "$BATS_TEST_TMPDIR/index.saved" 2>/dev/null
+	truth=$(SOCA_CONF=$SOCA_CONF soca-stat -x -f)
+	rm -f "$(spool_dir)/index"
+	mv "$BATS_TEST_TMPDIR/index.saved" "$(spool_dir)/index" 2>/dev/null
+	[ "$cached" = "$truth" ] || { diff <(echo "$cached") <(echo "$truth") | head; return 1; }
+}
+
+@test "the listing index is built, used, and never shows a stale record" {
+	printf '[cluster]\ndispatch = cron\nfsync = no\nslots = 1\n' >"$SOCA_CONF"
+	for i in $(seq 300); do soca-submit -N "j$i" -l ncpus=2 -- true >/dev/null; done
+	[ ! -e "$(spool_dir)/index" ]
+	run soca-stat -n -o id
+	[ "${#lines[@]}" -eq 300 ]
+	[ -e "$(spool_dir)/index" ]
+	head -1 "$(spool_dir)/index" | grep -q '^soca-index 1 '
+	same_as_records
+	soca-del 3 5 7 >/dev/null
+	same_as_records
+	run soca-stat -n -o state 5
+	assert_output cancelled
+	soca-node-up		# all held with a reason: rewritten in place
+	same_as_records
+	run soca-stat -n -o reason 10
+	assert_output --regexp '^capacity: '
+	printf '[queue "normal"]\nmax_running_jobs = 0\n' >>"$SOCA_CONF"
+	soca-node-up		# rewritten again: old inodes may come back
+	same_as_records
+	run soca-stat -n -o reason 10
+	assert_output --regexp '^queue limit: '
+	soca-spool check --repair >/dev/null
+	[ ! -e "$(spool_dir)/index" ]
+	same_as_records
+}
