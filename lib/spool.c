@@ -10,6 +10,8 @@
  *                       the kernel drops it when the runner dies
  *   queued/ provisioning/ running/ done/ failed/ cancelled/
  *                       one small record per job (job.c), named by id
+ *   index, changes      soca-stat's listing cache and the log of ids
+ *                       changed since (see "The listing cache" below)
  *
  * Naming: a job's state is the directory its record is in.  Writing: a
  * file is written under tmp/, fsynced, renamed into place and the
