@@ -218,7 +218,7 @@ write_tmp_nosync(struct soca_spool *sp, const char *name, const char *data,
 
 	if (fd < 0)
 		return -1;
-	if (write_all(fd, data, len) < 0) {
+	if (fchmod(fd, sp->fmode) < 0 || write_all(fd, data, len) < 0) {
 		close(fd);
 		unlinkat(sp->tmp, name, 0);
 		return -1;
