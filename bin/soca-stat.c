@@ -201,7 +201,8 @@ main(int argc, char **argv)
 	if (soca_args_or_stdin(argc, argv, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
 	op.now = time(NULL);
-	op.o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
+	op.o = op.full ? NULL : soca_out_new(cols, NCOLS, fmt, noheads, sel,
+	    stdout);
 	soca_priv_raise();
 	sp = soca_spool_open(c, false);
 	if (n > 0)
