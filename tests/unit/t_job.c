@@ -40,6 +40,7 @@ roundtrip(void)
 	is_str(k.env[0], "A=b=c", "env survives");
 	is_int(k.ndeps == 1 ? k.deps[0] : 0, 7, "dependency survives");
 	is_int(k.exit, -1, "no exit status yet");
+	soca_job_free(&k);
 	ok(soca_job_parse("junk", 4, &k) < 0, "junk record refused");
 	soca_job_free(&k);
 	soca_job_free(&j);
