@@ -58,6 +58,25 @@ static const struct soca_key aws_keys[] = {
 	    "TCP and TLS connection timeout" },
 	{ "timeout", SOCA_T_DURATION, "60s", NULL, 0, 0,
 	    "whole-request timeout" },
+	/* provider = aws (issue 5) */
+	{ "ami", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "AMI of compute nodes when the job names none" },
+	{ "base_os_amis", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "base_os=ami-... pairs: the AMI for each base_os" },
+	{ "subnet_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "subnets compute nodes launch in, tried in turn on capacity errors" },
+	{ "security_group_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "security groups of every compute node" },
+	{ "key_name", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "EC2 key pair of compute nodes" },
+	{ "instance_profile", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "IAM instance profile of compute nodes when the job names none" },
+	{ "extra_tags", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "Key=Value tags added to every instance and volume" },
+	{ "boot_timeout", SOCA_T_DURATION, "20m", NULL, 0, 0,
+	    "instances whose job has not started by then are replaced" },
+	{ "orphan_grace", SOCA_T_DURATION, "10m", NULL, 0, 0,
+	    "instances of the cluster with no job older than this go" },
 	END
 };
 

@@ -1,0 +1,695 @@
+/*
+ * provider_aws.c: capacity is EC2 instances launched for each job.
+ *
+ * Launching is one mutating call per job: RunInstances with MinCount =
+ * MaxCount = nodes (all or nothing), every tag in TagSpecifications, and
+ * a ClientToken made of the cluster, the job id and the job's attempt.
+ * The attempt lives in the spool, in aws/ID ("attempt N", "launched 0|1",
+ * one "instance ID" line per instance), written after the call: a crash
+ * between the call and that write leaves "launched 0", so the next
+ * launch of the job sends the same token and EC2 hands back the same
+ * reservation instead of launching again.  Any launch after a recorded
+ * one (the job was requeued) takes attempt + 1.
+ *
+ * Errors: capacity and limits hold the job (queued, with AWS's reason;
+ * the next try takes the next allowed subnet); throttling, 5xx and
+ * network failures hold it and stop the cycle so the account is not
+ * hammered; anything else AWS refuses fails the job with its message.
+ *
+ * The reaper's sweep is one paginated DescribeInstances filtered on
+ * tag:soca:ClusterId.  From it: instances of ended jobs, of an earlier
+ * attempt and orphans past [aws] orphan_grace are terminated (batches of
+ * 1,000, never those tagged soca:KeepForever=true); a job provisioning
+ * longer than [aws] boot_timeout loses its instances and is requeued; a
+ * job whose recorded instances are all gone (Spot interruption) is
+ * requeued when rerunnable, else failed with the reason.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aws.h"
+#include "provider.h"
+#include "provider_aws.h"
+
+#define TERMINATE_BATCH 1000
+
+struct paws {
+	const struct soca_conf *c;
+	struct soca_spool *sp;
+	struct soca_aws *a;
+	char *cluster;
+};
+
+/* why this run (one cycle) stopped launching; passes share it */
+static char *stop;
+
+static bool
+is_capacity(const char *code)
+{
+	static const char *const codes[] = {
+		"InsufficientInstanceCapacity", "InstanceLimitExceeded",
+		"VcpuLimitExceeded", "MaxSpotInstanceCountExceeded",
+		"InsufficientCapacity", "SpotMaxPriceTooLow",
+		"InsufficientFreeAddressesInSubnet", "InsufficientHostCapacity",
+		"InsufficientReservedInstanceCapacity", "Unavailable",
+	};
+
+	for (size_t i = 0; code && i < sizeof(codes) / sizeof(*codes); i++)
+		if (strcmp(code, codes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* ---- per-job state: aws/ID in the spool ---- */
+
+static char *
+state_path(struct soca_spool *sp, long long id)
+{
+	return soca_xasprintf("%s/aws/%lld", soca_spool_dir(sp), id);
+}
+
+void
+soca_aws_jobstate_free(struct soca_aws_jobstate *s)
+{
+	soca_strv_free(s->ids, s->nids);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+soca_aws_jobstate_read(struct soca_spool *sp, long long id,
+    struct soca_aws_jobstate *s)
+{
+	char *p = state_path(sp, id), line[256];
+	FILE *f = fopen(p, "r");
+
+	memset(s, 0, sizeof(*s));
+	free(p);
+	if (f == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "attempt ", 8) == 0)
+			s->attempt = atoi(line + 8);
+		else if (strncmp(line, "launched ", 9) == 0)
+			s->launched = atoi(line + 9) != 0;
+		else if (strncmp(line, "tries ", 6) == 0)
+			s->tries = atoi(line + 6);
+		else if (strncmp(line, "heldby ", 7) == 0)
+			s->heldby = atol(line + 7);
+		else if (strncmp(line, "instance ", 9) == 0) {
+			s->ids = soca_xreallocarray(s->ids, s->nids + 2,
+			    sizeof(*s->ids));
+			s->ids[s->nids++] = soca_xstrdup(line + 9);
+			s->ids[s->nids] = NULL;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+int
+soca_aws_jobstate_write(struct soca_spool *sp, long long id,
+    const struct soca_aws_jobstate *s)
+{
+	char *dir = soca_xasprintf("%s/aws", soca_spool_dir(sp));
+	char *p = state_path(sp, id);
+	struct soca_buf b = { 0 };
+	int r;
+
+	if (mkdir(dir, 02770) < 0 && errno != EEXIST) {
+		free(dir);
+		free(p);
+		return -1;
+	}
+	soca_buf_addf(&b, "attempt %d\nlaunched %d\ntries %d\n", s->attempt,
+	    s->launched ? 1 : 0, s->tries);
+	if (s->heldby)
+		soca_buf_addf(&b, "heldby %ld\n", s->heldby);
+	for (size_t i = 0; i < s->nids; i++)
+		soca_buf_addf(&b, "instance %s\n", s->ids[i]);
+	r = soca_write_atomic(p, b.s ? b.s : "", b.len, 0660);
+	soca_buf_free(&b);
+	free(dir);
+	free(p);
+	return r;
+}
+
+/* At most 64 characters, the same for the same cluster, job and attempt. */
+char *
+soca_aws_token(const char *cluster, long long id, int attempt)
+{
+	char h[65];
+
+	if (strlen(cluster) <= 32)
+		return soca_xasprintf("soca-%s-%lld-%d", cluster, id, attempt);
+	soca_aws_sha256_hex(cluster, strlen(cluster), h);
+	h[16] = '\0';
+	return soca_xasprintf("soca-%s-%lld-%d", h, id, attempt);
+}
+
+/* ---- the client ---- */
+
+struct soca_aws *
+soca_aws_open(const struct soca_conf *c, struct soca_aws_err *e)
+{
+	struct soca_aws_cfg cfg = { .conf = c };
+
+	return soca_aws_new(&cfg, e);
+}
+
+static const char *
+res(const struct soca_job *j, const char *k)
+{
+	const char *v = soca_job_res(j, k);
+
+	return v && *v ? v : NULL;
+}
+
+static bool
+res_bool(const struct soca_job *j, const char *k)
+{
+	const char *v = res(j, k);
+
+	return v && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 ||
+	    strcmp(v, "1") == 0 || strcmp(v, "on") == 0);
+}
+
+static void
+tag(json_t *tags, const char *k, const char *v)
+{
+	char val[257];
+
+	snprintf(val, sizeof(val), "%s", v ? v : "");
+	json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", k,
+	    "Value", val));
+}
+
+static json_t *
+job_tags(struct paws *pa, const struct soca_job *j)
+{
+	json_t *t = json_array();
+	char id[32], *name, **extra = NULL;
+	size_t n;
+
+	snprintf(id, sizeof(id), "%lld", j->id);
+	name = soca_xasprintf("soca-%s-job%lld", pa->cluster, j->id);
+	tag(t, "Name", name);
+	tag(t, "soca:ClusterId", pa->cluster);
+	tag(t, "soca:JobId", id);
+	tag(t, "soca:JobName", j->name);
+	tag(t, "soca:JobOwner", j->user);
+	tag(t, "soca:JobProject", j->project ? j->project : "default");
+	tag(t, "soca:JobQueue", j->queue);
+	tag(t, "soca:NodeType", "compute_node");
+	tag(t, "soca:KeepForever", soca_conf_bool(pa->c, "queue", j->queue,
+	    "keep_forever") ? "true" : "false");
+	tag(t, "soca:TerminateWhenIdle", soca_conf_get(pa->c, "queue",
+	    j->queue, "terminate_when_idle"));
+	free(name);
+	n = soca_conf_list(pa->c, "aws", NULL, "extra_tags", &extra);
+	for (size_t i = 0; i < n; i++) {
+		char *eq = strchr(extra[i], '=');
+
+		if (eq == NULL || eq == extra[i])
+			continue;
+		*eq = '\0';
+		tag(t, extra[i], eq + 1);
+	}
+	soca_strv_free(extra, n);
+	return t;
+}
+
+/* The allowed subnets, the job's first; try `tries` picks the next. */
+static char *
+pick_subnet(struct paws *pa, const struct soca_job *j, int tries)
+{
+	char **v = NULL, *s = NULL;
+	size_t n = 0;
+	const char *js = res(j, "subnet_id");
+
+	if (js && strspn(js, "0123456789") != strlen(js))
+		soca_split_list(js, &v, &n);
+	else
+		n = soca_conf_list(pa->c, "aws", NULL, "subnet_ids", &v);
+	if (n > 0)
+		s = soca_xstrdup(v[(size_t)tries % n]);
+	soca_strv_free(v, n);
+	return s;
+}
+
+static const char *
+pick_ami(struct paws *pa, const struct soca_job *j)
+{
+	const char *os = res(j, "base_os"), *ami = res(j, "instance_ami");
+	static char found[64];
+	char **v = NULL;
+	size_t n;
+
+	if (ami)
+		return ami;
+	if (os) {
+		n = soca_conf_list(pa->c, "aws", NULL, "base_os_amis", &v);
+		for (size_t i = 0; i < n; i++) {
+			size_t l = strlen(os);
+
+			if (strncmp(v[i], os, l) == 0 && v[i][l] == '=') {
+				snprintf(found, sizeof(found), "%s", v[i] + l + 1);
+				soca_strv_free(v, n);
+				return found;
+			}
+		}
+		soca_strv_free(v, n);
+	}
+	return soca_conf_get(pa->c, "aws", NULL, "ami");
+}
+
+static json_t *
+sg_list(struct paws *pa, const struct soca_job *j)
+{
+	json_t *a = json_array();
+	char **v = NULL;
+	size_t n = soca_conf_list(pa->c, "aws", NULL, "security_group_ids", &v);
+	const char *js = res(j, "security_groups");
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	soca_strv_free(v, n);
+	if (js) {
+		soca_split_list(js, &v, &n);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_string(v[i]));
+		soca_strv_free(v, n);
+	}
+	return a;
+}
+
+static json_t *
+block_devices(const struct soca_job *j)
+{
+	json_t *a = json_array(), *ebs;
+	bool del = !res_bool(j, "keep_ebs");
+	long long root = soca_job_res_int(j, "root_size", 0);
+	long long scratch = soca_job_res_int(j, "scratch_size", 0);
+	long long iops = soca_job_res_int(j, "scratch_iops", 0);
+
+	if (root > 0)
+		json_array_append_new(a, json_pack("{s:s, s:{s:I, s:s, s:b}}",
+		    "DeviceName", "/dev/xvda", "Ebs", "VolumeSize",
+		    (json_int_t)root, "VolumeType", "gp3",
+		    "DeleteOnTermination", del));
+	if (scratch > 0) {
+		ebs = json_pack("{s:I, s:s, s:b}", "VolumeSize",
+		    (json_int_t)scratch, "VolumeType", iops > 0 ? "io2" : "gp3",
+		    "DeleteOnTermination", del);
+		if (iops > 0)
+			json_object_set_new(ebs, "Iops", json_integer(iops));
+		json_array_append_new(a, json_pack("{s:s, s:o}", "DeviceName",
+		    "/dev/xvdbx", "Ebs", ebs));
+	}
+	return a;
+}
+
+/* The job's RunInstances parameters (wire names); NULL and *why if none. */
+json_t *
+soca_aws_run_params(const struct soca_conf *c, const char *cluster,
+    const struct soca_job *j, int attempt, int tries, char **why)
+{
+	struct paws pa = { .c = c, .cluster = (char *)cluster };
+	const char *type = res(j, "instance_type"), *ami, *spot, *v;
+	long long nodes = soca_job_res_int(j, "nodes", 1);
+	json_t *p, *tags, *sgs, *bdm;
+	char *tok, *subnet;
+
+	if (type == NULL) {
+		*why = soca_xasprintf("instance_type: not set; give -l "
+		    "instance_type=TYPE or set instance_type in [queue %s]",
+		    j->queue);
+		return NULL;
+	}
+	if ((ami = pick_ami(&pa, j)) == NULL) {
+		*why = soca_xstrdup("instance_ami: not set; give -l "
+		    "instance_ami=ami-... or set [aws] ami");
+		return NULL;
+	}
+	tok = soca_aws_token(cluster, j->id, attempt);
+	tags = job_tags(&pa, j);
+	p = json_pack("{s:s, s:s, s:I, s:I, s:s, s:[{s:s, s:o}, {s:s, s:O}]}",
+	    "ImageId", ami, "InstanceType", type, "MinCount", (json_int_t)nodes,
+	    "MaxCount", (json_int_t)nodes, "ClientToken", tok,
+	    "TagSpecification", "ResourceType", "instance", "Tag", tags,
+	    "ResourceType", "volume", "Tag", tags);
+	free(tok);
+	subnet = pick_subnet(&pa, j, tries);
+	sgs = sg_list(&pa, j);
+	if (res_bool(j, "efa_support")) {
+		json_t *ni = json_pack("{s:I, s:s, s:b}", "DeviceIndex",
+		    (json_int_t)0, "InterfaceType", "efa",
+		    "DeleteOnTermination", 1);
+
+		if (subnet)
+			json_object_set_new(ni, "SubnetId", json_string(subnet));
+		if (json_array_size(sgs))
+			json_object_set(ni, "SecurityGroupId", sgs);
+		json_object_set_new(p, "NetworkInterface", json_pack("[o]",
+		    ni));
+	} else {
+		if (subnet)
+			json_object_set_new(p, "SubnetId", json_string(subnet));
+		if (json_array_size(sgs))
+			json_object_set(p, "SecurityGroupId", sgs);
+	}
+	json_decref(sgs);
+	free(subnet);
+	if (!res_bool(j, "ht_support"))
+		json_object_set_new(p, "CpuOptions", json_pack("{s:I}",
+		    "ThreadsPerCore", (json_int_t)1));
+	if ((spot = res(j, "spot_price")) != NULL) {
+		json_t *so = json_pack("{s:s, s:s}", "SpotInstanceType",
+		    "one-time", "InstanceInterruptionBehavior", "terminate");
+
+		if (strcmp(spot, "auto") != 0)
+			json_object_set_new(so, "MaxPrice", json_string(spot));
+		json_object_set_new(p, "InstanceMarketOptions", json_pack(
+		    "{s:s, s:o}", "MarketType", "spot", "SpotOptions", so));
+	}
+	bdm = block_devices(j);
+	if (json_array_size(bdm))
+		json_object_set(p, "BlockDeviceMapping", bdm);
+	json_decref(bdm);
+	if ((v = res(j, "instance_profile")) != NULL ||
+	    (v = soca_conf_get(c, "aws", NULL, "instance_profile")) != NULL)
+		json_object_set_new(p, "IamInstanceProfile", json_pack("{s:s}",
+		    "Name", v));
+	if ((v = soca_conf_get(c, "aws", NULL, "key_name")) != NULL)
+		json_object_set_new(p, "KeyName", json_string(v));
+	return p;
+}
+
+/* ---- provider ---- */
+
+static void
+aws_busy(struct soca_provider *p, const struct soca_job *j)
+{
+	(void)p;
+	(void)j;
+}
+
+static bool
+in_list(const struct soca_conf *c, const char *queue, const char *key,
+    const char *v)
+{
+	char **l = NULL;
+	size_t n = soca_conf_list(c, "queue", queue, key, &l);
+	bool ok = false;
+
+	for (size_t i = 0; i < n && !ok; i++)
+		ok = strcmp(l[i], v) == 0;
+	soca_strv_free(l, n);
+	return ok;
+}
+
+char *
+soca_aws_refuse(const struct soca_conf *c, const struct soca_job *j)
+{
+	const char *v = res(j, "instance_profile"), *sg = res(j,
+	    "security_groups");
+	char **l = NULL;
+	size_t n = 0;
+	char *why = NULL;
+
+	if (v && !in_list(c, j->queue, "allowed_instance_profiles", v))
+		return soca_xasprintf("instance_profile %s: not in queue %s's "
+		    "allowed_instance_profiles; ask an admin to allow it", v,
+		    j->queue);
+	if (sg)
+		soca_split_list(sg, &l, &n);
+	for (size_t i = 0; i < n && why == NULL; i++)
+		if (!in_list(c, j->queue, "allowed_security_groups", l[i]))
+			why = soca_xasprintf("security_groups %s: not in queue "
+			    "%s's allowed_security_groups; ask an admin to "
+			    "allow it", l[i], j->queue);
+	soca_strv_free(l, n);
+	if (why == NULL && (v = res(j, "instance_type")) && strchr(v, '+'))
+		why = soca_xasprintf("instance_type %s: several types need "
+		    "CreateFleet, not available yet; give one type", v);
+	return why;
+}
+
+/*
+ * A job held after a launch attempt goes back to queued/, which makes the
+ * dispatcher pass again; each run tries a job once.
+ */
+static bool
+held_here(struct paws *pa, const struct soca_job *j)
+{
+	struct soca_aws_jobstate s;
+	bool r;
+
+	if (j->reason == NULL || soca_aws_jobstate_read(pa->sp, j->id, &s) < 0)
+		return false;
+	r = s.heldby == (long)getpid();
+	soca_aws_jobstate_free(&s);
+	return r;
+}
+
+static enum soca_launch
+aws_admit(struct soca_provider *p, const struct soca_job *j, char **why)
+{
+	struct paws *pa = p->ctx;
+	json_t *params;
+
+	if (stop) {
+		*why = soca_xstrdup(stop);
+		return SOCA_LAUNCH_HOLD;
+	}
+	if ((*why = soca_aws_refuse(pa->c, j)) != NULL)
+		return SOCA_LAUNCH_FAIL;
+	if (held_here(pa, j)) {	/* tried once this run: same reason */
+		*why = soca_xstrdup(j->reason ? j->reason : "capacity");
+		return SOCA_LAUNCH_HOLD;
+	}
+	if ((params = soca_aws_run_params(pa->c, pa->cluster, j, 0, 0,
+	    why)) == NULL)
+		return SOCA_LAUNCH_FAIL;
+	json_decref(params);
+	return SOCA_LAUNCH_OK;
+}
+
+static bool
+client(struct paws *pa, char **why)
+{
+	struct soca_aws_err e = { 0 };
+
+	if (pa->a)
+		return true;
+	if ((pa->a = soca_aws_open(pa->c, &e)) == NULL) {
+		char *s = soca_aws_err_str(&e);
+
+		*why = soca_xasprintf("aws: %s", s);
+		stop = soca_xstrdup(*why);
+		free(s);
+		soca_aws_err_free(&e);
+		return false;
+	}
+	return true;
+}
+
+static enum soca_launch
+launch_error(struct paws *pa, struct soca_aws_err *e, char **why)
+{
+	char *s = e->message ? soca_xstrdup(e->message) : soca_aws_err_str(e);
+
+	if (e->kind == SOCA_AWS_E_SERVICE && is_capacity(e->code)) {
+		*why = soca_xasprintf("capacity: %s: %s", e->code, s);
+		free(s);
+		return SOCA_LAUNCH_HOLD;
+	}
+	if (e->kind != SOCA_AWS_E_SERVICE || e->status >= 500 ||
+	    e->status == 429 || soca_aws_retryable(e)) {
+		*why = soca_xasprintf("aws: %s%s%s (retried next cycle)",
+		    e->code ? e->code : "", e->code ? ": " : "", s);
+		free(stop);
+		stop = soca_xasprintf("aws: launching stopped this cycle "
+		    "after %s", e->code ? e->code : "an error");
+		free(s);
+		return SOCA_LAUNCH_HOLD;
+	}
+	*why = soca_xasprintf("aws: %s: %s", e->code ? e->code : "error", s);
+	free(s);
+	return SOCA_LAUNCH_FAIL;
+}
+
+static enum soca_launch
+aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
+{
+	struct paws *pa = p->ctx;
+	struct soca_aws_jobstate s;
+	struct soca_aws_err e = { 0 };
+	json_t *params, *r, *inst, *set;
+	enum soca_launch rc;
+	size_t i;
+
+	if (stop) {
+		*why = soca_xstrdup(stop);
+		return SOCA_LAUNCH_HOLD;
+	}
+	if (!client(pa, why))
+		return SOCA_LAUNCH_HOLD;
+	if (soca_aws_jobstate_read(pa->sp, j->id, &s) < 0) {
+		*why = soca_xasprintf("spool: aws/%lld: %s", j->id,
+		    strerror(errno));
+		return SOCA_LAUNCH_HOLD;
+	}
+	if (s.launched) {	/* requeued: a new attempt, a new token */
+		s.attempt++;
+		s.launched = false;
+		soca_strv_free(s.ids, s.nids);
+		s.ids = NULL;
+		s.nids = 0;
+	}
+	if ((params = soca_aws_run_params(pa->c, pa->cluster, j, s.attempt,
+	    s.tries, why)) == NULL) {
+		soca_aws_jobstate_free(&s);
+		return SOCA_LAUNCH_FAIL;
+	}
+	soca_crashpoint("aws-before-run");
+	r = soca_aws_ec2(pa->a, "RunInstances", params, &e);
+	json_decref(params);
+	soca_crashpoint("aws-after-run");
+	if (r == NULL) {
+		rc = launch_error(pa, &e, why);
+		soca_aws_err_free(&e);
+		if (rc == SOCA_LAUNCH_HOLD) {
+			s.tries++;
+			s.heldby = (long)getpid();
+		}
+		soca_aws_jobstate_write(pa->sp, j->id, &s);
+		soca_aws_jobstate_free(&s);
+		return rc;
+	}
+	set = json_object_get(r, "instancesSet");
+	json_array_foreach(set, i, inst) {
+		const char *id = json_string_value(json_object_get(inst,
+		    "instanceId"));
+
+		if (id == NULL)
+			continue;
+		s.ids = soca_xreallocarray(s.ids, s.nids + 2, sizeof(*s.ids));
+		s.ids[s.nids++] = soca_xstrdup(id);
+		s.ids[s.nids] = NULL;
+	}
+	json_decref(r);
+	s.launched = true;
+	s.heldby = 0;
+	if (soca_aws_jobstate_write(pa->sp, j->id, &s) < 0)
+		warn("aws/%lld", j->id);
+	soca_crashpoint("aws-after-record");
+	soca_aws_jobstate_free(&s);
+	return SOCA_LAUNCH_OK;
+}
+
+static int
+aws_release(struct soca_provider *p, const struct soca_job *j)
+{
+	struct paws *pa = p->ctx;
+	struct soca_aws_jobstate s;
+	char *why = NULL;
+	int r;
+
+	if (soca_conf_bool(pa->c, "queue", j->queue, "keep_forever"))
+		return 0;
+	if (soca_aws_jobstate_read(pa->sp, j->id, &s) < 0 || s.nids == 0 ||
+	    !client(pa, &why)) {
+		free(why);
+		soca_aws_jobstate_free(&s);
+		return 0;
+	}
+	r = soca_aws_terminate(pa->a, s.ids, s.nids, NULL);
+	soca_aws_jobstate_free(&s);
+	return r;
+}
+
+/* TerminateInstances in batches of up to 1,000 ids. */
+int
+soca_aws_terminate(struct soca_aws *a, char **ids, size_t n, FILE *log)
+{
+	int rc = 0;
+
+	for (size_t off = 0; off < n; off += TERMINATE_BATCH) {
+		size_t m = n - off < TERMINATE_BATCH ? n - off : TERMINATE_BATCH;
+		json_t *p = json_object(), *l = json_array(), *r;
+		struct soca_aws_err e = { 0 };
+
+		for (size_t i = 0; i < m; i++)
+			json_array_append_new(l, json_string(ids[off + i]));
+		json_object_set_new(p, "InstanceId", l);
+		if ((r = soca_aws_ec2(a, "TerminateInstances", p, &e)) == NULL) {
+			char *s = soca_aws_err_str(&e);
+
+			if (log)
+				fprintf(log, "terminate: %s\n", s);
+			else
+				warnx("TerminateInstances: %s", s);
+			free(s);
+			soca_aws_err_free(&e);
+			rc = -1;
+		}
+		json_decref(r);
+		json_decref(p);
+	}
+	return rc;
+}
+
+static void
+aws_free(struct soca_provider *p)
+{
+	struct paws *pa = p->ctx;
+
+	if (pa->a)
+		soca_aws_free(pa->a);
+	free(pa->cluster);
+	free(pa);
+	free(p);
+}
+
+static int
+aws_sweep(struct soca_provider *p)
+{
+	struct paws *pa = p->ctx;
+	char *why = NULL;
+
+	if (!client(pa, &why)) {
+		warnx("%s", why);
+		free(why);
+		return -1;
+	}
+	return soca_aws_sweep(pa->c, pa->sp, pa->a, p->log ? p->log : stdout);
+}
+
+struct soca_provider *
+soca_provider_aws(const struct soca_conf *c, struct soca_spool *sp)
+{
+	struct soca_provider *p = soca_xcalloc(1, sizeof(*p));
+	struct paws *pa = soca_xcalloc(1, sizeof(*pa));
+
+	pa->c = c;
+	pa->sp = sp;
+	pa->cluster = soca_xstrdup(soca_conf_get(c, "cluster", NULL, "name"));
+	p->name = "aws";
+	p->remote = true;
+	p->ctx = pa;
+	p->busy = aws_busy;
+	p->admit = aws_admit;
+	p->launch = aws_launch;
+	p->release = aws_release;
+	p->sweep = aws_sweep;
+	p->free = aws_free;
+	return p;
+}
