@@ -279,3 +279,38 @@ instances() {
 	assert_output --partial "instance_type: not set"
 	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
 }
+
+@test "soca-node-ls: the cluster's instances from one sweep, filters, -J" {
+	soca-submit -l nodes=2 <<<'true' >/dev/null
+	soca-submit -q forever -l spot_price=auto <<<'true' >/dev/null
+	soca-node-up
+	before=$(awsim_calls ec2:DescribeInstances)
+	run soca-node-ls
+	assert_success
+	[ "$(( $(awsim_calls ec2:DescribeInstances) - before ))" = 1 ]
+	assert_line --index 0 --regexp '^INSTANCE +TYPE +STATE +JOB +OWNER +QUEUE +AZ +LAUNCHED +UPTIME +MARKET$'
+	[ "${#lines[@]}" = 4 ]
+	assert_line --regexp "^i-[0-9a-f]+ +c5.large +pending +1 +$(id -un) +normal +us-east-1a +20[0-9-]+T.* +[0-9]+:[0-9]{2}:[0-9]{2} +on-demand$"
+	run soca-node-ls -J -q forever
+	assert_success
+	[ "$(jq -r .job <<<"$output")" = 2 ]
+	[ "$(jq -r .market <<<"$output")" = spot ]
+	run soca-node-ls -n -o id -j 1
+	assert_success
+	[ "${#lines[@]}" = 2 ]
+	soca-del 1
+	soca-node-down >/dev/null
+	run soca-node-ls -n -o job,state -s shutting-down
+	assert_success
+	assert_output --regexp '^1 +shutting-down'
+	run soca-node-ls -j 1
+	assert_failure 1
+	run soca-node-ls -s nosuch
+	assert_failure 2
+	assert_output --partial "-s nosuch: not an instance state"
+	run soca-node-ls -j x
+	assert_failure 2
+	run soca-node-ls --help
+	assert_success
+	assert_output --partial "usage: soca-node-ls"
+}
