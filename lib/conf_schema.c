@@ -75,6 +75,10 @@ static const struct soca_key aws_keys[] = {
 	    "Key=Value tags added to every instance and volume" },
 	{ "boot_timeout", SOCA_T_DURATION, "20m", NULL, 0, 0,
 	    "instances whose job has not started by then are replaced" },
+	{ "dryrun", SOCA_T_BOOL, "yes", NULL, 0, 0,
+	    "soca-submit asks AWS (DryRun RunInstances) before queueing" },
+	{ "dryrun_cache", SOCA_T_DURATION, "1h", NULL, 0, 0,
+	    "how long a DryRun answer holds for the same parameters" },
 	{ "orphan_grace", SOCA_T_DURATION, "10m", NULL, 0, 0,
 	    "instances of the cluster with no job older than this go" },
 	END

@@ -693,3 +693,114 @@ soca_provider_aws(const struct soca_conf *c, struct soca_spool *sp)
 	p->free = aws_free;
 	return p;
 }
+
+/* ---- DryRun at submission ---- */
+
+static char *
+dry_key(json_t *params)
+{
+	json_t *q = json_deep_copy(params);
+	char *s, h[65];
+
+	json_object_del(q, "ClientToken");
+	json_object_del(q, "TagSpecification");
+	s = json_dumps(q, JSON_SORT_KEYS | JSON_COMPACT);
+	soca_aws_sha256_hex(s, strlen(s), h);
+	free(s);
+	json_decref(q);
+	return soca_xstrdup(h);
+}
+
+/* The cached answer: 1 allowed, 0 refused (*why), -1 none or stale. */
+static int
+dry_cached(const char *path, long long ttl, char **why)
+{
+	struct stat st;
+	char buf[4096];
+	FILE *f;
+	size_t n;
+
+	if (stat(path, &st) < 0 || time(NULL) - st.st_mtime >= ttl ||
+	    (f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (strcmp(buf, "ok") == 0)
+		return 1;
+	if (strncmp(buf, "refused ", 8) != 0)
+		return -1;
+	*why = soca_xstrdup(buf + 8);
+	return 0;
+}
+
+/*
+ * Would AWS launch this job?  A DryRun RunInstances, its answer cached in
+ * aws/dryrun/KEY for [aws] dryrun_cache per distinct set of parameters
+ * (tags and token aside).  0: yes; 1: no, *why is AWS's reason; 2: soca
+ * itself refuses (*why); -1: AWS could not say (*why), the dispatcher
+ * will find out.
+ */
+int
+soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
+    const struct soca_job *j, char **why)
+{
+	const char *cluster = soca_conf_get(c, "cluster", NULL, "name");
+	long long ttl = soca_conf_int(c, "aws", NULL, "dryrun_cache");
+	struct soca_aws_err e = { 0 };
+	struct soca_aws *a;
+	json_t *p, *r;
+	char *key, *dir, *path, *s;
+	struct soca_buf b = { 0 };
+	int rc;
+
+	if ((*why = soca_aws_refuse(c, j)) != NULL)
+		return 2;
+	if ((p = soca_aws_run_params(c, cluster, j, 0, 0, why)) == NULL)
+		return 2;
+	key = dry_key(p);
+	dir = soca_xasprintf("%s/aws", soca_spool_dir(sp));
+	mkdir(dir, 02770);
+	free(dir);
+	dir = soca_xasprintf("%s/aws/dryrun", soca_spool_dir(sp));
+	mkdir(dir, 02770);
+	path = soca_xasprintf("%s/%s", dir, key);
+	free(dir);
+	free(key);
+	if ((rc = dry_cached(path, ttl, why)) >= 0) {
+		free(path);
+		json_decref(p);
+		return rc ? 0 : 1;
+	}
+	json_object_del(p, "ClientToken");
+	json_object_set_new(p, "DryRun", json_string("true"));
+	if ((a = soca_aws_open(c, &e)) != NULL &&
+	    (r = soca_aws_ec2(a, "RunInstances", p, &e)) != NULL) {
+		json_decref(r);
+		soca_buf_adds(&b, "ok\n");
+		rc = 0;
+	} else if (e.kind == SOCA_AWS_E_SERVICE && !soca_aws_retryable(&e) &&
+	    !is_capacity(e.code)) {
+		s = e.message ? soca_xstrdup(e.message) : soca_aws_err_str(&e);
+		*why = soca_xasprintf("%s: %s", e.code ? e.code : "error", s);
+		for (char *q = *why; *q; q++)
+			if (*q == '\n')
+				*q = ' ';
+		free(s);
+		soca_buf_addf(&b, "refused %s\n", *why);
+		rc = 1;
+	} else {
+		*why = soca_aws_err_str(&e);
+		rc = -1;
+	}
+	if (b.len)
+		soca_write_atomic(path, b.s, b.len, 0660);
+	soca_buf_free(&b);
+	soca_aws_err_free(&e);
+	if (a)
+		soca_aws_free(a);
+	json_decref(p);
+	free(path);
+	return rc;
+}

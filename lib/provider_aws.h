@@ -31,6 +31,8 @@ struct soca_aws *soca_aws_open(const struct soca_conf *, struct soca_aws_err *);
 json_t *soca_aws_run_params(const struct soca_conf *, const char *cluster,
     const struct soca_job *, int attempt, int tries, char **why);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
+int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
+    const struct soca_job *, char **why);
 int soca_aws_terminate(struct soca_aws *, char **ids, size_t n, FILE *log);
 
 /* aws_sweep.c */

@@ -29,11 +29,12 @@ setup() {
 	aws_conf
 }
 
-# aws_conf [EXTRA [aws] LINES...]
+# aws_conf [EXTRA [aws] LINES...]: DryRun at submission off unless asked
 aws_conf() {
 	{
 		printf '[cluster]\nname = t1\nprovider = aws\ndispatch = cron\n'
 		printf '[aws]\nami = %s\n' "$AMI"
+		case "$*" in *dryrun*) ;; *) echo 'dryrun = no' ;; esac
 		printf '%s\n' "$@"
 		printf '[queue "normal"]\ninstance_type = c5.large\n'
 		printf '[queue "forever"]\ninstance_type = c5.large\n'
@@ -272,6 +273,10 @@ instances() {
 @test "bad resources fail the job with one reason and call nothing" {
 	printf '[cluster]\nname = t1\nprovider = aws\ndispatch = cron\n' >"$SOCA_CONF"
 	printf '[queue "normal"]\n' >>"$SOCA_CONF"
+	run soca-submit <<<'true'
+	assert_failure 2
+	assert_output "soca-submit: instance_type: not set; give -l instance_type=TYPE or set instance_type in [queue normal]"
+	printf '[aws]\ndryrun = no\n' >>"$SOCA_CONF"
 	soca-submit <<<'true'
 	soca-node-up
 	run soca-stat -n -o state,reason 1
@@ -313,4 +318,41 @@ instances() {
 	run soca-node-ls --help
 	assert_success
 	assert_output --partial "usage: soca-node-ls"
+}
+
+@test "soca-submit: DryRun refuses what AWS would, cached per parameter set" {
+	aws_conf 'dryrun = yes'
+	run soca-submit -l instance_ami=ami-0123456789abcdef9 <<<'true'
+	assert_failure 2
+	assert_output "soca-submit: AWS would refuse the launch: InvalidAMIID.NotFound: The image id '[ami-0123456789abcdef9]' does not exist"
+	[ "$(awsim_calls ec2:RunInstances)" = 1 ]
+	[ "$(spool_count queued)" = 0 ]
+	run soca-submit -l instance_type=c5.nosuch <<<'true'
+	assert_failure 2
+	assert_output --partial "InvalidParameterValue"
+	# the same refusal again: from the cache, no call
+	run soca-submit -l instance_ami=ami-0123456789abcdef9 <<<'true'
+	assert_failure 2
+	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
+	# bulk submission: one DryRun for 20 jobs with the same parameters
+	for i in $(seq 1 20); do soca-submit -N "j$i" <<<'true' >/dev/null; done
+	[ "$(awsim_calls ec2:RunInstances)" = 3 ]
+	[ "$(spool_count queued)" = 20 ]
+	[ "$(awsim_ctl GET launches | jq .instances)" = 0 ]
+	soca-submit -l nodes=2 <<<'true' >/dev/null
+	[ "$(awsim_calls ec2:RunInstances)" = 4 ]
+	# dryrun = no: nothing asked
+	aws_conf
+	soca-submit -l nodes=3 <<<'true' >/dev/null
+	[ "$(awsim_calls ec2:RunInstances)" = 4 ]
+}
+
+@test "soca-submit: AWS unreachable queues the job with a warning" {
+	aws_conf 'dryrun = yes'
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"error","status":503}' >/dev/null
+	run soca-submit <<<'true'
+	assert_success
+	assert_line 1
+	assert_output --partial "cannot ask AWS whether the launch would be allowed"
+	[ "$(spool_count queued)" = 1 ]
 }
