@@ -171,6 +171,16 @@ requeue(struct sweep *w, long long id, const char *why, bool fail_unless_rerun)
 	soca_spool_unlock(w->sp);
 }
 
+/* The instance is the job's current attempt's, as recorded at launch. */
+static bool
+recorded(const struct soca_aws_jobstate *s, const char *id)
+{
+	for (size_t i = 0; i < s->nids; i++)
+		if (strcmp(s->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
 /* One job's instances (v[from..to)), all tagged with its id. */
 static void
 judge(struct sweep *w, size_t from, size_t to)
@@ -201,7 +211,8 @@ judge(struct sweep *w, size_t from, size_t to)
 	soca_aws_jobstate_read(w->sp, id, &s);
 	tok = soca_aws_token(w->cluster, id, s.attempt);
 	for (size_t i = from; i < to; i++)
-		if (w->v[i].token == NULL || strcmp(w->v[i].token, tok) != 0 ||
+		if ((!recorded(&s, w->v[i].id) && (w->v[i].token == NULL ||
+		    strcmp(w->v[i].token, tok) != 0)) ||
 		    (j.state == SOCA_QUEUED && s.launched))
 			doom(w, &w->v[i], "an earlier attempt");
 		else
@@ -211,7 +222,8 @@ judge(struct sweep *w, size_t from, size_t to)
 		why = soca_xasprintf("instances did not register within "
 		    "boot_timeout (%llds)", boot);
 		for (size_t i = from; i < to; i++)
-			if (strcmp(w->v[i].token ? w->v[i].token : "", tok) == 0)
+			if (recorded(&s, w->v[i].id) || strcmp(w->v[i].token ?
+			    w->v[i].token : "", tok) == 0)
 				doom(w, &w->v[i], "boot_timeout");
 		requeue(w, id, why, false);
 		free(why);

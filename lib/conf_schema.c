@@ -71,6 +71,8 @@ static const struct soca_key aws_keys[] = {
 	    "EC2 key pair of compute nodes" },
 	{ "instance_profile", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "IAM instance profile of compute nodes when the job names none" },
+	{ "launch_template", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "launch template CreateFleet uses (several types, Spot mixes)" },
 	{ "extra_tags", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "Key=Value tags added to every instance and volume" },
 	{ "boot_timeout", SOCA_T_DURATION, "20m", NULL, 0, 0,

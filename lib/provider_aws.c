@@ -392,6 +392,71 @@ soca_aws_run_params(const struct soca_conf *c, const char *cluster,
 	return p;
 }
 
+/* Several instance types, or a Spot/On-Demand mix: CreateFleet. */
+bool
+soca_aws_fleet(const struct soca_job *j)
+{
+	const char *t = res(j, "instance_type");
+
+	return (t && strchr(t, '+')) || res(j, "spot_allocation_count");
+}
+
+/* The job's CreateFleet (instant) parameters, from its RunInstances ones. */
+static json_t *
+fleet_params(const struct soca_conf *c, const struct soca_job *j,
+    json_t *run)
+{
+	const char *spot = res(j, "spot_price"), *strat;
+	long long nodes = soca_job_res_int(j, "nodes", 1);
+	long long sac = soca_job_res_int(j, "spot_allocation_count", -1);
+	json_t *p, *ovs = json_array(), *tcs;
+	char **types = NULL;
+	size_t n = 0;
+	char *all = soca_xstrdup(res(j, "instance_type")), *save = NULL;
+
+	for (char *t = strtok_r(all, "+, ", &save); t;
+	    t = strtok_r(NULL, "+, ", &save)) {
+		types = soca_xreallocarray(types, n + 1, sizeof(*types));
+		types[n++] = soca_xstrdup(t);
+	}
+	free(all);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:O, s:I}", "InstanceType",
+		    types[i], "ImageId", json_object_get(run, "ImageId"),
+		    "Priority", (json_int_t)i);
+
+		if (json_object_get(run, "SubnetId"))
+			json_object_set(o, "SubnetId", json_object_get(run,
+			    "SubnetId"));
+		if (spot && strcmp(spot, "auto") != 0)
+			json_object_set_new(o, "MaxPrice", json_string(spot));
+		json_array_append_new(ovs, o);
+	}
+	soca_strv_free(types, n);
+	tcs = json_pack("{s:I, s:s}", "TotalTargetCapacity", (json_int_t)nodes,
+	    "DefaultTargetCapacityType", spot || sac > 0 ? "spot" :
+	    "on-demand");
+	if (sac >= 0) {
+		if (sac > nodes)
+			sac = nodes;
+		json_object_set_new(tcs, "SpotTargetCapacity", json_integer(sac));
+		json_object_set_new(tcs, "OnDemandTargetCapacity",
+		    json_integer(nodes - sac));
+	}
+	p = json_pack("{s:s, s:[{s:{s:s, s:s}, s:o}], s:o, s:o, s:O}",
+	    "Type", "instant", "LaunchTemplateConfigs",
+	    "LaunchTemplateSpecification", "LaunchTemplateName",
+	    soca_conf_get(c, "aws", NULL, "launch_template"), "Version",
+	    "$Default", "Overrides", ovs, "TargetCapacitySpecification", tcs,
+	    "TagSpecification", json_pack("[O]", json_array_get(
+	    json_object_get(run, "TagSpecification"), 0)),
+	    "ClientToken", json_object_get(run, "ClientToken"));
+	if ((strat = res(j, "spot_allocation_strategy")) != NULL)
+		json_object_set_new(p, "SpotOptions", json_pack("{s:s}",
+		    "AllocationStrategy", strat));
+	return p;
+}
+
 /* ---- provider ---- */
 
 static void
@@ -436,9 +501,12 @@ soca_aws_refuse(const struct soca_conf *c, const struct soca_job *j)
 			    "%s's allowed_security_groups; ask an admin to "
 			    "allow it", l[i], j->queue);
 	soca_strv_free(l, n);
-	if (why == NULL && (v = res(j, "instance_type")) && strchr(v, '+'))
-		why = soca_xasprintf("instance_type %s: several types need "
-		    "CreateFleet, not available yet; give one type", v);
+	if (why == NULL && soca_aws_fleet(j) &&
+	    soca_conf_get(c, "aws", NULL, "launch_template") == NULL)
+		why = soca_xasprintf("instance_type %s: several types or a "
+		    "Spot/On-Demand mix launch with CreateFleet, which needs "
+		    "[aws] launch_template; ask an admin to set it, or give "
+		    "one type", res(j, "instance_type"));
 	return why;
 }
 
@@ -526,6 +594,48 @@ launch_error(struct paws *pa, struct soca_aws_err *e, char **why)
 	return SOCA_LAUNCH_FAIL;
 }
 
+static void
+add_id(struct soca_aws_jobstate *s, const char *id)
+{
+	if (id == NULL)
+		return;
+	s->ids = soca_xreallocarray(s->ids, s->nids + 2, sizeof(*s->ids));
+	s->ids[s->nids++] = soca_xstrdup(id);
+	s->ids[s->nids] = NULL;
+}
+
+/*
+ * CreateFleet gave fewer instances than nodes: all or nothing, so give
+ * back what came and hold (capacity) or fail (anything else) with the
+ * fleet's first error.  The attempt is spent: the next gets a new token.
+ */
+static enum soca_launch
+fleet_short(struct paws *pa, const struct soca_job *j, json_t *r,
+    struct soca_aws_jobstate *s, char **why)
+{
+	json_t *e0 = json_array_get(json_object_get(r, "errorSet"), 0);
+	const char *code = json_string_value(json_object_get(e0, "errorCode"));
+	const char *msg = json_string_value(json_object_get(e0,
+	    "errorMessage"));
+	size_t got = s->nids;
+
+	if (got)
+		soca_aws_terminate(pa->a, s->ids, s->nids, NULL);
+	soca_strv_free(s->ids, s->nids);
+	s->ids = NULL;
+	s->nids = 0;
+	s->heldby = (long)getpid();
+	s->tries++;
+	if (code && !is_capacity(code) && got == 0) {
+		*why = soca_xasprintf("aws: %s: %s", code, msg ? msg : "");
+		return SOCA_LAUNCH_FAIL;
+	}
+	*why = soca_xasprintf("capacity: CreateFleet gave %zu of %lld "
+	    "instances (given back): %s: %s", got, soca_job_res_int(j, "nodes",
+	    1), code ? code : "no capacity", msg ? msg : "");
+	return SOCA_LAUNCH_HOLD;
+}
+
 static enum soca_launch
 aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 {
@@ -559,8 +669,15 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 		soca_aws_jobstate_free(&s);
 		return SOCA_LAUNCH_FAIL;
 	}
+	if (soca_aws_fleet(j)) {
+		json_t *fp = fleet_params(pa->c, j, params);
+
+		json_decref(params);
+		params = fp;
+	}
 	soca_crashpoint("aws-before-run");
-	r = soca_aws_ec2(pa->a, "RunInstances", params, &e);
+	r = soca_aws_ec2(pa->a, soca_aws_fleet(j) ? "CreateFleet" :
+	    "RunInstances", params, &e);
 	json_decref(params);
 	soca_crashpoint("aws-after-run");
 	if (r == NULL) {
@@ -575,18 +692,25 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 		return rc;
 	}
 	set = json_object_get(r, "instancesSet");
-	json_array_foreach(set, i, inst) {
-		const char *id = json_string_value(json_object_get(inst,
-		    "instanceId"));
+	json_array_foreach(set, i, inst)
+		add_id(&s, json_string_value(json_object_get(inst,
+		    "instanceId")));
+	json_array_foreach(json_object_get(r, "fleetInstanceSet"), i, inst) {
+		json_t *id;
+		size_t k;
 
-		if (id == NULL)
-			continue;
-		s.ids = soca_xreallocarray(s.ids, s.nids + 2, sizeof(*s.ids));
-		s.ids[s.nids++] = soca_xstrdup(id);
-		s.ids[s.nids] = NULL;
+		json_array_foreach(json_object_get(inst, "instanceIds"), k, id)
+			add_id(&s, json_string_value(id));
+	}
+	s.launched = true;
+	if ((long long)s.nids < soca_job_res_int(j, "nodes", 1)) {
+		rc = fleet_short(pa, j, r, &s, why);
+		json_decref(r);
+		soca_aws_jobstate_write(pa->sp, j->id, &s);
+		soca_aws_jobstate_free(&s);
+		return rc;
 	}
 	json_decref(r);
-	s.launched = true;
 	s.heldby = 0;
 	if (soca_aws_jobstate_write(pa->sp, j->id, &s) < 0)
 		warn("aws/%lld", j->id);
@@ -773,10 +897,17 @@ soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
 		json_decref(p);
 		return rc ? 0 : 1;
 	}
+	if (soca_aws_fleet(j)) {
+		json_t *fp = fleet_params(c, j, p);
+
+		json_decref(p);
+		p = fp;
+	}
 	json_object_del(p, "ClientToken");
 	json_object_set_new(p, "DryRun", json_string("true"));
 	if ((a = soca_aws_open(c, &e)) != NULL &&
-	    (r = soca_aws_ec2(a, "RunInstances", p, &e)) != NULL) {
+	    (r = soca_aws_ec2(a, soca_aws_fleet(j) ? "CreateFleet" :
+	    "RunInstances", p, &e)) != NULL) {
 		json_decref(r);
 		soca_buf_adds(&b, "ok\n");
 		rc = 0;

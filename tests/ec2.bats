@@ -356,3 +356,62 @@ instances() {
 	assert_output --partial "cannot ask AWS whether the launch would be allowed"
 	[ "$(spool_count queued)" = 1 ]
 }
+
+lt() {
+	soca-aws ec2 CreateLaunchTemplate LaunchTemplateName=soca-t1 \
+	    LaunchTemplateData.ImageId=$AMI >/dev/null
+}
+
+@test "several types or a Spot mix: one CreateFleet instant, tagged" {
+	lt
+	aws_conf 'launch_template = soca-t1'
+	soca-submit -l instance_type=c5.large+c5.xlarge -l nodes=2 <<<'true'
+	soca-submit -l spot_allocation_count=1 -l nodes=3 \
+	    -l spot_allocation_strategy=capacity-optimized <<<'true'
+	run soca-node-up -v
+	assert_output "2 jobs launched"
+	[ "$(awsim_calls ec2:CreateFleet)" = 2 ]
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	[ "$(awsim_calls ec2:CreateTags)" = 0 ]
+	[ "$(instances | jq -r 'select(.Tags."soca:JobId" == "1") | .InstanceType' | sort -u)" = c5.large ]
+	[ "$(instances | jq -r 'select(.Tags."soca:JobId" == "2") | .Lifecycle' | sort | paste -sd' ')" = "null null spot" ]
+	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-t1-1-0":1,"soca-t1-2-0":1}' ]
+	[ "$(grep -c '^instance i-' "$(spool_dir)/aws/2")" = 3 ]
+	# the reaper keeps them while the jobs live
+	run soca-node-down
+	[ "$(awsim_calls ec2:TerminateInstances)" = 0 ]
+}
+
+@test "CreateFleet: the next type when the first has no capacity" {
+	lt
+	aws_conf 'launch_template = soca-t1'
+	awsim_ctl POST faults '{"op":"ec2:CreateFleet","kind":"capacity","instance_type":"c5.large"}' >/dev/null
+	soca-submit -l instance_type=c5.large+c5.xlarge <<<'true'
+	soca-node-up
+	[ "$(instances | jq -r .InstanceType)" = c5.xlarge ]
+}
+
+@test "CreateFleet short of nodes: what came is given back, the job held" {
+	lt
+	aws_conf 'launch_template = soca-t1'
+	awsim_ctl POST limits '{"vcpus": 6}' >/dev/null
+	soca-submit -l instance_type=c5.large+c5.xlarge -l nodes=4 <<<'true'
+	soca-node-up
+	run soca-stat -n -o state,reason 1
+	assert_output --partial queued
+	assert_output --partial "capacity: CreateFleet gave 3 of 4 instances (given back): VcpuLimitExceeded"
+	[ "$(instances | jq -r .State | sort -u)" = shutting-down ]
+	[ "$(awsim_calls ec2:TerminateInstances)" = 1 ]
+	awsim_ctl POST limits '{"vcpus": 10000}' >/dev/null
+	soca-node-up
+	run soca-stat -n -o state 1
+	assert_output provisioning
+	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-t1-1-0":1,"soca-t1-1-1":1}' ]
+}
+
+@test "several types without [aws] launch_template: refused with the fix" {
+	aws_conf 'dryrun = yes'
+	run soca-submit -l instance_type=c5.large+c5.xlarge <<<'true'
+	assert_failure 2
+	assert_output --partial "needs [aws] launch_template"
+}
