@@ -39,6 +39,7 @@
 #include "provider_aws.h"
 
 #define TERMINATE_BATCH 1000
+#define LAUNCH_MARGIN 0.05	/* seconds */
 
 struct paws {
 	const struct soca_conf *c;
@@ -457,6 +458,134 @@ fleet_params(const struct soca_conf *c, const struct soca_job *j,
 	return p;
 }
 
+/*
+ * The client-side token buckets, shaped like EC2's own for RunInstances
+ * (requests: [aws] launch_burst, refilled at launch_rate a second;
+ * instances: instance_burst, instance_rate), kept in aws/bucket in the
+ * spool so cron runs share them.  A launch waits for its tokens while
+ * the cycle has time left ([aws] launch_wait), else the job is held and
+ * the cycle ends: a backlog drains at the account's rate, not over it.
+ */
+struct bucket {
+	double req, inst, at;
+	bool loaded;
+};
+
+static struct bucket bk;
+static double cycle_start;
+
+static double
+now_real(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static char *
+bucket_path(struct soca_spool *sp)
+{
+	return soca_xasprintf("%s/aws/bucket", soca_spool_dir(sp));
+}
+
+static void
+bucket_load(struct paws *pa, double rburst, double iburst)
+{
+	char *p = bucket_path(pa->sp);
+	FILE *f = fopen(p, "r");
+
+	bk.req = rburst;
+	bk.inst = iburst;
+	bk.at = now_real();
+	if (f) {
+		if (fscanf(f, "%lf %lf %lf", &bk.req, &bk.inst, &bk.at) != 3) {
+			bk.req = rburst;
+			bk.inst = iburst;
+			bk.at = now_real();
+		}
+		fclose(f);
+	}
+	free(p);
+	bk.loaded = true;
+}
+
+static void
+bucket_save(struct paws *pa)
+{
+	char *p = bucket_path(pa->sp), *d = soca_xasprintf("%s/aws",
+	    soca_spool_dir(pa->sp)), *s;
+
+	mkdir(d, 02770);
+	s = soca_xasprintf("%.6f %.6f %.6f\n", bk.req, bk.inst, bk.at);
+	soca_write_atomic(p, s, strlen(s), 0660);
+	free(s);
+	free(d);
+	free(p);
+}
+
+static void
+refill(double rburst, double rrate, double iburst, double irate)
+{
+	double t = now_real(), dt = t - bk.at;
+
+	if (dt < 0)
+		dt = 0;
+	bk.req = bk.req + dt * rrate > rburst ? rburst : bk.req + dt * rrate;
+	bk.inst = bk.inst + dt * irate > iburst ? iburst : bk.inst + dt * irate;
+	bk.at = t;
+}
+
+/* Take a request and n instances' tokens, waiting if the cycle allows. */
+static bool
+bucket_take(struct paws *pa, long long n, char **why)
+{
+	double rb = (double)soca_conf_int(pa->c, "aws", NULL, "launch_burst");
+	double rr = soca_conf_number(pa->c, "aws", NULL, "launch_rate");
+	double ib = (double)soca_conf_int(pa->c, "aws", NULL,
+	    "instance_burst");
+	double ir = soca_conf_number(pa->c, "aws", NULL, "instance_rate");
+	double budget = (double)soca_conf_int(pa->c, "aws", NULL,
+	    "launch_wait"), need = (double)n, wait = 0, w2;
+
+	if (rr <= 0)
+		return true;	/* launch_rate = 0: no client-side limit */
+	if (!bk.loaded)
+		bucket_load(pa, rb, ib);
+	if (cycle_start == 0)
+		cycle_start = now_real();
+	if (need > ib)
+		need = ib;
+	refill(rb, rr, ib, ir);
+	if (bk.req < 1)
+		wait = (1 - bk.req) / rr;
+	if (bk.inst < need && ir > 0 && (w2 = (need - bk.inst) / ir) > wait)
+		wait = w2;
+	if (wait > 0) {
+		/*
+		 * EC2 counts the call when it arrives, a little after our
+		 * count: wait a margin more so its bucket is never short.
+		 */
+		wait += LAUNCH_MARGIN;
+		if (now_real() + wait - cycle_start > budget) {
+			*why = soca_xstrdup("rate: the EC2 launch rate is "
+			    "spent for this cycle (launch_burst, launch_rate)");
+			free(stop);
+			stop = soca_xstrdup(*why);
+			return false;
+		}
+		struct timespec ts = { (time_t)wait,
+		    (long)((wait - (double)(time_t)wait) * 1e9) };
+
+		nanosleep(&ts, NULL);
+		refill(rb, rr, ib, ir);
+	}
+	bk.req -= 1;
+	bk.inst -= need;
+	bucket_save(pa);
+	return true;
+}
+
 /* ---- provider ---- */
 
 static void
@@ -674,6 +803,11 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 
 		json_decref(params);
 		params = fp;
+	}
+	if (!bucket_take(pa, soca_job_res_int(j, "nodes", 1), why)) {
+		json_decref(params);
+		soca_aws_jobstate_free(&s);
+		return SOCA_LAUNCH_HOLD;
 	}
 	soca_crashpoint("aws-before-run");
 	r = soca_aws_ec2(pa->a, soca_aws_fleet(j) ? "CreateFleet" :

@@ -29,12 +29,14 @@ setup() {
 	aws_conf
 }
 
-# aws_conf [EXTRA [aws] LINES...]: DryRun at submission off unless asked
+# aws_conf [EXTRA [aws] LINES...]: DryRun and the launch bucket off unless
+# asked
 aws_conf() {
 	{
 		printf '[cluster]\nname = t1\nprovider = aws\ndispatch = cron\n'
 		printf '[aws]\nami = %s\n' "$AMI"
 		case "$*" in *dryrun*) ;; *) echo 'dryrun = no' ;; esac
+		case "$*" in *launch_rate*) ;; *) echo 'launch_rate = 0' ;; esac
 		printf '%s\n' "$@"
 		printf '[queue "normal"]\ninstance_type = c5.large\n'
 		printf '[queue "forever"]\ninstance_type = c5.large\n'
@@ -414,4 +416,34 @@ lt() {
 	run soca-submit -l instance_type=c5.large+c5.xlarge <<<'true'
 	assert_failure 2
 	assert_output --partial "needs [aws] launch_template"
+}
+
+@test "the launch bucket: a backlog drains at EC2's rate with no throttling" {
+	aws_conf 'launch_burst = 5' 'launch_rate = 2'
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"bucket","burst":5,"refill":2}' >/dev/null
+	for i in $(seq 1 9); do soca-submit <<<'true' >/dev/null; done
+	start=$(date +%s%N)
+	soca-node-up
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$(awsim_calls ec2:RunInstances)" = 9 ]
+	[ "$(spool_count provisioning)" = 9 ]
+	[ "$(awsim_ctl GET faults | jq '.[0].fired')" = 0 ]
+	# 5 at once, then 4 at 2 a second
+	[ "$ms" -ge 1900 ]
+	# the bucket is kept in the spool: the next run does not burst again
+	soca-submit <<<'true' >/dev/null
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 10 ]
+	[ "$(awsim_ctl GET faults | jq '.[0].fired')" = 0 ]
+	[ -f "$(spool_dir)/aws/bucket" ]
+}
+
+@test "the launch bucket: jobs beyond launch_wait stay queued for the next run" {
+	aws_conf 'launch_burst = 2' 'launch_rate = 0.5' 'launch_wait = 1s'
+	for i in $(seq 1 4); do soca-submit <<<'true' >/dev/null; done
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
+	run soca-stat -n -o reason 3
+	assert_output --partial "rate: the EC2 launch rate is spent for this cycle"
+	[ "$(spool_count queued)" = 2 ]
 }
