@@ -38,6 +38,9 @@
 #include "provider.h"
 #include "provider_aws.h"
 
+#ifndef BINDIR
+#define BINDIR "/usr/local/bin"
+#endif
 #define TERMINATE_BATCH 1000
 #define LAUNCH_MARGIN 0.05	/* seconds */
 
@@ -317,6 +320,111 @@ block_devices(const struct soca_job *j)
 	return a;
 }
 
+static char *
+slurp(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	char *s;
+
+	if (f == NULL)
+		return NULL;
+	s = soca_xmalloc(max + 1);
+	*len = fread(s, 1, max, f);
+	s[*len] = '\0';
+	fclose(f);
+	return s;
+}
+
+/* 'value' for sh, with every ' as '\'' */
+static void
+shquote(struct soca_buf *b, const char *v)
+{
+	soca_buf_addc(b, '\'');
+	for (; v && *v; v++)
+		if (*v == '\'')
+			soca_buf_adds(b, "'\\''");
+		else
+			soca_buf_addc(b, *v);
+	soca_buf_addc(b, '\'');
+}
+
+static void
+b64(struct soca_buf *out, const unsigned char *s, size_t n)
+{
+	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16 | (i + 1 < n ?
+		    (unsigned)s[i + 1] << 8 : 0) | (i + 2 < n ? s[i + 2] : 0);
+
+		soca_buf_addc(out, t[v >> 18 & 63]);
+		soca_buf_addc(out, t[v >> 12 & 63]);
+		soca_buf_addc(out, i + 1 < n ? t[v >> 6 & 63] : '=');
+		soca_buf_addc(out, i + 2 < n ? t[v & 63] : '=');
+	}
+}
+
+/*
+ * The user-data template at path, its %%NAME%% replaced (single-quoted
+ * admin values, the numeric job id), base64 for RunInstances.  EC2 takes
+ * 16 KB before encoding.
+ */
+char *
+soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
+    char **why)
+{
+	struct soca_buf r = { 0 }, o = { 0 };
+	char *tpl, *p, *q, num[32];
+	size_t len;
+
+	if ((tpl = slurp(path, 65536, &len)) == NULL) {
+		*why = soca_xasprintf("[aws] user_data %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	for (p = tpl; (q = strstr(p, "%%")) != NULL; ) {
+		char *e = strstr(q + 2, "%%");
+		const char *k = q + 2;
+		size_t kl = e ? (size_t)(e - k) : 0;
+
+		soca_buf_add(&r, p, (size_t)(q - p));
+		if (e == NULL) {
+			p = q;
+			break;
+		}
+		if (kl == 6 && strncmp(k, "JOB_ID", kl) == 0) {
+			snprintf(num, sizeof(num), "%lld", id);
+			soca_buf_adds(&r, num);
+		} else if (kl == 7 && strncmp(k, "CLUSTER", kl) == 0)
+			shquote(&r, soca_conf_get(c, "cluster", NULL, "name"));
+		else if (kl == 4 && strncmp(k, "CONF", kl) == 0)
+			shquote(&r, soca_conf_file(c));
+		else if (kl == 9 && strncmp(k, "SHARED_FS", kl) == 0)
+			shquote(&r, soca_conf_get(c, "aws", NULL, "shared_fs"));
+		else if (kl == 15 && strncmp(k, "SHARED_FS_MOUNT", kl) == 0)
+			shquote(&r, soca_conf_get(c, "aws", NULL,
+			    "shared_fs_mount"));
+		else if (kl == 6 && strncmp(k, "BINDIR", kl) == 0)
+			shquote(&r, BINDIR);
+		else
+			soca_buf_add(&r, q, kl + 4);
+		p = e + 2;
+	}
+	soca_buf_adds(&r, p);
+	free(tpl);
+	if (r.len > 16384) {
+		*why = soca_xasprintf("[aws] user_data %s: %zu bytes once "
+		    "rendered, EC2 takes 16384", path, r.len);
+		soca_buf_free(&r);
+		return NULL;
+	}
+	b64(&o, (const unsigned char *)(r.s ? r.s : ""), r.len);
+	soca_buf_free(&r);
+	soca_buf_add(&o, "", 0);
+	return soca_buf_steal(&o);
+}
+
 /* The job's RunInstances parameters (wire names); NULL and *why if none. */
 json_t *
 soca_aws_run_params(const struct soca_conf *c, const char *cluster,
@@ -390,6 +498,16 @@ soca_aws_run_params(const struct soca_conf *c, const char *cluster,
 		    "Name", v));
 	if ((v = soca_conf_get(c, "aws", NULL, "key_name")) != NULL)
 		json_object_set_new(p, "KeyName", json_string(v));
+	if ((v = soca_conf_get(c, "aws", NULL, "user_data")) != NULL) {
+		char *ud = soca_aws_user_data(c, v, j->id, why);
+
+		if (ud == NULL) {
+			json_decref(p);
+			return NULL;
+		}
+		json_object_set_new(p, "UserData", json_string(ud));
+		free(ud);
+	}
 	return p;
 }
 

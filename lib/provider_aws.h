@@ -30,6 +30,8 @@ char *soca_aws_token(const char *cluster, long long id, int attempt);
 struct soca_aws *soca_aws_open(const struct soca_conf *, struct soca_aws_err *);
 json_t *soca_aws_run_params(const struct soca_conf *, const char *cluster,
     const struct soca_job *, int attempt, int tries, char **why);
+char *soca_aws_user_data(const struct soca_conf *, const char *path,
+    long long id, char **why);
 bool soca_aws_fleet(const struct soca_job *);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
 int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,

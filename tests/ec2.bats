@@ -447,3 +447,28 @@ lt() {
 	assert_output --partial "rate: the EC2 launch rate is spent for this cycle"
 	[ "$(spool_count queued)" = 2 ]
 }
+
+@test "user-data: the template rendered per job, admin values quoted, no user strings" {
+	fs='fs-1:/x'"'"'$(touch pwned)`touch pwned2`'
+	aws_conf "user_data = $SOCA_SRCDIR/etc/user-data.sh" "shared_fs = $fs"
+	soca-submit -N 'evil_$(x)' <<<'true' 2>/dev/null || soca-submit -N evil <<<'true'
+	soca-node-up
+	ud=$(instances | jq -r .UserData | base64 -d)
+	grep -qx 'SOCA_JOB_ID=1' <<<"$ud"
+	grep -qx "SOCA_CLUSTER='t1'" <<<"$ud"
+	! grep -q evil <<<"$ud"
+	! grep -q '%%' <<<"$ud"
+	got=$(grep '^SOCA_' <<<"$ud" | sh -c '. /dev/stdin; printf %s "$SOCA_FS"')
+	[ "$got" = "$fs" ]
+	[ ! -e pwned ] && [ ! -e pwned2 ]
+	sh -n <<<"$ud"
+}
+
+@test "user-data: a missing template fails the job with the path" {
+	aws_conf "user_data = $BATS_TEST_TMPDIR/nope.sh"
+	soca-submit <<<'true'
+	soca-node-up
+	run soca-stat -n -o state,reason 1
+	assert_output --partial failed
+	assert_output --partial "[aws] user_data $BATS_TEST_TMPDIR/nope.sh: No such file"
+}
