@@ -21,4 +21,6 @@ if [ -n "$SOCA_FS" ] && ! mountpoint -q "$SOCA_MNT" 2>/dev/null; then
 fi
 
 # run the job; the runner reads the instance id and launch index from IMDSv2
-exec "$SOCA_BINDIR/soca-node-run" "$SOCA_JOB_ID"
+PATH=$PATH:$SOCA_BINDIR
+export PATH
+exec soca-node-run "$SOCA_JOB_ID"

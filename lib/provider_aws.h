@@ -38,6 +38,9 @@ int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
     const struct soca_job *, char **why);
 int soca_aws_terminate(struct soca_aws *, char **ids, size_t n, FILE *log);
 
+/* aws_imds.c */
+int soca_imds_get(const char *const *paths, char **out, size_t n);
+
 /* aws_sweep.c */
 struct soca_ec2_inst {
 	char *id, *type, *state, *az, *launch, *token, *lifecycle;

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "provider.h"
+#include "provider_aws.h"
 
 extern char **environ;
 
@@ -36,6 +37,7 @@ struct files {
 };
 
 static int timed_out;
+static const char *node_name;	/* provider aws: from IMDS */
 
 static void
 on_alarm(int sig)
@@ -283,7 +285,7 @@ start(struct soca_spool *sp, struct soca_job *j, long long id)
 		return -1;
 	}
 	gethostname(host, sizeof(host) - 1);
-	j->host = soca_xstrdup(host);
+	j->host = soca_xstrdup(node_name ? node_name : host);
 	j->start = time(NULL);
 	j->runner = getpid();
 	j->reason = NULL;
@@ -307,6 +309,33 @@ launch(const struct soca_job *j, const struct files *f, bool shebang,
 	return pid;
 }
 
+/*
+ * On EC2 the node is the instance: its id, launch index and hostname come
+ * from IMDSv2 and are registered in the spool as aws/ID.node.INDEX.  The
+ * hostname is the node's name (soca-stat, PBS_NODEFILE).
+ */
+static const char *
+aws_node(struct soca_spool *sp, long long id)
+{
+	static const char *const keys[] = { "instance-id",
+	    "ami-launch-index", "local-hostname" };
+	char *v[3], *path, *line;
+
+	if (soca_imds_get(keys, v, 3) < 0) {
+		errno = EHOSTUNREACH;
+		return NULL;
+	}
+	path = soca_xasprintf("%s/aws/%lld.node.%s", soca_spool_dir(sp), id,
+	    v[1]);
+	line = soca_xasprintf("%s %s\n", v[0], v[2]);
+	soca_write_atomic(path, line, strlen(line), 0660);
+	free(path);
+	free(line);
+	free(v[0]);
+	free(v[1]);
+	return v[2];
+}
+
 /* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
 int
 soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
@@ -319,6 +348,9 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	pid_t pid;
 	ssize_t n;
 
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0 &&
+	    (node_name = aws_node(sp, id)) == NULL)
+		return -1;
 	if ((lk = soca_spool_runlock(sp, id, false)) < 0 ||
 	    start(sp, &j, id) < 0)
 		return -1;

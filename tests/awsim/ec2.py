@@ -18,7 +18,9 @@ import collections
 import datetime
 import fnmatch
 import json
+import os
 import re
+import subprocess
 
 import ec2data
 from wire import AwsError
@@ -381,7 +383,26 @@ def run_instances(sim, p):
     st.launches[token] += 1
     if token:
         st.tokens[token] = (fp, rid)
+    if sim.boot_mode:
+        for iid in ids:
+            boot(sim, st.instances[iid])
     return _reservation_out(st, rid)
+
+
+def boot(sim, inst):
+    """--boot-mode: "boot" an instance by running its user-data as a local
+    process whose IMDS is this instance's (AWS_EC2_METADATA_SERVICE_ENDPOINT
+    = <awsim>/<instance-id>/); its output goes to awsim's log."""
+    if not inst["user_data"] or not getattr(sim, "url", None):
+        return
+    script = base64.b64decode(inst["user_data"])
+    env = dict(os.environ)
+    env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "%s/%s/" % (sim.url,
+                                                          inst["id"])
+    env["AWSIM_INSTANCE_ID"] = inst["id"]
+    subprocess.Popen(["/bin/sh", "-c", script.decode(errors="replace"),
+                      "user-data"], env=env, stdin=subprocess.DEVNULL,
+                     start_new_session=True)
 
 
 run_instances.dry_run = True
