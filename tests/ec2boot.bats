@@ -63,3 +63,30 @@ setup() {
 	assert_output --partial "$iid terminate job 1: done"
 	[ "$(awsim_ctl GET state | jq -r '.instances[0].State')" = shutting-down ]
 }
+
+@test "a 3-node job: every node registers, the first runs with all in PBS_NODEFILE" {
+	mkdir wd && cd wd
+	printf '#!/bin/sh\nsort "$PBS_NODEFILE"\n' >job.sh
+	soca-submit -N three -l nodes=3 job.sh
+	soca-node-up
+	wait_state 1 done 20
+	want=$(awsim_ctl GET state | jq -r '.instances[].PrivateIpAddress | "ip-" + gsub("\\."; "-") + ".ec2.internal"' | sort)
+	run cat three.o1
+	assert_output "$want"
+	[ "$(ls "$BATS_TEST_TMPDIR/spool/aws/" | grep -c '^1\.node\.')" = 3 ]
+	run soca-node-down
+	[ "$(grep -c ' terminate job 1: done' <<<"$output")" = 3 ]
+}
+
+@test "hostile job names, projects and paths never reach a shell on the node" {
+	mkdir -p 'w d/$(touch pwned)' && cd 'w d/$(touch pwned)'
+	printf '#!/bin/sh\necho "name=$PBS_JOBNAME"\n' >job.sh
+	soca-submit -N 'a.b_c-1' -o 'out `touch pwned2`.txt' job.sh
+	soca-node-up
+	wait_state 1 done 20
+	run cat 'out `touch pwned2`.txt'
+	assert_output "name=a.b_c-1"
+	[ ! -e pwned ] && [ ! -e pwned2 ] && [ ! -e ../pwned ]
+	ud=$(awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d)
+	! grep -q 'pwned' <<<"$ud"
+}
