@@ -7,11 +7,13 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <err.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "provider_aws.h"
 
@@ -280,6 +282,51 @@ lost(struct soca_job *j, void *arg)
 	return 0;
 }
 
+/* Placement groups (aws/pg/NAME) of jobs no longer provisioning/running. */
+static void
+placement_groups(struct sweep *w, struct soca_aws *a)
+{
+	char *dir = soca_xasprintf("%s/aws/pg", soca_spool_dir(w->sp));
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d)) != NULL) {
+		char *path, buf[32] = "";
+		struct soca_aws_err e = { 0 };
+		struct soca_job j;
+		json_t *p, *r;
+		FILE *f;
+		bool live = false;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = soca_xasprintf("%s/%s", dir, de->d_name);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) && soca_spool_load(w->sp,
+			    strtoll(buf, NULL, 10), &j) == 0) {
+				live = j.state == SOCA_PROVISIONING ||
+				    j.state == SOCA_RUNNING;
+				soca_job_free(&j);
+			}
+			fclose(f);
+		}
+		p = json_pack("{s:s}", "GroupName", de->d_name);
+		r = live ? NULL : soca_aws_ec2(a, "DeletePlacementGroup", p, &e);
+		if (!live && (r || (e.code && strcmp(e.code,
+		    "InvalidPlacementGroup.Unknown") == 0))) {
+			unlink(path);
+			fprintf(w->log, "%s deleted\n", de->d_name);
+		}
+		json_decref(r);
+		json_decref(p);
+		soca_aws_err_free(&e);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 static int
 by_job(const void *a, const void *b)
 {
@@ -325,6 +372,7 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 	soca_spool_list(sp, (1u << SOCA_PROVISIONING) | (1u << SOCA_RUNNING),
 	    lost, &w);
 	rc = w.nkill ? soca_aws_terminate(a, w.kill, w.nkill, log) : 0;
+	placement_groups(&w, a);
 	free(w.kill);
 	soca_ec2_inst_free(w.v, w.n);
 	return rc;

@@ -883,6 +883,46 @@ fleet_short(struct paws *pa, const struct soca_job *j, json_t *r,
 	return SOCA_LAUNCH_HOLD;
 }
 
+/*
+ * A cluster placement group for a multi-node job, named for the job and
+ * attempt, created before its launch (an existing one is fine: a rerun)
+ * and listed in aws/pg/NAME so the reaper deletes it once the job ends.
+ */
+static enum soca_launch
+placement_group(struct paws *pa, const struct soca_job *j, int attempt,
+    json_t *params, char **why)
+{
+	struct soca_aws_err e = { 0 };
+	char *name = soca_xasprintf("soca-%s-%lld-%d", pa->cluster, j->id,
+	    attempt), *dir, *path, id[32];
+	json_t *p, *r;
+	enum soca_launch rc = SOCA_LAUNCH_OK;
+
+	dir = soca_xasprintf("%s/aws", soca_spool_dir(pa->sp));
+	mkdir(dir, 02770);
+	free(dir);
+	dir = soca_xasprintf("%s/aws/pg", soca_spool_dir(pa->sp));
+	mkdir(dir, 02770);
+	path = soca_xasprintf("%s/%s", dir, name);
+	snprintf(id, sizeof(id), "%lld\n", j->id);
+	soca_write_atomic(path, id, strlen(id), 0660);
+	p = json_pack("{s:s, s:s}", "GroupName", name, "Strategy", "cluster");
+	r = soca_aws_ec2(pa->a, "CreatePlacementGroup", p, &e);
+	if (r == NULL && !(e.code && strcmp(e.code,
+	    "InvalidPlacementGroup.Duplicate") == 0))
+		rc = launch_error(pa, &e, why);
+	else
+		json_object_set_new(params, "Placement", json_pack("{s:s}",
+		    "GroupName", name));
+	json_decref(r);
+	json_decref(p);
+	soca_aws_err_free(&e);
+	free(dir);
+	free(path);
+	free(name);
+	return rc;
+}
+
 static enum soca_launch
 aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 {
@@ -921,6 +961,14 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 
 		json_decref(params);
 		params = fp;
+	}
+	if (!soca_aws_fleet(j) && res_bool(j, "placement_group") &&
+	    soca_job_res_int(j, "nodes", 1) > 1 &&
+	    (rc = placement_group(pa, j, s.attempt, params, why)) !=
+	    SOCA_LAUNCH_OK) {
+		json_decref(params);
+		soca_aws_jobstate_free(&s);
+		return rc;
 	}
 	if (!bucket_take(pa, soca_job_res_int(j, "nodes", 1), why)) {
 		json_decref(params);

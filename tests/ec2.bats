@@ -472,3 +472,21 @@ lt() {
 	assert_output --partial failed
 	assert_output --partial "[aws] user_data $BATS_TEST_TMPDIR/nope.sh: No such file"
 }
+
+@test "placement_group: a cluster group per multi-node job, deleted after it" {
+	soca-submit -l nodes=2 -l placement_group=yes <<<'true'
+	soca-submit -l nodes=1 -l placement_group=yes <<<'true'
+	soca-node-up
+	[ "$(awsim_calls ec2:CreatePlacementGroup)" = 1 ]
+	[ "$(instances | jq -r 'select(.Tags."soca:JobId" == "1") | .InstanceId' | wc -l)" = 2 ]
+	run soca-aws ec2 DescribeInstances Filter.1.Name=tag:soca:JobId Filter.1.Value.1=1
+	[ "$(jq -r '[.reservationSet[].instancesSet[].placement.groupName] | unique | join(",")' <<<"$output")" = soca-t1-1-0 ]
+	soca-del 1
+	run soca-node-down
+	# still in use while its instances shut down
+	refute_output --partial "soca-t1-1-0 deleted"
+	awsim_advance 60
+	run soca-node-down
+	assert_output --partial "soca-t1-1-0 deleted"
+	[ ! -e "$(spool_dir)/aws/pg/soca-t1-1-0" ]
+}

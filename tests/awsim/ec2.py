@@ -97,7 +97,8 @@ def instance_out(st, i):
                 "%Y-%m-%d %H:%M:%S"),
         "AmiLaunchIndex": i["index"], "ProductCodes": [],
         "InstanceType": i["type"], "LaunchTime": i["launch"],
-        "Placement": {"AvailabilityZone": i["az"], "GroupName": "",
+        "Placement": {"AvailabilityZone": i["az"],
+                      "GroupName": i.get("pg") or "",
                       "Tenancy": "default"},
         "Monitoring": {"State": "disabled"},
         "Architecture": i["arch"], "ClientToken": i["token"],
@@ -324,6 +325,10 @@ def run_instances(sim, p):
                    "clientToken is invalid. Length exceeds 64." % token)
     tags = _tags_from_specs(p.get("TagSpecifications"))
     subnet = _placement(sim, p, itype)
+    pg = (p.get("Placement") or {}).get("GroupName")
+    if pg and pg not in _pgs(st):
+        raise _err("InvalidPlacementGroup.Unknown", "The Placement Group "
+                   "'%s' is unknown." % pg)
     cpu = p.get("CpuOptions") or {}
     cores = cpu.get("CoreCount", facts[1])
     threads = cpu.get("ThreadsPerCore", facts[2])
@@ -371,7 +376,7 @@ def run_instances(sim, p):
             "terminate_at": None, "tags": dict(tags), "token": token,
             "key": p.get("KeyName"), "index": n, "seq": st.seq,
             "cores": cores, "threads": threads, "user_data": user_data,
-            "vcpus": facts[0],
+            "vcpus": facts[0], "pg": pg,
             "lifecycle": "spot" if market == "spot" else None,
             "profile": (p.get("IamInstanceProfile") or {}).get("Arn") or
             ((p.get("IamInstanceProfile") or {}).get("Name") and
@@ -851,7 +856,59 @@ def create_fleet(sim, p):
 create_fleet.dry_run = True
 
 
+
+# ---- CreatePlacementGroup / DeletePlacementGroup ----
+
+def _pgs(st):
+    if not hasattr(st, "pgs"):
+        st.pgs = {}
+    return st.pgs
+
+
+def create_placement_group(sim, p):
+    pgs = _pgs(sim.ec2)
+    name = p.get("GroupName")
+    if not name:
+        raise _err("MissingParameter", "The request must contain the "
+                   "parameter groupName")
+    if name in pgs:
+        raise _err("InvalidPlacementGroup.Duplicate", "The placement group "
+                   "'%s' already exists." % name)
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    gid = sim.hexid("pg")
+    pgs[name] = {"GroupName": name, "GroupId": gid, "State": "available",
+                 "Strategy": p.get("Strategy", "cluster")}
+    return {"PlacementGroup": dict(pgs[name])}
+
+
+create_placement_group.dry_run = True
+
+
+def delete_placement_group(sim, p):
+    st = sim.ec2
+    pgs = _pgs(st)
+    name = p["GroupName"]
+    if name not in pgs:
+        raise _err("InvalidPlacementGroup.Unknown", "The Placement Group "
+                   "'%s' is unknown." % name)
+    if any(i.get("pg") == name and st.state(i) != "terminated"
+           for i in st.instances.values()):
+        raise _err("InvalidPlacementGroup.InUse", "The placement group "
+                   "'%s' is in use and may not be deleted." % name)
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    del pgs[name]
+    return {}
+
+
+delete_placement_group.dry_run = True
+
 HANDLERS = {
+    "CreatePlacementGroup": create_placement_group,
+    "DeletePlacementGroup": delete_placement_group,
     "CreateLaunchTemplate": create_launch_template,
     "CreateFleet": create_fleet,
     "RunInstances": run_instances,
