@@ -141,7 +141,8 @@ doom(struct sweep *w, struct soca_ec2_inst *x, const char *why)
 
 /* Under the state lock: move a provisioning/running job on. */
 static void
-requeue(struct sweep *w, long long id, const char *why, bool fail_unless_rerun)
+requeue(struct sweep *w, long long id, const char *why, bool fail_unless_rerun,
+    bool same_attempt)
 {
 	struct soca_job j;
 	struct soca_aws_jobstate s;
@@ -151,7 +152,8 @@ requeue(struct sweep *w, long long id, const char *why, bool fail_unless_rerun)
 		return;
 	if (soca_spool_load(w->sp, id, &j) == 0 &&
 	    (j.state == SOCA_PROVISIONING || j.state == SOCA_RUNNING)) {
-		if (soca_aws_jobstate_read(w->sp, id, &s) == 0 && !s.launched) {
+		if (soca_aws_jobstate_read(w->sp, id, &s) == 0 && !s.launched &&
+		    !same_attempt) {
 			s.launched = true;	/* next launch: a new attempt */
 			soca_aws_jobstate_write(w->sp, id, &s);
 		}
@@ -227,7 +229,7 @@ judge(struct sweep *w, size_t from, size_t to)
 			if (recorded(&s, w->v[i].id) || strcmp(w->v[i].token ?
 			    w->v[i].token : "", tok) == 0)
 				doom(w, &w->v[i], "boot_timeout");
-		requeue(w, id, why, false);
+		requeue(w, id, why, false, false);
 		free(why);
 	}
 	free(tok);
@@ -244,7 +246,23 @@ seen(struct sweep *w, const char *id)
 	return false;
 }
 
-/* Active jobs whose recorded instances are all gone: Spot, or by hand. */
+static bool
+tagged(struct sweep *w, long long id)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%lld", id);
+	for (size_t i = 0; i < w->n; i++)
+		if (w->v[i].job && strcmp(w->v[i].job, s) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Active jobs whose recorded instances are all gone (Spot, or by hand),
+ * and jobs left provisioning by a dispatcher that died before its launch
+ * was recorded and with nothing tagged for them after launch_timeout.
+ */
 static int
 lost(struct soca_job *j, void *arg)
 {
@@ -264,8 +282,19 @@ lost(struct soca_job *j, void *arg)
 	free(path);
 	if (fresh)	/* launched after the sweep began: not in it */
 		return 0;
-	if (soca_aws_jobstate_read(w->sp, j->id, &s) < 0 || !s.launched ||
-	    s.nids == 0) {
+	if (soca_aws_jobstate_read(w->sp, j->id, &s) < 0) {
+		soca_aws_jobstate_free(&s);
+		return 0;
+	}
+	if (!s.launched && j->state == SOCA_PROVISIONING &&
+	    !tagged(w, j->id) && w->now - j->start >= soca_conf_int(w->c,
+	    "cluster", NULL, "launch_timeout")) {
+		/* the dispatcher died before or during its call: same token */
+		requeue(w, j->id, "the launch was interrupted", false, true);
+		soca_aws_jobstate_free(&s);
+		return 0;
+	}
+	if (!s.launched || s.nids == 0) {
 		soca_aws_jobstate_free(&s);
 		return 0;
 	}
@@ -275,7 +304,7 @@ lost(struct soca_job *j, void *arg)
 		why = soca_xasprintf("node lost: instance %s%s is gone "
 		    "(Spot interruption or terminated outside soca)", s.ids[0],
 		    s.nids > 1 ? " and the others" : "");
-		requeue(w, j->id, why, true);
+		requeue(w, j->id, why, true, false);
 		free(why);
 	}
 	soca_aws_jobstate_free(&s);
