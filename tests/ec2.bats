@@ -490,3 +490,20 @@ lt() {
 	assert_output --partial "soca-t1-1-0 deleted"
 	[ ! -e "$(spool_dir)/aws/pg/soca-t1-1-0" ]
 }
+
+@test "security groups and instance profiles only from the queue's lists; EFA checked by DryRun" {
+	aws_conf 'dryrun = yes'
+	printf 'allowed_security_groups = sg-0a1\nallowed_instance_profiles = hpc\n' >>"$SOCA_CONF"
+	run soca-submit -q forever -l security_groups=sg-0b2 <<<'true'
+	assert_failure 2
+	assert_output "soca-submit: security_groups sg-0b2: not in queue forever's allowed_security_groups; ask an admin to allow it"
+	run soca-submit -q forever -l instance_profile=admin <<<'true'
+	assert_failure 2
+	assert_output --partial "instance_profile admin: not in queue forever's allowed_instance_profiles"
+	run soca-submit -q forever -l instance_profile=hpc <<<'true'
+	assert_success
+	run soca-submit -l efa_support=yes <<<'true'
+	assert_failure 2
+	assert_output --partial "AWS would refuse the launch: InvalidParameterCombination: The specified instance type c5.large does not support Elastic Fabric Adapter (EFA)."
+	[ "$(spool_count queued)" = 1 ]
+}
