@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "provider.h"
+#include "provider_aws.h"
 
 static const char usage_text[] =
     "usage: soca-submit [-q queue] [-N name] [-P project] "
@@ -148,6 +149,27 @@ owner(struct soca_job *j, const struct soca_conf *c)
 		j->name = soca_xstrdup("STDIN");
 }
 
+/* provider = aws: would AWS launch it?  (cached per parameter set) */
+static void
+dry_run(const struct soca_conf *c, struct soca_spool *sp,
+    const struct soca_job *j)
+{
+	char *why = NULL;
+	int r;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0 ||
+	    !soca_conf_bool(c, "aws", NULL, "dryrun"))
+		return;
+	if ((r = soca_aws_dryrun(c, sp, j, &why)) == 1)
+		errx(SOCA_EX_USAGE, "AWS would refuse the launch: %s", why);
+	if (r == 2)
+		errx(SOCA_EX_USAGE, "%s", why);
+	if (r < 0)
+		warnx("cannot ask AWS whether the launch would be allowed: %s "
+		    "(the job is queued; soca-node-up will find out)", why);
+	free(why);
+}
+
 static void
 kick(const struct soca_conf *c)
 {
@@ -228,6 +250,7 @@ main(int argc, char **argv)
 		refuse(why);
 	soca_priv_raise();
 	sp = soca_spool_open(c, true);
+	dry_run(c, sp, &j);
 	if (soca_spool_submit(sp, &j, script, len) < 0)
 		err(SOCA_EX_TEMP, "%s: cannot store the job", soca_spool_dir(sp));
 	printf("%lld\n", j.id);

@@ -11,6 +11,8 @@
 #ifndef SOCA_PROVIDER_H
 #define SOCA_PROVIDER_H
 
+#include <stdio.h>
+
 #include "job.h"
 
 enum soca_launch { SOCA_LAUNCH_OK, SOCA_LAUNCH_HOLD, SOCA_LAUNCH_FAIL };
@@ -18,6 +20,8 @@ enum soca_launch { SOCA_LAUNCH_OK, SOCA_LAUNCH_HOLD, SOCA_LAUNCH_FAIL };
 struct soca_provider {
 	const char *name;
 	void *ctx;
+	bool remote;		/* capacity elsewhere: no local pids, no pgid */
+	FILE *log;		/* soca-node-down: where changes are printed */
 	/* a job already provisioning or running: count its capacity */
 	void (*busy)(struct soca_provider *, const struct soca_job *);
 	/* may capacity be had for this job now? (no side effects) */
@@ -36,6 +40,8 @@ struct soca_provider *soca_provider_open(const struct soca_conf *,
 
 /* provider_local.c */
 struct soca_provider *soca_provider_local(const struct soca_conf *,
+    struct soca_spool *);
+struct soca_provider *soca_provider_aws(const struct soca_conf *,
     struct soca_spool *);
 int soca_spawn_detached(const char *prog, char *const argv[]);
 char *soca_libexec(const char *prog);

@@ -124,6 +124,8 @@ soca_provider_open(const struct soca_conf *c, struct soca_spool *sp)
 
 	if (strcmp(name, "local") == 0)
 		return soca_provider_local(c, sp);
+	if (strcmp(name, "aws") == 0)
+		return soca_provider_aws(c, sp);
 	errx(SOCA_EX_USAGE, "provider %s: not available in this build "
 	    "(set [cluster] provider = local)", name);
 }

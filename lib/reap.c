@@ -4,7 +4,9 @@
  * goes back to the queue when it is rerunnable (-r y).  A job left in
  * provisioning with no runner for longer than [cluster] launch_timeout
  * goes back to the queue.  Finished jobs' capacity is released and the
- * provider sweeps what no job owns.  Every change is printed.
+ * provider sweeps what no job owns.  Every change is printed.  With a
+ * remote provider (aws) provisioning jobs are the sweep's to judge (its
+ * boot_timeout) and a lost runner's process group is not ours to kill.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 
 struct reap {
 	const struct soca_conf *c;
+	struct soca_provider *p;
 	struct soca_spool *sp;
 	long long *ids;
 	size_t n;
@@ -48,11 +51,12 @@ reap_one(struct reap *r, long long id, FILE *f)
 		soca_job_free(&j);
 		return;
 	}
-	if (j.state == SOCA_PROVISIONING && time(NULL) - j.start < grace) {
+	if (j.state == SOCA_PROVISIONING && (r->p->remote ||
+	    time(NULL) - j.start < grace)) {
 		soca_job_free(&j);
 		return;
 	}
-	if (j.state == SOCA_RUNNING && j.pgid > 0)
+	if (j.state == SOCA_RUNNING && j.pgid > 0 && !r->p->remote)
 		kill(-j.pgid, SIGKILL);
 	to = j.state == SOCA_PROVISIONING || j.rerun ? SOCA_QUEUED :
 	    SOCA_FAILED;
@@ -73,8 +77,8 @@ reap_one(struct reap *r, long long id, FILE *f)
 int
 soca_reap(const struct soca_conf *c, struct soca_spool *sp, FILE *f)
 {
-	struct reap r = { c, sp, NULL, 0 };
 	struct soca_provider *p = soca_provider_open(c, sp);
+	struct reap r = { c, p, sp, NULL, 0 };
 
 	soca_spool_list(sp, (1u << SOCA_PROVISIONING) | (1u << SOCA_RUNNING),
 	    collect, &r);
@@ -84,6 +88,7 @@ soca_reap(const struct soca_conf *c, struct soca_spool *sp, FILE *f)
 		reap_one(&r, r.ids[i], f);
 	soca_spool_unlock(sp);
 	free(r.ids);
+	p->log = f;
 	p->sweep(p);
 	p->free(p);
 	return 0;

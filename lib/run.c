@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "provider.h"
+#include "provider_aws.h"
 
 extern char **environ;
 
@@ -36,6 +37,9 @@ struct files {
 };
 
 static int timed_out;
+static const char *node_name;	/* provider aws: from IMDS */
+static char *node_list;		/* provider aws: every node's hostname */
+static int node_index;
 
 static void
 on_alarm(int sig)
@@ -283,7 +287,7 @@ start(struct soca_spool *sp, struct soca_job *j, long long id)
 		return -1;
 	}
 	gethostname(host, sizeof(host) - 1);
-	j->host = soca_xstrdup(host);
+	j->host = soca_xstrdup(node_name ? node_name : host);
 	j->start = time(NULL);
 	j->runner = getpid();
 	j->reason = NULL;
@@ -307,6 +311,90 @@ launch(const struct soca_job *j, const struct files *f, bool shebang,
 	return pid;
 }
 
+/*
+ * On EC2 the node is the instance: its id, launch index and hostname come
+ * from IMDSv2 and are registered in the spool as aws/ID.node.INDEX.  The
+ * hostname is the node's name (soca-stat, PBS_NODEFILE).
+ */
+static const char *
+aws_node(struct soca_spool *sp, long long id)
+{
+	static const char *const keys[] = { "instance-id",
+	    "ami-launch-index", "local-hostname" };
+	char *v[3], *path, *line;
+
+	if (soca_imds_get(keys, v, 3) < 0) {
+		errno = EHOSTUNREACH;
+		return NULL;
+	}
+	path = soca_xasprintf("%s/aws/%lld.node.%s", soca_spool_dir(sp), id,
+	    v[1]);
+	line = soca_xasprintf("%s %s\n", v[0], v[2]);
+	soca_write_atomic(path, line, strlen(line), 0660);
+	node_index = atoi(v[1]);
+	free(path);
+	free(line);
+	free(v[0]);
+	free(v[1]);
+	return v[2];
+}
+
+/* Index 0 of a multi-node job: every node's hostname once all registered. */
+static char *
+aws_nodes(const struct soca_conf *c, struct soca_spool *sp, long long id,
+    long long n)
+{
+	long long wait = soca_conf_int(c, "aws", NULL, "boot_timeout");
+	struct soca_buf b = { 0 };
+	time_t t0 = time(NULL);
+
+	for (;;) {
+		long long got = 0;
+
+		soca_buf_reset(&b);
+		for (long long i = 0; i < n; i++) {
+			char *p = soca_xasprintf("%s/aws/%lld.node.%lld",
+			    soca_spool_dir(sp), id, i), line[512], *h;
+			FILE *f = fopen(p, "r");
+
+			free(p);
+			if (f == NULL)
+				continue;
+			if (fgets(line, sizeof(line), f) && (h = strchr(line,
+			    ' ')) != NULL) {
+				soca_buf_adds(&b, h + 1);
+				got++;
+			}
+			fclose(f);
+		}
+		if (got == n)
+			return soca_buf_steal(&b);
+		if (time(NULL) - t0 > wait) {
+			soca_buf_free(&b);
+			return NULL;
+		}
+		usleep(200000);
+	}
+}
+
+/* Other nodes of a multi-node job: wait for the job to end. */
+static int
+aws_follow(struct soca_spool *sp, long long id)
+{
+	for (;;) {
+		struct soca_job j;
+		int st;
+
+		if (soca_spool_load(sp, id, &j) < 0)
+			return 0;
+		st = j.state;
+		soca_job_free(&j);
+		if (st > SOCA_RUNNING)
+			return 0;
+		sleep(1);
+	}
+}
+
 /* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
 int
 soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
@@ -319,6 +407,22 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	pid_t pid;
 	ssize_t n;
 
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0) {
+		if ((node_name = aws_node(sp, id)) == NULL)
+			return -1;
+		if (node_index > 0)
+			return aws_follow(sp, id);
+		if (soca_spool_load(sp, id, &j) == 0) {
+			long long nn = soca_job_res_int(&j, "nodes", 1);
+
+			soca_job_free(&j);
+			if (nn > 1 && (node_list = aws_nodes(c, sp, id, nn)) ==
+			    NULL) {
+				errno = ETIMEDOUT;
+				return -1;
+			}
+		}
+	}
 	if ((lk = soca_spool_runlock(sp, id, false)) < 0 ||
 	    start(sp, &j, id) < 0)
 		return -1;
@@ -326,7 +430,8 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	if (soca_spool_script(sp, id, &script, &len) < 0 ||
 	    private_file(f.script, "/tmp/soca-job.XXXXXX", script, len, &j,
 	    0700) < 0 || private_file(f.nodes, "/tmp/soca-nodes.XXXXXX",
-	    j.host, strlen(j.host), &j, 0644) < 0 || (pid = launch(&j, &f,
+	    node_list ? node_list : j.host, strlen(node_list ? node_list :
+	    j.host), &j, 0644) < 0 || (pid = launch(&j, &f,
 	    len > 2 && script[0] == '#' && script[1] == '!', p)) < 0) {
 		snprintf(why, sizeof(why), "cannot start: %s", strerror(errno));
 		pid = 0;

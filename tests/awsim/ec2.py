@@ -18,7 +18,9 @@ import collections
 import datetime
 import fnmatch
 import json
+import os
 import re
+import subprocess
 
 import ec2data
 from wire import AwsError
@@ -95,7 +97,8 @@ def instance_out(st, i):
                 "%Y-%m-%d %H:%M:%S"),
         "AmiLaunchIndex": i["index"], "ProductCodes": [],
         "InstanceType": i["type"], "LaunchTime": i["launch"],
-        "Placement": {"AvailabilityZone": i["az"], "GroupName": "",
+        "Placement": {"AvailabilityZone": i["az"],
+                      "GroupName": i.get("pg") or "",
                       "Tenancy": "default"},
         "Monitoring": {"State": "disabled"},
         "Architecture": i["arch"], "ClientToken": i["token"],
@@ -322,6 +325,10 @@ def run_instances(sim, p):
                    "clientToken is invalid. Length exceeds 64." % token)
     tags = _tags_from_specs(p.get("TagSpecifications"))
     subnet = _placement(sim, p, itype)
+    pg = (p.get("Placement") or {}).get("GroupName")
+    if pg and pg not in _pgs(st):
+        raise _err("InvalidPlacementGroup.Unknown", "The Placement Group "
+                   "'%s' is unknown." % pg)
     cpu = p.get("CpuOptions") or {}
     cores = cpu.get("CoreCount", facts[1])
     threads = cpu.get("ThreadsPerCore", facts[2])
@@ -369,7 +376,7 @@ def run_instances(sim, p):
             "terminate_at": None, "tags": dict(tags), "token": token,
             "key": p.get("KeyName"), "index": n, "seq": st.seq,
             "cores": cores, "threads": threads, "user_data": user_data,
-            "vcpus": facts[0],
+            "vcpus": facts[0], "pg": pg,
             "lifecycle": "spot" if market == "spot" else None,
             "profile": (p.get("IamInstanceProfile") or {}).get("Arn") or
             ((p.get("IamInstanceProfile") or {}).get("Name") and
@@ -381,7 +388,26 @@ def run_instances(sim, p):
     st.launches[token] += 1
     if token:
         st.tokens[token] = (fp, rid)
+    if sim.boot_mode:
+        for iid in ids:
+            boot(sim, st.instances[iid])
     return _reservation_out(st, rid)
+
+
+def boot(sim, inst):
+    """--boot-mode: "boot" an instance by running its user-data as a local
+    process whose IMDS is this instance's (AWS_EC2_METADATA_SERVICE_ENDPOINT
+    = <awsim>/<instance-id>/); its output goes to awsim's log."""
+    if not inst["user_data"] or not getattr(sim, "url", None):
+        return
+    script = base64.b64decode(inst["user_data"])
+    env = dict(os.environ)
+    env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "%s/%s/" % (sim.url,
+                                                          inst["id"])
+    env["AWSIM_INSTANCE_ID"] = inst["id"]
+    subprocess.Popen(["/bin/sh", "-c", script.decode(errors="replace"),
+                      "user-data"], env=env, stdin=subprocess.DEVNULL,
+                     start_new_session=True)
 
 
 run_instances.dry_run = True
@@ -676,7 +702,215 @@ def describe_vpcs(sim, p):
                       "DhcpOptionsId": "dopt-0d0d0d0d0d0d0d0d0"}]}
 
 
+
+# ---- CreateLaunchTemplate / CreateFleet (instant) ----
+
+def _templates(st):
+    if not hasattr(st, "templates"):
+        st.templates = {}
+        st.fleet_tokens = {}
+    return st.templates
+
+
+def create_launch_template(sim, p):
+    lts = _templates(sim.ec2)
+    name = p["LaunchTemplateName"]
+    if name in lts:
+        raise _err("InvalidLaunchTemplateName.AlreadyExistsException",
+                   "Launch template name already in use.")
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    ltid = sim.hexid("lt")
+    lts[name] = {"id": ltid, "name": name, "data": p["LaunchTemplateData"]}
+    return {"LaunchTemplate": {"LaunchTemplateId": ltid,
+                               "LaunchTemplateName": name,
+                               "DefaultVersionNumber": 1,
+                               "LatestVersionNumber": 1}}
+
+
+create_launch_template.dry_run = True
+
+
+def _fleet_template(st, spec):
+    for lt in _templates(st).values():
+        if lt["name"] == spec.get("LaunchTemplateName") or \
+                lt["id"] == spec.get("LaunchTemplateId"):
+            return lt
+    if spec.get("LaunchTemplateId"):
+        raise _err("InvalidLaunchTemplateId.NotFound", "The specified "
+                   "launch template, with template ID %s, does not exist."
+                   % spec["LaunchTemplateId"])
+    raise _err("InvalidLaunchTemplateName.NotFoundException", "The "
+               "specified launch template, with template name %s, does not "
+               "exist." % spec.get("LaunchTemplateName"))
+
+
+def _fleet_launch(sim, data, ov, lifecycle, want, tags, token):
+    """Up to `want` instances of one override; ([ids], error or None)."""
+    st = sim.ec2
+    itype = ov.get("InstanceType") or data.get("InstanceType", "m1.small")
+    ami = ov.get("ImageId") or data.get("ImageId")
+    facts = ec2data.type_facts(itype)
+    if facts is None:
+        return [], ("InvalidParameterValue", "Invalid value '%s' for "
+                    "InstanceType." % itype)
+    if ami not in ec2data.image_ids():
+        return [], ("InvalidAMIID.NotFound", "The image id '[%s]' does not "
+                    "exist" % ami)
+    subnet = _placement(sim, {"SubnetId": ov.get("SubnetId")}, itype)
+    if sim.capacity_fault("ec2:CreateFleet", itype, subnet[1]):
+        return [], ("InsufficientInstanceCapacity", "We currently do not "
+                    "have sufficient %s capacity in the Availability Zone "
+                    "you requested (%s)." % (itype, subnet[1]))
+    try:
+        count = _vcpu_fit(sim, facts[0], 1, want)
+    except AwsError as e:
+        return [], (e.code, e.message)
+    ids = []
+    rid = sim.hexid("r")
+    for n in range(count):
+        iid = sim.hexid("i")
+        st.seq += 1
+        st.instances[iid] = {
+            "id": iid, "rid": rid, "type": itype, "ami": ami,
+            "arch": facts[4], "az": subnet[1], "subnet": subnet[0],
+            "ip": _alloc_ip(st, subnet), "launch": sim.now(),
+            "terminate_at": None, "tags": dict(tags), "token": token,
+            "key": data.get("KeyName"), "index": n, "seq": st.seq,
+            "cores": facts[1], "threads": facts[2],
+            "user_data": data.get("UserData"), "vcpus": facts[0],
+            "lifecycle": "spot" if lifecycle == "spot" else None,
+            "profile": None,
+        }
+        ids.append(iid)
+    st.reservations[rid] = {"ids": ids, "token": token}
+    return ids, None
+
+
+def create_fleet(sim, p):
+    st = sim.ec2
+    _templates(st)
+    if p.get("Type") != "instant":
+        raise _err("Unsupported", "awsim supports only instant fleets")
+    cfg = p["LaunchTemplateConfigs"][0]
+    lt = _fleet_template(st, cfg["LaunchTemplateSpecification"])
+    tcs = p["TargetCapacitySpecification"]
+    total = tcs["TotalTargetCapacity"]
+    spot = tcs.get("SpotTargetCapacity")
+    od = tcs.get("OnDemandTargetCapacity")
+    default = tcs.get("DefaultTargetCapacityType", "on-demand")
+    if spot is None and od is None:
+        spot, od = (total, 0) if default == "spot" else (0, total)
+    elif spot is None:
+        spot = total - od
+    elif od is None:
+        od = total - spot
+    tags = _tags_from_specs(p.get("TagSpecifications"))
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    token = p.get("ClientToken", "")
+    fp = _fingerprint(p)
+    if token and token in st.fleet_tokens:
+        old_fp, out = st.fleet_tokens[token]
+        if old_fp != fp:
+            raise _err("IdempotentParameterMismatch", "Arguments on this "
+                       "idempotent request are inconsistent with arguments "
+                       "used in previous request(s).")
+        return out
+    overrides = sorted(cfg.get("Overrides") or [{}],
+                       key=lambda o: o.get("Priority", 0))
+    spec = {"LaunchTemplateId": lt["id"],
+            "Version": cfg["LaunchTemplateSpecification"].get("Version",
+                                                              "1")}
+    errors, insts = [], []
+    for lifecycle, want in (("spot", spot), ("on-demand", od)):
+        for ov in overrides:
+            if want <= 0:
+                break
+            ids, error = _fleet_launch(sim, lt["data"], ov, lifecycle, want,
+                                       tags, token)
+            lto = {"LaunchTemplateSpecification": spec, "Overrides": {
+                k: v for k, v in ov.items() if k in (
+                    "InstanceType", "SubnetId", "MaxPrice", "Priority")}}
+            if error:
+                errors.append({"LaunchTemplateAndOverrides": lto,
+                               "Lifecycle": lifecycle,
+                               "ErrorCode": error[0],
+                               "ErrorMessage": error[1]})
+                continue
+            want -= len(ids)
+            insts.append({"LaunchTemplateAndOverrides": lto,
+                          "Lifecycle": lifecycle, "InstanceIds": ids,
+                          "InstanceType": st.instances[ids[0]]["type"]})
+    if insts:
+        st.launches[token] += 1
+    out = {"FleetId": "fleet-" + sim.hexid("x")[2:], "Errors": errors,
+           "Instances": insts}
+    if token:
+        st.fleet_tokens[token] = (fp, out)
+    return out
+
+
+create_fleet.dry_run = True
+
+
+
+# ---- CreatePlacementGroup / DeletePlacementGroup ----
+
+def _pgs(st):
+    if not hasattr(st, "pgs"):
+        st.pgs = {}
+    return st.pgs
+
+
+def create_placement_group(sim, p):
+    pgs = _pgs(sim.ec2)
+    name = p.get("GroupName")
+    if not name:
+        raise _err("MissingParameter", "The request must contain the "
+                   "parameter groupName")
+    if name in pgs:
+        raise _err("InvalidPlacementGroup.Duplicate", "The placement group "
+                   "'%s' already exists." % name)
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    gid = sim.hexid("pg")
+    pgs[name] = {"GroupName": name, "GroupId": gid, "State": "available",
+                 "Strategy": p.get("Strategy", "cluster")}
+    return {"PlacementGroup": dict(pgs[name])}
+
+
+create_placement_group.dry_run = True
+
+
+def delete_placement_group(sim, p):
+    st = sim.ec2
+    pgs = _pgs(st)
+    name = p["GroupName"]
+    if name not in pgs:
+        raise _err("InvalidPlacementGroup.Unknown", "The Placement Group "
+                   "'%s' is unknown." % name)
+    if any(i.get("pg") == name and st.state(i) != "terminated"
+           for i in st.instances.values()):
+        raise _err("InvalidPlacementGroup.InUse", "The placement group "
+                   "'%s' is in use and may not be deleted." % name)
+    if p.get("DryRun"):
+        raise _err("DryRunOperation", "Request would have succeeded, but "
+                   "DryRun flag is set.", 412)
+    del pgs[name]
+    return {}
+
+
+delete_placement_group.dry_run = True
+
 HANDLERS = {
+    "CreatePlacementGroup": create_placement_group,
+    "DeletePlacementGroup": delete_placement_group,
+    "CreateLaunchTemplate": create_launch_template,
+    "CreateFleet": create_fleet,
     "RunInstances": run_instances,
     "DescribeInstances": describe_instances,
     "TerminateInstances": terminate_instances,

@@ -14,6 +14,7 @@
 
 import datetime
 import json
+import re
 import secrets
 import socket
 import sys
@@ -75,7 +76,7 @@ AUTH_CODES = {
 }
 
 IMDS_MAX_TTL = 21600
-
+IMDS_INSTANCE = re.compile(r"^/(i-[0-9a-f]+)/latest/")
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -172,6 +173,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.send_error_for(proto, AwsError(code, e.message,
                                                        status))
         if auth is None:
+            m = IMDS_INSTANCE.match(raw_path)
+            if m:   # boot mode: /i-ID/latest/... is that instance's IMDS
+                self.imds_iid = m.group(1)
+                return self.imds(raw_path[len(m.group(1)) + 1:])
             if raw_path.startswith("/latest/"):
                 return self.imds(raw_path)
             proto = self.guess_protocol(body)
@@ -390,7 +395,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def imds_identity(self):
         sim = self.sim
-        iid = sim.imds["instance_id"] or "i-0123456789abcdef0"
+        iid = getattr(self, "imds_iid", None) or sim.imds["instance_id"] \
+            or "i-0123456789abcdef0"
         inst = sim.ec2.instances.get(iid)
         if inst is None:
             return {"id": iid, "az": sim.region + "a", "type": "m5.large",

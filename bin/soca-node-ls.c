@@ -1,0 +1,161 @@
+/*
+ * soca-node-ls: the cluster's EC2 instances, from one paginated
+ * DescribeInstances filtered on tag:soca:ClusterId (the reaper's sweep).
+ * Filters by job, state and queue are applied here, on that one answer.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "provider_aws.h"
+
+static const char usage_text[] =
+    "usage: soca-node-ls [-aJn] [-j job] [-s state] [-q queue] [-o cols]\n"
+    "  -a        also shutting-down and terminated instances\n"
+    "  -j job    only the instances of this job\n"
+    "  -s state  only instances in this state (pending, running, ...)\n"
+    "  -q queue  only instances of this queue\n"
+    "  -J        JSON Lines;  -n  no headings;  -o  columns\n";
+
+static const struct soca_col cols[] = {
+	{ "id", "INSTANCE", SOCA_COL_STR, false, false },
+	{ "type", "TYPE", SOCA_COL_STR, false, false },
+	{ "state", "STATE", SOCA_COL_STR, false, false },
+	{ "job", "JOB", SOCA_COL_STR, true, false },
+	{ "owner", "OWNER", SOCA_COL_STR, false, false },
+	{ "queue", "QUEUE", SOCA_COL_STR, false, false },
+	{ "az", "AZ", SOCA_COL_STR, false, false },
+	{ "launch", "LAUNCHED", SOCA_COL_STR, false, false },
+	{ "uptime", "UPTIME", SOCA_COL_STR, true, false },
+	{ "market", "MARKET", SOCA_COL_STR, false, false },
+};
+#define NCOLS (sizeof(cols) / sizeof(*cols))
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	exit(code);
+}
+
+static bool
+want(const struct soca_ec2_inst *x, const char *job, const char *state,
+    const char *queue)
+{
+	if (job && (x->job == NULL || strcmp(x->job, job) != 0))
+		return false;
+	if (state && (x->state == NULL || strcmp(x->state, state) != 0))
+		return false;
+	if (queue && (x->queue == NULL || strcmp(x->queue, queue) != 0))
+		return false;
+	return true;
+}
+
+static void
+row(struct soca_out *o, const struct soca_ec2_inst *x, time_t now)
+{
+	char up[32];
+	long long s = x->launched ? (long long)(now - x->launched) : 0;
+
+	if (s < 0)
+		s = 0;
+	snprintf(up, sizeof(up), "%lld:%02lld:%02lld", s / 3600,
+	    s / 60 % 60, s % 60);
+	soca_out_str(o, "id", x->id);
+	soca_out_str(o, "type", x->type);
+	soca_out_str(o, "state", x->state);
+	soca_out_str(o, "job", x->job ? x->job : "-");
+	soca_out_str(o, "owner", x->owner ? x->owner : "-");
+	soca_out_str(o, "queue", x->queue ? x->queue : "-");
+	soca_out_str(o, "az", x->az);
+	soca_out_str(o, "launch", x->launch);
+	soca_out_str(o, "uptime", up);
+	soca_out_str(o, "market", x->lifecycle &&
+	    strcmp(x->lifecycle, "spot") == 0 ? "spot" : "on-demand");
+	soca_out_row(o);
+}
+
+static const char *const states[] = { "pending", "running", "stopping",
+	"stopped", "shutting-down", "terminated", NULL };
+
+static void
+check_state(const char *s)
+{
+	for (size_t i = 0; states[i]; i++)
+		if (strcmp(s, states[i]) == 0)
+			return;
+	errx(SOCA_EX_USAGE, "-s %s: not an instance state (pending, running, "
+	    "stopping, stopped, shutting-down, terminated)", s);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "job", required_argument, NULL, 'j' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "state", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 } };
+	const char *job = NULL, *state = NULL, *queue = NULL, *sel = NULL;
+	enum soca_out_fmt fmt = SOCA_OUT_TABLE;
+	struct soca_aws_err e = { 0 };
+	struct soca_ec2_inst *v;
+	struct soca_conf *c;
+	struct soca_aws *a;
+	struct soca_out *o;
+	bool all = false, noheads = false;
+	size_t n, shown = 0;
+	time_t now = time(NULL);
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "ahJj:no:q:s:", lo, NULL)) != -1)
+		switch (ch) {
+		case 'a': all = true; break;
+		case 'h': usage(0);
+		case 'J': fmt = SOCA_OUT_JSON; break;
+		case 'j': job = optarg; break;
+		case 'n': noheads = true; break;
+		case 'o': sel = optarg; break;
+		case 'q': queue = optarg; break;
+		case 's': check_state(optarg); state = optarg; break;
+		default: usage(SOCA_EX_USAGE);
+		}
+	if (optind != argc)
+		usage(SOCA_EX_USAGE);
+	if (job && strspn(job, "0123456789") != strlen(job))
+		errx(SOCA_EX_USAGE, "-j %s: not a job id (a number)", job);
+	if (state && (strcmp(state, "shutting-down") == 0 ||
+	    strcmp(state, "terminated") == 0))
+		all = true;
+	c = soca_conf_must();
+	o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
+	if ((a = soca_aws_open(c, &e)) == NULL ||
+	    soca_aws_describe(a, soca_conf_get(c, "cluster", NULL, "name"),
+	    all, &v, &n, &e) < 0) {
+		char *s = soca_aws_err_str(&e);
+
+		warnx("DescribeInstances: %s", s);
+		free(s);
+		exit(soca_aws_err_exit(&e));
+	}
+	for (size_t i = 0; i < n; i++)
+		if (want(&v[i], job, state, queue)) {
+			row(o, &v[i], now);
+			shown++;
+		}
+	if (soca_out_end(o) < 0)
+		err(SOCA_EX_TEMP, "stdout");
+	soca_ec2_inst_free(v, n);
+	soca_aws_free(a);
+	soca_conf_free(c);
+	return shown || (!job && !state && !queue) ? SOCA_EX_OK : 1;
+}

@@ -1,0 +1,57 @@
+/*
+ * provider_aws.h: the aws provider's pieces shared by soca-node-up,
+ * soca-node-down, soca-node-ls and soca-submit (provider_aws.c,
+ * aws_sweep.c).
+ */
+#ifndef SOCA_PROVIDER_AWS_H
+#define SOCA_PROVIDER_AWS_H
+
+#include <stdio.h>
+
+#include "aws.h"
+#include "job.h"
+
+/* aws/ID in the spool: the job's attempt and its instances */
+struct soca_aws_jobstate {
+	int attempt;
+	bool launched;		/* RunInstances answered for this attempt */
+	int tries;		/* capacity holds: the next subnet */
+	long heldby;		/* pid of the soca-node-up that held it */
+	char **ids;
+	size_t nids;
+};
+
+int soca_aws_jobstate_read(struct soca_spool *, long long,
+    struct soca_aws_jobstate *);
+int soca_aws_jobstate_write(struct soca_spool *, long long,
+    const struct soca_aws_jobstate *);
+void soca_aws_jobstate_free(struct soca_aws_jobstate *);
+char *soca_aws_token(const char *cluster, long long id, int attempt);
+struct soca_aws *soca_aws_open(const struct soca_conf *, struct soca_aws_err *);
+json_t *soca_aws_run_params(const struct soca_conf *, const char *cluster,
+    const struct soca_job *, int attempt, int tries, char **why);
+char *soca_aws_user_data(const struct soca_conf *, const char *path,
+    long long id, char **why);
+bool soca_aws_fleet(const struct soca_job *);
+char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
+int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
+    const struct soca_job *, char **why);
+int soca_aws_terminate(struct soca_aws *, char **ids, size_t n, FILE *log);
+
+/* aws_imds.c */
+int soca_imds_get(const char *const *paths, char **out, size_t n);
+
+/* aws_sweep.c */
+struct soca_ec2_inst {
+	char *id, *type, *state, *az, *launch, *token, *lifecycle;
+	char *job, *owner, *queue, *keep;
+	time_t launched;
+};
+
+int soca_aws_describe(struct soca_aws *, const char *cluster, bool all,
+    struct soca_ec2_inst **, size_t *, struct soca_aws_err *);
+void soca_ec2_inst_free(struct soca_ec2_inst *, size_t);
+int soca_aws_sweep(const struct soca_conf *, struct soca_spool *,
+    struct soca_aws *, FILE *log);
+
+#endif
