@@ -20,6 +20,7 @@ import fnmatch
 import json
 import re
 
+import billing
 import ec2data
 from wire import AwsError
 
@@ -687,4 +688,5 @@ HANDLERS = {
     "DescribeSubnets": describe_subnets,
     "DescribeAvailabilityZones": describe_availability_zones,
     "DescribeVpcs": describe_vpcs,
+    "DescribeSpotPriceHistory": billing.describe_spot_price_history,
 }
