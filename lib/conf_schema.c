@@ -188,6 +188,16 @@ static const struct soca_key project_keys[] = {
 	    "users that may charge the project" },
 	{ "allowed_groups", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "groups whose members may charge the project" },
+	{ "limit", SOCA_T_NUMBER, NULL, NULL, 0, 0,
+	    "spending limit in USD per period (default: the budget's)" },
+	END
+};
+
+static const struct soca_key budget_keys[] = {
+	{ "account_id", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "AWS account that holds the budgets (12 digits)" },
+	{ "refresh", SOCA_T_DURATION, "1h", NULL, 0, 0,
+	    "age at which the budgets and spend cache is fetched again" },
 	END
 };
 
@@ -197,6 +207,7 @@ const struct soca_section_schema soca_schema[] = {
 	{ "ldap", false, ldap_keys, "the user directory" },
 	{ "queue", true, queue_keys, "one queue: policy and resource defaults" },
 	{ "project", true, project_keys, "one project: who may charge it" },
+	{ "budget", false, budget_keys, "budgets and the spend cache" },
 	{ NULL, false, NULL, NULL },
 };
 
