@@ -19,6 +19,7 @@ static const struct {
 	{ "dir", t_dir },
 	{ "sigv4", t_sigv4 },
 	{ "aws", t_aws },
+	{ "cost", t_cost },
 };
 
 static void
