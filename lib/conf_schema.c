@@ -32,6 +32,14 @@ static const struct soca_key cluster_keys[] = {
 	    "local provider: jobs at once on this host (default: cores)" },
 	{ "max_script_size", SOCA_T_SIZE, "1M", NULL, 0, 0,
 	    "largest job script accepted" },
+	{ "kill_grace", SOCA_T_DURATION, "10s", NULL, 0, 0,
+	    "soca-del: SIGTERM, then SIGKILL after this long" },
+	{ "fsync", SOCA_T_BOOL, "yes", NULL, 0, 0,
+	    "spool: fsync every change (no: faster, a power cut may lose "
+	    "the latest)" },
+	{ "launch_timeout", SOCA_T_DURATION, "60s", NULL, 0, 0,
+	    "soca-node-down: a job provisioning this long with no runner "
+	    "is requeued" },
 	END
 };
 

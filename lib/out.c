@@ -101,6 +101,9 @@ col_index(struct soca_out *o, const char *name)
 	errx(SOCA_EX_TEMP, "internal error: no column %s", name);
 }
 
+/* Tables and CSV print text only: build JSON values for -J alone. */
+#define JSON_ONLY(o, expr) ((o)->fmt == SOCA_OUT_JSON ? (expr) : NULL)
+
 static void
 set(struct soca_out *o, const char *col, char *text, json_t *json)
 {
@@ -119,13 +122,13 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 	json_t *j;
 
 	if (v == NULL) {
-		set(o, col, NULL, json_null());
+		set(o, col, NULL, JSON_ONLY(o, json_null()));
 		return;
 	}
 	soca_buf_esc(&b, v, strlen(v));
 	/* JSON needs valid UTF-8: fall back to the escaped form if not */
-	j = json_string(v);
-	if (j == NULL)
+	j = JSON_ONLY(o, json_string(v));
+	if (j == NULL && o->fmt == SOCA_OUT_JSON)
 		j = json_string(b.s ? b.s : "");
 	set(o, col, soca_buf_steal(&b), j);
 }
@@ -133,19 +136,20 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 void
 soca_out_int(struct soca_out *o, const char *col, long long v)
 {
-	set(o, col, soca_xasprintf("%lld", v), json_integer(v));
+	set(o, col, soca_xasprintf("%lld", v), JSON_ONLY(o, json_integer(v)));
 }
 
 void
 soca_out_num(struct soca_out *o, const char *col, double v)
 {
-	set(o, col, soca_xasprintf("%.4g", v), json_real(v));
+	set(o, col, soca_xasprintf("%.4g", v), JSON_ONLY(o, json_real(v)));
 }
 
 void
 soca_out_bool(struct soca_out *o, const char *col, bool v)
 {
-	set(o, col, soca_xstrdup(v ? "yes" : "no"), json_boolean(v));
+	set(o, col, soca_xstrdup(v ? "yes" : "no"),
+	    JSON_ONLY(o, json_boolean(v)));
 }
 
 static void

@@ -34,5 +34,6 @@ void t_out(void);
 void t_dir(void);
 void t_sigv4(void);
 void t_aws(void);
+void t_job(void);
 
 #endif

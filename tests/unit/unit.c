@@ -19,6 +19,7 @@ static const struct {
 	{ "dir", t_dir },
 	{ "sigv4", t_sigv4 },
 	{ "aws", t_aws },
+	{ "job", t_job },
 	{ "cost", t_cost },
 };
 

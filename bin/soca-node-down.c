@@ -1,0 +1,50 @@
+/*
+ * soca-node-down: the reaper, for cron.  Jobs whose runner vanished fail
+ * with "node lost" (or are requeued when rerunnable), jobs stuck in
+ * provisioning are requeued, and the provider releases capacity no job
+ * owns.  Prints one line per job it changed: id, new state, reason.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+
+#include "provider.h"
+
+static const char usage_text[] = "usage: soca-node-down\n";
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	exit(code);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct soca_conf *c;
+	struct soca_spool *sp;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		switch (ch) {
+		case 'h': usage(0);
+		default: usage(SOCA_EX_USAGE);
+		}
+	if (optind != argc)
+		usage(SOCA_EX_USAGE);
+	soca_priv_init();
+	soca_priv_lose();
+	c = soca_conf_must();
+	if ((sp = soca_spool_open(c, false)) == NULL)
+		return SOCA_EX_OK;
+	if (soca_reap(c, sp, stdout) < 0)
+		err(SOCA_EX_TEMP, "%s", soca_spool_dir(sp));
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	return SOCA_EX_OK;
+}

@@ -1,0 +1,67 @@
+/*
+ * soca-node-run: run one job on this node as its owner and record the
+ * outcome.  Started by the provider (the local provider runs it here,
+ * detached; on AWS the instance's user data does).  Exits 0 when the job
+ * ran, whatever its own exit status, which soca-stat shows.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "provider.h"
+
+static const char usage_text[] = "usage: soca-node-run id\n";
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	exit(code);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct soca_conf *c;
+	struct soca_spool *sp;
+	long long id;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
+		switch (ch) {
+		case 'h': usage(0);
+		default: usage(SOCA_EX_USAGE);
+		}
+	if (argc - optind != 1)
+		usage(SOCA_EX_USAGE);
+	if (soca_parse_int(argv[optind], 1, INT64_MAX, &id) != 0)
+		errx(SOCA_EX_USAGE, "%s: not a job id (ids are numbers, e.g. "
+		    "42)", argv[optind]);
+	soca_priv_init();
+	soca_priv_lose();
+	c = soca_conf_must();
+	if ((sp = soca_spool_open(c, false)) == NULL)
+		errx(SOCA_EX_USAGE, "job %lld: no spool at %s", id,
+		    soca_conf_get(c, "cluster", NULL, "spool"));
+	if (soca_run_job(c, sp, id) < 0) {
+		if (errno == EWOULDBLOCK)
+			errx(SOCA_EX_FALSE, "job %lld: another runner has it",
+			    id);
+		if (errno == EALREADY)
+			errx(SOCA_EX_FALSE, "job %lld: not waiting to run", id);
+		if (errno == EPERM)
+			errx(SOCA_EX_USAGE, "job %lld: belongs to another user "
+			    "(run soca-node-run as root)", id);
+		err(SOCA_EX_FALSE, "job %lld", id);
+	}
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	return SOCA_EX_OK;
+}

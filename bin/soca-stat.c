@@ -1,0 +1,218 @@
+/*
+ * soca-stat: list jobs, like qstat.  Without -x only the active states'
+ * directories are read; ids given as arguments (or on stdin) are loaded
+ * one by one, with no directory scan.  -f prints every field of each
+ * record, -J one JSON object per job.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "job.h"
+
+static const char usage_text[] =
+    "usage: soca-stat [-fJnx] [-o columns] [-q queue] [-s state] "
+    "[-u user] [id ...]\n"
+    "       soca-stat -O\n";
+
+static const struct soca_col cols[] = {
+	{ "id", "ID", SOCA_COL_INT, true, false },
+	{ "name", "NAME", SOCA_COL_STR, false, false },
+	{ "user", "USER", SOCA_COL_STR, false, false },
+	{ "queue", "QUEUE", SOCA_COL_STR, false, false },
+	{ "state", "STATE", SOCA_COL_STR, false, false },
+	{ "nodes", "NODES", SOCA_COL_INT, true, false },
+	{ "instance_type", "INSTANCE TYPE", SOCA_COL_STR, false, false },
+	{ "elapsed", "ELAPSED", SOCA_COL_STR, true, false },
+	{ "reason", "REASON", SOCA_COL_STR, false, false },
+	{ "project", "PROJECT", SOCA_COL_STR, false, true },
+	{ "ncpus", "NCPUS", SOCA_COL_INT, true, true },
+	{ "submit", "SUBMIT", SOCA_COL_INT, true, true },
+	{ "start", "START", SOCA_COL_INT, true, true },
+	{ "end", "END", SOCA_COL_INT, true, true },
+	{ "exit", "EXIT", SOCA_COL_INT, true, true },
+	{ "host", "HOST", SOCA_COL_STR, false, true },
+	{ "workdir", "WORKDIR", SOCA_COL_STR, false, true },
+};
+#define NCOLS (sizeof(cols) / sizeof(cols[0]))
+
+struct opts {
+	const char *user, *queue;
+	int state;
+	bool full, all;
+	struct soca_out *o;
+	long long now;
+	size_t shown;
+};
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	exit(code);
+}
+
+static void
+elapsed(char *b, size_t n, const struct soca_job *j, long long now)
+{
+	long long s;
+
+	b[0] = '\0';
+	if (j->start == 0 || j->state == SOCA_PROVISIONING)
+		return;
+	s = (j->end ? j->end : now) - j->start;
+	if (s < 0)
+		s = 0;
+	snprintf(b, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
+}
+
+static void
+full(const struct soca_job *j)
+{
+	struct soca_buf b = { 0 };
+
+	soca_job_format(j, &b);
+	fwrite(b.s, 1, b.len, stdout);
+	putchar('\n');
+	soca_buf_free(&b);
+}
+
+static void
+opt_int(struct soca_out *o, const char *col, long long v, bool set)
+{
+	if (set)
+		soca_out_int(o, col, v);
+	else
+		soca_out_str(o, col, NULL);
+}
+
+static int
+row(struct soca_job *j, void *arg)
+{
+	struct opts *op = arg;
+	struct soca_out *o = op->o;
+	char el[32];
+
+	if ((op->user && strcmp(op->user, j->user) != 0) ||
+	    (op->queue && strcmp(op->queue, j->queue) != 0) ||
+	    (op->state >= 0 && (int)j->state != op->state))
+		return 0;
+	op->shown++;
+	if (op->full)
+		return full(j), 0;
+	elapsed(el, sizeof(el), j, op->now);
+	soca_out_int(o, "id", j->id);
+	soca_out_str(o, "name", j->name);
+	soca_out_str(o, "user", j->user);
+	soca_out_str(o, "queue", j->queue);
+	soca_out_str(o, "state", soca_state_name(j->state));
+	soca_out_int(o, "nodes", soca_job_res_int(j, "nodes", 1));
+	soca_out_str(o, "instance_type", soca_job_res(j, "instance_type"));
+	soca_out_str(o, "elapsed", el[0] ? el : NULL);
+	soca_out_str(o, "reason", j->reason);
+	soca_out_str(o, "project", j->project);
+	soca_out_int(o, "ncpus", soca_job_res_int(j, "ncpus", 1));
+	soca_out_int(o, "submit", j->submit);
+	opt_int(o, "start", j->start, j->start > 0);
+	opt_int(o, "end", j->end, j->end > 0);
+	opt_int(o, "exit", j->exit, j->exit >= 0);
+	soca_out_str(o, "host", j->host);
+	soca_out_str(o, "workdir", j->workdir);
+	soca_out_row(o);
+	return 0;
+}
+
+static int
+by_id(struct soca_spool *sp, char **ids, size_t n, struct opts *op)
+{
+	int rc = SOCA_EX_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		struct soca_job j;
+		long long id;
+		char *dot = strchr(ids[i], '.');
+
+		if (dot)
+			*dot = '\0';
+		if (soca_parse_int(ids[i], 1, INT64_MAX, &id) != 0) {
+			warnx("%s: not a job id (ids are numbers, e.g. 42)",
+			    ids[i]);
+			rc = SOCA_EX_USAGE;
+		} else if (sp == NULL || soca_spool_load(sp, id, &j) < 0) {
+			warnx("job %lld: no such job", id);
+			rc = rc ? rc : SOCA_EX_FALSE;
+		} else {
+			row(&j, op);
+			soca_job_free(&j);
+		}
+	}
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "noheadings", no_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 } };
+	struct opts op = { .state = -1 };
+	enum soca_out_fmt fmt = SOCA_OUT_TABLE;
+	const char *sel = NULL;
+	bool noheads = false, list_cols = false;
+	struct soca_conf *c;
+	struct soca_spool *sp;
+	char **ids;
+	size_t n;
+	int ch, rc = SOCA_EX_OK;
+
+	soca_priv_init();
+	while ((ch = getopt_long(argc, argv, "fhJno:Oq:s:u:x", lo, NULL)) != -1)
+		switch (ch) {
+		case 'f': op.full = true; break;
+		case 'h': usage(0);
+		case 'J': fmt = SOCA_OUT_JSON; break;
+		case 'n': noheads = true; break;
+		case 'o': sel = optarg; break;
+		case 'O': list_cols = true; break;
+		case 'q': op.queue = optarg; break;
+		case 's':
+			if ((op.state = soca_state_parse(optarg)) < 0)
+				errx(SOCA_EX_USAGE, "-s %s: not a state (queued, "
+				    "provisioning, running, done, failed, "
+				    "cancelled)", optarg);
+			break;
+		case 'u': op.user = optarg; break;
+		case 'x': op.all = true; break;
+		default: usage(SOCA_EX_USAGE);
+		}
+	if (list_cols)
+		return soca_out_list_columns(cols, NCOLS, stdout);
+	argc -= optind;
+	argv += optind;
+	c = soca_conf_must();
+	if (soca_args_or_stdin(argc, argv, &ids, &n) < 0)
+		err(SOCA_EX_TEMP, "stdin");
+	op.now = time(NULL);
+	op.o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
+	soca_priv_raise();
+	sp = soca_spool_open(c, false);
+	if (n > 0)
+		rc = by_id(sp, ids, n, &op);
+	else if (sp != NULL)
+		soca_spool_list(sp, op.state >= 0 ? 1u << op.state :
+		    op.all ? SOCA_ALLSTATES : SOCA_ACTIVE, row, &op);
+	if (!op.full && soca_out_end(op.o) != 0)
+		rc = SOCA_EX_TEMP;
+	soca_spool_close(sp);
+	soca_strv_free(ids, n);
+	soca_conf_free(c);
+	return rc;
+}

@@ -1,0 +1,241 @@
+/*
+ * soca-submit: validate a job against its queue and store it in the
+ * spool; print its id.  The script comes from a file, from stdin, or is
+ * the command after `--`.  #PBS lines in the script's header are read as
+ * options; the command line wins.  With [cluster] dispatch = immediate
+ * the dispatcher is started right away, detached.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <err.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider.h"
+
+static const char usage_text[] =
+    "usage: soca-submit [-q queue] [-N name] [-P project] "
+    "[-l key=value[,key=value...]]\n"
+    "                   [-W depend=afterok:ID[:ID...]] [-o path] [-e path] "
+    "[-j oe] [-r y|n]\n"
+    "                   [-v VAR[=value][,...]] [script | -- command "
+    "[arg ...]]\n";
+
+static void __attribute__((noreturn))
+usage(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	exit(code);
+}
+
+static void __attribute__((noreturn))
+refuse(char *why)
+{
+	errx(SOCA_EX_USAGE, "%s", why);
+}
+
+/* The script as the user may read it (our setgid rights are dropped). */
+static char *
+read_script(const char *path, size_t *len, long long max)
+{
+	struct soca_buf b = { 0 };
+	char chunk[8192];
+	ssize_t n;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
+
+	if (fd < 0)
+		err(SOCA_EX_USAGE, "script %s: cannot read it (give a readable "
+		    "file, or the script on stdin)", path);
+	if (path == NULL && isatty(fd))
+		errx(SOCA_EX_USAGE, "no script: give a script file, pipe one "
+		    "on stdin, or use -- command args");
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		soca_buf_add(&b, chunk, (size_t)n);
+		if (max > 0 && (long long)b.len > max + 1)
+			break;
+	}
+	if (n < 0)
+		err(SOCA_EX_USAGE, "script %s: cannot read it (give a readable "
+		    "file, or the script on stdin)", path ? path : "<stdin>");
+	if (path)
+		close(fd);
+	*len = b.len;
+	return b.s ? b.s : soca_xstrdup("");
+}
+
+/* "-- cmd args": a script that execs the words, each single-quoted. */
+static char *
+command_script(int argc, char **argv, size_t *len)
+{
+	struct soca_buf b = { 0 };
+
+	soca_buf_adds(&b, "#!/bin/sh\nexec");
+	for (int i = 0; i < argc; i++) {
+		soca_buf_adds(&b, " '");
+		for (const char *p = argv[i]; *p; p++)
+			if (*p == '\'')
+				soca_buf_adds(&b, "'\\''");
+			else
+				soca_buf_addc(&b, *p);
+		soca_buf_addc(&b, '\'');
+	}
+	soca_buf_addc(&b, '\n');
+	*len = b.len;
+	return soca_buf_steal(&b);
+}
+
+static char *
+add_vars(struct soca_job *j, const char *spec)
+{
+	char **v;
+	size_t n;
+	char *why = NULL;
+
+	if (soca_split_list(spec, &v, &n) != 0)
+		return soca_xasprintf("-v \"%s\": an empty item (write -v "
+		    "VAR=value[,VAR2=value])", spec);
+	for (size_t i = 0; i < n && why == NULL; i++) {
+		size_t k = strcspn(v[i], "=");
+		bool ok = k > 0 && !isdigit((unsigned char)v[i][0]);
+
+		for (size_t c = 0; c < k; c++)
+			ok = ok && (isalnum((unsigned char)v[i][c]) ||
+			    v[i][c] == '_');
+		if (!ok)
+			why = soca_xasprintf("-v \"%s\": \"%.*s\" is not a "
+			    "variable name (letters, digits, _)", spec, (int)k,
+			    v[i]);
+		else if (v[i][k] == '=')
+			soca_job_add_env(j, v[i]);
+		else if (getenv(v[i]) != NULL) {
+			char *kv = soca_xasprintf("%s=%s", v[i], getenv(v[i]));
+			soca_job_add_env(j, kv);
+			free(kv);
+		}
+	}
+	soca_strv_free(v, n);
+	return why;
+}
+
+static void
+owner(struct soca_job *j, const struct soca_conf *c)
+{
+	struct passwd *pw = getpwuid(getuid());
+	char cwd[PATH_MAX];
+
+	if (pw == NULL)
+		errx(SOCA_EX_USAGE, "uid %ld has no user name (add it to the "
+		    "directory)", (long)getuid());
+	j->uid = getuid();
+	j->gid = getgid();
+	j->user = soca_xstrdup(pw->pw_name);
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		err(SOCA_EX_USAGE, "working directory");
+	j->workdir = soca_xstrdup(cwd);
+	j->submit = time(NULL);
+	j->exit = -1;
+	if (j->queue == NULL)
+		j->queue = soca_xstrdup(soca_conf_get(c, "cluster", NULL,
+		    "default_queue"));
+	if (j->name == NULL)
+		j->name = soca_xstrdup("STDIN");
+}
+
+static void
+kick(const struct soca_conf *c)
+{
+	char *prog, *argv[] = { "soca-node-up", NULL };
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "dispatch"),
+	    "immediate") != 0 || getegid() != getgid())
+		return;
+	prog = soca_libexec("soca-node-up");
+	soca_spawn_detached(prog, argv);
+	free(prog);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct soca_job j = { 0 };
+	struct soca_conf *c;
+	struct soca_spool *sp;
+	unsigned seen = 0;
+	char *script, *why = NULL;
+	size_t len;
+	int ch;
+	bool from_file;
+
+	soca_priv_init();
+	c = soca_conf_must();
+	while ((ch = getopt_long(argc, argv, "+e:hj:l:N:o:P:q:r:v:W:", lo,
+	    NULL)) != -1 && why == NULL) {
+		switch (ch) {
+		case 'e': free(j.err); j.err = soca_xstrdup(optarg);
+			seen |= SOCA_SET_E; break;
+		case 'h': usage(0);
+		case 'j': j.join = strcmp(optarg, "oe") == 0;
+			if (!j.join && strcmp(optarg, "n") != 0)
+				why = soca_xasprintf("-j %s: only -j oe (join "
+				    "stderr to stdout) or -j n", optarg);
+			seen |= SOCA_SET_J; break;
+		case 'l': why = soca_job_resources(&j, optarg); break;
+		case 'N': free(j.name); j.name = soca_xstrdup(optarg);
+			seen |= SOCA_SET_N; break;
+		case 'o': free(j.out); j.out = soca_xstrdup(optarg);
+			seen |= SOCA_SET_O; break;
+		case 'P': free(j.project); j.project = soca_xstrdup(optarg);
+			seen |= SOCA_SET_P; break;
+		case 'q': free(j.queue); j.queue = soca_xstrdup(optarg);
+			seen |= SOCA_SET_Q; break;
+		case 'r': j.rerun = optarg[0] == 'y'; seen |= SOCA_SET_R; break;
+		case 'v': why = add_vars(&j, optarg); break;
+		case 'W': why = soca_job_depend(&j, optarg); break;
+		default: usage(SOCA_EX_USAGE);
+		}
+	}
+	if (why)
+		refuse(why);
+	argc -= optind;
+	argv += optind;
+	from_file = argc == 1 && strcmp(argv[-1], "--") != 0;
+	if (argc > 1 && strcmp(argv[-1], "--") != 0)
+		usage(SOCA_EX_USAGE);
+	if (argc > 0 && !from_file)
+		script = command_script(argc, argv, &len);
+	else
+		script = read_script(argc ? argv[0] : NULL, &len,
+		    soca_conf_int(c, "cluster", NULL, "max_script_size"));
+	if (argc > 0 && !(seen & SOCA_SET_N)) {
+		const char *b = strrchr(argv[0], '/');
+		b = b ? b + 1 : argv[0];
+		j.name = soca_name_ok(b) ? soca_xstrdup(b) : NULL;
+	}
+	if (soca_is_text(script, len) &&
+	    (why = soca_job_directives(&j, script, len, &seen)) != NULL)
+		refuse(why);
+	owner(&j, c);
+	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
+		refuse(why);
+	soca_priv_raise();
+	sp = soca_spool_open(c, true);
+	if (soca_spool_submit(sp, &j, script, len) < 0)
+		err(SOCA_EX_TEMP, "%s: cannot store the job", soca_spool_dir(sp));
+	printf("%lld\n", j.id);
+	fflush(stdout);
+	kick(c);
+	soca_spool_close(sp);
+	free(script);
+	soca_job_free(&j);
+	soca_conf_free(c);
+	return SOCA_EX_OK;
+}

@@ -1,0 +1,298 @@
+/*
+ * dispatch.c: soca-node-up's pass over the queued jobs and soca-node-down's
+ * reaping of jobs whose runner is gone.
+ *
+ * One dispatcher at a time (dispatch.lock, non-blocking).  A pass reads
+ * every active job, counts what each queue and user already holds, then
+ * walks the queued jobs in order: by id (FIFO), or, in a queue with
+ * policy = fairshare, users holding fewer jobs first, then by id.  A job
+ * waits (its reason shown by soca-stat) for its dependencies, for its
+ * queue's max_running_jobs and max_provisioned_instances, and for the
+ * provider's capacity; otherwise it moves to provisioning and the
+ * provider launches it.  Jobs submitted during a pass are seen because
+ * the dispatcher passes again while queued/ keeps changing: a submitter
+ * whose kick found the lock taken is covered by the holder's next pass.
+ * A dispatcher that is not root only launches its own user's jobs.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider.h"
+
+struct qcount {
+	char *queue;
+	long long jobs, nodes;
+};
+
+struct ucount {
+	uid_t uid;
+	long long jobs, queued;
+};
+
+struct qjob {
+	long long rank;			/* fairshare: lower goes first */
+	struct soca_job j;
+};
+
+struct pass {
+	const struct soca_conf *c;
+	struct soca_spool *sp;
+	struct soca_provider *p;
+	struct qjob *q;			/* queued jobs */
+	size_t nq;
+	struct qcount *qc;
+	size_t nqc;
+	struct ucount *uc;
+	size_t nuc;
+	int launched;
+};
+
+static struct qcount *
+qcount(struct pass *ps, const char *queue)
+{
+	for (size_t i = 0; i < ps->nqc; i++)
+		if (strcmp(ps->qc[i].queue, queue) == 0)
+			return &ps->qc[i];
+	ps->qc = soca_xreallocarray(ps->qc, ps->nqc + 1, sizeof(*ps->qc));
+	ps->qc[ps->nqc] = (struct qcount){ soca_xstrdup(queue), 0, 0 };
+	return &ps->qc[ps->nqc++];
+}
+
+static struct ucount *
+ucount(struct pass *ps, uid_t uid)
+{
+	for (size_t i = 0; i < ps->nuc; i++)
+		if (ps->uc[i].uid == uid)
+			return &ps->uc[i];
+	ps->uc = soca_xreallocarray(ps->uc, ps->nuc + 1, sizeof(*ps->uc));
+	ps->uc[ps->nuc] = (struct ucount){ uid, 0, 0 };
+	return &ps->uc[ps->nuc++];
+}
+
+static void
+hold(struct pass *ps, struct soca_job *j, long long nodes)
+{
+	struct qcount *qc = qcount(ps, j->queue);
+
+	qc->jobs++;
+	qc->nodes += nodes;
+	ucount(ps, j->uid)->jobs++;
+}
+
+static int
+gather(struct soca_job *j, void *arg)
+{
+	struct pass *ps = arg;
+
+	if (j->state == SOCA_QUEUED) {
+		ps->q = soca_xreallocarray(ps->q, ps->nq + 1, sizeof(*ps->q));
+		ps->q[ps->nq].rank = 0;
+		ps->q[ps->nq++].j = *j;
+		memset(j, 0, sizeof(*j));
+		return 0;
+	}
+	hold(ps, j, soca_job_res_int(j, "nodes", 1));
+	ps->p->busy(ps->p, j);
+	return 0;
+}
+
+/*
+ * Fairshare (SOCA's rule, simplified): a user's k-th queued job ranks
+ * k plus the jobs the user already holds, so users take turns and those
+ * holding less go first; ties go by id.  FIFO queues rank everything 0.
+ */
+static void
+rank_jobs(struct pass *ps)
+{
+	for (size_t i = 0; i < ps->nq; i++) {
+		struct soca_job *j = &ps->q[i].j;
+		const char *pol = soca_conf_get(ps->c, "queue", j->queue,
+		    "policy");
+		struct ucount *u;
+
+		if (pol == NULL || strcmp(pol, "fairshare") != 0)
+			continue;
+		u = ucount(ps, j->uid);
+		ps->q[i].rank = u->jobs + u->queued++;
+	}
+}
+
+static int
+cmp_job(const void *a, const void *b)
+{
+	const struct qjob *x = a, *y = b;
+
+	if (x->rank != y->rank)
+		return (x->rank > y->rank) - (x->rank < y->rank);
+	return (x->j.id > y->j.id) - (x->j.id < y->j.id);
+}
+
+/* Why a dependency keeps the job waiting (NULL: none); *dead: never. */
+static char *
+dep_wait(struct pass *ps, const struct soca_job *j, bool *dead)
+{
+	for (size_t i = 0; i < j->ndeps; i++) {
+		struct soca_job d;
+		int st;
+
+		if (soca_spool_load(ps->sp, j->deps[i], &d) < 0) {
+			*dead = true;
+			return soca_xasprintf("dependency: job %lld does not "
+			    "exist", j->deps[i]);
+		}
+		st = d.state;
+		soca_job_free(&d);
+		if (st == SOCA_DONE)
+			continue;
+		*dead = st == SOCA_FAILED || st == SOCA_CANCELLED;
+		return soca_xasprintf("dependency: job %lld is %s", j->deps[i],
+		    soca_state_name(st));
+	}
+	return NULL;
+}
+
+static char *
+limit_wait(struct pass *ps, const struct soca_job *j, long long nodes)
+{
+	struct qcount *qc = qcount(ps, j->queue);
+	long long mr = soca_conf_int(ps->c, "queue", j->queue,
+	    "max_running_jobs");
+	long long mi = soca_conf_int(ps->c, "queue", j->queue,
+	    "max_provisioned_instances");
+
+	if (mr >= 0 && qc->jobs >= mr)
+		return soca_xasprintf("queue limit: max_running_jobs %lld "
+		    "reached in queue %s", mr, j->queue);
+	if (mi >= 0 && qc->nodes + nodes > mi)
+		return soca_xasprintf("queue limit: max_provisioned_instances "
+		    "%lld in queue %s (%lld in use, the job needs %lld)", mi,
+		    j->queue, qc->nodes, nodes);
+	return NULL;
+}
+
+/* Under the state lock: the job is still queued, set reason or move. */
+static void
+settle(struct pass *ps, struct soca_job *j, int to, char *why)
+{
+	struct soca_job cur;
+
+	if (to == SOCA_QUEUED && why && j->reason &&
+	    strcmp(why, j->reason) == 0)
+		goto out;	/* held for the same reason as last time */
+	if (soca_spool_lock(ps->sp) < 0)
+		goto out;
+	if (soca_spool_load(ps->sp, j->id, &cur) == 0) {
+		if (cur.state == SOCA_QUEUED && (to != SOCA_QUEUED ||
+		    !(cur.reason && why && strcmp(cur.reason, why) == 0))) {
+			free(cur.reason);
+			cur.reason = why ? soca_xstrdup(why) : NULL;
+			if (to == SOCA_FAILED)
+				cur.end = time(NULL);
+			if (to == SOCA_PROVISIONING)
+				cur.start = time(NULL);
+			soca_spool_move(ps->sp, &cur, to);
+		}
+		soca_job_free(&cur);
+	}
+	soca_spool_unlock(ps->sp);
+out:
+	free(why);
+}
+
+static void
+consider(struct pass *ps, struct soca_job *j)
+{
+	long long nodes = soca_job_res_int(j, "nodes", 1);
+	bool dead = false;
+	char *why;
+	enum soca_launch r;
+
+	if (getuid() != 0 && j->uid != getuid())
+		return;
+	if ((why = dep_wait(ps, j, &dead)) != NULL)
+		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why);
+	if ((why = limit_wait(ps, j, nodes)) != NULL)
+		return settle(ps, j, SOCA_QUEUED, why);
+	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)
+		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
+		    SOCA_QUEUED, why);
+	settle(ps, j, SOCA_PROVISIONING, NULL);
+	if (soca_spool_load(ps->sp, j->id, j) < 0 ||
+	    j->state != SOCA_PROVISIONING)
+		return;
+	if ((r = ps->p->launch(ps->p, j, &why)) != SOCA_LAUNCH_OK) {
+		soca_spool_lock(ps->sp);
+		free(j->reason);
+		j->reason = why;
+		soca_spool_move(ps->sp, j, r == SOCA_LAUNCH_FAIL ?
+		    SOCA_FAILED : SOCA_QUEUED);
+		soca_spool_unlock(ps->sp);
+		return;
+	}
+	hold(ps, j, nodes);
+	ps->launched++;
+}
+
+static int
+one_pass(const struct soca_conf *c, struct soca_spool *sp)
+{
+	struct pass ps = { .c = c, .sp = sp };
+
+	ps.p = soca_provider_open(c, sp);
+	soca_spool_list(sp, SOCA_ACTIVE, gather, &ps);
+	rank_jobs(&ps);
+	qsort(ps.q, ps.nq, sizeof(*ps.q), cmp_job);
+	for (size_t i = 0; i < ps.nq; i++) {
+		consider(&ps, &ps.q[i].j);
+		soca_job_free(&ps.q[i].j);
+	}
+	free(ps.q);
+	for (size_t i = 0; i < ps.nqc; i++)
+		free(ps.qc[i].queue);
+	free(ps.qc);
+	free(ps.uc);
+	ps.p->free(ps.p);
+	return ps.launched;
+}
+
+static struct timespec
+queued_mtime(const struct soca_spool *sp)
+{
+	char *p = soca_xasprintf("%s/queued", soca_spool_dir(sp));
+	struct stat st = { 0 };
+
+	stat(p, &st);
+	free(p);
+	return st.st_mtim;
+}
+
+/* Passes until queued/ is still; 0 when another dispatcher holds it. */
+int
+soca_dispatch(const struct soca_conf *c, struct soca_spool *sp)
+{
+	struct timespec before, after;
+	int fd, n = 0, passes;
+
+	for (;;) {
+		passes = 0;
+		if ((fd = soca_spool_dispatcher(sp)) < 0)
+			return errno == EWOULDBLOCK ? n : -1;
+		do {
+			before = queued_mtime(sp);
+			n += one_pass(c, sp);
+			after = queued_mtime(sp);
+		} while ((before.tv_sec != after.tv_sec ||
+		    before.tv_nsec != after.tv_nsec) && ++passes < 10);
+		close(fd);
+		after = queued_mtime(sp);
+		if (before.tv_sec == after.tv_sec &&
+		    before.tv_nsec == after.tv_nsec)
+			return n;
+	}
+}

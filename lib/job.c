@@ -1,0 +1,399 @@
+/*
+ * job.c: the job model.  A job record is a few `key=value` lines (values
+ * escaped so one never spans lines), small enough that soca-stat reads
+ * 100,000 of them quickly.  Resources given with -l or #PBS -l are
+ * checked against the schema of queue keys (conf_schema.c) and merged
+ * with the queue's defaults at submission, so a later edit of soca.conf
+ * does not change a job already queued.  Every refusal is one message
+ * naming the value, the rule and the fix.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job.h"
+
+static const char *const states[SOCA_NSTATES] = {
+	"queued", "provisioning", "running", "done", "failed", "cancelled",
+};
+
+const char *
+soca_state_name(enum soca_state s)
+{
+	return s < SOCA_NSTATES ? states[s] : "?";
+}
+
+int
+soca_state_parse(const char *s)
+{
+	for (int i = 0; i < SOCA_NSTATES; i++)
+		if (strcmp(s, states[i]) == 0)
+			return i;
+	return -1;
+}
+
+void
+soca_job_free(struct soca_job *j)
+{
+	free(j->user);
+	free(j->queue);
+	free(j->project);
+	free(j->name);
+	free(j->reason);
+	free(j->workdir);
+	free(j->out);
+	free(j->err);
+	free(j->host);
+	soca_strv_free(j->res, j->nres);
+	soca_strv_free(j->env, j->nenv);
+	free(j->deps);
+	memset(j, 0, sizeof(*j));
+}
+
+static void
+put(struct soca_buf *b, const char *k, const char *v)
+{
+	if (v == NULL)
+		return;
+	soca_buf_adds(b, k);
+	soca_buf_addc(b, '=');
+	for (; *v; v++)
+		if (*v == '\\')
+			soca_buf_adds(b, "\\\\");
+		else if (*v == '\n')
+			soca_buf_adds(b, "\\n");
+		else
+			soca_buf_addc(b, *v);
+	soca_buf_addc(b, '\n');
+}
+
+static void
+putn(struct soca_buf *b, const char *k, long long v)
+{
+	soca_buf_addf(b, "%s=%lld\n", k, v);
+}
+
+void
+soca_job_format(const struct soca_job *j, struct soca_buf *b)
+{
+	putn(b, "id", j->id);
+	put(b, "state", soca_state_name(j->state));
+	putn(b, "uid", j->uid);
+	putn(b, "gid", j->gid);
+	put(b, "user", j->user);
+	put(b, "queue", j->queue);
+	put(b, "project", j->project);
+	put(b, "name", j->name);
+	put(b, "reason", j->reason);
+	put(b, "workdir", j->workdir);
+	put(b, "out", j->out);
+	put(b, "err", j->err);
+	put(b, "host", j->host);
+	if (j->join)
+		putn(b, "join", 1);
+	if (j->rerun)
+		putn(b, "rerun", 1);
+	putn(b, "submit", j->submit);
+	if (j->start)
+		putn(b, "start", j->start);
+	if (j->end)
+		putn(b, "end", j->end);
+	if (j->exit >= 0)
+		putn(b, "exit", j->exit);
+	if (j->runner)
+		putn(b, "runner", j->runner);
+	if (j->pgid)
+		putn(b, "pgid", j->pgid);
+	for (size_t i = 0; i < j->ndeps; i++)
+		putn(b, "afterok", j->deps[i]);
+	for (size_t i = 0; i < j->nres; i++)
+		put(b, "res", j->res[i]);
+	for (size_t i = 0; i < j->nenv; i++)
+		put(b, "env", j->env[i]);
+}
+
+static char *
+unesc(const char *s, size_t n)
+{
+	char *o = soca_xmalloc(n + 1), *p = o;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+			*p++ = s[i] == 'n' ? '\n' : s[i];
+		} else
+			*p++ = s[i];
+	}
+	*p = '\0';
+	return o;
+}
+
+static void
+push(char ***v, size_t *n, char *s)
+{
+	*v = soca_xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+static void
+setstr(char **dst, char *v)
+{
+	free(*dst);
+	*dst = v;
+}
+
+static int
+field(struct soca_job *j, const char *k, size_t kl, char *v)
+{
+	long long n = strtoll(v, NULL, 10);
+	int st;
+
+#define K(s) (kl == sizeof(s) - 1 && memcmp(k, s, kl) == 0)
+	if (K("id"))
+		j->id = n;
+	else if (K("state")) {
+		if ((st = soca_state_parse(v)) < 0)
+			return free(v), -1;
+		j->state = st;
+	} else if (K("uid"))
+		j->uid = (uid_t)n;
+	else if (K("gid"))
+		j->gid = (gid_t)n;
+	else if (K("user"))
+		return setstr(&j->user, v), 0;
+	else if (K("queue"))
+		return setstr(&j->queue, v), 0;
+	else if (K("project"))
+		return setstr(&j->project, v), 0;
+	else if (K("name"))
+		return setstr(&j->name, v), 0;
+	else if (K("reason"))
+		return setstr(&j->reason, v), 0;
+	else if (K("workdir"))
+		return setstr(&j->workdir, v), 0;
+	else if (K("out"))
+		return setstr(&j->out, v), 0;
+	else if (K("err"))
+		return setstr(&j->err, v), 0;
+	else if (K("host"))
+		return setstr(&j->host, v), 0;
+	else if (K("res"))
+		return push(&j->res, &j->nres, v), 0;
+	else if (K("env"))
+		return push(&j->env, &j->nenv, v), 0;
+	else if (K("join"))
+		j->join = n != 0;
+	else if (K("rerun"))
+		j->rerun = n != 0;
+	else if (K("submit"))
+		j->submit = n;
+	else if (K("start"))
+		j->start = n;
+	else if (K("end"))
+		j->end = n;
+	else if (K("exit"))
+		j->exit = (int)n;
+	else if (K("runner"))
+		j->runner = (pid_t)n;
+	else if (K("pgid"))
+		j->pgid = (pid_t)n;
+	else if (K("afterok")) {
+		j->deps = soca_xreallocarray(j->deps, j->ndeps + 1,
+		    sizeof(*j->deps));
+		j->deps[j->ndeps++] = n;
+	}
+#undef K
+	free(v);
+	return 0;
+}
+
+/* Parse a record; unknown keys are skipped (newer writers). */
+int
+soca_job_parse(const char *s, size_t len, struct soca_job *j)
+{
+	const char *end = s + len;
+
+	memset(j, 0, sizeof(*j));
+	j->exit = -1;
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *eq;
+
+		if (nl == NULL)
+			nl = end;
+		eq = memchr(s, '=', (size_t)(nl - s));
+		if (eq != NULL && field(j, s, (size_t)(eq - s),
+		    unesc(eq + 1, (size_t)(nl - eq - 1))) < 0)
+			return -1;
+		s = nl + 1;
+	}
+	return j->id > 0 && j->user != NULL && j->queue != NULL ? 0 : -1;
+}
+
+static ssize_t
+res_index(const struct soca_job *j, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (size_t i = 0; i < j->nres; i++)
+		if (strncmp(j->res[i], key, kl) == 0 && j->res[i][kl] == '=')
+			return (ssize_t)i;
+	return -1;
+}
+
+const char *
+soca_job_res(const struct soca_job *j, const char *key)
+{
+	ssize_t i = res_index(j, key);
+
+	return i < 0 ? NULL : strchr(j->res[i], '=') + 1;
+}
+
+long long
+soca_job_res_int(const struct soca_job *j, const char *key, long long def)
+{
+	const char *v = soca_job_res(j, key);
+	long long n;
+
+	if (v == NULL || soca_parse_int(v, LLONG_MIN, LLONG_MAX, &n) != 0)
+		return def;
+	return n;
+}
+
+void
+soca_job_set_res(struct soca_job *j, const char *key, const char *val)
+{
+	ssize_t i = res_index(j, key);
+	char *kv = soca_xasprintf("%s=%s", key, val);
+
+	if (i >= 0)
+		setstr(&j->res[i], kv);
+	else
+		push(&j->res, &j->nres, kv);
+}
+
+void
+soca_job_add_env(struct soca_job *j, const char *kv)
+{
+	push(&j->env, &j->nenv, soca_xstrdup(kv));
+}
+
+/*
+ * "-l a=1,b=x+y": a piece without '=' continues the previous value, so
+ * list values such as security_groups=sg-1,sg-2 work too.  Unknown keys
+ * and bad values are refused here; queue rules come in validate().
+ */
+static char *
+set_checked(struct soca_job *j, const char *key, const char *val)
+{
+	const struct soca_section_schema *qs = soca_schema_section("queue");
+	char *bad, *why = NULL;
+
+	if (!soca_is_resource(key))
+		return soca_xasprintf("unknown resource \"%s\" (see "
+		    "soca.conf(5) for resource names, e.g. nodes, "
+		    "instance_type, ncpus)", key);
+	if ((bad = soca_key_check(soca_schema_key(qs, key), val)) != NULL)
+		why = soca_xasprintf("resource %s: bad value \"%s\": %s (fix: "
+		    "-l %s=VALUE)", key, val, bad, key);
+	else
+		soca_job_set_res(j, key, val);
+	free(bad);
+	return why;
+}
+
+char *
+soca_job_resources(struct soca_job *j, const char *spec)
+{
+	char **items, *why = NULL, *key = NULL;
+	size_t n;
+	struct soca_buf v = { 0 };
+
+	if (soca_split_list(spec, &items, &n) != 0)
+		return soca_xasprintf("resource list \"%s\" has an empty item "
+		    "(write -l key=value[,key=value...])", spec);
+	for (size_t i = 0; i <= n && why == NULL; i++) {
+		char *eq = i < n ? strchr(items[i], '=') : NULL;
+
+		if (i < n && eq == NULL && key != NULL) {
+			soca_buf_addf(&v, ",%s", items[i]);
+			continue;
+		}
+		if (key != NULL && (why = set_checked(j, key, v.s)) != NULL)
+			break;
+		free(key);
+		key = NULL;
+		if (i == n)
+			break;
+		if (eq == NULL || eq == items[i] || eq[1] == '\0') {
+			why = soca_xasprintf("resource \"%s\" is not key=value "
+			    "(write -l key=value, e.g. -l nodes=2)", items[i]);
+			break;
+		}
+		key = soca_xstrndup(items[i], (size_t)(eq - items[i]));
+		soca_buf_reset(&v);
+		soca_buf_adds(&v, eq + 1);
+	}
+	free(key);
+	soca_buf_free(&v);
+	soca_strv_free(items, n);
+	return why;
+}
+
+/* "afterok:1:2" */
+char *
+soca_job_depend(struct soca_job *j, const char *spec)
+{
+	const char *p;
+	char *copy, *tok, *save;
+	long long id;
+
+	if (strncmp(spec, "depend=", 7) == 0)
+		spec += 7;
+	if (strncmp(spec, "afterok:", 8) != 0)
+		return soca_xasprintf("dependency \"%s\" is not supported "
+		    "(write -W depend=afterok:ID[:ID...])", spec);
+	p = spec + 8;
+	copy = soca_xstrdup(p);
+	for (tok = strtok_r(copy, ":", &save); tok;
+	    tok = strtok_r(NULL, ":", &save)) {
+		char *dot = strchr(tok, '.');
+
+		if (dot)
+			*dot = '\0';
+		if (soca_parse_int(tok, 1, LLONG_MAX, &id) != 0) {
+			char *why = soca_xasprintf("dependency \"%s\": \"%s\" "
+			    "is not a job id (write afterok:ID[:ID...])",
+			    spec, tok);
+			free(copy);
+			return why;
+		}
+		j->deps = soca_xreallocarray(j->deps, j->ndeps + 1,
+		    sizeof(*j->deps));
+		j->deps[j->ndeps++] = id;
+	}
+	free(copy);
+	return j->ndeps ? NULL : soca_xasprintf("dependency \"%s\" names no "
+	    "job (write -W depend=afterok:ID)", spec);
+}
+
+char *
+soca_job_outpath(const struct soca_job *j, bool err)
+{
+	const char *p = err ? j->err : j->out;
+
+	if (err && j->join)
+		p = j->out;
+	if (p != NULL)
+		return p[0] == '/' ? soca_xstrdup(p) :
+		    soca_xasprintf("%s/%s", j->workdir, p);
+	return soca_xasprintf("%s/%s.%c%lld", j->workdir, j->name,
+	    err && !j->join ? 'e' : 'o', j->id);
+}

@@ -1,0 +1,101 @@
+/*
+ * job.h: the job model (job.c), the spool that stores jobs (spool.c), the
+ * dispatcher and runner (dispatch.c, run.c) shared by soca-submit,
+ * soca-stat, soca-del and the soca-node-* commands.
+ */
+#ifndef SOCA_JOB_H
+#define SOCA_JOB_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "soca.h"
+
+/* States in the order a job passes them; a later state wins (spool.c). */
+enum soca_state {
+	SOCA_QUEUED,
+	SOCA_PROVISIONING,
+	SOCA_RUNNING,
+	SOCA_DONE,
+	SOCA_FAILED,
+	SOCA_CANCELLED,
+	SOCA_NSTATES
+};
+#define SOCA_ACTIVE ((1u << SOCA_QUEUED) | (1u << SOCA_PROVISIONING) | \
+    (1u << SOCA_RUNNING))
+#define SOCA_ALLSTATES ((1u << SOCA_NSTATES) - 1)
+
+struct soca_job {
+	long long id;
+	enum soca_state state;
+	uid_t uid;
+	gid_t gid;
+	char *user, *queue, *project, *name, *reason, *workdir;
+	char *out, *err, *host;
+	bool join, rerun;
+	long long submit, start, end;
+	int exit;		/* -1 until the job ends */
+	pid_t runner, pgid;
+	char **res;		/* "key=value", merged with the queue's */
+	size_t nres;
+	char **env;		/* "VAR=value" from -v */
+	size_t nenv;
+	long long *deps;	/* afterok */
+	size_t ndeps;
+};
+
+/* job.c */
+const char *soca_state_name(enum soca_state);
+int soca_state_parse(const char *);
+void soca_job_free(struct soca_job *);
+void soca_job_format(const struct soca_job *, struct soca_buf *);
+int soca_job_parse(const char *, size_t, struct soca_job *);
+const char *soca_job_res(const struct soca_job *, const char *key);
+long long soca_job_res_int(const struct soca_job *, const char *, long long);
+void soca_job_set_res(struct soca_job *, const char *key, const char *val);
+void soca_job_add_env(struct soca_job *, const char *);
+char *soca_job_resources(struct soca_job *, const char *spec);
+char *soca_job_depend(struct soca_job *, const char *spec);
+char *soca_job_directives(struct soca_job *, const char *script, size_t,
+    unsigned *seen);
+char *soca_job_validate(const struct soca_conf *, struct soca_job *,
+    const char *script, size_t);
+bool soca_user_in(const char *user, uid_t, gid_t, char **list, size_t n);
+bool soca_is_admin(const struct soca_conf *, uid_t);
+char *soca_job_outpath(const struct soca_job *, bool err);
+
+/* which options the command line set, so #PBS lines do not override */
+enum {
+	SOCA_SET_N = 1, SOCA_SET_Q = 2, SOCA_SET_P = 4, SOCA_SET_O = 8,
+	SOCA_SET_E = 16, SOCA_SET_J = 32, SOCA_SET_R = 64,
+};
+
+/* spool.c */
+struct soca_spool;
+struct soca_spool *soca_spool_open(const struct soca_conf *, bool create);
+void soca_spool_close(struct soca_spool *);
+const char *soca_spool_dir(const struct soca_spool *);
+int soca_spool_submit(struct soca_spool *, struct soca_job *,
+    const char *script, size_t);
+int soca_spool_load(struct soca_spool *, long long id, struct soca_job *);
+int soca_spool_move(struct soca_spool *, struct soca_job *, enum soca_state);
+int soca_spool_update(struct soca_spool *, struct soca_job *);
+int soca_spool_lock(struct soca_spool *);
+void soca_spool_unlock(struct soca_spool *);
+int soca_spool_dispatcher(struct soca_spool *);
+int soca_spool_runlock(struct soca_spool *, long long id, bool wait);
+void soca_spool_runlock_drop(struct soca_spool *, long long, int);
+bool soca_spool_runner_alive(struct soca_spool *, long long id);
+int soca_spool_script(struct soca_spool *, long long id, char **, size_t *);
+typedef int (*soca_job_fn)(struct soca_job *, void *);
+int soca_spool_list(struct soca_spool *, unsigned states, soca_job_fn, void *);
+int soca_spool_check(struct soca_spool *, bool repair, FILE *);
+
+/* priv.c: the setgid path (crontab(1)-like) */
+void soca_priv_init(void);
+void soca_priv_raise(void);
+void soca_priv_drop(void);
+void soca_priv_lose(void);
+struct soca_conf *soca_conf_must(void);
+
+#endif

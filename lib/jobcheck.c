@@ -1,0 +1,312 @@
+/*
+ * jobcheck.c: what soca-submit checks before anything is stored: #PBS
+ * directives in the script header (the command line wins), the queue's
+ * policy (enabled, allowed/excluded users and groups, instance types,
+ * restricted parameters) and the script itself.  The queue's defaults
+ * are merged into the job here.  Each function returns NULL when all is
+ * well, else one allocated message: the value, the rule, the fix.
+ */
+#include "config.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+
+static char *
+directive(struct soca_job *j, char opt, const char *arg, unsigned *seen)
+{
+	struct soca_job tmp = { 0 };
+	char *why = NULL;
+
+#define ONCE(bit, field) do { if (!(*seen & (bit))) { free(j->field); \
+	j->field = soca_xstrdup(arg); *seen |= (bit); } } while (0)
+	switch (opt) {
+	case 'N': ONCE(SOCA_SET_N, name); break;
+	case 'q': ONCE(SOCA_SET_Q, queue); break;
+	case 'P': ONCE(SOCA_SET_P, project); break;
+	case 'o': ONCE(SOCA_SET_O, out); break;
+	case 'e': ONCE(SOCA_SET_E, err); break;
+	case 'j':
+		if (!(*seen & SOCA_SET_J))
+			j->join = strcmp(arg, "oe") == 0;
+		*seen |= SOCA_SET_J;
+		break;
+	case 'r':
+		if (!(*seen & SOCA_SET_R))
+			j->rerun = arg[0] == 'y';
+		*seen |= SOCA_SET_R;
+		break;
+	case 'l':
+		if ((why = soca_job_resources(&tmp, arg)) != NULL)
+			break;
+		for (size_t i = 0; i < tmp.nres; i++) {
+			char *k = soca_xstrndup(tmp.res[i],
+			    (size_t)(strchr(tmp.res[i], '=') - tmp.res[i]));
+			if (soca_job_res(j, k) == NULL)
+				soca_job_set_res(j, k, strchr(tmp.res[i], '=') + 1);
+			free(k);
+		}
+		break;
+	case 'v':
+		soca_job_add_env(j, arg);
+		break;
+	case 'W':
+		if (j->ndeps == 0)
+			why = soca_job_depend(j, arg);
+		break;
+	default:
+		break;
+	}
+#undef ONCE
+	soca_job_free(&tmp);
+	return why;
+}
+
+/* "#PBS -N name" lines before the first command; others are ignored. */
+char *
+soca_job_directives(struct soca_job *j, const char *s, size_t len,
+    unsigned *seen)
+{
+	const char *end = s + len;
+	char *why = NULL;
+
+	while (s < end && why == NULL) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		char *line, *p, *arg;
+
+		if (nl == NULL)
+			nl = end;
+		line = soca_xstrndup(s, (size_t)(nl - s));
+		s = nl + 1;
+		p = line + strspn(line, " \t");
+		if (*p != '\0' && *p != '#') {
+			free(line);
+			break;
+		}
+		if (strncmp(p, "#PBS", 4) == 0) {
+			p += 4 + strspn(p + 4, " \t");
+			if (p[0] == '-' && p[1] != '\0') {
+				arg = p + 2 + strspn(p + 2, " \t");
+				arg[strcspn(arg, "\r")] = '\0';
+				while (*arg && strchr(" \t", arg[strlen(arg) - 1]))
+					arg[strlen(arg) - 1] = '\0';
+				why = directive(j, p[1], arg, seen);
+			}
+		}
+		free(line);
+	}
+	return why;
+}
+
+/* Is the user, or one of the user's groups, in the list? */
+bool
+soca_user_in(const char *user, uid_t uid, gid_t gid, char **list, size_t n)
+{
+	gid_t *gs = NULL;
+	int ng = 64;
+	bool hit = false;
+
+	(void)uid;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], user) == 0)
+			return true;
+	gs = soca_xcalloc((size_t)ng, sizeof(*gs));
+	if (getgrouplist(user, gid, gs, &ng) < 0) {
+		gs = soca_xreallocarray(gs, (size_t)ng, sizeof(*gs));
+		if (getgrouplist(user, gid, gs, &ng) < 0)
+			ng = 0;
+	}
+	for (int g = 0; g < ng && !hit; g++) {
+		struct group *gr = getgrgid(gs[g]);
+
+		for (size_t i = 0; gr != NULL && i < n && !hit; i++)
+			hit = strcmp(list[i], gr->gr_name) == 0;
+	}
+	free(gs);
+	return hit;
+}
+
+bool
+soca_is_admin(const struct soca_conf *c, uid_t uid)
+{
+	struct passwd *pw;
+	char *g[1];
+
+	if (uid == 0)
+		return true;
+	if ((pw = getpwuid(uid)) == NULL)
+		return false;
+	g[0] = (char *)soca_conf_get(c, "cluster", NULL, "admin_group");
+	return g[0] != NULL && soca_user_in(pw->pw_name, uid, pw->pw_gid, g, 1);
+}
+
+static char *
+check_users(const struct soca_conf *c, const struct soca_job *j)
+{
+	char **l;
+	size_t n;
+	char *why = NULL;
+
+	n = soca_conf_list(c, "queue", j->queue, "excluded_users", &l);
+	if (soca_user_in(j->user, j->uid, j->gid, l, n))
+		why = soca_xasprintf("queue \"%s\": user %s is excluded "
+		    "(excluded_users: %s); submit to another queue or ask an "
+		    "administrator", j->queue, j->user, soca_conf_get(c,
+		    "queue", j->queue, "excluded_users"));
+	soca_strv_free(l, n);
+	if (why != NULL)
+		return why;
+	n = soca_conf_list(c, "queue", j->queue, "allowed_users", &l);
+	if (n > 0 && !soca_user_in(j->user, j->uid, j->gid, l, n))
+		why = soca_xasprintf("queue \"%s\": user %s is not allowed "
+		    "(allowed_users: %s); submit to another queue or ask an "
+		    "administrator", j->queue, j->user, soca_conf_get(c,
+		    "queue", j->queue, "allowed_users"));
+	soca_strv_free(l, n);
+	return why;
+}
+
+static char *
+check_restricted(const struct soca_conf *c, const struct soca_job *j)
+{
+	char **l, *why = NULL;
+	size_t n = soca_conf_list(c, "queue", j->queue,
+	    "restricted_parameters", &l);
+
+	for (size_t i = 0; i < n && why == NULL; i++)
+		if (soca_job_res(j, l[i]) != NULL)
+			why = soca_xasprintf("queue \"%s\": resource %s is "
+			    "restricted (restricted_parameters: %s); remove "
+			    "-l %s, the queue's default applies", j->queue,
+			    l[i], soca_conf_get(c, "queue", j->queue,
+			    "restricted_parameters"), l[i]);
+	soca_strv_free(l, n);
+	return why;
+}
+
+static char *
+check_types(const struct soca_conf *c, const struct soca_job *j)
+{
+	const char *it = soca_job_res(j, "instance_type");
+	char *copy, *tok, *save, *why = NULL, *r;
+
+	if (it == NULL)
+		return NULL;
+	copy = soca_xstrdup(it);
+	for (tok = strtok_r(copy, "+", &save); tok && why == NULL;
+	    tok = strtok_r(NULL, "+", &save))
+		if ((r = soca_instance_type_refused(c, j->queue, tok))) {
+			why = soca_xasprintf("%s; ask for another -l "
+			    "instance_type", r);
+			free(r);
+		}
+	free(copy);
+	return why;
+}
+
+/* Once projects are configured, a job's project must be one of them. */
+static char *
+check_project(const struct soca_conf *c, const struct soca_job *j)
+{
+	char **names, **u, **g;
+	size_t n = soca_conf_names(c, "project", &names), nu, ng;
+	bool ok;
+
+	soca_strv_free(names, n);
+	if (n == 0 || j->project == NULL)
+		return NULL;
+	if (!soca_conf_has_section(c, "project", j->project))
+		return soca_xasprintf("unknown project \"%s\" (soca-config "
+		    "show lists the projects; give one with -P)", j->project);
+	nu = soca_conf_list(c, "project", j->project, "allowed_users", &u);
+	ng = soca_conf_list(c, "project", j->project, "allowed_groups", &g);
+	ok = (nu == 0 && ng == 0) || soca_user_in(j->user, j->uid, j->gid,
+	    u, nu) || soca_user_in(j->user, j->uid, j->gid, g, ng);
+	soca_strv_free(u, nu);
+	soca_strv_free(g, ng);
+	if (ok)
+		return NULL;
+	return soca_xasprintf("project \"%s\": user %s may not charge it "
+	    "(not in its allowed_users or allowed_groups); ask its owner or "
+	    "use another -P", j->project, j->user);
+}
+
+/* Fill in the queue's defaults for every resource the job did not set. */
+static void
+merge_defaults(const struct soca_conf *c, struct soca_job *j)
+{
+	const struct soca_section_schema *qs = soca_schema_section("queue");
+
+	for (const struct soca_key *k = qs->keys; k->name; k++) {
+		const char *v;
+
+		if (!soca_is_resource(k->name) || soca_job_res(j, k->name))
+			continue;
+		if (!soca_conf_isset(c, "queue", j->queue, k->name) &&
+		    strcmp(k->name, "nodes") != 0 &&
+		    strcmp(k->name, "ncpus") != 0)
+			continue;
+		if ((v = soca_conf_get(c, "queue", j->queue, k->name)))
+			soca_job_set_res(j, k->name, v);
+	}
+}
+
+static char *
+check_script(const struct soca_conf *c, const char *s, size_t len)
+{
+	long long max = soca_conf_int(c, "cluster", NULL, "max_script_size");
+
+	if (len == 0)
+		return soca_xstrdup("the job script is empty (give a script "
+		    "file, a script on stdin, or -- command args)");
+	if (!soca_is_text(s, len))
+		return soca_xstrdup("the job script is binary (it holds a NUL "
+		    "byte); submit a text script, or run the program with "
+		    "-- program args");
+	if (max > 0 && (long long)len > max)
+		return soca_xasprintf("the job script is %zu bytes, over "
+		    "max_script_size %s; keep large data in files the script "
+		    "reads", len, soca_conf_get(c, "cluster", NULL,
+		    "max_script_size"));
+	return NULL;
+}
+
+char *
+soca_job_validate(const struct soca_conf *c, struct soca_job *j,
+    const char *script, size_t len)
+{
+	char *why;
+	long long nodes, spot;
+
+	if (!soca_name_ok(j->queue) ||
+	    !soca_conf_has_section(c, "queue", j->queue))
+		return soca_xasprintf("unknown queue \"%s\" (soca-config show "
+		    "lists the queues; the default is %s)", j->queue,
+		    soca_conf_get(c, "cluster", NULL, "default_queue"));
+	if (!soca_conf_bool(c, "queue", j->queue, "enabled"))
+		return soca_xasprintf("queue \"%s\" is disabled (enabled = "
+		    "no); submit to another queue", j->queue);
+	if (j->name != NULL && !soca_name_ok(j->name))
+		return soca_xasprintf("job name \"%s\" is not allowed (use up "
+		    "to 64 letters, digits, '.', '_', '-', not starting with "
+		    "'-' or '.')", j->name);
+	if (j->project != NULL && !soca_name_ok(j->project))
+		return soca_xasprintf("project name \"%s\" is not allowed (use "
+		    "letters, digits, '.', '_', '-')", j->project);
+	if ((why = check_script(c, script, len)) ||
+	    (why = check_users(c, j)) || (why = check_project(c, j)) ||
+	    (why = check_restricted(c, j)) ||
+	    (why = check_types(c, j)))
+		return why;
+	merge_defaults(c, j);
+	nodes = soca_job_res_int(j, "nodes", 1);
+	spot = soca_job_res_int(j, "spot_allocation_count", 0);
+	if (spot > nodes)
+		return soca_xasprintf("resource spot_allocation_count=%lld is "
+		    "more than nodes=%lld (lower it to at most %lld)", spot,
+		    nodes, nodes);
+	return NULL;
+}

@@ -1,0 +1,354 @@
+/*
+ * run.c: soca-node-run's work, running one job as its owner.
+ *
+ * The runner takes the job's run lock first (held until it exits, so
+ * soca-node-down knows a runner is alive), moves the job to running,
+ * then forks the job into its own process group: as root it becomes the
+ * owner (initgroups, setgid, setuid) before touching any user path; it
+ * changes to the working directory, opens NAME.oID/NAME.eID (or -o/-e),
+ * and execs the script from a private copy (through /bin/sh when it has
+ * no #! line).  No shell command line is ever built from user data.  A
+ * close-on-exec pipe carries the reason back if the exec never happens.
+ * The runner waits, enforces walltime, and records exit status and times.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider.h"
+
+extern char **environ;
+
+struct files {
+	char script[64], nodes[64];
+};
+
+static int timed_out;
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;	/* only interrupts waitpid */
+}
+
+static int
+private_file(char path[64], const char *tmpl, const char *data, size_t len,
+    const struct soca_job *j, mode_t mode)
+{
+	int fd;
+
+	snprintf(path, 64, "%s", tmpl);
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	if (getuid() == 0 && fchown(fd, j->uid, j->gid) < 0)
+		goto fail;
+	if (fchmod(fd, mode) < 0 || write(fd, data, len) != (ssize_t)len)
+		goto fail;
+	return close(fd);
+fail:
+	close(fd);
+	unlink(path);
+	return -1;
+}
+
+static void
+addenv(char ***v, size_t *n, const char *k, const char *val)
+{
+	*v = soca_xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = val ? soca_xasprintf("%s=%s", k, val) : soca_xstrdup(k);
+	(*v)[*n] = NULL;
+}
+
+static char **
+job_env(const struct soca_job *j, const struct passwd *pw, const char *nodes)
+{
+	static const char *keep[] = { "PATH", "LANG", "LC_ALL", "TZ", "TERM",
+	    "TMPDIR", NULL };
+	char **v = NULL, id[32], num[32];
+	size_t n = 0;
+
+	snprintf(id, sizeof(id), "%lld", j->id);
+	for (const char **k = keep; *k; k++)
+		if (getenv(*k))
+			addenv(&v, &n, *k, getenv(*k));
+	if (getenv("PATH") == NULL)
+		addenv(&v, &n, "PATH", "/usr/local/bin:/usr/bin:/bin");
+	addenv(&v, &n, "HOME", pw->pw_dir);
+	addenv(&v, &n, "USER", pw->pw_name);
+	addenv(&v, &n, "LOGNAME", pw->pw_name);
+	addenv(&v, &n, "SHELL", pw->pw_shell);
+	addenv(&v, &n, "PBS_JOBID", id);
+	addenv(&v, &n, "PBS_JOBNAME", j->name);
+	addenv(&v, &n, "PBS_QUEUE", j->queue);
+	addenv(&v, &n, "PBS_O_WORKDIR", j->workdir);
+	addenv(&v, &n, "PBS_NODEFILE", nodes);
+	addenv(&v, &n, "SOCA_JOB_ID", id);
+	addenv(&v, &n, "SOCA_JOB_NAME", j->name);
+	addenv(&v, &n, "SOCA_JOB_QUEUE", j->queue);
+	addenv(&v, &n, "SOCA_JOB_OWNER", j->user);
+	if (j->project)
+		addenv(&v, &n, "SOCA_JOB_PROJECT", j->project);
+	snprintf(num, sizeof(num), "%lld", soca_job_res_int(j, "nodes", 1));
+	addenv(&v, &n, "SOCA_NODES", num);
+	snprintf(num, sizeof(num), "%lld", soca_job_res_int(j, "ncpus", 1));
+	addenv(&v, &n, "SOCA_NCPUS", num);
+	for (size_t i = 0; i < j->nenv; i++)
+		addenv(&v, &n, j->env[i], NULL);
+	return v;
+}
+
+static void __attribute__((noreturn))
+fail(int pfd, const char *what)
+{
+	char *m = soca_xasprintf("cannot start: %s: %s", what,
+	    strerror(errno));
+
+	if (write(pfd, m, strlen(m)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int
+open_out(const char *path)
+{
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+static void __attribute__((noreturn))
+child(const struct soca_job *j, const struct files *f, bool shebang, int pfd)
+{
+	struct passwd *pw = getpwuid(j->uid);
+	char *out, *err;
+	int o, e, nul;
+
+	setpgid(0, 0);
+	if (pw == NULL)
+		errno = ENOENT, fail(pfd, "no such user");
+	if (getuid() == 0) {
+		if (initgroups(pw->pw_name, j->gid) < 0 ||
+		    setgid(j->gid) < 0 || setuid(j->uid) < 0)
+			fail(pfd, "becoming the job's owner");
+	} else {
+		soca_priv_lose();
+		if (j->uid != getuid())
+			errno = EPERM, fail(pfd, "the job belongs to another user");
+	}
+	if (chdir(j->workdir) < 0)
+		fail(pfd, j->workdir);
+	out = soca_job_outpath(j, false);
+	err = soca_job_outpath(j, true);
+	if ((o = open_out(out)) < 0)
+		fail(pfd, out);
+	if ((e = j->join ? dup(o) : open_out(err)) < 0)
+		fail(pfd, err);
+	if ((nul = open("/dev/null", O_RDONLY)) < 0 || dup2(nul, 0) < 0 ||
+	    dup2(o, 1) < 0 || dup2(e, 2) < 0)
+		fail(pfd, "stdio");
+	signal(SIGPIPE, SIG_DFL);
+	if (shebang)
+		execve(f->script, (char *[]){ (char *)f->script, NULL },
+		    job_env(j, pw, f->nodes));
+	else
+		execve("/bin/sh", (char *[]){ "sh", (char *)f->script, NULL },
+		    job_env(j, pw, f->nodes));
+	fail(pfd, f->script);
+}
+
+static int
+set_state(struct soca_spool *sp, struct soca_job *j, int from, int to)
+{
+	struct soca_job cur;
+	int r = -1;
+
+	if (soca_spool_lock(sp) < 0)
+		return -1;
+	if (soca_spool_load(sp, j->id, &cur) == 0) {
+		cur.runner = j->runner;
+		cur.pgid = j->pgid;
+		cur.start = j->start;
+		cur.end = j->end;
+		cur.exit = j->exit;
+		free(cur.host);
+		cur.host = j->host ? soca_xstrdup(j->host) : NULL;
+		if ((int)cur.state == from || (from == -1 &&
+		    cur.state <= SOCA_PROVISIONING)) {
+			free(cur.reason);
+			cur.reason = j->reason ? soca_xstrdup(j->reason) : NULL;
+			r = soca_spool_move(sp, &cur, to) == 0 ? 1 : -1;
+		} else
+			r = soca_spool_update(sp, &cur) == 0 ? 0 : -1;
+		soca_job_free(&cur);
+	}
+	soca_spool_unlock(sp);
+	return r;
+}
+
+static int
+reason_exit(struct soca_job *j, int st, const char *why)
+{
+	j->end = time(NULL);
+	if (why != NULL && why[0] != '\0') {
+		j->exit = 127;
+		j->reason = soca_xstrdup(why);
+	} else if (WIFEXITED(st)) {
+		j->exit = WEXITSTATUS(st);
+		if (j->exit != 0)
+			j->reason = soca_xasprintf("exit %d", j->exit);
+	} else {
+		j->exit = 128 + WTERMSIG(st);
+		j->reason = soca_xasprintf(timed_out ? "walltime exceeded "
+		    "(killed by signal %d)" : "killed by signal %d",
+		    WTERMSIG(st));
+	}
+	return j->exit == 0 ? SOCA_DONE : SOCA_FAILED;
+}
+
+static bool
+cancelled(struct soca_spool *sp, long long id)
+{
+	struct soca_job cur;
+	bool c;
+
+	if (soca_spool_load(sp, id, &cur) < 0)
+		return false;
+	c = cur.state == SOCA_CANCELLED;
+	soca_job_free(&cur);
+	return c;
+}
+
+/*
+ * Wait for the job, waking each second: past walltime, or once the job
+ * is cancelled (by soca-del anywhere, which may not be able to signal
+ * it), the group gets SIGTERM, then SIGKILL after kill_grace.
+ */
+static int
+wait_job(const struct soca_conf *c, struct soca_spool *sp,
+    struct soca_job *j, pid_t pid)
+{
+	long long wall = -1, grace = soca_conf_int(c, "cluster", NULL,
+	    "kill_grace"), t0 = time(NULL), kill_at = 0, now;
+	const char *w = soca_job_res(j, "walltime");
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval tick = { { 1, 0 }, { 1, 0 } }, off = { 0 };
+	int st = 0, stopping = 0;
+
+	if (w != NULL && soca_parse_duration(w, &wall) != 0)
+		wall = -1;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &tick, NULL);
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR)
+			break;
+		now = time(NULL);
+		if (!stopping && wall > 0 && now - t0 >= wall)
+			stopping = timed_out = 1;
+		else if (!stopping && cancelled(sp, j->id))
+			stopping = 1;
+		if (stopping == 1) {
+			kill(-pid, SIGTERM);
+			kill_at = now + (grace > 0 ? grace : 1);
+			stopping = 2;
+		} else if (stopping == 2 && now >= kill_at)
+			kill(-pid, SIGKILL);
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	return st;
+}
+
+static int
+start(struct soca_spool *sp, struct soca_job *j, long long id)
+{
+	char host[256] = "localhost";
+
+	if (soca_spool_load(sp, id, j) < 0)
+		return -1;
+	if (j->state > SOCA_PROVISIONING) {
+		errno = EALREADY;
+		return -1;
+	}
+	if (getuid() != 0 && j->uid != getuid()) {
+		errno = EPERM;
+		return -1;
+	}
+	gethostname(host, sizeof(host) - 1);
+	j->host = soca_xstrdup(host);
+	j->start = time(NULL);
+	j->runner = getpid();
+	j->reason = NULL;
+	return set_state(sp, j, -1, SOCA_RUNNING) == 1 ? 0 : -1;
+}
+
+static int
+launch(const struct soca_job *j, const struct files *f, bool shebang,
+    int p[2])
+{
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+		return -1;
+	if (pid == 0) {
+		close(p[0]);
+		child(j, f, shebang, p[1]);
+	}
+	close(p[1]);
+	setpgid(pid, pid);
+	return pid;
+}
+
+/* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
+int
+soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
+{
+	struct soca_job j = { 0 };
+	struct files f = { "", "" };
+	char *script = NULL, why[512] = "";
+	size_t len;
+	int lk, p[2], st, to;
+	pid_t pid;
+	ssize_t n;
+
+	if ((lk = soca_spool_runlock(sp, id, false)) < 0 ||
+	    start(sp, &j, id) < 0)
+		return -1;
+	soca_crashpoint("run-started");
+	if (soca_spool_script(sp, id, &script, &len) < 0 ||
+	    private_file(f.script, "/tmp/soca-job.XXXXXX", script, len, &j,
+	    0700) < 0 || private_file(f.nodes, "/tmp/soca-nodes.XXXXXX",
+	    j.host, strlen(j.host), &j, 0644) < 0 || (pid = launch(&j, &f,
+	    len > 2 && script[0] == '#' && script[1] == '!', p)) < 0) {
+		snprintf(why, sizeof(why), "cannot start: %s", strerror(errno));
+		pid = 0;
+	}
+	if (pid > 0) {
+		j.pgid = pid;
+		if (set_state(sp, &j, SOCA_RUNNING, SOCA_RUNNING) == 0)
+			kill(-pid, SIGTERM);	/* cancelled meanwhile */
+		n = read(p[0], why, sizeof(why) - 1);
+		why[n > 0 ? n : 0] = '\0';
+		close(p[0]);
+	}
+	st = pid > 0 ? wait_job(c, sp, &j, pid) : 0;
+	soca_crashpoint("run-exited");
+	to = reason_exit(&j, st, why);
+	set_state(sp, &j, SOCA_RUNNING, to);
+	if (f.script[0] != '\0')
+		unlink(f.script);
+	if (f.nodes[0] != '\0')
+		unlink(f.nodes);
+	free(script);
+	soca_job_free(&j);
+	soca_spool_runlock_drop(sp, id, lk);
+	return 0;
+}

@@ -1,0 +1,34 @@
+# jobs.bash: helpers for the job suites (load lib/jobs after lib/helper).
+
+# wait_state ID STATE [SECONDS]: poll soca-stat until job ID is in STATE
+wait_state() {
+	local id=$1 want=$2 n=$(( ${3:-10} * 10 )) got
+	while [ "$n" -gt 0 ]; do
+		got=$(soca-stat -n -o state "$id" </dev/null 2>/dev/null)
+		[ "$got" = "$want" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "job $id: state \"$got\", wanted \"$want\"" >&2
+	return 1
+}
+
+# spool_dir: the test's spool
+spool_dir() {
+	soca-spool path
+}
+
+# spool_count STATE: records in a state directory
+spool_count() {
+	local d
+	d=$(spool_dir)/$1
+	[ -d "$d" ] || { echo 0; return; }
+	find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l
+}
+
+# no_dispatch: jobs stay queued (no immediate kick)
+no_dispatch() {
+	mkdir -p "$HOME/etc"
+	export SOCA_CONF="$HOME/etc/soca.conf"
+	printf '[cluster]\ndispatch = cron\n%s\n' "$*" >"$SOCA_CONF"
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# A shared spool (root:socatest-soca, mode 2770) reached only through
+# setgid copies of soca-submit, soca-stat and soca-del, as crontab(1) is.
+# Two users, socatest-alice and socatest-bob; root dispatches.
+
+load lib/helper
+load lib/jobs
+
+G=socatest-soca
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || skip "multi-user tests need root (useradd, chown, setgid binaries)"
+	command -v runuser >/dev/null || skip "runuser(1) is missing"
+	soca_test_env
+	getent group $G >/dev/null || groupadd $G
+	getent group socatest-admins >/dev/null || groupadd socatest-admins
+	getent group socatest-extra >/dev/null || groupadd socatest-extra
+	for u in alice bob; do
+		id socatest-$u >/dev/null 2>&1 || useradd -M -d /nonexistent -s /bin/sh socatest-$u
+	done
+	usermod -a -G socatest-extra socatest-alice
+	gpasswd -d socatest-bob socatest-admins >/dev/null 2>&1 || true
+	T=$(mktemp -d /tmp/soca-mu.XXXXXX)
+	chmod 0755 "$T"
+	mkdir "$T/bin"
+	for c in soca-submit soca-stat soca-del soca-node-up soca-node-run soca-node-down soca-spool; do
+		cp "$SOCA_BUILDDIR/bin/$c" "$T/bin/"
+	done
+	for c in soca-submit soca-stat soca-del; do
+		chgrp $G "$T/bin/$c"
+		chmod 2755 "$T/bin/$c"
+	done
+	printf '[cluster]\nspool = %s/spool\ndispatch = cron\nadmin_group = socatest-admins\nkill_grace = 1s\n' "$T" >"$T/soca.conf"
+	chmod 0644 "$T/soca.conf"
+	export SOCA_CONF=$T/soca.conf PATH="$T/bin:$PATH"
+	"$T/bin/soca-spool" init $G
+	for u in alice bob; do
+		mkdir "$T/$u"
+		chown socatest-$u: "$T/$u"
+	done
+}
+
+teardown() {
+	[ -n "${T:-}" ] && rm -rf "$T"
+	return 0
+}
+
+# as USER CMD...: run a command as socatest-USER in that user's directory
+as() {
+	local u=$1
+	shift
+	(cd "$T/$u" && runuser -u socatest-"$u" -- env SOCA_CONF="$SOCA_CONF" PATH="$PATH" "$@")
+}
+
+@test "the spool is root:$G 2770 and users cannot enter it" {
+	run stat -c '%U:%G %a' "$T/spool"
+	assert_output "root:$G 2770"
+	run as alice ls "$T/spool"
+	assert_failure
+}
+
+@test "the owner is the real uid; everyone sees the queue" {
+	run as alice soca-submit -- true
+	assert_success
+	assert_output 1
+	run as bob soca-stat -n -o id,user
+	assert_output --regexp '^1 +socatest-alice$'
+	run soca-stat -f 1
+	assert_line "uid=$(id -u socatest-alice)"
+	assert_line "gid=$(id -g socatest-alice)"
+}
+
+@test "bob cannot cancel, alter or read the script of alice's job" {
+	as alice soca-submit -- echo secret-words
+	run as bob soca-del 1
+	assert_failure 1
+	assert_output --partial 'job 1: belongs to socatest-alice; only its owner or an administrator'
+	run soca-stat -n -o state 1
+	assert_output queued
+	run as bob cat "$T/spool/scripts/1"
+	assert_failure
+	run as bob sh -c "echo uid=0 >>'$T/spool/queued/1'"
+	assert_failure
+	run as bob soca-submit "$T/spool/scripts/1"
+	assert_failure 2
+	assert_output --partial 'cannot read it'
+	run as bob soca-stat -f 1
+	refute_output --partial secret-words
+	run as alice soca-del 1
+	assert_success
+	assert_output 1
+}
+
+@test "a job runs with its owner's uid, gid and groups, never the spool's group" {
+	as alice soca-submit -N ids -- sh -c 'id -u; id -g; id -G'
+	soca-node-up
+	wait_state 1 done 10
+	run cat "$T/alice/ids.o1"
+	assert_line --index 0 "$(id -u socatest-alice)"
+	assert_line --index 1 "$(id -g socatest-alice)"
+	assert_line --index 2 "$(id -G socatest-alice)"
+	sg=$(getent group $G | cut -d: -f3)
+	[[ " ${lines[2]} " != *" $sg "* ]]
+	run stat -c %U "$T/alice/ids.o1"
+	assert_output socatest-alice
+}
+
+@test "root and admin_group members may cancel anything" {
+	as alice soca-submit -- true
+	as alice soca-submit -- true
+	run soca-del 1
+	assert_success
+	assert_output 1
+	usermod -a -G socatest-admins socatest-bob
+	run as bob soca-del 2
+	assert_success
+	assert_output 2
+	gpasswd -d socatest-bob socatest-admins >/dev/null
+}
+
+@test "a queue's allowed_users may name a group" {
+	printf '[queue "normal"]\nallowed_users = socatest-extra\n' >>"$T/soca.conf"
+	run as alice soca-submit -- true
+	assert_success
+	run as bob soca-submit -- true
+	assert_failure 2
+	assert_output --partial 'user socatest-bob is not allowed (allowed_users: socatest-extra)'
+}
+
+@test "a user cannot run the dispatcher or runner on a shared spool" {
+	as alice soca-submit -- true
+	as bob soca-submit -- true
+	run as alice "$T/bin/soca-node-up"
+	assert_failure 3
+	assert_output --partial 'Permission denied'
+	run as alice "$T/bin/soca-node-run" 1
+	assert_failure
+	run soca-stat -n -o state 1 2
+	assert_output "$(printf 'queued\nqueued')"
+}
+
+@test "policy = fairshare lets bob's job pass alice's earlier ones" {
+	printf '[cluster]\nslots = 2\n[queue "normal"]\npolicy = fairshare\n' >>"$T/soca.conf"
+	for i in 1 2 3; do as alice soca-submit -- sleep 2; done
+	as bob soca-submit -- sleep 2
+	soca-node-up
+	run soca-stat -n -o id,user,state
+	assert_line --regexp '^1 +socatest-alice +(provisioning|running)$'
+	assert_line --regexp '^4 +socatest-bob +(provisioning|running)$'
+	assert_line --regexp '^2 +socatest-alice +queued$'
+}
+
+@test "policy = fifo (the default) keeps submission order" {
+	printf '[cluster]\nslots = 2\n' >>"$T/soca.conf"
+	for i in 1 2 3; do as alice soca-submit -- sleep 2; done
+	as bob soca-submit -- sleep 2
+	soca-node-up
+	run soca-stat -n -o id,state
+	assert_line --regexp '^2 +(provisioning|running)$'
+	assert_line --regexp '^4 +queued$'
+}
+
+@test "an admin who cannot signal a job still stops it: the runner sees the cancel" {
+	as alice soca-submit -- sleep 60
+	soca-node-up
+	wait_state 1 running 5
+	usermod -a -G socatest-admins socatest-bob
+	run as bob soca-del 1
+	gpasswd -d socatest-bob socatest-admins >/dev/null
+	assert_success
+	assert_output 1
+	for i in $(seq 50); do
+		pgrep -u socatest-alice -x sleep >/dev/null || break
+		sleep 0.1
+	done
+	! pgrep -u socatest-alice -x sleep
+	sleep 0.5
+	run soca-stat -x -n -o state,exit 1
+	assert_output --regexp '^cancelled +143$'
+}

@@ -1,0 +1,152 @@
+/*
+ * t_job.c: the job record's round trip, -l parsing, #PBS directives and
+ * queue validation, without a spool.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "job.h"
+#include "tap.h"
+
+static void
+roundtrip(void)
+{
+	struct soca_job j = { 0 }, k;
+	struct soca_buf b = { 0 };
+
+	j.id = 42;
+	j.state = SOCA_RUNNING;
+	j.user = soca_xstrdup("alice");
+	j.queue = soca_xstrdup("normal");
+	j.name = soca_xstrdup("x");
+	j.reason = soca_xstrdup("two\nlines \\ back");
+	j.exit = -1;
+	soca_job_set_res(&j, "nodes", "3");
+	soca_job_add_env(&j, "A=b=c");
+	j.deps = soca_xcalloc(1, sizeof(*j.deps));
+	j.deps[0] = 7;
+	j.ndeps = 1;
+	soca_job_format(&j, &b);
+	ok(strchr(b.s, '\n') != NULL && strstr(b.s, "two\\nlines") != NULL,
+	    "record escapes newlines");
+	is_int(soca_job_parse(b.s, b.len, &k), 0, "record parses");
+	is_int(k.id, 42, "id survives");
+	is_int(k.state, SOCA_RUNNING, "state survives");
+	is_str(k.reason, "two\nlines \\ back", "escaped text survives");
+	is_int(soca_job_res_int(&k, "nodes", 1), 3, "resource survives");
+	is_str(k.env[0], "A=b=c", "env survives");
+	is_int(k.ndeps == 1 ? k.deps[0] : 0, 7, "dependency survives");
+	is_int(k.exit, -1, "no exit status yet");
+	ok(soca_job_parse("junk", 4, &k) < 0, "junk record refused");
+	soca_job_free(&k);
+	soca_job_free(&j);
+	soca_buf_free(&b);
+}
+
+static void
+resources(void)
+{
+	struct soca_job j = { 0 };
+	char *why;
+
+	why = soca_job_resources(&j, "nodes=2,instance_type=c5.large+c5.xlarge,"
+	    "security_groups=sg-1,sg-2");
+	ok(why == NULL, "good -l accepted: %s", why ? why : "");
+	is_str(soca_job_res(&j, "security_groups"), "sg-1,sg-2",
+	    "a list value keeps its commas");
+	is_str(soca_job_res(&j, "instance_type"), "c5.large+c5.xlarge",
+	    "+ list kept");
+	free(why);
+	why = soca_job_resources(&j, "nodes=0");
+	ok(why && strstr(why, "nodes") && strstr(why, "\"0\""),
+	    "nodes=0 refused naming the value: %s", why ? why : "");
+	free(why);
+	why = soca_job_resources(&j, "spot_price=auto");
+	ok(why == NULL, "spot_price=auto accepted");
+	free(why);
+	why = soca_job_resources(&j, "bogus=1");
+	ok(why && strstr(why, "unknown resource \"bogus\""), "unknown key");
+	free(why);
+	soca_job_free(&j);
+}
+
+static void
+directives(void)
+{
+	static const char s[] = "#!/bin/sh\n#PBS -N fromscript\n"
+	    "#PBS -q high\n#PBS -l nodes=2,ncpus=4\n# comment\n\n"
+	    "echo hi\n#PBS -N late\n";
+	struct soca_job j = { 0 };
+	unsigned seen = SOCA_SET_Q;
+	char *why;
+
+	j.queue = soca_xstrdup("low");
+	soca_job_set_res(&j, "nodes", "5");
+	why = soca_job_directives(&j, s, sizeof(s) - 1, &seen);
+	ok(why == NULL, "directives parse");
+	is_str(j.name, "fromscript", "#PBS -N read, later lines ignored");
+	is_str(j.queue, "low", "command line -q wins");
+	is_int(soca_job_res_int(&j, "nodes", 0), 5, "command line -l wins");
+	is_int(soca_job_res_int(&j, "ncpus", 0), 4, "#PBS -l fills the rest");
+	soca_job_free(&j);
+}
+
+static void
+validate(void)
+{
+	static const char conf[] = "[queue \"gpu\"]\n"
+	    "allowed_instance_types = g5\n"
+	    "restricted_parameters = root_size\n"
+	    "excluded_users = nobody-at-all\n"
+	    "[queue \"off\"]\nenabled = no\n";
+	struct soca_conf *c = soca_conf_parse("t", conf, sizeof(conf) - 1);
+	struct soca_job j = { 0 };
+	char *why;
+
+	j.user = soca_xstrdup("root");
+	j.queue = soca_xstrdup("gpu");
+	soca_job_set_res(&j, "instance_type", "c5.large");
+	why = soca_job_validate(c, &j, "true\n", 5);
+	ok(why && strstr(why, "c5.large") && strstr(why, "allowed"),
+	    "instance type outside allowed list: %s", why ? why : "");
+	free(why);
+	soca_job_set_res(&j, "instance_type", "g5.xlarge");
+	why = soca_job_validate(c, &j, "true\n", 5);
+	ok(why == NULL, "allowed family accepted");
+	free(why);
+	is_int(soca_job_res_int(&j, "nodes", 0), 1, "queue default merged");
+	soca_job_set_res(&j, "root_size", "20");
+	why = soca_job_validate(c, &j, "true\n", 5);
+	ok(why && strstr(why, "restricted"), "restricted parameter refused");
+	free(why);
+	free(j.queue);
+	j.queue = soca_xstrdup("off");
+	why = soca_job_validate(c, &j, "true\n", 5);
+	ok(why && strstr(why, "disabled"), "disabled queue refused");
+	free(why);
+	free(j.queue);
+	j.queue = soca_xstrdup("normal");
+	why = soca_job_validate(c, &j, "true\n", 5);
+	ok(why && strstr(why, "unknown queue \"normal\""),
+	    "queues configured: the built-in ones are gone");
+	free(why);
+	free(j.queue);
+	j.queue = soca_xstrdup("gpu");
+	why = soca_job_validate(c, &j, "a\0b", 3);
+	ok(why && strstr(why, "binary"), "binary script refused");
+	free(why);
+	soca_job_free(&j);
+	soca_conf_free(c);
+}
+
+void
+t_job(void)
+{
+	roundtrip();
+	resources();
+	directives();
+	validate();
+}
