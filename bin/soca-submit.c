@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cost.h"
 #include "provider.h"
 
 static const char usage_text[] =
@@ -148,6 +149,36 @@ owner(struct soca_job *j, const struct soca_conf *c)
 		j->name = soca_xstrdup("STDIN");
 }
 
+/*
+ * A project at or over its limit (live spend, lib/cost) takes no new
+ * jobs.  When AWS cannot be asked the job is taken: the dispatcher
+ * checks again before it starts.
+ */
+static void
+budget_gate(const struct soca_conf *c, const struct soca_job *j)
+{
+	struct soca_aws_cfg cfg = { 0 };
+	struct soca_aws_err e = { 0 };
+	struct soca_cost *cost;
+	char *why;
+
+	if (j->project == NULL || !soca_cost_enabled(c))
+		return;
+	cost = soca_cost_new(c, &cfg);
+	why = soca_cost_gate(cost, j->project, &e);
+	soca_cost_free(cost);
+	if (why)
+		errx(SOCA_EX_USAGE, "%s: new jobs are refused until the limit "
+		    "is raised or the period ends (soca-budget check %s)", why,
+		    j->project);
+	if (e.kind != SOCA_AWS_OK) {
+		char *s = soca_aws_err_str(&e);
+		warnx("project %s: budget not checked: %s", j->project, s);
+		free(s);
+	}
+	soca_aws_err_free(&e);
+}
+
 static void
 kick(const struct soca_conf *c)
 {
@@ -227,6 +258,7 @@ main(int argc, char **argv)
 	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
 		refuse(why);
 	soca_priv_raise();
+	budget_gate(c, &j);
 	sp = soca_spool_open(c, true);
 	if (soca_spool_submit(sp, &j, script, len) < 0)
 		err(SOCA_EX_TEMP, "%s: cannot store the job", soca_spool_dir(sp));

@@ -719,3 +719,59 @@ soca_cost_project(struct soca_cost *c, const char *project,
 	s->live = s->actual + s->estimate;
 	return 0;
 }
+
+/* ---- gates ---- */
+
+bool
+soca_cost_enabled(const struct soca_conf *conf)
+{
+	return soca_conf_get(conf, "budget", NULL, "account_id") != NULL;
+}
+
+char *
+soca_cost_gate(struct soca_cost *c, const char *project,
+    struct soca_aws_err *e)
+{
+	struct soca_cost_spend s;
+	char *why = NULL;
+
+	if (project == NULL)
+		return NULL;
+	if (soca_cost_project(c, project, &s, e) == -1)
+		return NULL;
+	if (s.has_limit && s.live >= s.limit)
+		why = soca_xasprintf("budget exceeded: project %s at $%.2f of "
+		    "$%.2f", project, s.live, s.limit);
+	soca_cost_spend_free(&s);
+	return why;
+}
+
+/*
+ * soca's estimate for a job from its own record: nodes x $/hour of its
+ * first instance type (Spot when it asked for Spot on every node) x the
+ * hours since it started.  *rate gets $/hour while it runs.
+ */
+double
+soca_cost_job(struct soca_cost *c, const char *types, long long nodes,
+    bool spot, time_t start, time_t end, double *rate,
+    struct soca_aws_err *e)
+{
+	char *type;
+	double h;
+	time_t now = soca_cost_now();
+
+	*rate = 0;
+	if (types == NULL || start == 0)
+		return 0;
+	type = soca_xstrndup(types, strcspn(types, "+"));
+	h = soca_cost_price(c, type, spot, NULL, e);
+	free(type);
+	if (h < 0)
+		return -1;
+	if (end == 0)
+		*rate = h * (double)nodes;
+	if (end == 0 || end > now)
+		end = now;
+	return end > start ? h * (double)nodes * (double)(end - start) /
+	    3600.0 : 0;
+}

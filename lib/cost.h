@@ -76,6 +76,20 @@ int soca_cost_project(struct soca_cost *, const char *project,
     struct soca_cost_spend *, struct soca_aws_err *);
 void soca_cost_spend_free(struct soca_cost_spend *);
 
+/*
+ * Gates: enabled once [budget] account_id is set.  gate() gives the
+ * reason a project's jobs wait ("budget exceeded: project X at $A of
+ * $B"), or NULL when it is under its limit or on error (*err set).
+ */
+bool soca_cost_enabled(const struct soca_conf *);
+char *soca_cost_gate(struct soca_cost *, const char *project,
+    struct soca_aws_err *);
+
+/* a job's cost so far from its record (types "a+b": the first counts) */
+double soca_cost_job(struct soca_cost *, const char *types, long long nodes,
+    bool spot, time_t start, time_t end, double *rate,
+    struct soca_aws_err *);
+
 /* time helpers */
 int soca_cost_parse_time(const char *, time_t *);
 int soca_cost_parse_date(const char *, time_t *);
