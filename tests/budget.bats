@@ -1,11 +1,13 @@
 #!/usr/bin/env bats
-# budget.bats: soca-budget and lib/cost against awsim.  Instances are
+# budget.bats: soca-budget, lib/cost and the budget gates in soca-submit
+# and soca-node-up against awsim.  Instances are
 # launched with soca-aws while awsim's clock is set in the past, then the
 # clock is set back to now, so awsim's cost history and soca's own clock
 # agree; Cost Explorer and Budgets calls are counted in awsim.
 
 load lib/helper
 load lib/awsim
+load lib/jobs
 
 setup_file() {
 	awsim_start
@@ -254,4 +256,99 @@ near() {
 	run soca-budget estimate 99
 	assert_failure 1
 	assert_output --partial "99: no instances tagged with this job"
+}
+
+# jobs on the local provider, one slot, dispatched by hand; cfd may spend
+# 0.40 a month, and AWS reports costs 12 hours late
+gate_conf() {
+	awsim_ctl POST costlag '{"hours": 12}' >/dev/null
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","BudgetLimit":{"Amount":"100","Unit":"USD"},"CostFilters":{"TagKeyValue":["user:soca:JobProject$cfd"]}}]' >/dev/null
+	write_conf soca.conf <<-EOF
+	[cluster]
+	spool = $BATS_TEST_TMPDIR/spool
+	dispatch = cron
+	slots = 1
+	[budget]
+	account_id = 123456789012
+	[project "cfd"]
+	limit = 0.40
+	[project "wind"]
+	limit = 100
+	EOF
+}
+
+@test "gates: a project over its limit mid-run is held in one cycle while Budgets lags; raising the limit releases it" {
+	gate_conf
+	run soca-budget refresh
+	assert_success
+	run soca-submit -P cfd -- sleep 30
+	assert_output 1
+	run soca-submit -P cfd -- true
+	assert_output 2
+	run soca-submit -P wind -- true
+	assert_output 3
+	soca-node-up
+	wait_state 1 running 5
+	# cfd's nodes turn out to have run 3 hours: 0.51 > 0.40
+	history
+	run soca-aws budgets DescribeBudget AccountId=123456789012 BudgetName=cfd
+	[ "$(jq -r .Budget.CalculatedSpend.ActualSpend.Amount <<<"$output")" = 0 ]
+	soca-node-up
+	run soca-stat -n -o state,reason 2
+	assert_output --regexp '^queued +budget exceeded: project cfd at \$0\.5[01] of \$0\.40$'
+	run soca-stat -n -o reason 3
+	refute_output --partial budget
+	run soca-stat -n -o state 1
+	assert_output running
+	# no new jobs for cfd; wind still takes them
+	run soca-submit -P cfd -- true
+	assert_failure 2
+	assert_output --regexp 'budget exceeded: project cfd at \$0\.5[01] of \$0\.40'
+	run soca-submit -P wind -- true
+	assert_success
+	# all from the cache: Cost Explorer and Budgets were asked once
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
+	[ "$(awsim_calls budgets:DescribeBudgets)" = 1 ]
+	# raising the limit releases the held job
+	sed -i 's/^limit = 0.40$/limit = 5/' soca.conf
+	soca-node-up
+	run soca-stat -x -n -o reason 2
+	refute_output --partial budget
+	soca-del 1
+	soca-node-up
+	wait_state 2 done 10
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
+}
+
+@test "gates: the limit of the project's budget, and a new period, count" {
+	gate_conf
+	sed -i '/^limit = 0.40$/d' soca.conf
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","BudgetLimit":{"Amount":"10","Unit":"USD"},"CalculatedSpend":{"ActualSpend":{"Amount":"12","Unit":"USD"}}}]' >/dev/null
+	run soca-submit -P cfd -- true
+	assert_failure 2
+	assert_output --partial 'project cfd at $12.00 of $10.00'
+	# the cached figure's period has ended: the new one starts at zero
+	jq '.budgets[0].start = 1000 | .budgets[0].end = 2000' spool/cost/budgets.json >b.json
+	mv b.json spool/cost/budgets.json
+	run soca-submit -P cfd -- true
+	assert_success
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
+}
+
+@test "soca-stat -o cost and -f show the job's estimate" {
+	gate_conf
+	run soca-submit -P wind -l instance_type=c5.large -l nodes=1 -- sleep 5
+	assert_success
+	soca-node-up
+	wait_state 1 running 5
+	sleep 1
+	run soca-stat -n -o id,cost_per_hour 1
+	assert_output --regexp '^ *1 +0\.085$'
+	run soca-stat -J -o id,cost 1
+	jq -e '.cost > 0 and .cost < 0.01' <<<"$output"
+	run soca-stat -f 1
+	assert_line 'cost_per_hour=0.0850'
+	assert_line --regexp '^cost=0\.00[0-9]+$'
+	[ "$(awsim_calls pricing:GetProducts)" = 1 ]
+	soca-del 1
 }
