@@ -91,23 +91,45 @@ refresh_secs(const struct soca_cost *c)
 	return s;
 }
 
-/* mkdir -p of the cost directory (and the spool above it) */
+/*
+ * mkdir -p of the cost directory.  In a shared spool (group bits set,
+ * spool.c) the directory and files take the spool's group mode, so every
+ * setgid command can replace them whatever its umask.
+ */
+static mode_t
+spool_mode(const struct soca_cost *c)
+{
+	char *spool = soca_xstrdup(c->dir), *slash = strrchr(spool, '/');
+	struct stat st;
+	mode_t m = 0755;
+
+	if (slash)
+		*slash = '\0';
+	if (stat(spool, &st) == 0 && (st.st_mode & 0070))
+		m = st.st_mode & 07770;
+	free(spool);
+	return m;
+}
+
 static int
-mkdirs(const char *path)
+mkdirs(const char *path, mode_t mode)
 {
 	char *p = soca_xstrdup(path);
+	struct stat st;
+	int r = 0;
 
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
-		if (mkdir(p, 0755) == -1 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
+		if (mkdir(p, 0755) == -1 && errno != EEXIST)
+			r = -1;
 		*s = '/';
 	}
-	int r = mkdir(p, 0755) == -1 && errno != EEXIST ? -1 : 0;
+	if (r == 0 && stat(p, &st) == -1) {
+		if (mkdir(p, mode) == -1 || chmod(p, mode) == -1)
+			r = -1;
+	}
 	free(p);
 	return r;
 }
@@ -118,10 +140,12 @@ save(struct soca_cost *c, const char *name, json_t *doc,
 {
 	char *path = soca_path_join(c->dir, name);
 	char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	mode_t dm = spool_mode(c), fm = dm & 0070 ? 0660 : 0644;
 	int r = 0;
 
-	if (mkdirs(c->dir) == -1 ||
-	    soca_write_atomic(path, s, strlen(s), 0644) == -1) {
+	if (mkdirs(c->dir, dm) == -1 ||
+	    soca_write_atomic(path, s, strlen(s), fm) == -1 ||
+	    chmod(path, fm) == -1) {
 		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL, "%s: %s", path,
 		    strerror(errno));
 		r = -1;
@@ -131,7 +155,6 @@ save(struct soca_cost *c, const char *name, json_t *doc,
 	return r;
 }
 
-/* a JSON file and its age; NULL if missing or unreadable */
 static json_t *
 load(struct soca_cost *c, const char *name, time_t *mtime)
 {
