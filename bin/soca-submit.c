@@ -150,6 +150,34 @@ owner(struct soca_job *j, const struct soca_conf *c)
 }
 
 /*
+ * A job naming no project goes to the first project whose default_for
+ * lists its user or one of the user's groups; with [budget]
+ * require_project, a job still without one is refused.
+ */
+static void
+default_project(const struct soca_conf *c, struct soca_job *j)
+{
+	char **names, **l;
+	size_t n, nl;
+
+	if (j->project != NULL)
+		return;
+	n = soca_conf_names(c, "project", &names);
+	for (size_t i = 0; i < n && j->project == NULL; i++) {
+		nl = soca_conf_list(c, "project", names[i], "default_for", &l);
+		if (soca_user_in(j->user, j->uid, j->gid, l, nl))
+			j->project = soca_xstrdup(names[i]);
+		soca_strv_free(l, nl);
+	}
+	soca_strv_free(names, n);
+	if (j->project == NULL &&
+	    soca_conf_bool(c, "budget", NULL, "require_project"))
+		errx(SOCA_EX_USAGE, "no project: every job is charged to one "
+		    "here; give -P project (soca-config show lists them) or "
+		    "ask for a default_for entry");
+}
+
+/*
  * A project at or over its limit (live spend, lib/cost) takes no new
  * jobs.  When AWS cannot be asked the job is taken: the dispatcher
  * checks again before it starts.
@@ -255,6 +283,7 @@ main(int argc, char **argv)
 	    (why = soca_job_directives(&j, script, len, &seen)) != NULL)
 		refuse(why);
 	owner(&j, c);
+	default_project(c, &j);
 	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
 		refuse(why);
 	soca_priv_raise();

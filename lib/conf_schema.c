@@ -198,6 +198,8 @@ static const struct soca_key project_keys[] = {
 	    "groups whose members may charge the project" },
 	{ "limit", SOCA_T_NUMBER, NULL, NULL, 0, 0,
 	    "spending limit in USD per period (default: the budget's)" },
+	{ "default_for", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "users or groups whose jobs naming no project go here" },
 	END
 };
 
@@ -206,6 +208,8 @@ static const struct soca_key budget_keys[] = {
 	    "AWS account that holds the budgets (12 digits)" },
 	{ "refresh", SOCA_T_DURATION, "1h", NULL, 0, 0,
 	    "age at which the budgets and spend cache is fetched again" },
+	{ "require_project", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "refuse jobs that name no project and have no default one" },
 	END
 };
 

@@ -352,3 +352,25 @@ gate_conf() {
 	[ "$(awsim_calls pricing:GetProducts)" = 1 ]
 	soca-del 1
 }
+
+@test "default_for gives a job its project; require_project refuses one without" {
+	gate_conf
+	cat >>soca.conf <<-EOF
+	[project "home"]
+	default_for = $(id -un)
+	EOF
+	run soca-submit -- true
+	assert_success
+	run soca-stat -n -o project 1
+	assert_output home
+	run soca-submit -P wind -- true
+	assert_success
+	run soca-stat -n -o project 2
+	assert_output wind
+	sed -i "/^default_for/d" soca.conf
+	printf '[budget]\nrequire_project = yes\n' >>soca.conf
+	run soca-submit -- true
+	assert_failure 2
+	assert_output --partial "no project: every job is charged to one here; give -P project"
+	[ "$(spool_count queued)" = 2 ]
+}
