@@ -6,11 +6,13 @@
  * month-to-date GetCostAndUsage by soca:JobProject); its mtime is its
  * age.  prices.json holds $/hour per type: On-Demand from the Price List
  * API, kept a week; Spot per AZ from DescribeSpotPriceHistory, kept for
- * [budget] refresh.  Readers never call Cost Explorer while budgets.json
- * is younger than [budget] refresh.
+ * [budget] refresh.  instances.json remembers the instances seen (see
+ * remember()).  Readers never call Cost Explorer while budgets.json is
+ * younger than [budget] refresh.
  */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +595,109 @@ inst_from(struct soca_cost_inst *ci, json_t *inst, time_t now)
 	}
 }
 
+/*
+ * instances.json remembers every instance seen, so one that ended and
+ * dropped out of DescribeInstances (about an hour after termination)
+ * still counts while AWS's figure does not cover it yet.  One not seen
+ * again ended when it was last seen.  Records go 40 days after the end.
+ */
+#define KEEP_ENDED (40 * 86400)
+
+static json_t *
+inst_json(const struct soca_cost_inst *i, time_t seen)
+{
+	return json_pack("{s:s?,s:s?,s:b,s:s?,s:s?,s:s?,s:s?,s:I,s:I,s:I}",
+	    "type", i->type, "az", i->az, "spot", i->spot, "project",
+	    i->project, "owner", i->owner, "queue", i->queue, "job", i->job,
+	    "launch", (json_int_t)i->launch, "end", (json_int_t)i->end,
+	    "seen", (json_int_t)seen);
+}
+
+static void
+inst_of(struct soca_cost_inst *i, const char *id, json_t *r)
+{
+	memset(i, 0, sizeof(*i));
+	i->id = soca_xstrdup(id);
+	i->type = sdup(json_object_get(r, "type"));
+	i->az = sdup(json_object_get(r, "az"));
+	i->spot = json_is_true(json_object_get(r, "spot"));
+	i->project = sdup(json_object_get(r, "project"));
+	i->owner = sdup(json_object_get(r, "owner"));
+	i->queue = sdup(json_object_get(r, "queue"));
+	i->job = sdup(json_object_get(r, "job"));
+	i->launch = json_integer_value(json_object_get(r, "launch"));
+	i->end = json_integer_value(json_object_get(r, "end"));
+}
+
+static const char *
+tag_field(const char *tagkey)
+{
+	if (strcmp(tagkey, "soca:JobProject") == 0)
+		return "project";
+	if (strcmp(tagkey, "soca:JobOwner") == 0)
+		return "owner";
+	if (strcmp(tagkey, "soca:JobQueue") == 0)
+		return "queue";
+	if (strcmp(tagkey, "soca:JobId") == 0)
+		return "job";
+	return NULL;
+}
+
+/* Merge what AWS listed into instances.json; add the vanished to *v. */
+static void
+remember(struct soca_cost *c, const char *tagkey, struct soca_cost_inst **v,
+    size_t *n, size_t *cap, time_t now)
+{
+	json_t *mem = load(c, "instances.json", NULL), *before, *r;
+	const char *id, *field = tag_field(tagkey);
+	struct soca_aws_err e = { 0 };
+	size_t listed;
+	void *tmp;
+
+	if (!json_is_object(mem)) {
+		json_decref(mem);
+		mem = json_object();
+	}
+	before = json_deep_copy(mem);
+	for (size_t k = 0; k < *n; k++)
+		json_object_set_new(mem, (*v)[k].id, inst_json(&(*v)[k], now));
+	listed = (*n);
+	json_object_foreach_safe(mem, tmp, id, r) {
+		json_int_t end = json_integer_value(json_object_get(r, "end"));
+		json_int_t seen = json_integer_value(json_object_get(r,
+		    "seen"));
+
+		bool fresh = false;
+
+		for (size_t k = 0; k < listed && !fresh; k++)
+			fresh = strcmp((*v)[k].id, id) == 0;
+		if (fresh)
+			continue;
+		if (end == 0)
+			json_object_set_new(r, "end", json_integer(end = seen));
+		if (end < now - KEEP_ENDED) {
+			json_object_del(mem, id);
+			continue;
+		}
+		if (field == NULL || !json_is_string(json_object_get(r, field)))
+			continue;
+		if (*n == *cap) {
+			*cap = *cap ? *cap * 2 : 16;
+			*v = soca_xreallocarray(*v, *cap, sizeof(**v));
+		}
+		inst_of(&(*v)[(*n)++], id, r);
+	}
+	if (!json_equal(mem, before) &&
+	    save(c, "instances.json", mem, &e) == -1) {
+		char *msg = soca_aws_err_str(&e);
+		warnx("%s", msg);
+		free(msg);
+	}
+	soca_aws_err_free(&e);
+	json_decref(before);
+	json_decref(mem);
+}
+
 int
 soca_cost_instances(struct soca_cost *c, const char *tagkey,
     struct soca_cost_inst **out, size_t *n, struct soca_aws_err *e)
@@ -628,6 +733,7 @@ soca_cost_instances(struct soca_cost *c, const char *tagkey,
 		}
 	}
 	json_decref(r);
+	remember(c, tagkey, &v, &k, &cap, now);
 	c->insts = *out = v;
 	c->ninsts = *n = k;
 	c->insts_key = soca_xstrdup(tagkey);

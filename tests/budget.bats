@@ -374,3 +374,27 @@ gate_conf() {
 	assert_output --partial "no project: every job is charged to one here; give -P project"
 	[ "$(spool_count queued)" = 2 ]
 }
+
+@test "instances that ended and left DescribeInstances still count" {
+	awsim_ctl POST costlag '{"hours": 12}' >/dev/null
+	sed -i 's/^limit = 0.40$/limit = 0.15/' soca.conf
+	clock_at 10800
+	ids=$(launch c5.large 2 soca:JobProject=cfd soca:JobId=5)
+	clock_at 7200
+	terminate $ids
+	clock_at 6000
+	run soca-budget -J check cfd
+	assert_failure 1
+	near "$(jq .spend <<<"$output")" 0.17
+	# an hour after termination EC2 no longer lists them
+	clock_at 0
+	run soca-aws ec2 DescribeInstances
+	[ "$(jq '[.reservationSet[]?.instancesSet[]] | length' <<<"$output")" = 0 ]
+	run soca-budget -J check cfd
+	assert_failure 1
+	near "$(jq .spend <<<"$output")" 0.17
+	jq -e 'length == 2 and ([.[].end] | all(. > 0))' spool/cost/instances.json
+	run soca-budget -J estimate 5
+	assert_success
+	near "$(jq .cost <<<"$output")" 0.17
+}
