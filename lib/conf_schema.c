@@ -208,6 +208,8 @@ static const struct soca_key budget_keys[] = {
 	    "AWS account that holds the budgets (12 digits)" },
 	{ "refresh", SOCA_T_DURATION, "1h", NULL, 0, 0,
 	    "age at which the budgets and spend cache is fetched again" },
+	{ "lag", SOCA_T_DURATION, "24h", NULL, 0, 0,
+	    "how late AWS's spend figures are; soca estimates that span" },
 	{ "require_project", SOCA_T_BOOL, "no", NULL, 0, 0,
 	    "refuse jobs that name no project and have no default one" },
 	END

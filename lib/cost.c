@@ -277,14 +277,13 @@ budget_entry(json_t *b)
 	json_t *tp = json_object_get(b, "TimePeriod");
 	const char *unit = json_string_value(json_object_get(b, "TimeUnit"));
 
-	return json_pack("{s:O,s:s,s:f,s:f,s:f,s:I,s:I,s:I}",
+	return json_pack("{s:O,s:s,s:f,s:f,s:f,s:I,s:I}",
 	    "name", json_object_get(b, "BudgetName"),
 	    "period", unit ? unit : "MONTHLY",
 	    "limit", jnum(json_object_get(json_object_get(b, "BudgetLimit"),
 	    "Amount")),
 	    "actual", amount(b, "CalculatedSpend", "ActualSpend"),
 	    "forecast", amount(b, "CalculatedSpend", "ForecastedSpend"),
-	    "updated", (json_int_t)jnum(json_object_get(b, "LastUpdatedTime")),
 	    "start", (json_int_t)jnum(json_object_get(tp, "Start")),
 	    "end", (json_int_t)jnum(json_object_get(tp, "End")));
 }
@@ -336,15 +335,32 @@ soca_cost_cache(struct soca_cost *c, bool *refreshed, struct soca_aws_err *e)
 
 	if (refreshed)
 		*refreshed = false;
+	json_t *old;
+
 	if (c->cache)
 		return c->cache;
-	c->cache = load(c, "budgets.json", &mtime);
-	if (c->cache && mtime + refresh_secs(c) > soca_cost_now())
-		return c->cache;
-	json_decref(c->cache);
-	c->cache = NULL;
-	if (soca_cost_refresh(c, e) == -1)
+	old = load(c, "budgets.json", &mtime);
+	if (old && mtime + refresh_secs(c) > soca_cost_now())
+		return c->cache = old;
+	if (soca_cost_refresh(c, e) == -1) {
+		/* AWS is down or refuses: an old figure beats none */
+		if (old && e->kind != SOCA_AWS_E_INPUT) {
+			char *s = soca_aws_err_str(e), when[32];
+			struct tm tm;
+
+			gmtime_r(&mtime, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			warnx("budgets not refreshed, using the cache of %s: %s",
+			    when, s);
+			free(s);
+			soca_aws_err_free(e);
+			memset(e, 0, sizeof(*e));
+			return c->cache = old;
+		}
+		json_decref(old);
 		return NULL;
+	}
+	json_decref(old);
 	if (refreshed)
 		*refreshed = true;
 	return c->cache;
@@ -776,13 +792,23 @@ soca_cost_spend_free(struct soca_cost_spend *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* AWS's figure for the project: its budget's, else Cost Explorer's */
+/*
+ * AWS's figure for the project: its budget's, else Cost Explorer's.
+ * Neither says up to when it counts (Budgets' LastUpdatedTime is when
+ * the budget was edited), so it is taken to cover up to [budget] lag
+ * before the fetch: soca's estimate starts there, erring high.
+ */
 static void
 aws_figure(struct soca_cost *c, json_t *cache, struct soca_cost_spend *s,
     time_t now)
 {
 	json_t *b = s->budget ? find_budget(cache, s->budget) : NULL;
 	time_t fetched = json_integer_value(json_object_get(cache, "fetched"));
+	long long lag = 86400;
+	const char *v = soca_conf_get(c->conf, "budget", NULL, "lag");
+
+	if (v)
+		soca_parse_duration(v, &lag);
 
 	s->period_start = month_start(now, 0);
 	s->period_end = month_start(now, 1);
@@ -790,8 +816,7 @@ aws_figure(struct soca_cost *c, json_t *cache, struct soca_cost_spend *s,
 		s->limit = jnum(json_object_get(b, "limit"));
 		s->has_limit = true;
 		s->actual = jnum(json_object_get(b, "actual"));
-		s->actual_at = json_integer_value(json_object_get(b,
-		    "updated"));
+		s->actual_at = fetched - lag;
 		if (json_integer_value(json_object_get(b, "end")) > now &&
 		    json_integer_value(json_object_get(b, "start")) <= now) {
 			s->period_start = json_integer_value(json_object_get(b,
@@ -802,10 +827,9 @@ aws_figure(struct soca_cost *c, json_t *cache, struct soca_cost_spend *s,
 			s->actual = 0;	/* the period rolled over */
 	} else if (json_integer_value(json_object_get(cache, "ce_start")) ==
 	    s->period_start) {
-		/* Cost Explorer gives no cut-off: assume a day, erring high */
 		s->actual = jnum(json_object_get(json_object_get(cache, "ce"),
 		    s->project));
-		s->actual_at = fetched - 86400;
+		s->actual_at = fetched - lag;
 	}
 	if (s->actual_at < s->period_start || s->actual_at > now)
 		s->actual_at = s->period_start;

@@ -398,3 +398,33 @@ gate_conf() {
 	assert_success
 	near "$(jq .cost <<<"$output")" 0.17
 }
+
+@test "[budget] lag: where soca's estimate takes over from AWS's figure" {
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","BudgetLimit":{"Amount":"100","Unit":"USD"},"CostFilters":{"TagKeyValue":["user:soca:JobProject$cfd"]}}]' >/dev/null
+	history
+	# AWS reports at once here: actual 0.51 for 3 h of 2 x c5.large
+	run soca-budget -J check cfd
+	near "$(jq .actual <<<"$output")" 0.51
+	# the default lag, 24 h, counts those 3 h again (errs high)
+	near "$(jq .estimate <<<"$output")" 0.51
+	sed -i 's/^account_id = .*/&\nlag = 1h/' soca.conf
+	run soca-budget -J check cfd
+	near "$(jq .estimate <<<"$output")" 0.17
+	near "$(jq .spend <<<"$output")" 0.68
+}
+
+@test "an old cache is used, with a warning, when AWS cannot refresh it" {
+	awsim_ctl POST budgets '[{"BudgetName":"b","CalculatedSpend":{"ActualSpend":{"Amount":"120","Unit":"USD"}}}]' >/dev/null
+	run soca-budget refresh
+	assert_success
+	touch -d '2 hours ago' spool/cost/budgets.json
+	awsim_ctl POST faults '{"op": "budgets:*", "kind": "error", "status": 503}' >/dev/null
+	run soca-budget check b
+	assert_failure 1
+	assert_line --index 0 --partial "budgets not refreshed, using the cache of"
+	assert_output --regexp 'b +120 +100'
+	# without any cache there is nothing to fall back on: exit 3
+	rm spool/cost/budgets.json
+	run soca-budget check b
+	assert_failure 3
+}

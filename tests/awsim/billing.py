@@ -303,7 +303,6 @@ def calculated(sim, b):
         "ActualSpend": {"Amount": "%.10g" % actual, "Unit": "USD"},
         "ForecastedSpend": {"Amount": "%.10g" % forecast, "Unit": "USD"}}
     out["TimePeriod"] = dict(b.get("TimePeriod") or {}, Start=a, End=e)
-    out["LastUpdatedTime"] = max(a, cutoff(sim))
     return out
 
 
