@@ -163,13 +163,14 @@ cmd_check(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 
 static const struct by {
 	const char *name;
+	const char *head;
 	const char *type;
 	const char *key;
 } bys[] = {
-	{ "project", "TAG", "soca:JobProject" },
-	{ "owner", "TAG", "soca:JobOwner" },
-	{ "queue", "TAG", "soca:JobQueue" },
-	{ "instance-type", "DIMENSION", "INSTANCE_TYPE" },
+	{ "project", "PROJECT", "TAG", "soca:JobProject" },
+	{ "owner", "OWNER", "TAG", "soca:JobOwner" },
+	{ "queue", "QUEUE", "TAG", "soca:JobQueue" },
+	{ "instance-type", "INSTANCE-TYPE", "DIMENSION", "INSTANCE_TYPE" },
 };
 
 static const struct by *
@@ -223,6 +224,7 @@ cmd_report(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 	size_t ncols = 0;
 	int ch;
 
+	argv[0] = (char *)"soca-budget";	/* getopt's messages */
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+b:f:t:dm", longopts, NULL))
 	    != -1) {
@@ -245,6 +247,9 @@ cmd_report(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 		usage();
 	if (nby == 0)
 		by[nby++] = &bys[0];
+	if (nby == 2 && by[0] == by[1])
+		errx(SOCA_EX_USAGE, "--by %s twice: give two different "
+		    "groupings", by[0]->name);
 	if (from == 0) {
 		struct tm tm;
 		gmtime_r(&now, &tm);
@@ -278,9 +283,7 @@ cmd_report(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 	cols[ncols++] = (struct soca_col){ "start", "START", SOCA_COL_STR,
 	    false, false };
 	for (size_t i = 0; i < nby; i++)
-		cols[ncols++] = (struct soca_col){ by[i]->name,
-		    i == 0 ? (strcmp(by[0]->name, "instance-type") == 0 ?
-		    "INSTANCE-TYPE" : by[0]->name) : by[1]->name,
+		cols[ncols++] = (struct soca_col){ by[i]->name, by[i]->head,
 		    SOCA_COL_STR, false, false };
 	cols[ncols++] = (struct soca_col){ "cost", "COST", SOCA_COL_NUM, true,
 	    false };

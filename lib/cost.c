@@ -304,6 +304,12 @@ soca_cost_refresh(struct soca_cost *c, struct soca_aws_err *e)
 		    "holds the budgets (soca.conf(5))");
 		return -1;
 	}
+	if (strlen(acct) != 12 || strspn(acct, "0123456789") != 12) {
+		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL, "[budget] "
+		    "account_id \"%s\": an AWS account id is 12 digits "
+		    "(aws sts get-caller-identity shows it)", acct);
+		return -1;
+	}
 	if (soca_cost_aws(c, e) == NULL)
 		return -1;
 	p = json_pack("{s:s,s:i}", "AccountId", acct, "MaxResults", 100);
@@ -332,11 +338,10 @@ json_t *
 soca_cost_cache(struct soca_cost *c, bool *refreshed, struct soca_aws_err *e)
 {
 	time_t mtime = 0;
+	json_t *old;
 
 	if (refreshed)
 		*refreshed = false;
-	json_t *old;
-
 	if (c->cache)
 		return c->cache;
 	old = load(c, "budgets.json", &mtime);

@@ -97,6 +97,9 @@ near() {
 	run soca-budget report --by project --by owner --by queue
 	assert_failure 2
 	assert_output --partial "at most two"
+	run soca-budget report --by owner --by owner
+	assert_failure 2
+	assert_output --partial "--by owner twice"
 	run soca-budget report --from 2026-13-01
 	assert_failure 2
 	assert_output --partial "--from 2026-13-01: not a date"
@@ -116,6 +119,11 @@ near() {
 	run soca-budget refresh
 	assert_failure 2
 	assert_output --partial "[budget] account_id is not set"
+	printf '[budget]\naccount_id = 1234\n' >>soca.conf
+	run soca-budget refresh
+	assert_failure 2
+	assert_output --partial 'account_id "1234": an AWS account id is 12 digits'
+	[ "$(awsim_calls budgets:DescribeBudgets)" = 0 ]
 }
 
 @test "report: per-project totals equal the tagged instances' cost" {
@@ -128,6 +136,10 @@ near() {
 	near "$(sum wind)" 0.24
 	near "$(sum '(untagged)')" 0.0312
 	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
+	run soca-budget report --by project --from "$(date -u -d @$((T0 - 86400)) +%F)"
+	assert_success
+	assert_line --index 0 --regexp '^START +PROJECT +COST$'
+	assert_line --regexp '^[0-9-]{10} +\(untagged\) +0\.0[0-9]*$' 
 }
 
 @test "report by two keys, CSV, and NextPageToken pages" {
