@@ -33,35 +33,6 @@ usage(void)
 	exit(SOCA_EX_USAGE);
 }
 
-static int
-cmp_diag(const void *a, const void *b)
-{
-	const struct soca_diag *x = *(struct soca_diag *const *)a;
-	const struct soca_diag *y = *(struct soca_diag *const *)b;
-	int r = strcmp(x->file, y->file);
-
-	return r ? r : (x->line > y->line) - (x->line < y->line);
-}
-
-/* Print every diagnostic as file:line: message, in file order. */
-static size_t
-report(const struct soca_conf *c)
-{
-	size_t n = soca_conf_ndiags(c);
-	const struct soca_diag **v = soca_xcalloc(n + 1, sizeof(*v));
-
-	for (size_t i = 0; i < n; i++)
-		v[i] = soca_conf_diag(c, i);
-	qsort(v, n, sizeof(*v), cmp_diag);
-	for (size_t i = 0; i < n; i++)
-		if (v[i]->line > 0)
-			warnx("%s:%d: %s", v[i]->file, v[i]->line, v[i]->msg);
-		else
-			warnx("%s: %s", v[i]->file, v[i]->msg);
-	free(v);
-	return n;
-}
-
 static struct soca_conf *
 load(const char *path)
 {
@@ -85,7 +56,7 @@ cmd_check(int argc, char **argv)
 		usage();
 	path = argc == 1 ? argv[0] : soca_conf_path(conf_opt);
 	c = load(path);
-	if ((nd = report(c)) > 0) {
+	if ((nd = soca_conf_report(c)) > 0) {
 		warnx("%s: %zu problem%s", path ? path : "<built-in>", nd,
 		    nd == 1 ? "" : "s");
 		soca_conf_free(c);
@@ -244,7 +215,7 @@ cmd_show(int argc, char **argv)
 			    "soca-config keys)", want);
 	}
 	c = load(soca_conf_path(conf_opt));
-	if (report(c) > 0)
+	if (soca_conf_report(c) > 0)
 		errx(SOCA_EX_USAGE, "the configuration has problems: run "
 		    "soca-config check");
 	for (const struct soca_section_schema *ss = soca_schema; ss->name;
@@ -301,7 +272,7 @@ cmd_get(int argc, char **argv)
 		errx(SOCA_EX_USAGE, "unknown key \"%s\" in [%s] (see "
 		    "soca-config keys %s)", key, sec, sec);
 	c = load(soca_conf_path(conf_opt));
-	if (report(c) > 0)
+	if (soca_conf_report(c) > 0)
 		errx(SOCA_EX_USAGE, "the configuration has problems: run "
 		    "soca-config check");
 	if (name != NULL && !soca_conf_has_section(c, sec, name))

@@ -47,7 +47,7 @@ dir(struct soca_conf **c)
 	struct soca_dir *d;
 	int rc;
 
-	*c = soca_dir_conf_load(opt.conf);
+	*c = soca_conf_open(opt.conf);
 	if ((rc = soca_dir_open(*c, &d)) != 0)
 		exit(rc);
 	return d;

@@ -132,10 +132,14 @@ soca_buf_esc(struct soca_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t u;
+		size_t u, run = i;
 
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
-			soca_buf_addc(b, (char)p[i]);
+		while (run < n && p[run] >= 0x20 && p[run] < 0x7f &&
+		    p[run] != '\\')
+			run++;
+		if (run > i) {
+			soca_buf_add(b, s + i, run - i);
+			i = run - 1;
 		} else if (p[i] >= 0x80 && (u = utf8_len(p + i, n - i)) > 0) {
 			soca_buf_add(b, s + i, u);
 			i += u - 1;

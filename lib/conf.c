@@ -583,33 +583,55 @@ soca_conf_load(const char *path)
 	return c;
 }
 
+static int
+cmp_diag(const void *a, const void *b)
+{
+	const struct soca_diag *x = a, *y = b;
+	int r = strcmp(x->file, y->file);
+
+	return r ? r : (x->line > y->line) - (x->line < y->line);
+}
+
+/* Print every problem as file:line: message, in file order; the count. */
+size_t
+soca_conf_report(struct soca_conf *c)
+{
+	if (c->nd > 1)
+		qsort(c->d, c->nd, sizeof(*c->d), cmp_diag);
+	for (size_t i = 0; i < c->nd; i++)
+		if (c->d[i].line > 0)
+			warnx("%s:%d: %s", c->d[i].file, c->d[i].line,
+			    c->d[i].msg);
+		else
+			warnx("%s: %s", c->d[i].file, c->d[i].msg);
+	return c->nd;
+}
+
 /*
- * What every command but soca-config does: load the configuration and
- * refuse to go on, exit 2, when it has any problem.
+ * What every command but soca-config does: take a loaded configuration,
+ * check it, and refuse to go on, exit 2, when it has any problem.
  */
+struct soca_conf *
+soca_conf_must_be_sound(struct soca_conf *c)
+{
+	size_t n;
+
+	soca_conf_check(c);
+	if ((n = soca_conf_report(c)) == 0)
+		return c;
+	errx(SOCA_EX_USAGE, "%s: %zu problem%s: fix the configuration "
+	    "(soca-config check %s)", c->file, n, n == 1 ? "" : "s", c->file);
+}
+
 struct soca_conf *
 soca_conf_open(const char *opt)
 {
 	const char *path = soca_conf_path(opt);
 	struct soca_conf *c = soca_conf_load(path);
-	size_t n;
 
 	if (c == NULL)
 		err(SOCA_EX_USAGE, "%s", path);
-	soca_conf_check(c);
-	if ((n = soca_conf_ndiags(c)) == 0)
-		return c;
-	for (size_t i = 0; i < n; i++) {
-		const struct soca_diag *d = soca_conf_diag(c, i);
-		if (d->line > 0)
-			warnx("%s:%d: %s", d->file, d->line, d->msg);
-		else
-			warnx("%s: %s", d->file, d->msg);
-	}
-	if (path == NULL)
-		path = "<built-in>";
-	errx(SOCA_EX_USAGE, "%s: %zu problem%s: fix the configuration "
-	    "(soca-config check %s)", path, n, n == 1 ? "" : "s", path);
+	return soca_conf_must_be_sound(c);
 }
 
 void

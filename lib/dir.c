@@ -749,25 +749,3 @@ soca_dir_reserve(struct soca_dir *d, const char *kind, long long want,
 	*got = want;
 	return rc;
 }
-
-/* soca.conf for soca-user and soca-group: any problem stops them. */
-struct soca_conf *
-soca_dir_conf_load(const char *opt)
-{
-	const char *path = soca_conf_path(opt);
-	struct soca_conf *c = soca_conf_load(path);
-	size_t n;
-
-	if (c == NULL)
-		err(SOCA_EX_USAGE, "%s", path);
-	soca_conf_check(c);
-	if ((n = soca_conf_ndiags(c)) == 0)
-		return c;
-	for (size_t i = 0; i < n; i++) {
-		const struct soca_diag *dg = soca_conf_diag(c, i);
-
-		warnx("%s:%d: %s", dg->file, dg->line, dg->msg);
-	}
-	errx(SOCA_EX_USAGE, "%s: %zu problem%s (run soca-config check)",
-	    path ? path : "configuration", n, n == 1 ? "" : "s");
-}

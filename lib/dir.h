@@ -43,7 +43,6 @@ char *soca_dir_filter_esc(const char *);
 char *soca_dir_dn_esc(const char *);
 
 /* dir.c: connection, binding, errors, the entries' DNs */
-struct soca_conf *soca_dir_conf_load(const char *opt);
 int soca_dir_open(const struct soca_conf *, struct soca_dir **);
 void soca_dir_close(struct soca_dir *);
 const struct soca_conf *soca_dir_conf(const struct soca_dir *);

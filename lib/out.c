@@ -221,8 +221,16 @@ soca_out_row(struct soca_out *o)
 		}
 		for (size_t i = 0; i < o->nsel; i++) {
 			struct cell *c = &o->row[o->sel[i]];
-			o->rows[o->nrows * o->nsel + i] = soca_xstrdup(c->text ?
-			    c->text : "-");
+			bool again = false;
+
+			for (size_t j = i + 1; j < o->nsel; j++)
+				again = again || o->sel[j] == o->sel[i];
+			/* the row takes the text, unless -o names it twice */
+			o->rows[o->nrows * o->nsel + i] = c->text == NULL ?
+			    soca_xstrdup("-") : again ? soca_xstrdup(c->text) :
+			    c->text;
+			if (!again)
+				c->text = NULL;
 		}
 		o->nrows++;
 	}

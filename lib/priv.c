@@ -9,7 +9,9 @@
 #include "config.h"
 
 #include <err.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "job.h"
@@ -48,22 +50,51 @@ soca_priv_lose(void)
 	setgid_run = false;
 }
 
+/*
+ * A setgid run must not let the caller choose the spool: the file must be
+ * root's and writable by root alone, read from the descriptor that was
+ * checked, and it must name the spool (no per-user default).
+ */
+static struct soca_conf *
+trusted_conf(const char *path)
+{
+	struct soca_buf b = { 0 };
+	struct soca_conf *c;
+	struct stat st;
+	char chunk[8192];
+	ssize_t n;
+	int fd;
+
+	if (path == NULL)
+		errx(SOCA_EX_USAGE, "a setgid %s needs %s naming the shared "
+		    "spool ([cluster] spool)", getprogname(),
+		    SYSCONFDIR "/soca/soca.conf");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		err(SOCA_EX_USAGE, "%s", path);
+	if (st.st_uid != 0 || (st.st_mode & 022) != 0 || !S_ISREG(st.st_mode))
+		errx(SOCA_EX_USAGE, "%s: a shared spool's configuration must be "
+		    "a file owned by root and writable by root only (chown "
+		    "root %s; chmod 644 %s)", path, path, path);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0 && b.len < 4 << 20)
+		soca_buf_add(&b, chunk, (size_t)n);
+	if (n < 0)
+		err(SOCA_EX_USAGE, "%s", path);
+	close(fd);
+	c = soca_conf_parse(path, b.s ? b.s : "", b.len);
+	soca_buf_free(&b);
+	soca_conf_must_be_sound(c);
+	if (!soca_conf_isset(c, "cluster", NULL, "spool"))
+		errx(SOCA_EX_USAGE, "%s: a shared spool needs [cluster] spool "
+		    "set (setgid commands never use a per-user spool)", path);
+	return c;
+}
+
 /* soca.conf with the caller's rights; a broken file is exit 2. */
 struct soca_conf *
 soca_conf_must(void)
 {
-	const char *path = soca_conf_path(NULL);
-	struct soca_conf *c;
-	const struct soca_diag *d;
-
 	soca_priv_drop();
-	if ((c = soca_conf_load(path)) == NULL)
-		err(SOCA_EX_USAGE, "%s", path);
-	soca_conf_check(c);
-	if (soca_conf_ndiags(c) > 0) {
-		d = soca_conf_diag(c, 0);
-		errx(SOCA_EX_USAGE, "%s:%d: %s (soca-config check lists every "
-		    "problem)", d->file, d->line, d->msg);
-	}
-	return c;
+	if (setgid_run)
+		return trusted_conf(soca_conf_path(NULL));
+	return soca_conf_open(NULL);
 }

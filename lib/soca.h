@@ -128,6 +128,8 @@ size_t soca_conf_names(const struct soca_conf *, const char *section,
 bool soca_conf_has_section(const struct soca_conf *, const char *section,
     const char *name);
 struct soca_conf *soca_conf_open(const char *opt);
+struct soca_conf *soca_conf_must_be_sound(struct soca_conf *);
+size_t soca_conf_report(struct soca_conf *);
 int soca_split_list(const char *, char ***items, size_t *n);
 char *soca_key_check(const struct soca_key *, const char *value);
 void soca_conf_adddiag(struct soca_conf *, const char *section,

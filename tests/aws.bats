@@ -402,3 +402,65 @@ PY
 	assert_output --partial "text/html"
 	[ "${#lines[@]}" = 1 ]
 }
+
+# A TLS server on loopback whose certificate is for 127.0.0.1, signed by
+# a CA made here: refused without that CA, accepted with [aws] ca_file.
+@test "TLS is always verified: unknown CA refused, [aws] ca_file accepted" {
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem \
+		-days 1 -subj /CN=soca-test-ca 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr \
+		-subj /CN=127.0.0.1 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\n' >ext.cnf
+	openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+		-out srv.pem -days 1 -extfile ext.cnf 2>/dev/null
+	local port
+	port=$(service_port)
+	service_start tls "$port" /usr/bin/python3 -c '
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = (b"<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/"
+                b"2016-11-15/\"><requestId>tls-1</requestId><reservationSet/>"
+                b"</DescribeInstancesResponse>")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain("srv.pem", "srv.key")
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()' "$port"
+	run soca-aws --endpoint-url "https://127.0.0.1:$port" ec2 DescribeInstances
+	assert_failure 1
+	assert_output --partial "certificate"
+	assert_equal "${#lines[@]}" 1
+	printf '[aws]\nca_file = %s\n' "$PWD/ca.pem" >soca.conf
+	SOCA_CONF=$PWD/soca.conf run soca-aws --endpoint-url "https://127.0.0.1:$port" ec2 DescribeInstances
+	service_stop tls
+	assert_success
+	assert_output --partial '"requestId": "tls-1"'
+}
+
+@test "an IMDS that never answers gives up after 1 s with one clear line" {
+	local port start
+	port=$(service_port)
+	service_start blackhole "$port" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+time.sleep(60)' "$port"
+	start=$SECONDS
+	run env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY \
+		AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$port/" \
+		soca-aws ec2 DescribeInstances
+	service_stop blackhole
+	assert_failure 2
+	assert_output --partial "no credentials"
+	assert_output --partial "no answer within 1 s"
+	assert_equal "${#lines[@]}" 1
+	(( SECONDS - start <= 4 ))
+}

@@ -15,7 +15,7 @@
 int
 main(void)
 {
-	struct soca_conf *c = soca_dir_conf_load(NULL);
+	struct soca_conf *c = soca_conf_open(NULL);
 	struct soca_dir *d;
 	char line[256], user[128], group[128];
 	int rc;

@@ -178,3 +178,20 @@ as() {
 	run soca-stat -x -n -o state,exit 1
 	assert_output --regexp '^cancelled +143$'
 }
+
+@test "setgid commands take no configuration a user could write" {
+	# a user's own file would let them choose the spool the group writes to
+	printf '[cluster]\nspool = %s/alice/spool\n' "$T" >"$T/alice/mine.conf"
+	chown socatest-alice: "$T/alice/mine.conf"
+	run as alice env SOCA_CONF="$T/alice/mine.conf" soca-submit -- true
+	assert_failure 2
+	assert_output --partial "mine.conf: a shared spool's configuration must be a file owned by root and writable by root only"
+	[ ! -e "$T/alice/spool" ]
+	# root's file, but naming no spool: no per-user default either
+	printf '[cluster]\ndispatch = cron\n' >"$T/nospool.conf"
+	run as alice env SOCA_CONF="$T/nospool.conf" soca-submit -- true
+	assert_failure 2
+	assert_output --partial "nospool.conf: a shared spool needs [cluster] spool set"
+	run soca-stat -x -n
+	assert_output ""
+}

@@ -51,17 +51,18 @@ service_stop() {
 	local name=$1 pidf="$SERVICE_DIR/$1.pid" pid
 	[ -f "$pidf" ] || return 0
 	pid=$(cat "$pidf")
-	kill "$pid" 2>/dev/null
+	kill "$pid" 2>/dev/null || true
 	for _ in $(seq 50); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -9 "$pid" 2>/dev/null
+	kill -9 "$pid" 2>/dev/null || true
 	rm -f "$pidf"
 	if [ -n "${SOCA_KEEP_LOGS:-}" ]; then
 		mkdir -p "$SOCA_KEEP_LOGS"
 		cp "$SERVICE_DIR/$name.log" "$SOCA_KEEP_LOGS/" 2>/dev/null
 	fi
+	return 0
 }
 
 service_stop_all() {

@@ -46,6 +46,10 @@ t_out(void)
 	is_str(s, "a,\"b\"              7\nevil\\x1b[31m\\n  1234\n",
 	    "table: -n and -o order");
 	free(s);
+	s = render(SOCA_OUT_TABLE, true, "id,name,id");
+	is_str(s, "   7  a,\"b\"              7\n1234  evil\\x1b[31m\\n  1234\n",
+	    "table: a column named twice by -o");
+	free(s);
 	s = render(SOCA_OUT_JSON, false, NULL);
 	is_str(s, "{\"id\":7,\"name\":\"a,\\\"b\\\"\",\"secret\":\"s\"}\n"
 	    "{\"id\":1234,\"name\":\"evil\\u001B[31m\\n\",\"secret\":null}\n",
