@@ -208,6 +208,8 @@ static const struct soca_key budget_keys[] = {
 	    "AWS account that holds the budgets (12 digits)" },
 	{ "refresh", SOCA_T_DURATION, "1h", NULL, 0, 0,
 	    "age at which the budgets and spend cache is fetched again" },
+	{ "action", SOCA_T_ENUM, "hold", "hold|cancel", 0, 0,
+	    "queued jobs of a project over its limit: hold or cancel them" },
 	{ "lag", SOCA_T_DURATION, "24h", NULL, 0, 0,
 	    "how late AWS's spend figures are; soca estimates that span" },
 	{ "require_project", SOCA_T_BOOL, "no", NULL, 0, 0,

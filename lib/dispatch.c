@@ -183,13 +183,35 @@ limit_wait(struct pass *ps, const struct soca_job *j, long long nodes)
 }
 
 /*
+ * Why a project's spend is unknown, in words that stay the same from one
+ * pass to the next (no request ids): a changed reason is a change to
+ * queued/, which makes the dispatcher pass again.
+ */
+static char *
+unknown(const char *project, const struct soca_aws_err *e)
+{
+	const char *what;
+
+	switch (e->kind) {
+	case SOCA_AWS_E_NET: what = "AWS cannot be reached"; break;
+	case SOCA_AWS_E_CREDS: what = "no AWS credentials"; break;
+	case SOCA_AWS_E_PARSE: what = "AWS's answer was not understood"; break;
+	case SOCA_AWS_E_INPUT: what = e->message; break;
+	default: what = e->code ? e->code : "AWS error"; break;
+	}
+	return soca_xasprintf("budget unknown: project %s: %s (soca-budget "
+	    "check %s tells more)", project, what ? what : "error", project);
+}
+
+/*
  * The budget gate, once per project and pass: the project's live spend
- * at or over its limit holds its queued jobs; under it they go on (and
- * lose the reason).  If AWS cannot be asked, the jobs wait for the next
+ * at or over its limit holds its queued jobs (*over; [budget] action =
+ * cancel cancels them instead); under it they go on (and lose the
+ * reason).  If AWS cannot be asked, the jobs wait for the next
  * pass with the reason why.
  */
 static char *
-budget_wait(struct pass *ps, const struct soca_job *j)
+budget_wait(struct pass *ps, const struct soca_job *j, bool *over)
 {
 	struct soca_aws_err e = { 0 };
 	struct soca_aws_cfg cfg = { 0 };
@@ -200,16 +222,18 @@ budget_wait(struct pass *ps, const struct soca_job *j)
 		return NULL;
 	for (i = 0; i < ps->ngated; i++)
 		if (strcmp(ps->gprojects[i], j->project) == 0)
-			return ps->gated[i] ? soca_xstrdup(ps->gated[i]) : NULL;
+			break;
+	if (i < ps->ngated) {
+		why = ps->gated[i];
+		*over = why && strncmp(why, "budget exceeded", 15) == 0;
+		return why ? soca_xstrdup(why) : NULL;
+	}
 	if (ps->cost == NULL)
 		ps->cost = soca_cost_new(ps->c, &cfg);
 	why = soca_cost_gate(ps->cost, j->project, &e);
-	if (why == NULL && e.kind != SOCA_AWS_OK) {
-		char *s = soca_aws_err_str(&e);
-		why = soca_xasprintf("budget unknown: project %s: %s",
-		    j->project, s);
-		free(s);
-	}
+	*over = why != NULL;
+	if (why == NULL && e.kind != SOCA_AWS_OK)
+		why = unknown(j->project, &e);
 	soca_aws_err_free(&e);
 	ps->gated = soca_xreallocarray(ps->gated, i + 1, sizeof(char *));
 	ps->gprojects = soca_xreallocarray(ps->gprojects, i + 1,
@@ -236,7 +260,7 @@ settle(struct pass *ps, struct soca_job *j, int to, char *why)
 		    !(cur.reason && why && strcmp(cur.reason, why) == 0))) {
 			free(cur.reason);
 			cur.reason = why ? soca_xstrdup(why) : NULL;
-			if (to == SOCA_FAILED)
+			if (to == SOCA_FAILED || to == SOCA_CANCELLED)
 				cur.end = time(NULL);
 			if (to == SOCA_PROVISIONING)
 				cur.start = time(NULL);
@@ -253,7 +277,7 @@ static void
 consider(struct pass *ps, struct soca_job *j)
 {
 	long long nodes = soca_job_res_int(j, "nodes", 1);
-	bool dead = false;
+	bool dead = false, over = false;
 	char *why;
 	enum soca_launch r;
 
@@ -261,8 +285,10 @@ consider(struct pass *ps, struct soca_job *j)
 		return;
 	if ((why = dep_wait(ps, j, &dead)) != NULL)
 		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why);
-	if ((why = budget_wait(ps, j)) != NULL)
-		return settle(ps, j, SOCA_QUEUED, why);
+	if ((why = budget_wait(ps, j, &over)) != NULL)
+		return settle(ps, j, over && strcmp(soca_conf_get(ps->c,
+		    "budget", NULL, "action"), "cancel") == 0 ?
+		    SOCA_CANCELLED : SOCA_QUEUED, why);
 	if ((why = limit_wait(ps, j, nodes)) != NULL)
 		return settle(ps, j, SOCA_QUEUED, why);
 	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)

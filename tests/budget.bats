@@ -440,3 +440,25 @@ gate_conf() {
 	run soca-budget check b
 	assert_failure 3
 }
+
+@test "[budget] action = cancel cancels the queued jobs of a project over its limit" {
+	gate_conf
+	sed -i 's/^account_id = .*/&\naction = cancel/' soca.conf
+	run soca-submit -P cfd -- true
+	assert_output 1
+	run soca-submit -P wind -- true
+	assert_output 2
+	history
+	soca-node-up
+	run soca-stat -x -n -o state,reason 1
+	assert_output --regexp '^cancelled +budget exceeded: project cfd at \$0\.5[01] of \$0\.40$'
+	wait_state 2 done 10
+	# an unknown spend (AWS down, no cache) holds, never cancels
+	run soca-submit -P wind -- true
+	assert_output 3
+	rm -f spool/cost/budgets.json
+	awsim_ctl POST faults '{"op": "budgets:*", "kind": "error", "status": 400, "code": "AccessDeniedException"}' >/dev/null
+	soca-node-up
+	run soca-stat -n -o state,reason 3
+	assert_output --regexp '^queued +budget unknown: project wind: '
+}
