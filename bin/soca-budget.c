@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cost.h"
+#include "job.h"
 
 static const char usage_text[] =
     "usage: soca-budget [-J | --csv] [-n] [-c file] command [args]\n"
@@ -328,9 +329,40 @@ struct jobsum {
 	time_t start;
 };
 
+/*
+ * Projected: the cost so far plus the running rate until the job's
+ * walltime (from its spool record), or -1 when it has none.
+ */
+static double
+projected(const struct soca_conf *conf, const struct jobsum *js, time_t now)
+{
+	struct soca_spool *sp;
+	struct soca_job j;
+	long long id, wall;
+	const char *w;
+	double v = -1;
+
+	if (js->rate == 0)
+		return js->cost;
+	if (soca_parse_int(js->job, 1, INT64_MAX, &id) != 0 ||
+	    (sp = soca_spool_open(conf, false)) == NULL)
+		return -1;
+	if (soca_spool_load(sp, id, &j) == 0) {
+		w = soca_job_res(&j, "walltime");
+		if (w && j.start > 0 && soca_parse_duration(w, &wall) == 0) {
+			long long left = j.start + wall - now;
+			v = js->cost + js->rate * (double)(left > 0 ? left : 0) /
+			    3600.0;
+		}
+		soca_job_free(&j);
+	}
+	soca_spool_close(sp);
+	return v;
+}
+
 static int
-cmd_estimate(struct soca_cost *c, const struct opts *o, int argc,
-    char **argv)
+cmd_estimate(struct soca_cost *c, const struct soca_conf *conf,
+    const struct opts *o, int argc, char **argv)
 {
 	static const struct soca_col cols[] = {
 		{ "job", "JOB", SOCA_COL_STR, false, false },
@@ -341,6 +373,7 @@ cmd_estimate(struct soca_cost *c, const struct opts *o, int argc,
 		{ "usd_per_hour", "$/H", SOCA_COL_NUM, true, false },
 		{ "hours", "HOURS", SOCA_COL_NUM, true, false },
 		{ "cost", "COST", SOCA_COL_NUM, true, false },
+		{ "projected", "PROJECTED", SOCA_COL_NUM, true, false },
 	};
 	struct soca_aws_err e = { 0 };
 	struct soca_cost_inst *v;
@@ -405,6 +438,12 @@ cmd_estimate(struct soca_cost *c, const struct opts *o, int argc,
 		soca_out_num(out, "hours", round((double)(now - js[k].start) /
 		    36) / 100);
 		soca_out_num(out, "cost", round(js[k].cost * 10000) / 10000);
+		double pj = projected(conf, &js[k], now);
+		if (pj >= 0)
+			soca_out_num(out, "projected", round(pj * 10000) /
+			    10000);
+		else
+			soca_out_str(out, "projected", NULL);
 		soca_out_row(out);
 	}
 	free(js);
@@ -458,7 +497,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "report") == 0)
 		rc = cmd_report(c, &o, argc, argv);
 	else if (strcmp(cmd, "estimate") == 0)
-		rc = cmd_estimate(c, &o, argc - 1, argv + 1);
+		rc = cmd_estimate(c, conf, &o, argc - 1, argv + 1);
 	else
 		usage();
 	soca_cost_free(c);

@@ -253,6 +253,9 @@ near() {
 	# wind's job ended: nothing per hour any more, 2.5 h charged
 	near "$(jq -c 'select(.job == "8") | .cost' <<<"$output")" 0.24
 	[ "$(jq -c 'select(.job == "8") | .nodes' <<<"$output")" = 0 ]
+	# an ended job's projection is its cost; no spool record, no walltime
+	[ "$(jq -c 'select(.job == "8") | .projected == .cost' <<<"$output")" = true ]
+	[ "$(jq -c 'select(.job == "7") | .projected' <<<"$output")" = null ]
 	# Spot: 30% of 0.085 plus 2% per AZ letter, for one hour
 	az=$(soca-aws ec2 DescribeInstances Filter.1.Name=tag:soca:JobId Filter.1.Value.1=9 | jq -r '.reservationSet[0].instancesSet[0].placement.availabilityZone')
 	want=$(jq -n --arg az "$az" '0.085 * (0.30 + 0.02 * (($az[-1:] | explode[0]) - 97))')
@@ -349,10 +352,15 @@ gate_conf() {
 
 @test "soca-stat -o cost and -f show the job's estimate" {
 	gate_conf
-	run soca-submit -P wind -l instance_type=c5.large -l nodes=1 -- sleep 5
+	run soca-submit -P wind -l instance_type=c5.large -l nodes=1 -l walltime=2h -- sleep 5
 	assert_success
 	soca-node-up
 	wait_state 1 running 5
+	# its node in EC2: projected to walltime, 0.085 x 2 h
+	launch c5.large 1 soca:JobProject=wind soca:JobId=1 >/dev/null
+	run soca-budget -J estimate 1
+	assert_success
+	near "$(jq .projected <<<"$output")" 0.17
 	sleep 1
 	run soca-stat -n -o id,cost_per_hour 1
 	assert_output --regexp '^ *1 +0\.085$'
