@@ -79,15 +79,20 @@ main(int argc, char **argv)
 	soca_priv_init();
 	soca_priv_lose();
 	c = soca_conf_must();
-	if (strcmp(argv[0], "init") == 0)
-		return init(c, argc == 2 ? argv[1] : NULL);
+	if (strcmp(argv[0], "init") == 0) {
+		found = init(c, argc == 2 ? argv[1] : NULL);
+		soca_conf_free(c);
+		return found;
+	}
 	if (strcmp(argv[0], "path") == 0) {
 		puts(soca_conf_get(c, "cluster", NULL, "spool"));
+		soca_conf_free(c);
 		return SOCA_EX_OK;
 	}
 	if ((sp = soca_spool_open(c, false)) == NULL) {
 		printf("%s: no spool yet\n", soca_conf_get(c, "cluster", NULL,
 		    "spool"));
+		soca_conf_free(c);
 		return SOCA_EX_OK;
 	}
 	if ((found = soca_spool_check(sp, repair, stdout)) < 0)

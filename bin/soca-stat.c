@@ -245,7 +245,8 @@ main(int argc, char **argv)
 	if (soca_args_or_stdin(argc, argv, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
 	op.now = time(NULL);
-	op.o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
+	op.o = op.full ? NULL : soca_out_new(cols, NCOLS, fmt, noheads, sel,
+	    stdout);
 	if ((op.full || (sel && strstr(sel, "cost"))) &&
 	    (soca_cost_enabled(c) || strcmp(soca_conf_get(c, "cluster", NULL,
 	    "provider"), "aws") == 0)) {

@@ -276,7 +276,7 @@ out:
 static void
 consider(struct pass *ps, struct soca_job *j)
 {
-	long long nodes = soca_job_res_int(j, "nodes", 1);
+	long long nodes = soca_job_res_int(j, "nodes", 1), id;
 	bool dead = false, over = false;
 	char *why;
 	enum soca_launch r;
@@ -295,7 +295,9 @@ consider(struct pass *ps, struct soca_job *j)
 		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
 		    SOCA_QUEUED, why);
 	settle(ps, j, SOCA_PROVISIONING, NULL);
-	if (soca_spool_load(ps->sp, j->id, j) < 0 ||
+	id = j->id;
+	soca_job_free(j);	/* reloaded below: what settle() wrote */
+	if (soca_spool_load(ps->sp, id, j) < 0 ||
 	    j->state != SOCA_PROVISIONING)
 		return;
 	if ((r = ps->p->launch(ps->p, j, &why)) != SOCA_LAUNCH_OK) {
@@ -319,7 +321,8 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 	ps.p = soca_provider_open(c, sp);
 	soca_spool_list(sp, SOCA_ACTIVE, gather, &ps);
 	rank_jobs(&ps);
-	qsort(ps.q, ps.nq, sizeof(*ps.q), cmp_job);
+	if (ps.nq > 1)
+		qsort(ps.q, ps.nq, sizeof(*ps.q), cmp_job);
 	for (size_t i = 0; i < ps.nq; i++) {
 		consider(&ps, &ps.q[i].j);
 		soca_job_free(&ps.q[i].j);

@@ -231,10 +231,13 @@ soca_job_parse(const char *s, size_t len, struct soca_job *j)
 		eq = memchr(s, '=', (size_t)(nl - s));
 		if (eq != NULL && field(j, s, (size_t)(eq - s),
 		    unesc(eq + 1, (size_t)(nl - eq - 1))) < 0)
-			return -1;
+			break;
 		s = nl + 1;
 	}
-	return j->id > 0 && j->user != NULL && j->queue != NULL ? 0 : -1;
+	if (s >= end && j->id > 0 && j->user != NULL && j->queue != NULL)
+		return 0;
+	soca_job_free(j);	/* nothing half-parsed survives a failure */
+	return -1;
 }
 
 static ssize_t

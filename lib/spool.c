@@ -693,7 +693,8 @@ load_dirty(struct soca_spool *sp, struct cache *c, long long from,
 		c->dirty[c->nd++] = id;
 	}
 	free(buf);
-	qsort(c->dirty, c->nd, sizeof(*c->dirty), cmp_ll);
+	if (c->nd > 1)
+		qsort(c->dirty, c->nd, sizeof(*c->dirty), cmp_ll);
 }
 
 /* Parse index (header, then "id state ino len\n" and len bytes each). */
@@ -754,7 +755,8 @@ cache_find(const struct cache *c, long long id)
 	}
 	if (lo == c->n || c->v[lo].id != id)
 		return NULL;
-	if (bsearch(&id, c->dirty, c->nd, sizeof(*c->dirty), cmp_ll))
+	if (c->nd > 0 &&
+	    bsearch(&id, c->dirty, c->nd, sizeof(*c->dirty), cmp_ll))
 		return NULL;
 	return &c->v[lo];
 }
