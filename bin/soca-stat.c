@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cost.h"
 #include "job.h"
 
 static const char usage_text[] =
@@ -38,6 +39,8 @@ static const struct soca_col cols[] = {
 	{ "exit", "EXIT", SOCA_COL_INT, true, true },
 	{ "host", "HOST", SOCA_COL_STR, false, true },
 	{ "workdir", "WORKDIR", SOCA_COL_STR, false, true },
+	{ "cost", "COST", SOCA_COL_NUM, true, true },
+	{ "cost_per_hour", "$/HOUR", SOCA_COL_NUM, true, true },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -48,6 +51,7 @@ struct opts {
 	struct soca_out *o;
 	long long now;
 	size_t shown;
+	struct soca_cost *cost;		/* -f or -o cost: estimates */
 };
 
 static void __attribute__((noreturn))
@@ -71,12 +75,44 @@ elapsed(char *b, size_t n, const struct soca_job *j, long long now)
 	snprintf(b, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
 }
 
+/*
+ * The job's estimated cost (lib/cost): set *usd and *rate, false when
+ * there is none (no instance type, not started, or no price).
+ */
+static bool
+estimate(struct opts *op, const struct soca_job *j, double *usd,
+    double *rate)
+{
+	struct soca_aws_err e = { 0 };
+	const char *sp = soca_job_res(j, "spot_price");
+	long long nodes = soca_job_res_int(j, "nodes", 1);
+	bool spot = sp != NULL && soca_job_res_int(j,
+	    "spot_allocation_count", nodes) >= nodes;
+
+	if (op->cost == NULL || j->start == 0 ||
+	    soca_job_res(j, "instance_type") == NULL)
+		return false;
+	*usd = soca_cost_job(op->cost, soca_job_res(j, "instance_type"),
+	    nodes, spot, j->start, j->end, rate, &e);
+	if (*usd < 0) {
+		char *s = soca_aws_err_str(&e);
+		warnx("job %lld: no cost estimate: %s", j->id, s);
+		free(s);
+	}
+	soca_aws_err_free(&e);
+	return *usd >= 0;
+}
+
 static void
-full(const struct soca_job *j)
+full(struct opts *op, const struct soca_job *j)
 {
 	struct soca_buf b = { 0 };
+	double usd, rate;
 
 	soca_job_format(j, &b);
+	if (estimate(op, j, &usd, &rate))
+		soca_buf_addf(&b, "cost=%.4f\ncost_per_hour=%.4f\n", usd,
+		    rate);
 	fwrite(b.s, 1, b.len, stdout);
 	putchar('\n');
 	soca_buf_free(&b);
@@ -97,6 +133,7 @@ row(struct soca_job *j, void *arg)
 	struct opts *op = arg;
 	struct soca_out *o = op->o;
 	char el[32];
+	double usd, rate;
 
 	if ((op->user && strcmp(op->user, j->user) != 0) ||
 	    (op->queue && strcmp(op->queue, j->queue) != 0) ||
@@ -104,7 +141,7 @@ row(struct soca_job *j, void *arg)
 		return 0;
 	op->shown++;
 	if (op->full)
-		return full(j), 0;
+		return full(op, j), 0;
 	elapsed(el, sizeof(el), j, op->now);
 	soca_out_int(o, "id", j->id);
 	soca_out_str(o, "name", j->name);
@@ -123,6 +160,13 @@ row(struct soca_job *j, void *arg)
 	opt_int(o, "exit", j->exit, j->exit >= 0);
 	soca_out_str(o, "host", j->host);
 	soca_out_str(o, "workdir", j->workdir);
+	if (estimate(op, j, &usd, &rate)) {
+		soca_out_num(o, "cost", usd);
+		soca_out_num(o, "cost_per_hour", rate);
+	} else {
+		soca_out_str(o, "cost", NULL);
+		soca_out_str(o, "cost_per_hour", NULL);
+	}
 	soca_out_row(o);
 	return 0;
 }
@@ -203,6 +247,12 @@ main(int argc, char **argv)
 	op.now = time(NULL);
 	op.o = op.full ? NULL : soca_out_new(cols, NCOLS, fmt, noheads, sel,
 	    stdout);
+	if ((op.full || (sel && strstr(sel, "cost"))) &&
+	    (soca_cost_enabled(c) || strcmp(soca_conf_get(c, "cluster", NULL,
+	    "provider"), "aws") == 0)) {
+		struct soca_aws_cfg cfg = { 0 };
+		op.cost = soca_cost_new(c, &cfg);
+	}
 	soca_priv_raise();
 	sp = soca_spool_open(c, false);
 	if (n > 0)
@@ -213,6 +263,7 @@ main(int argc, char **argv)
 	if (!op.full && soca_out_end(op.o) != 0)
 		rc = SOCA_EX_TEMP;
 	soca_spool_close(sp);
+	soca_cost_free(op.cost);
 	soca_strv_free(ids, n);
 	soca_conf_free(c);
 	return rc;

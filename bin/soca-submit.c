@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cost.h"
 #include "provider.h"
 #include "provider_aws.h"
 
@@ -170,6 +171,64 @@ dry_run(const struct soca_conf *c, struct soca_spool *sp,
 	free(why);
 }
 
+/*
+ * A job naming no project goes to the first project whose default_for
+ * lists its user or one of the user's groups; with [budget]
+ * require_project, a job still without one is refused.
+ */
+static void
+default_project(const struct soca_conf *c, struct soca_job *j)
+{
+	char **names, **l;
+	size_t n, nl;
+
+	if (j->project != NULL)
+		return;
+	n = soca_conf_names(c, "project", &names);
+	for (size_t i = 0; i < n && j->project == NULL; i++) {
+		nl = soca_conf_list(c, "project", names[i], "default_for", &l);
+		if (soca_user_in(j->user, j->uid, j->gid, l, nl))
+			j->project = soca_xstrdup(names[i]);
+		soca_strv_free(l, nl);
+	}
+	soca_strv_free(names, n);
+	if (j->project == NULL &&
+	    soca_conf_bool(c, "budget", NULL, "require_project"))
+		errx(SOCA_EX_USAGE, "no project: every job is charged to one "
+		    "here; give -P project (soca-config show lists them) or "
+		    "ask for a default_for entry");
+}
+
+/*
+ * A project at or over its limit (live spend, lib/cost) takes no new
+ * jobs.  When AWS cannot be asked the job is taken: the dispatcher
+ * checks again before it starts.
+ */
+static void
+budget_gate(const struct soca_conf *c, const struct soca_job *j)
+{
+	struct soca_aws_cfg cfg = { 0 };
+	struct soca_aws_err e = { 0 };
+	struct soca_cost *cost;
+	char *why;
+
+	if (j->project == NULL || !soca_cost_enabled(c))
+		return;
+	cost = soca_cost_new(c, &cfg);
+	why = soca_cost_gate(cost, j->project, &e);
+	soca_cost_free(cost);
+	if (why)
+		errx(SOCA_EX_USAGE, "%s: new jobs are refused until the limit "
+		    "is raised or the period ends (soca-budget check %s)", why,
+		    j->project);
+	if (e.kind != SOCA_AWS_OK) {
+		char *s = soca_aws_err_str(&e);
+		warnx("project %s: budget not checked: %s", j->project, s);
+		free(s);
+	}
+	soca_aws_err_free(&e);
+}
+
 static void
 kick(const struct soca_conf *c)
 {
@@ -246,9 +305,11 @@ main(int argc, char **argv)
 	    (why = soca_job_directives(&j, script, len, &seen)) != NULL)
 		refuse(why);
 	owner(&j, c);
+	default_project(c, &j);
 	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
 		refuse(why);
 	soca_priv_raise();
+	budget_gate(c, &j);
 	sp = soca_spool_open(c, true);
 	dry_run(c, sp, &j);
 	if (soca_spool_submit(sp, &j, script, len) < 0)

@@ -33,6 +33,8 @@ static const struct soca_aws_service services[] = {
 	{ "budgets", "budgets", "BUDGETS", "AWSBudgetServiceGateway",
 	    "us-east-1", "budgets.amazonaws.com" },
 	{ "s3", "s3", "S3", NULL, NULL, "s3.%s.amazonaws.com" },
+	{ "pricing", "pricing", "PRICING", "AWSPriceListService", "us-east-1",
+	    "api.pricing.us-east-1.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

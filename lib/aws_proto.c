@@ -366,7 +366,7 @@ soca_aws_call(struct soca_aws *a, const char *service, const char *op,
 
 	if (s == NULL) {
 		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL, "%s: unknown "
-		    "service (ec2, ce, budgets, s3)", service);
+		    "service (ec2, ce, budgets, pricing, s3)", service);
 		return NULL;
 	}
 	if (strcmp(service, "ec2") == 0)

@@ -237,6 +237,24 @@ static const struct soca_key project_keys[] = {
 	    "users that may charge the project" },
 	{ "allowed_groups", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "groups whose members may charge the project" },
+	{ "limit", SOCA_T_NUMBER, NULL, NULL, 0, 0,
+	    "spending limit in USD per period (default: the budget's)" },
+	{ "default_for", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "users or groups whose jobs naming no project go here" },
+	END
+};
+
+static const struct soca_key budget_keys[] = {
+	{ "account_id", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "AWS account that holds the budgets (12 digits)" },
+	{ "refresh", SOCA_T_DURATION, "1h", NULL, 0, 0,
+	    "age at which the budgets and spend cache is fetched again" },
+	{ "action", SOCA_T_ENUM, "hold", "hold|cancel", 0, 0,
+	    "queued jobs of a project over its limit: hold or cancel them" },
+	{ "lag", SOCA_T_DURATION, "24h", NULL, 0, 0,
+	    "how late AWS's spend figures are; soca estimates that span" },
+	{ "require_project", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "refuse jobs that name no project and have no default one" },
 	END
 };
 
@@ -246,6 +264,7 @@ const struct soca_section_schema soca_schema[] = {
 	{ "ldap", false, ldap_keys, "the user directory" },
 	{ "queue", true, queue_keys, "one queue: policy and resource defaults" },
 	{ "project", true, project_keys, "one project: who may charge it" },
+	{ "budget", false, budget_keys, "budgets and the spend cache" },
 	{ NULL, false, NULL, NULL },
 };
 

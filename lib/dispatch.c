@@ -7,6 +7,7 @@
  * walks the queued jobs in order: by id (FIFO), or, in a queue with
  * policy = fairshare, users holding fewer jobs first, then by id.  A job
  * waits (its reason shown by soca-stat) for its dependencies, for its
+ * project's budget (lib/cost: live spend at or over the limit), for its
  * queue's max_running_jobs and max_provisioned_instances, and for the
  * provider's capacity; otherwise it moves to provisioning and the
  * provider launches it.  Jobs submitted during a pass are seen because
@@ -23,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cost.h"
 #include "provider.h"
 
 struct qcount {
@@ -51,6 +53,10 @@ struct pass {
 	struct ucount *uc;
 	size_t nuc;
 	int launched;
+	struct soca_cost *cost;		/* budget gates, once enabled */
+	char **gated;			/* per project: reason or NULL */
+	char **gprojects;
+	size_t ngated;
 };
 
 static struct qcount *
@@ -176,6 +182,68 @@ limit_wait(struct pass *ps, const struct soca_job *j, long long nodes)
 	return NULL;
 }
 
+/*
+ * Why a project's spend is unknown, in words that stay the same from one
+ * pass to the next (no request ids): a changed reason is a change to
+ * queued/, which makes the dispatcher pass again.
+ */
+static char *
+unknown(const char *project, const struct soca_aws_err *e)
+{
+	const char *what;
+
+	switch (e->kind) {
+	case SOCA_AWS_E_NET: what = "AWS cannot be reached"; break;
+	case SOCA_AWS_E_CREDS: what = "no AWS credentials"; break;
+	case SOCA_AWS_E_PARSE: what = "AWS's answer was not understood"; break;
+	case SOCA_AWS_E_INPUT: what = e->message; break;
+	default: what = e->code ? e->code : "AWS error"; break;
+	}
+	return soca_xasprintf("budget unknown: project %s: %s (soca-budget "
+	    "check %s tells more)", project, what ? what : "error", project);
+}
+
+/*
+ * The budget gate, once per project and pass: the project's live spend
+ * at or over its limit holds its queued jobs (*over; [budget] action =
+ * cancel cancels them instead); under it they go on (and lose the
+ * reason).  If AWS cannot be asked, the jobs wait for the next
+ * pass with the reason why.
+ */
+static char *
+budget_wait(struct pass *ps, const struct soca_job *j, bool *over)
+{
+	struct soca_aws_err e = { 0 };
+	struct soca_aws_cfg cfg = { 0 };
+	char *why;
+	size_t i;
+
+	if (j->project == NULL || !soca_cost_enabled(ps->c))
+		return NULL;
+	for (i = 0; i < ps->ngated; i++)
+		if (strcmp(ps->gprojects[i], j->project) == 0)
+			break;
+	if (i < ps->ngated) {
+		why = ps->gated[i];
+		*over = why && strncmp(why, "budget exceeded", 15) == 0;
+		return why ? soca_xstrdup(why) : NULL;
+	}
+	if (ps->cost == NULL)
+		ps->cost = soca_cost_new(ps->c, &cfg);
+	why = soca_cost_gate(ps->cost, j->project, &e);
+	*over = why != NULL;
+	if (why == NULL && e.kind != SOCA_AWS_OK)
+		why = unknown(j->project, &e);
+	soca_aws_err_free(&e);
+	ps->gated = soca_xreallocarray(ps->gated, i + 1, sizeof(char *));
+	ps->gprojects = soca_xreallocarray(ps->gprojects, i + 1,
+	    sizeof(char *));
+	ps->gated[i] = why;
+	ps->gprojects[i] = soca_xstrdup(j->project);
+	ps->ngated++;
+	return why ? soca_xstrdup(why) : NULL;
+}
+
 /* Under the state lock: the job is still queued, set reason or move. */
 static void
 settle(struct pass *ps, struct soca_job *j, int to, char *why)
@@ -192,7 +260,7 @@ settle(struct pass *ps, struct soca_job *j, int to, char *why)
 		    !(cur.reason && why && strcmp(cur.reason, why) == 0))) {
 			free(cur.reason);
 			cur.reason = why ? soca_xstrdup(why) : NULL;
-			if (to == SOCA_FAILED)
+			if (to == SOCA_FAILED || to == SOCA_CANCELLED)
 				cur.end = time(NULL);
 			if (to == SOCA_PROVISIONING)
 				cur.start = time(NULL);
@@ -209,7 +277,7 @@ static void
 consider(struct pass *ps, struct soca_job *j)
 {
 	long long nodes = soca_job_res_int(j, "nodes", 1), id;
-	bool dead = false;
+	bool dead = false, over = false;
 	char *why;
 	enum soca_launch r;
 
@@ -217,6 +285,10 @@ consider(struct pass *ps, struct soca_job *j)
 		return;
 	if ((why = dep_wait(ps, j, &dead)) != NULL)
 		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why);
+	if ((why = budget_wait(ps, j, &over)) != NULL)
+		return settle(ps, j, over && strcmp(soca_conf_get(ps->c,
+		    "budget", NULL, "action"), "cancel") == 0 ?
+		    SOCA_CANCELLED : SOCA_QUEUED, why);
 	if ((why = limit_wait(ps, j, nodes)) != NULL)
 		return settle(ps, j, SOCA_QUEUED, why);
 	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)
@@ -260,6 +332,13 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 		free(ps.qc[i].queue);
 	free(ps.qc);
 	free(ps.uc);
+	for (size_t i = 0; i < ps.ngated; i++) {
+		free(ps.gated[i]);
+		free(ps.gprojects[i]);
+	}
+	free(ps.gated);
+	free(ps.gprojects);
+	soca_cost_free(ps.cost);
 	ps.p->free(ps.p);
 	return ps.launched;
 }

@@ -22,6 +22,7 @@ import os
 import re
 import subprocess
 
+import billing
 import ec2data
 from wire import AwsError
 
@@ -921,4 +922,5 @@ HANDLERS = {
     "DescribeSubnets": describe_subnets,
     "DescribeAvailabilityZones": describe_availability_zones,
     "DescribeVpcs": describe_vpcs,
+    "DescribeSpotPriceHistory": billing.describe_spot_price_history,
 }

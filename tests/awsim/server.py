@@ -23,6 +23,7 @@ import traceback
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import billing
 import ec2
 import ec2data
 import pricing
@@ -34,9 +35,9 @@ from wire import AwsError, DropConnection
 
 SERVICES = {
     "ec2": {"protocol": "ec2", "handlers": ec2.HANDLERS},
-    "ce": {"protocol": "json", "handlers": services.CE_HANDLERS,
+    "ce": {"protocol": "json", "handlers": billing.CE_HANDLERS,
            "region": "us-east-1"},
-    "budgets": {"protocol": "json", "handlers": services.BUDGETS_HANDLERS,
+    "budgets": {"protocol": "json", "handlers": billing.BUDGETS_HANDLERS,
                 "region": "us-east-1"},
     "s3": {"protocol": "s3", "handlers": services.S3_HANDLERS},
     "pricing": {"protocol": "json", "handlers": pricing.PRICING_HANDLERS,
@@ -632,6 +633,34 @@ class Handler(BaseHTTPRequestHandler):
             datetime.date.fromisoformat(k)
             self.sim.svc.costs[k] = float(v)
         return 200, self.sim.svc.costs
+
+    def ctl_costlag_get(self, req, q):
+        svc = self.sim.svc
+        return 200, {"hours": svc.lag_hours, "page_size": svc.page_size}
+
+    def ctl_costlag_post(self, req, q):
+        svc = self.sim.svc
+        if set(req) - {"hours", "page_size"}:
+            raise ValueError("unknown costlag keys (known: hours, "
+                             "page_size)")
+        if "hours" in req:
+            h = float(req["hours"])
+            if h < 0:
+                raise ValueError("hours must be >= 0")
+            svc.lag_hours = h
+        if "page_size" in req:
+            n = req["page_size"]
+            if not isinstance(n, int) or n < 1:
+                raise ValueError("page_size must be a positive integer")
+            svc.page_size = n
+        return self.ctl_costlag_get(req, q)
+
+    def ctl_spot_post(self, req, q):
+        for k, v in req.items():
+            if k not in pricing.ON_DEMAND:
+                raise ValueError("%s: no such instance type in awsim" % k)
+            self.sim.svc.spot[k] = float(v)
+        return 200, self.sim.svc.spot
 
     def ctl_credentials_post(self, req, q):
         akid = req["access_key_id"]

@@ -1,13 +1,10 @@
 # services.py: Cost Explorer, Budgets and S3 (minimal, in memory).
 #
-# CE and Budgets are JSON 1.1: their HANDLERS return dicts in the botocore
-# output shape like ec2.py's.  Cost Explorer answers GetCostAndUsage with
-# one ResultsByTime entry per DAILY/MONTHLY period, amounts from
-# ServiceState.costs (set through the control endpoint; zero otherwise).
-# Budgets come from POST /_awsim/budgets.  S3 is REST: s3_route() maps
-# method + path-style URL to an operation name, S3_HANDLERS answer raw
-# (status, headers, body).  The budgets issue will compute spend from EC2
-# history; these are the hooks it extends.
+# This file keeps their state; billing.py answers CE and Budgets (JSON
+# 1.1) from EC2 history and this state.  Budgets come from POST
+# /_awsim/budgets: one given with a CalculatedSpend keeps it, others have
+# their spend computed.  S3 is REST: s3_route() maps method + path-style
+# URL to an operation name, S3_HANDLERS answer raw (status, headers, body).
 
 import base64
 import datetime
@@ -23,9 +20,16 @@ class ServiceState:
         self.budgets = []
         self.costs = {}      # "YYYY-MM-DD" -> USD for that day
         self.buckets = {}    # name -> {"created": t, "objects": {key: obj}}
+        self.fixed_spend = set()  # budgets whose CalculatedSpend was given
+        self.lag_hours = 0.0  # CE and Budgets report costs this late
+        self.page_size = 50   # CE groups per page
+        self.spot = {}       # instance type -> Spot $/h override
 
     def dump(self):
         return {"budgets": self.budgets, "costs": self.costs,
+                "costlag": {"hours": self.lag_hours,
+                            "page_size": self.page_size},
+                "spot": self.spot,
                 "buckets": {b: sorted(v["objects"])
                             for b, v in self.buckets.items()}}
 
@@ -37,6 +41,7 @@ def set_budgets(sim, spec):
         raise ValueError("expected a list of budgets")
     shape = wire.model("budgets").shape_for("Budget")
     out = []
+    fixed = set()
     for b in items:
         if not isinstance(b, dict) or not b.get("BudgetName"):
             raise ValueError("each budget needs a BudgetName")
@@ -46,100 +51,16 @@ def set_budgets(sim, spec):
                     "ActualSpend": {"Amount": "0.0", "Unit": "USD"}},
                 "TimePeriod": {"Start": 1704067200, "End": 3706473600}}
         full.update(b)
+        if "CalculatedSpend" in b:
+            fixed.add(b["BudgetName"])
         try:
             wire._j_check(shape, full, "budget")
         except AwsError as e:
             raise ValueError(e.message)
         out.append(full)
     sim.svc.budgets = out
+    sim.svc.fixed_spend = fixed
     return out
-
-
-# ---- Cost Explorer ----
-
-def _day(s, what):
-    try:
-        return datetime.date.fromisoformat(s)
-    except ValueError:
-        raise AwsError("ValidationException", "%s date '%s' is not in "
-                       "YYYY-MM-DD format" % (what, s))
-
-
-def _periods(start, end, gran):
-    d = start
-    while d < end:
-        if gran == "MONTHLY":
-            nxt = (d.replace(day=1) + datetime.timedelta(days=32)).replace(
-                day=1)
-        else:
-            nxt = d + datetime.timedelta(days=1)
-        nxt = min(nxt, end)
-        yield d, nxt
-        d = nxt
-
-
-def get_cost_and_usage(sim, p):
-    tp = p["TimePeriod"]
-    start, end = _day(tp["Start"], "Start"), _day(tp["End"], "End")
-    if start >= end:
-        raise AwsError("ValidationException", "Start date (and hour) should "
-                       "be before end date (and hour)")
-    gran = p["Granularity"]
-    if gran == "HOURLY":
-        raise AwsError("ValidationException", "Hourly granularity is not "
-                       "enabled for this account")
-    metrics = p["Metrics"]
-    if not metrics:
-        raise AwsError("ValidationException", "Metrics cannot be empty")
-    today = datetime.datetime.fromtimestamp(
-        sim.now(), datetime.timezone.utc).date()
-    res = []
-    for a, b in _periods(start, end, gran):
-        amount = sum(v for k, v in sim.svc.costs.items()
-                     if a.isoformat() <= k < b.isoformat())
-        res.append({"TimePeriod": {"Start": a.isoformat(),
-                                   "End": b.isoformat()},
-                    "Total": {m: {"Amount": "%.10g" % amount, "Unit": "USD"}
-                              for m in metrics},
-                    "Groups": [], "Estimated": b > today})
-    return {"ResultsByTime": res, "DimensionValueAttributes": [],
-            "GroupDefinitions": p.get("GroupBy") or []}
-
-
-CE_HANDLERS = {"GetCostAndUsage": get_cost_and_usage}
-
-
-# ---- Budgets ----
-
-def describe_budgets(sim, p):
-    items = sim.svc.budgets
-    start = 0
-    if p.get("NextToken"):
-        try:
-            start = int(base64.b64decode(p["NextToken"]).decode())
-        except ValueError:
-            raise AwsError("InvalidNextTokenException", "Invalid NextToken")
-    mr = p.get("MaxResults", 100)
-    if not 1 <= mr <= 100:
-        raise AwsError("InvalidParameterException", "MaxResults must be "
-                       "between 1 and 100")
-    page = items[start:start + mr]
-    out = {"Budgets": page}
-    if start + mr < len(items):
-        out["NextToken"] = base64.b64encode(str(start + mr).encode()).decode()
-    return out
-
-
-def describe_budget(sim, p):
-    for b in sim.svc.budgets:
-        if b["BudgetName"] == p["BudgetName"]:
-            return {"Budget": b}
-    raise AwsError("NotFoundException", "Unable to get budget: %s - the "
-                   "budget doesn't exist." % p["BudgetName"])
-
-
-BUDGETS_HANDLERS = {"DescribeBudgets": describe_budgets,
-                    "DescribeBudget": describe_budget}
 
 
 # ---- S3 (path style) ----

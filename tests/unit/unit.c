@@ -20,6 +20,7 @@ static const struct {
 	{ "sigv4", t_sigv4 },
 	{ "aws", t_aws },
 	{ "job", t_job },
+	{ "cost", t_cost },
 };
 
 static void
