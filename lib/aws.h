@@ -148,6 +148,9 @@ int soca_aws_process_creds(const char *cmdline, struct soca_aws_creds *,
     struct soca_aws_err *);
 int soca_aws_creds_from_json(json_t *, struct soca_aws_creds *);
 int soca_aws_imds_creds(struct soca_aws_creds *, struct soca_aws_err *);
+char *soca_aws_imds_base(void);
+long soca_aws_imds_req(void *curl, const char *base, const char *method,
+    const char *path, const char *hdr, long timeout_ms, struct soca_buf *);
 
 /*
  * aws.c, aws_proto.c: the client, endpoints and the three protocols.

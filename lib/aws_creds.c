@@ -24,6 +24,7 @@
 #include "aws.h"
 
 #define MAX_PROCESS_OUTPUT (64 * 1024)
+#define IMDS_TIMEOUT_MS 1000L	/* botocore's: one attempt, 1 s */
 
 static bool
 env_true(const char *name)
@@ -265,10 +266,13 @@ imds_write(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* One IMDS request; the HTTP status, or -1 when it could not be made. */
-static long
-imds(CURL *h, const char *base, const char *method, const char *path,
-    const char *hdr, struct soca_buf *out)
+/*
+ * One IMDS request, no proxy, answers up to 64 KiB; the HTTP status, or
+ * -1 when it could not be made.  Shared with soca-node-run (aws_imds.c).
+ */
+long
+soca_aws_imds_req(CURL *h, const char *base, const char *method,
+    const char *path, const char *hdr, long timeout_ms, struct soca_buf *out)
 {
 	struct curl_slist *hl = hdr ? curl_slist_append(NULL, hdr) : NULL;
 	char *url = soca_xasprintf("%s%s", base, path);
@@ -281,8 +285,8 @@ imds(CURL *h, const char *base, const char *method, const char *path,
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, imds_write);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, out);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 1000L);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	if (curl_easy_perform(h) == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
@@ -292,8 +296,9 @@ imds(CURL *h, const char *base, const char *method, const char *path,
 	return status;
 }
 
-static char *
-imds_base(void)
+/* The metadata endpoint, AWS_EC2_METADATA_SERVICE_ENDPOINT first. */
+char *
+soca_aws_imds_base(void)
 {
 	const char *e = env_nonempty("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	size_t n;
@@ -316,20 +321,22 @@ imds_fetch(CURL *h, const char *base, struct soca_aws_creds *c,
 	json_t *j = NULL;
 	int rc = -1;
 
-	st = imds(h, base, "PUT", "/latest/api/token",
-	    "X-aws-ec2-metadata-token-ttl-seconds: 21600", &b);
+	st = soca_aws_imds_req(h, base, "PUT", "/latest/api/token",
+	    "X-aws-ec2-metadata-token-ttl-seconds: 21600", IMDS_TIMEOUT_MS, &b);
 	if (st == 200)
 		tokhdr = soca_xasprintf("X-aws-ec2-metadata-token: %s", b.s);
 	else if (!((st == 403 || st == 404 || st == 405) &&
 	    !env_true("AWS_EC2_METADATA_V1_DISABLED")))
 		goto out;
-	if (imds(h, base, "GET", "/latest/meta-data/iam/security-credentials/",
-	    tokhdr, &b) != 200 || b.len == 0)
+	if (soca_aws_imds_req(h, base, "GET",
+	    "/latest/meta-data/iam/security-credentials/", tokhdr,
+	    IMDS_TIMEOUT_MS, &b) != 200 || b.len == 0)
 		goto out;
 	role = soca_xstrndup(b.s, strcspn(b.s, "\r\n"));
 	path = soca_xasprintf("/latest/meta-data/iam/security-credentials/%s",
 	    role);
-	st = imds(h, base, "GET", path, tokhdr, &b);
+	st = soca_aws_imds_req(h, base, "GET", path, tokhdr, IMDS_TIMEOUT_MS,
+	    &b);
 	free(path);
 	if (st == 200 && (j = json_loads(b.s, 0, NULL)) != NULL &&
 	    json_is_string(json_object_get(j, "Code")) &&
@@ -366,7 +373,7 @@ soca_aws_imds_creds(struct soca_aws_creds *c, struct soca_aws_err *e)
 	}
 	if ((h = curl_easy_init()) == NULL)
 		errx(SOCA_EX_TEMP, "curl_easy_init failed");
-	base = imds_base();
+	base = soca_aws_imds_base();
 	c->source = "imds";
 	rc = imds_fetch(h, base, c, e);
 	free(base);

@@ -383,7 +383,8 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 		soca_aws_err_free(&e);
 		return -1;
 	}
-	qsort(w.v, w.n, sizeof(*w.v), by_job);
+	if (w.n > 1)
+		qsort(w.v, w.n, sizeof(*w.v), by_job);
 	for (i = 0; i < w.n; i = k) {
 		for (k = i + 1; k < w.n && by_job(&w.v[i], &w.v[k]) == 0; k++)
 			;

@@ -373,6 +373,15 @@ soca_cost_cache(struct soca_cost *c, bool *refreshed, struct soca_aws_err *e)
 
 /* ---- prices ---- */
 
+/* j is a JSON string equal to s (no temporary JSON value to leak) */
+static bool
+str_is(json_t *j, const char *s)
+{
+	const char *v = json_string_value(j);
+
+	return v != NULL && strcmp(v, s) == 0;
+}
+
 static json_t *
 prices(struct soca_cost *c)
 {
@@ -382,8 +391,8 @@ prices(struct soca_cost *c)
 		return c->prices;
 	c->prices = load(c, "prices.json", NULL);
 	region = c->aws ? soca_aws_region(c->aws) : NULL;
-	if (c->prices == NULL || (region && !json_equal(json_object_get(
-	    c->prices, "region"), json_string(region)))) {
+	if (c->prices == NULL || (region && !str_is(json_object_get(
+	    c->prices, "region"), region))) {
 		json_decref(c->prices);
 		c->prices = json_pack("{s:s?,s:{},s:{}}", "region", region,
 		    "ondemand", "spot");
@@ -589,8 +598,7 @@ inst_from(struct soca_cost_inst *ci, json_t *inst, time_t now)
 	ci->type = sdup(json_object_get(inst, "instanceType"));
 	ci->az = sdup(json_object_get(json_object_get(inst, "placement"),
 	    "availabilityZone"));
-	ci->spot = json_equal(json_object_get(inst, "instanceLifecycle"),
-	    json_string("spot"));
+	ci->spot = str_is(json_object_get(inst, "instanceLifecycle"), "spot");
 	if (soca_cost_parse_time(json_string_value(json_object_get(inst,
 	    "launchTime")), &ci->launch) == -1)
 		ci->launch = now;
@@ -784,9 +792,12 @@ find_budget(json_t *cache, const char *name)
 	json_t *b;
 	size_t i;
 
-	json_array_foreach(json_object_get(cache, "budgets"), i, b)
-		if (json_equal(json_object_get(b, "name"), json_string(name)))
+	json_array_foreach(json_object_get(cache, "budgets"), i, b) {
+		const char *n = json_string_value(json_object_get(b, "name"));
+
+		if (n != NULL && strcmp(n, name) == 0)
 			return b;
+	}
 	return NULL;
 }
 
