@@ -309,8 +309,8 @@ cmd_report(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 				soca_out_str(out, by[k]->name,
 				    kv ? group_value(kv) : "");
 			}
-			soca_out_num(out, "cost", amt ?
-			    round(strtod(amt, NULL) * 100) / 100 : 0);
+			/* unrounded: sums over days must not lose cents */
+			soca_out_num(out, "cost", amt ? strtod(amt, NULL) : 0);
 			soca_out_bool(out, "estimated", json_is_true(
 			    json_object_get(res, "Estimated")));
 			soca_out_row(out);
