@@ -41,28 +41,6 @@ usage(void)
 	exit(SOCA_EX_USAGE);
 }
 
-static struct soca_dir *
-dir(struct soca_conf **c)
-{
-	struct soca_dir *d;
-	int rc;
-
-	*c = soca_conf_open(opt.conf);
-	if ((rc = soca_dir_open(*c, &d)) != 0)
-		exit(rc);
-	return d;
-}
-
-static int
-done(struct soca_dir *d, struct soca_conf *c, int rc)
-{
-	soca_dir_close(d);
-	soca_conf_free(c);
-	if (fflush(stdout) != 0)
-		err(SOCA_EX_TEMP, "stdout");
-	return rc;
-}
-
 static void
 row(struct soca_out *o, const struct soca_dir_group *g)
 {
@@ -90,12 +68,12 @@ cmd_add(const char *name)
 
 	if ((rc = soca_dir_name_check("group", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = soca_dir_group_add(d, name, opt.gid, &g)) == 0) {
 		printf("%s gid=%lld\n", name, g.gid);
 		soca_dir_group_free(&g);
 	}
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -107,10 +85,10 @@ cmd_del(const char *name)
 
 	if ((rc = soca_dir_name_check("group", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = soca_dir_group_del(d, name)) == 0)
 		printf("%s deleted\n", name);
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -125,7 +103,7 @@ cmd_list(const char *name)
 
 	if (name && (rc = soca_dir_name_check("group", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if (name == NULL)
 		rc = soca_dir_group_list(d, &v, &n);
 	else if ((rc = soca_dir_group_get(d, name, &one)) == 0)
@@ -133,7 +111,7 @@ cmd_list(const char *name)
 	else if (rc == SOCA_EX_FALSE)
 		warnx("no such group \"%s\" (see soca-group list)", name);
 	if (rc != 0)
-		return done(d, c, rc);
+		return soca_dir_done(d, c, rc);
 	o = soca_out_new(cols, sizeof(cols) / sizeof(cols[0]), opt.json ?
 	    SOCA_OUT_JSON : SOCA_OUT_TABLE, opt.noheadings, opt.cols, stdout);
 	for (size_t i = 0; i < n; i++) {
@@ -142,7 +120,7 @@ cmd_list(const char *name)
 	}
 	free(v);
 	rc = soca_out_end(o);
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -161,7 +139,7 @@ cmd_member(int argc, char **argv)
 		if ((rc = soca_dir_name_check(i == 1 ? "group" : "user",
 		    argv[i])) != 0)
 			return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	for (int i = 2; i < argc; i++) {
 		rc = soca_dir_group_member(d, argv[1], argv[i], add);
 		if (rc == 0)
@@ -172,7 +150,7 @@ cmd_member(int argc, char **argv)
 		if (rc >= SOCA_EX_USAGE)
 			break;
 	}
-	return done(d, c, worst);
+	return soca_dir_done(d, c, worst);
 }
 
 static int

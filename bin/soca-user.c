@@ -62,28 +62,6 @@ usage(void)
 	exit(SOCA_EX_USAGE);
 }
 
-static struct soca_dir *
-dir(struct soca_conf **c)
-{
-	struct soca_dir *d;
-	int rc;
-
-	*c = soca_conf_open(opt.conf);
-	if ((rc = soca_dir_open(*c, &d)) != 0)
-		exit(rc);
-	return d;
-}
-
-static int
-done(struct soca_dir *d, struct soca_conf *c, int rc)
-{
-	soca_dir_close(d);
-	soca_conf_free(c);
-	if (fflush(stdout) != 0)
-		err(SOCA_EX_TEMP, "stdout");
-	return rc;
-}
-
 /* The new password per the options; NULL with rc 0 when none. */
 static int
 new_password(const char *name, bool prompt, char **pw)
@@ -129,7 +107,7 @@ cmd_add(const char *name)
 	    (opt.shell && (rc = soca_dir_shell_check(opt.shell)) != 0) ||
 	    (opt.email && (rc = soca_dir_mail_check(opt.email)) != 0))
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = soca_dir_user_get(d, name, &u)) != SOCA_EX_FALSE) {
 		if (rc == 0) {
 			warnx("user \"%s\" already exists (uid %lld)", name,
@@ -137,14 +115,14 @@ cmd_add(const char *name)
 			soca_dir_user_free(&u);
 			rc = SOCA_EX_FALSE;
 		}
-		return done(d, c, rc);
+		return soca_dir_done(d, c, rc);
 	}
 	if ((rc = new_password(name, false, &pw)) != 0 ||
 	    (pw && (rc = soca_pass_check(c, name, pw)) != 0) ||
 	    (rc = soca_home_check(c, name)) != 0 ||
 	    (rc = soca_dir_user_add(d, &nu, &u)) != 0) {
 		soca_pass_free(pw);
-		return done(d, c, rc);
+		return soca_dir_done(d, c, rc);
 	}
 	if (pw != NULL && (rc = soca_dir_user_passwd(d, name, pw)) != 0)
 		warnx("user \"%s\" added without a password", name);
@@ -159,7 +137,7 @@ cmd_add(const char *name)
 	free(home);
 	soca_pass_free(pw);
 	soca_dir_user_free(&u);
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -173,15 +151,15 @@ cmd_del(const char *name)
 
 	if ((rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = soca_dir_user_del(d, name, &u)) != 0)
-		return done(d, c, rc);
+		return soca_dir_done(d, c, rc);
 	rc = soca_home_retire(c, name, &moved);
 	printf("%s deleted%s%s\n", name, moved ? ", home moved to " : "",
 	    moved ? moved : "");
 	free(moved);
 	soca_dir_user_free(&u);
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -196,7 +174,7 @@ cmd_list(const char *name)
 
 	if (name && (rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if (name == NULL)
 		rc = soca_dir_user_list(d, &v, &n);
 	else if ((rc = soca_dir_user_get(d, name, &one)) == 0)
@@ -204,7 +182,7 @@ cmd_list(const char *name)
 	else if (rc == SOCA_EX_FALSE)
 		warnx("no such user \"%s\" (see soca-user list)", name);
 	if (rc != 0)
-		return done(d, c, rc);
+		return soca_dir_done(d, c, rc);
 	o = soca_out_new(cols, sizeof(cols) / sizeof(cols[0]), opt.json ?
 	    SOCA_OUT_JSON : SOCA_OUT_TABLE, opt.noheadings, name && !opt.cols ?
 	    "name,uid,gid,admin,locked,email,home,shell" : opt.cols, stdout);
@@ -214,7 +192,7 @@ cmd_list(const char *name)
 	}
 	free(v);
 	rc = soca_out_end(o);
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -227,13 +205,13 @@ cmd_passwd(const char *name)
 
 	if ((rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = new_password(name, true, &pw)) == 0 &&
 	    (rc = soca_dir_user_passwd(d, name, pw)) == 0 &&
 	    (opt.set & O_GENPW))
 		printf("password: %s\n", pw);
 	soca_pass_free(pw);
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -245,7 +223,7 @@ cmd_simple(const char *verb, const char *name)
 
 	if ((rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if (strcmp(verb, "lock") == 0 || strcmp(verb, "unlock") == 0)
 		rc = soca_dir_user_lock(d, name, verb[0] == 'l');
 	else if (strcmp(verb, "grant") == 0 || strcmp(verb, "revoke") == 0)
@@ -253,7 +231,7 @@ cmd_simple(const char *verb, const char *name)
 	if (rc == 0)
 		printf("%s %s%s\n", name, verb, verb[0] == 'g' ||
 		    verb[0] == 'r' ? " admin" : "ed");
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static int
@@ -266,7 +244,7 @@ cmd_key(const char *name)
 
 	if ((rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
-	d = dir(&c);
+	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = soca_dir_user_get(d, name, &u)) == SOCA_EX_FALSE)
 		warnx("no such user \"%s\" (see soca-user list)", name);
 	if (rc == 0) {
@@ -274,7 +252,7 @@ cmd_key(const char *name)
 		    (opt.set & O_AGAIN) != 0, stdout);
 		soca_dir_user_free(&u);
 	}
-	return done(d, c, rc);
+	return soca_dir_done(d, c, rc);
 }
 
 static long long

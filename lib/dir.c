@@ -749,3 +749,27 @@ soca_dir_reserve(struct soca_dir *d, const char *kind, long long want,
 	*got = want;
 	return rc;
 }
+
+/* What soca-user and soca-group start with: a sound soca.conf, a bind. */
+struct soca_dir *
+soca_dir_connect(const char *confopt, struct soca_conf **c)
+{
+	struct soca_dir *d;
+	int rc;
+
+	*c = soca_conf_open(confopt);
+	if ((rc = soca_dir_open(*c, &d)) != 0)
+		exit(rc);
+	return d;
+}
+
+/* ...and end with: unbind, free, and a write error on stdout is exit 3. */
+int
+soca_dir_done(struct soca_dir *d, struct soca_conf *c, int rc)
+{
+	soca_dir_close(d);
+	soca_conf_free(c);
+	if (fflush(stdout) != 0)
+		err(SOCA_EX_TEMP, "stdout");
+	return rc;
+}

@@ -44,6 +44,8 @@ char *soca_dir_dn_esc(const char *);
 
 /* dir.c: connection, binding, errors, the entries' DNs */
 int soca_dir_open(const struct soca_conf *, struct soca_dir **);
+struct soca_dir *soca_dir_connect(const char *confopt, struct soca_conf **);
+int soca_dir_done(struct soca_dir *, struct soca_conf *, int rc);
 void soca_dir_close(struct soca_dir *);
 const struct soca_conf *soca_dir_conf(const struct soca_dir *);
 char *soca_dir_user_dn(const struct soca_dir *, const char *name);
