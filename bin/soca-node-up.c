@@ -45,7 +45,9 @@ main(int argc, char **argv)
 	c = soca_conf_must();
 	if ((sp = soca_spool_open(c, false)) == NULL)
 		return SOCA_EX_OK;
-	if ((n = soca_dispatch(c, sp)) < 0)
+	if ((n = soca_dispatch(c, sp)) == -2)
+		exit(SOCA_EX_TEMP);
+	if (n < 0)
 		err(SOCA_EX_TEMP, "%s: dispatch", soca_spool_dir(sp));
 	if (verbose)
 		printf("%d job%s launched\n", n, n == 1 ? "" : "s");

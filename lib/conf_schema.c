@@ -93,6 +93,8 @@ static const struct soca_key aws_keys[] = {
 	    "instances launched a second, sustained (EC2: 2)" },
 	{ "launch_wait", SOCA_T_DURATION, "50s", NULL, 0, 0,
 	    "how long one soca-node-up run waits for launch tokens" },
+	{ "launch_workers", SOCA_T_INT, "8", NULL, 1, 64,
+	    "launch calls in flight at once (forked workers; 1: in turn)" },
 	{ "dryrun", SOCA_T_BOOL, "yes", NULL, 0, 0,
 	    "soca-submit asks AWS (DryRun RunInstances) before queueing" },
 	{ "dryrun_cache", SOCA_T_DURATION, "1h", NULL, 0, 0,

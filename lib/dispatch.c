@@ -14,6 +14,10 @@
  * the dispatcher passes again while queued/ keeps changing: a submitter
  * whose kick found the lock taken is covered by the holder's next pass.
  * A dispatcher that is not root only launches its own user's jobs.
+ * A provider with parallel > 1 gets its launches from a pool of forked
+ * workers (pool.c): the pass admits jobs and counts them held as it goes,
+ * a worker moves each to provisioning and launches it, and a launch that
+ * did not happen gives its count back when its answer comes in.
  */
 #include "config.h"
 
@@ -25,6 +29,7 @@
 #include <unistd.h>
 
 #include "cost.h"
+#include "pool.h"
 #include "provider.h"
 
 struct qcount {
@@ -57,7 +62,11 @@ struct pass {
 	char **gated;			/* per project: reason or NULL */
 	char **gprojects;
 	size_t ngated;
+	struct soca_pool *pool;		/* parallel launches */
 };
+
+/* a launch worker died with a job this run: soca-node-up exits 3 */
+static bool worker_died;
 
 static struct qcount *
 qcount(struct pass *ps, const char *queue)
@@ -89,6 +98,16 @@ hold(struct pass *ps, struct soca_job *j, long long nodes)
 	qc->jobs++;
 	qc->nodes += nodes;
 	ucount(ps, j->uid)->jobs++;
+}
+
+static void
+unhold(struct pass *ps, const struct soca_job *j)
+{
+	struct qcount *qc = qcount(ps, j->queue);
+
+	qc->jobs--;
+	qc->nodes -= soca_job_res_int(j, "nodes", 1);
+	ucount(ps, j->uid)->jobs--;
 }
 
 static int
@@ -273,10 +292,69 @@ out:
 	free(why);
 }
 
-static void
-consider(struct pass *ps, struct soca_job *j)
+/*
+ * The admitted job moves to provisioning and the provider launches it; a
+ * launch that fails moves it back to queued (hold) or on to failed.  Runs
+ * in the dispatcher or in a launch worker.
+ */
+static enum soca_launch
+provision(struct pass *ps, struct soca_job *j)
 {
-	long long nodes = soca_job_res_int(j, "nodes", 1), id;
+	long long id = j->id;
+	enum soca_launch r;
+	char *why = NULL;
+
+	settle(ps, j, SOCA_PROVISIONING, NULL);
+	soca_job_free(j);	/* reloaded below: what settle() wrote */
+	if (soca_spool_load(ps->sp, id, j) < 0 ||
+	    j->state != SOCA_PROVISIONING)
+		return SOCA_LAUNCH_HOLD;
+	if ((r = ps->p->launch(ps->p, j, &why)) != SOCA_LAUNCH_OK) {
+		soca_spool_lock(ps->sp);
+		free(j->reason);
+		j->reason = why;
+		soca_spool_move(ps->sp, j, r == SOCA_LAUNCH_FAIL ?
+		    SOCA_FAILED : SOCA_QUEUED);
+		soca_spool_unlock(ps->sp);
+	}
+	return r;
+}
+
+/* pool.c, in a worker: launch queued job i, say if launching stopped */
+static int
+work(size_t i, void *arg, char *note, size_t len)
+{
+	struct pass *ps = arg;
+	enum soca_launch r = provision(ps, &ps->q[i].j);
+	const char *h = ps->p->halted ? ps->p->halted(ps->p) : NULL;
+
+	snprintf(note, len, "%s", h ? h : "");
+	return (int)r;
+}
+
+/* A launch's answer: count it, or give back what consider() held. */
+static void
+done(size_t i, int rc, const char *note, void *arg)
+{
+	struct pass *ps = arg;
+
+	if (rc == SOCA_LAUNCH_OK)
+		ps->launched++;
+	else
+		unhold(ps, &ps->q[i].j);
+	if (rc < 0) {
+		worker_died = true;
+		note = "launching stopped: a launch worker died";
+	}
+	if (note && *note && ps->p->halt)
+		ps->p->halt(ps->p, note);
+}
+
+static void
+consider(struct pass *ps, size_t i)
+{
+	struct soca_job *j = &ps->q[i].j;
+	long long nodes = soca_job_res_int(j, "nodes", 1);
 	bool dead = false, over = false;
 	char *why;
 	enum soca_launch r;
@@ -294,23 +372,15 @@ consider(struct pass *ps, struct soca_job *j)
 	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)
 		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
 		    SOCA_QUEUED, why);
-	settle(ps, j, SOCA_PROVISIONING, NULL);
-	id = j->id;
-	soca_job_free(j);	/* reloaded below: what settle() wrote */
-	if (soca_spool_load(ps->sp, id, j) < 0 ||
-	    j->state != SOCA_PROVISIONING)
-		return;
-	if ((r = ps->p->launch(ps->p, j, &why)) != SOCA_LAUNCH_OK) {
-		soca_spool_lock(ps->sp);
-		free(j->reason);
-		j->reason = why;
-		soca_spool_move(ps->sp, j, r == SOCA_LAUNCH_FAIL ?
-		    SOCA_FAILED : SOCA_QUEUED);
-		soca_spool_unlock(ps->sp);
-		return;
-	}
+	if (ps->p->reserve && (r = ps->p->reserve(ps->p, j, &why)) !=
+	    SOCA_LAUNCH_OK)
+		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
+		    SOCA_QUEUED, why);
 	hold(ps, j, nodes);
-	ps->launched++;
+	if (ps->p->parallel > 1 && ps->pool == NULL)
+		ps->pool = soca_pool_new(ps->p->parallel, work, done, ps);
+	if (ps->pool == NULL || soca_pool_give(ps->pool, i) < 0)
+		done(i, (int)provision(ps, j), "", ps);
 }
 
 static int
@@ -324,9 +394,14 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 	if (ps.nq > 1)
 		qsort(ps.q, ps.nq, sizeof(*ps.q), cmp_job);
 	for (size_t i = 0; i < ps.nq; i++) {
-		consider(&ps, &ps.q[i].j);
-		soca_job_free(&ps.q[i].j);
+		if (ps.pool)	/* wait for a free launch slot first */
+			soca_pool_ready(ps.pool);
+		consider(&ps, i);
 	}
+	if (ps.pool && soca_pool_end(ps.pool) < 0)
+		worker_died = true;
+	for (size_t i = 0; i < ps.nq; i++)
+		soca_job_free(&ps.q[i].j);
 	free(ps.q);
 	for (size_t i = 0; i < ps.nqc; i++)
 		free(ps.qc[i].queue);
@@ -354,7 +429,11 @@ queued_mtime(const struct soca_spool *sp)
 	return st.st_mtim;
 }
 
-/* Passes until queued/ is still; 0 when another dispatcher holds it. */
+/*
+ * Passes until queued/ is still: the number launched (0 when another
+ * dispatcher holds the lock), -1 on error, -2 when a launch worker died
+ * (said already; its job is left to the reaper's launch_timeout).
+ */
 int
 soca_dispatch(const struct soca_conf *c, struct soca_spool *sp)
 {
@@ -368,6 +447,10 @@ soca_dispatch(const struct soca_conf *c, struct soca_spool *sp)
 		do {
 			before = queued_mtime(sp);
 			n += one_pass(c, sp);
+			if (worker_died) {
+				close(fd);
+				return -2;
+			}
 			after = queued_mtime(sp);
 		} while ((before.tv_sec != after.tv_sec ||
 		    before.tv_nsec != after.tv_nsec) && ++passes < 10);

@@ -7,6 +7,14 @@
  * release() gives back a finished job's capacity and sweep() removes
  * what no job owns (soca-node-down).  "local" runs jobs on this host;
  * "aws" launches EC2 capacity tagged for the job.
+ *
+ * A provider whose launches wait on the network says how many may be in
+ * flight at once (parallel): the dispatcher then hands each admitted job
+ * to one of that many forked workers (pool.c), after reserve() took
+ * what the launch needs from limits shared by the whole run (a rate) in
+ * the dispatcher itself.  halted() tells why launching stopped for this
+ * run (throttling, say); halt() passes a worker's reason to the
+ * dispatcher so that no job after it is tried.
  */
 #ifndef SOCA_PROVIDER_H
 #define SOCA_PROVIDER_H
@@ -22,6 +30,7 @@ struct soca_provider {
 	void *ctx;
 	bool remote;		/* capacity elsewhere: no local pids, no pgid */
 	FILE *log;		/* soca-node-down: where changes are printed */
+	int parallel;		/* launches in flight at once (<= 1: in turn) */
 	/* a job already provisioning or running: count its capacity */
 	void (*busy)(struct soca_provider *, const struct soca_job *);
 	/* may capacity be had for this job now? (no side effects) */
@@ -30,6 +39,12 @@ struct soca_provider {
 	/* the job is provisioning: start it (its runner, or instances) */
 	enum soca_launch (*launch)(struct soca_provider *, struct soca_job *,
 	    char **reason);
+	/* optional, before launch, in the dispatcher: take shared limits */
+	enum soca_launch (*reserve)(struct soca_provider *,
+	    const struct soca_job *, char **reason);
+	/* optional: why no more launches this run (NULL: they go on) */
+	const char *(*halted)(struct soca_provider *);
+	void (*halt)(struct soca_provider *, const char *why);
 	int (*release)(struct soca_provider *, const struct soca_job *);
 	int (*sweep)(struct soca_provider *);
 	void (*free)(struct soca_provider *);

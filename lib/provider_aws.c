@@ -53,6 +53,8 @@ struct paws {
 
 /* why this run (one cycle) stopped launching; passes share it */
 static char *stop;
+/* the soca-node-up run (its launch workers share it): see held_here() */
+static long runpid;
 
 static bool
 is_capacity(const char *code)
@@ -769,9 +771,32 @@ held_here(struct paws *pa, const struct soca_job *j)
 
 	if (j->reason == NULL || soca_aws_jobstate_read(pa->sp, j->id, &s) < 0)
 		return false;
-	r = s.heldby == (long)getpid();
+	r = s.heldby == runpid;
 	soca_aws_jobstate_free(&s);
 	return r;
+}
+
+/* In the dispatcher, before the launch (maybe in a worker): the bucket. */
+static enum soca_launch
+aws_reserve(struct soca_provider *p, const struct soca_job *j, char **why)
+{
+	return bucket_take(p->ctx, soca_job_res_int(j, "nodes", 1), why) ?
+	    SOCA_LAUNCH_OK : SOCA_LAUNCH_HOLD;
+}
+
+static const char *
+aws_halted(struct soca_provider *p)
+{
+	(void)p;
+	return stop;
+}
+
+static void
+aws_halt(struct soca_provider *p, const char *why)
+{
+	(void)p;
+	if (stop == NULL)
+		stop = soca_xstrdup(why);
 }
 
 static enum soca_launch
@@ -871,7 +896,7 @@ fleet_short(struct paws *pa, const struct soca_job *j, json_t *r,
 	soca_strv_free(s->ids, s->nids);
 	s->ids = NULL;
 	s->nids = 0;
-	s->heldby = (long)getpid();
+	s->heldby = runpid;
 	s->tries++;
 	if (code && !is_capacity(code) && got == 0) {
 		*why = soca_xasprintf("aws: %s: %s", code, msg ? msg : "");
@@ -970,11 +995,6 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 		soca_aws_jobstate_free(&s);
 		return rc;
 	}
-	if (!bucket_take(pa, soca_job_res_int(j, "nodes", 1), why)) {
-		json_decref(params);
-		soca_aws_jobstate_free(&s);
-		return SOCA_LAUNCH_HOLD;
-	}
 	soca_crashpoint("aws-before-run");
 	r = soca_aws_ec2(pa->a, soca_aws_fleet(j) ? "CreateFleet" :
 	    "RunInstances", params, &e);
@@ -985,7 +1005,7 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 		soca_aws_err_free(&e);
 		if (rc == SOCA_LAUNCH_HOLD) {
 			s.tries++;
-			s.heldby = (long)getpid();
+			s.heldby = runpid;
 		}
 		soca_aws_jobstate_write(pa->sp, j->id, &s);
 		soca_aws_jobstate_free(&s);
@@ -1106,12 +1126,18 @@ soca_provider_aws(const struct soca_conf *c, struct soca_spool *sp)
 	pa->c = c;
 	pa->sp = sp;
 	pa->cluster = soca_xstrdup(soca_conf_get(c, "cluster", NULL, "name"));
+	if (runpid == 0)
+		runpid = (long)getpid();
 	p->name = "aws";
 	p->remote = true;
 	p->ctx = pa;
 	p->busy = aws_busy;
 	p->admit = aws_admit;
 	p->launch = aws_launch;
+	p->reserve = aws_reserve;
+	p->halted = aws_halted;
+	p->halt = aws_halt;
+	p->parallel = (int)soca_conf_int(c, "aws", NULL, "launch_workers");
 	p->release = aws_release;
 	p->sweep = aws_sweep;
 	p->free = aws_free;
