@@ -50,6 +50,7 @@ take(struct soca_ec2_inst *x, json_t *in)
 	x->token = jstr(in, "clientToken");
 	x->lifecycle = jstr(in, "instanceLifecycle");
 	x->launched = iso_time(x->launch);
+	x->why = jstr(json_object_get(in, "stateReason"), "message");
 	json_array_foreach(json_object_get(in, "tagSet"), i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 
@@ -81,6 +82,7 @@ soca_ec2_inst_free(struct soca_ec2_inst *v, size_t n)
 		free(v[i].owner);
 		free(v[i].queue);
 		free(v[i].keep);
+		free(v[i].why);
 	}
 	free(v);
 }
@@ -120,8 +122,10 @@ struct sweep {
 	struct soca_spool *sp;
 	const char *cluster;
 	FILE *log;
-	struct soca_ec2_inst *v;
+	struct soca_ec2_inst *v;	/* pending, running, stopping, stopped */
 	size_t n;
+	struct soca_ec2_inst *gone;	/* shutting-down, terminated */
+	size_t ngone;
 	char **kill;		/* ids to terminate */
 	size_t nkill;
 	time_t now;
@@ -246,6 +250,47 @@ seen(struct sweep *w, const char *id)
 	return false;
 }
 
+static struct soca_ec2_inst *
+ended(struct sweep *w, const char *id)
+{
+	for (size_t i = 0; i < w->ngone; i++)
+		if (strcmp(w->gone[i].id, id) == 0)
+			return &w->gone[i];
+	return NULL;
+}
+
+/*
+ * Why a launched job lost its capacity, or NULL: one of its instances
+ * was seen shutting down or terminated (its StateReason says why: a Spot
+ * interruption, or a termination outside soca), or none of them is
+ * listed at all any more.
+ */
+static char *
+lost_why(struct sweep *w, const struct soca_aws_jobstate *s)
+{
+	struct soca_ec2_inst *x;
+	size_t missing = 0;
+
+	for (size_t i = 0; i < s->nids; i++) {
+		if (seen(w, s->ids[i]))
+			continue;
+		missing++;
+		if ((x = ended(w, s->ids[i])) == NULL)
+			continue;
+		if (x->why && strstr(x->why, "Server.SpotInstanceTermination"))
+			return soca_xasprintf("Spot interruption: instance %s "
+			    "is %s (%s)", x->id, x->state, x->why);
+		return soca_xasprintf("node lost: instance %s is %s (%s)",
+		    x->id, x->state ? x->state : "gone", x->why ? x->why :
+		    "no reason given");
+	}
+	if (missing < s->nids)
+		return NULL;
+	return soca_xasprintf("node lost: instance %s%s is gone (Spot "
+	    "interruption or terminated outside soca)", s->ids[0],
+	    s->nids > 1 ? " and the others" : "");
+}
+
 static bool
 tagged(struct sweep *w, long long id)
 {
@@ -259,7 +304,7 @@ tagged(struct sweep *w, long long id)
 }
 
 /*
- * Active jobs whose recorded instances are all gone (Spot, or by hand),
+ * Active jobs that lost an instance (lost_why(); their others go too),
  * and jobs left provisioning by a dispatcher that died before its launch
  * was recorded and with nothing tagged for them after launch_timeout.
  */
@@ -268,7 +313,6 @@ lost(struct soca_job *j, void *arg)
 {
 	struct sweep *w = arg;
 	struct soca_aws_jobstate s;
-	bool any = false;
 	char *why;
 
 	char *path = soca_xasprintf("%s/aws/%lld", soca_spool_dir(w->sp),
@@ -298,12 +342,10 @@ lost(struct soca_job *j, void *arg)
 		soca_aws_jobstate_free(&s);
 		return 0;
 	}
-	for (size_t i = 0; i < s.nids && !any; i++)
-		any = seen(w, s.ids[i]);
-	if (!any) {
-		why = soca_xasprintf("node lost: instance %s%s is gone "
-		    "(Spot interruption or terminated outside soca)", s.ids[0],
-		    s.nids > 1 ? " and the others" : "");
+	if ((why = lost_why(w, &s)) != NULL) {
+		for (size_t i = 0; i < w->n; i++)
+			if (recorded(&s, w->v[i].id))
+				doom(w, &w->v[i], "its job lost a node");
 		requeue(w, j->id, why, true, false);
 		free(why);
 	}
@@ -364,6 +406,31 @@ by_job(const void *a, const void *b)
 	return strcmp(x->job ? x->job : "", y->job ? y->job : "");
 }
 
+static bool
+is_gone(const struct soca_ec2_inst *x)
+{
+	return x->state && (strcmp(x->state, "shutting-down") == 0 ||
+	    strcmp(x->state, "terminated") == 0);
+}
+
+/* Move shutting-down and terminated instances from v to gone. */
+static void
+split_gone(struct sweep *w)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (!is_gone(&w->v[i])) {
+			w->v[k++] = w->v[i];
+			continue;
+		}
+		w->gone = soca_xreallocarray(w->gone, w->ngone + 1,
+		    sizeof(*w->gone));
+		w->gone[w->ngone++] = w->v[i];
+	}
+	w->n = k;
+}
+
 int
 soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
     struct soca_aws *a, FILE *log)
@@ -375,7 +442,7 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 
 	w.cluster = soca_conf_get(c, "cluster", NULL, "name");
 	clock_gettime(CLOCK_REALTIME, &w.t0);
-	if (soca_aws_describe(a, w.cluster, false, &w.v, &w.n, &e) < 0) {
+	if (soca_aws_describe(a, w.cluster, true, &w.v, &w.n, &e) < 0) {
 		char *s = soca_aws_err_str(&e);
 
 		warnx("DescribeInstances: %s", s);
@@ -383,6 +450,7 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 		soca_aws_err_free(&e);
 		return -1;
 	}
+	split_gone(&w);
 	if (w.n > 1)
 		qsort(w.v, w.n, sizeof(*w.v), by_job);
 	for (i = 0; i < w.n; i = k) {
@@ -405,5 +473,6 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 	placement_groups(&w, a);
 	free(w.kill);
 	soca_ec2_inst_free(w.v, w.n);
+	soca_ec2_inst_free(w.gone, w.ngone);
 	return rc;
 }

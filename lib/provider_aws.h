@@ -45,6 +45,7 @@ int soca_imds_get(const char *const *paths, char **out, size_t n);
 struct soca_ec2_inst {
 	char *id, *type, *state, *az, *launch, *token, *lifecycle;
 	char *job, *owner, *queue, *keep;
+	char *why;		/* StateReason: why it stopped or ended */
 	time_t launched;
 };
 

@@ -261,6 +261,67 @@ instances() {
 	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-t1-1-0":1,"soca-t1-1-1":1,"soca-t1-2-0":1}' ]
 }
 
+@test "Spot interruption: notice in IMDS, then requeued (attempt + 1) if rerunnable, else failed" {
+	soca-submit -r y -l spot_price=auto <<<'sleep 30' >/dev/null
+	soca-submit -r n -l spot_price=auto <<<'sleep 30' >/dev/null
+	soca-submit -r y -l spot_price=auto -l nodes=2 <<<'sleep 30' >/dev/null
+	soca-node-up
+	id1=$(instances | jq -r 'select(.Tags."soca:JobId" == "1") | .InstanceId')
+	id2=$(instances | jq -r 'select(.Tags."soca:JobId" == "2") | .InstanceId')
+	id3=$(instances | jq -r 'select(.Tags."soca:JobId" == "3") | .InstanceId' | head -1)
+	for i in "$id1" "$id2" "$id3"; do
+		awsim_ctl POST interrupt "{\"instance_id\": \"$i\"}" >/dev/null
+	done
+	# an On-Demand instance is never interrupted
+	soca-submit <<<'true' >/dev/null
+	soca-node-up
+	od=$(instances | jq -r 'select(.Tags."soca:JobId" == "4") | .InstanceId')
+	run awsim_ctl POST interrupt "{\"instance_id\": \"$od\"}"
+	assert_failure
+	assert_output --partial "not a Spot instance"
+	# the two-minute notice: the node sees it, the instance still runs
+	awsim_ctl POST imds "{\"instance_id\": \"$id1\"}" >/dev/null
+	tok=$(curl -sS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' "$AWSIM_URL/latest/api/token")
+	run curl -sS -H "X-aws-ec2-metadata-token: $tok" "$AWSIM_URL/latest/meta-data/spot/instance-action"
+	assert_success
+	[ "$(jq -r .action <<<"$output")" = terminate ]
+	[ "$(jq -r .time <<<"$output")" = "$(awsim_ctl GET clock | jq -r '.now + 120 | todate')" ]
+	run soca-node-down
+	assert_success
+	refute_output --partial "Spot interruption"
+	[ "$(spool_count provisioning)" = 4 ]
+	# two minutes later: shutting-down with EC2's reason
+	awsim_advance 120
+	[ "$(instances | jq -r "select(.InstanceId == \"$id1\") | .State + \" \" + .StateReason")" = "shutting-down Server.SpotInstanceTermination" ]
+	run soca-aws ec2 DescribeInstances InstanceId.1="$id1"
+	assert_output --partial "Server.SpotInstanceTermination: Spot instance termination"
+	run soca-node-down
+	assert_success
+	assert_output --partial "1 queued requeued: Spot interruption: instance $id1 is shutting-down (Server.SpotInstanceTermination: Spot instance termination)"
+	assert_output --partial "2 failed Spot interruption: instance $id2"
+	assert_output --partial "3 queued requeued: Spot interruption: instance $id3"
+	# the job's other node goes with it
+	assert_output --partial "terminate job 3: its job lost a node"
+	run soca-stat -n -o state,reason 1
+	assert_output --partial "queued"
+	assert_output --partial "requeued: Spot interruption: instance $id1"
+	run soca-stat -n -o state,reason 2
+	assert_output --partial "failed"
+	assert_output --partial "Spot interruption: instance $id2"
+	[ "$(instances | jq -r 'select(.Tags."soca:JobId" == "3") | .State' | sort -u)" = shutting-down ]
+	# the next cycle relaunches 1 and 3 with attempt + 1; 2 is not retried
+	soca-node-up
+	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-t1-1-0":1,"soca-t1-1-1":1,"soca-t1-2-0":1,"soca-t1-3-0":1,"soca-t1-3-1":1,"soca-t1-4-0":1}' ]
+	run soca-stat -n -o state 1 3
+	assert_output "$(printf 'provisioning\nprovisioning')"
+	# once terminated, the instances are not reported again
+	awsim_advance 30
+	run soca-node-down
+	assert_success
+	refute_output --partial "Spot interruption"
+	refute_output --partial "terminate"
+}
+
 @test "many jobs: one RunInstances each, one DescribeInstances per reaper cycle" {
 	for i in $(seq 1 30); do soca-submit <<<'true' >/dev/null; done
 	run soca-node-up -v

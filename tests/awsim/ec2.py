@@ -6,7 +6,10 @@
 # launch and terminate times on the simulated clock and their state is
 # derived from it (pending -> running after sim.pending_seconds,
 # shutting-down -> terminated after sim.shutdown_seconds; terminated ones
-# stay visible for an hour).  RunInstances honours ClientToken (same token
+# stay visible for an hour).  A Spot interruption (interrupt(), from the
+# control endpoint) posts the instance-action notice at once and, when
+# the clock reaches its time (tick()), terminates the instance with
+# StateReason Server.SpotInstanceTermination.  RunInstances honours ClientToken (same token
 # and parameters = same reservation, else IdempotentParameterMismatch) and
 # counts real launches per token so tests can prove nothing ran twice.
 # A handler that checks DryRun itself sets .dry_run = True; otherwise the
@@ -55,6 +58,15 @@ class Ec2State:
             return "running"
         return "pending"
 
+    def tick(self):
+        """Carry out the Spot interruptions whose time has come."""
+        now = self.sim.now()
+        for i in self.instances.values():
+            it = i.get("interrupt")
+            if it and i["terminate_at"] is None and now >= it["time"]:
+                i["terminate_at"] = it["time"]
+                i["state_reason"] = SPOT_REASON
+
     def visible(self, inst):
         t = inst["terminate_at"]
         return t is None or self.sim.now() < t + self.sim.shutdown_seconds \
@@ -72,8 +84,20 @@ class Ec2State:
                         "TerminateTime": i["terminate_at"],
                         "Tags": dict(i["tags"]),
                         "Lifecycle": i["lifecycle"],
+                        "StateReason": (i.get("state_reason") or {}).get(
+                            "Code") if i["terminate_at"] is not None
+                        else None,
+                        "Interruption": i.get("interrupt"),
                         "UserData": i["user_data"]})
         return out
+
+
+USER_REASON = {"Code": "Client.UserInitiatedShutdown",
+               "Message": "Client.UserInitiatedShutdown: User initiated "
+               "shutdown"}
+SPOT_REASON = {"Code": "Server.SpotInstanceTermination",
+               "Message": "Server.SpotInstanceTermination: Spot instance "
+               "termination"}
 
 
 def _err(code, msg, status=400):
@@ -93,9 +117,11 @@ def instance_out(st, i):
         "ip-%s.ec2.internal" % i["ip"].replace(".", "-"),
         "PublicDnsName": "",
         "StateTransitionReason": "" if i["terminate_at"] is None else
-        "User initiated (%s GMT)" % datetime.datetime.fromtimestamp(
+        "%s initiated (%s GMT)" % (
+            "Service" if i.get("state_reason") is SPOT_REASON else "User",
+            datetime.datetime.fromtimestamp(
             i["terminate_at"], datetime.timezone.utc).strftime(
-                "%Y-%m-%d %H:%M:%S"),
+                "%Y-%m-%d %H:%M:%S")),
         "AmiLaunchIndex": i["index"], "ProductCodes": [],
         "InstanceType": i["type"], "LaunchTime": i["launch"],
         "Placement": {"AvailabilityZone": i["az"],
@@ -130,9 +156,7 @@ def instance_out(st, i):
         d["IamInstanceProfile"] = {
             "Arn": i["profile"], "Id": "AIPA" + i["id"][2:14].upper()}
     if i["terminate_at"] is not None:
-        d["StateReason"] = {"Code": "Client.UserInitiatedShutdown",
-                            "Message": "Client.UserInitiatedShutdown: User "
-                            "initiated shutdown"}
+        d["StateReason"] = dict(i.get("state_reason") or USER_REASON)
     return d
 
 
@@ -514,6 +538,7 @@ def terminate_instances(sim, p):
         before = st.state(i)
         if i["terminate_at"] is None:
             i["terminate_at"] = sim.now()
+            i["state_reason"] = USER_REASON
         out.append({"InstanceId": iid, "PreviousState": _state_dict(before),
                     "CurrentState": _state_dict(st.state(i))})
     return {"TerminatingInstances": out}
@@ -924,3 +949,26 @@ HANDLERS = {
     "DescribeVpcs": describe_vpcs,
     "DescribeSpotPriceHistory": billing.describe_spot_price_history,
 }
+
+
+# ---- Spot interruption (control endpoint) ----
+
+def interrupt(sim, iid, notice=120):
+    """Interrupt Spot instance iid: the notice now, termination after
+    notice simulated seconds (0: at once)."""
+    st = sim.ec2
+    i = st.instances.get(iid)
+    if i is None:
+        raise ValueError("no instance %s" % iid)
+    if i["lifecycle"] != "spot":
+        raise ValueError("%s is not a Spot instance (only Spot instances "
+                         "are interrupted)" % iid)
+    if i["terminate_at"] is not None or i.get("interrupt"):
+        raise ValueError("%s is already %s" % (
+            iid, "interrupted" if i.get("interrupt") else st.state(i)))
+    if not isinstance(notice, (int, float)) or notice < 0:
+        raise ValueError("notice_seconds must be a number >= 0")
+    i["interrupt"] = {"action": "terminate", "time": sim.now() + notice}
+    st.tick()
+    return {"instance_id": iid, "action": "terminate",
+            "time": i["interrupt"]["time"], "state": st.state(i)}

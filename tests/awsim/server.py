@@ -443,6 +443,13 @@ class Handler(BaseHTTPRequestHandler):
                                                               i["az"]),
             "placement/region": sim.region,
         }
+        it = i.get("interrupt")
+        if it:
+            t = datetime.datetime.fromtimestamp(
+                it["time"], datetime.timezone.utc).strftime(
+                    "%Y-%m-%dT%H:%M:%SZ")
+            md["spot/instance-action"] = {"action": it["action"], "time": t}
+            md["spot/termination-time"] = t
         if path == "/latest/meta-data" or path == "/latest/meta-data/":
             return "\n".join(sorted({k.split("/")[0] + ("/" if "/" in k
                                                         else "")
@@ -453,6 +460,8 @@ class Handler(BaseHTTPRequestHandler):
                 return md[key]
             if key in ("placement", "placement/"):
                 return "availability-zone\navailability-zone-id\nregion"
+            if key in ("spot", "spot/") and it:
+                return "instance-action\ntermination-time"
             if key in ("iam", "iam/"):
                 return "info\nsecurity-credentials/"
             if key == "iam/info":
@@ -561,10 +570,17 @@ class Handler(BaseHTTPRequestHandler):
             if adv < 0:
                 raise ValueError("advance must be >= 0")
             sim.clock += adv
+        sim.ec2.tick()
         for k in ("pending_seconds", "shutdown_seconds"):
             if k in req:
                 setattr(sim, k, float(req[k]))
         return 200, self.clock_out()
+
+    def ctl_interrupt_post(self, req, q):
+        if "instance_id" not in req:
+            raise ValueError("instance_id is required")
+        return 200, ec2.interrupt(self.sim, req["instance_id"],
+                                  req.get("notice_seconds", 120))
 
     def ctl_state_get(self, req, q):
         sim = self.sim
