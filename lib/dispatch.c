@@ -372,10 +372,6 @@ consider(struct pass *ps, size_t i)
 	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)
 		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
 		    SOCA_QUEUED, why);
-	if (ps->p->reserve && (r = ps->p->reserve(ps->p, j, &why)) !=
-	    SOCA_LAUNCH_OK)
-		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
-		    SOCA_QUEUED, why);
 	hold(ps, j, nodes);
 	if (ps->p->parallel > 1 && ps->pool == NULL)
 		ps->pool = soca_pool_new(ps->p->parallel, work, done, ps);

@@ -10,11 +10,10 @@
  *
  * A provider whose launches wait on the network says how many may be in
  * flight at once (parallel): the dispatcher then hands each admitted job
- * to one of that many forked workers (pool.c), after reserve() took
- * what the launch needs from limits shared by the whole run (a rate) in
- * the dispatcher itself.  halted() tells why launching stopped for this
- * run (throttling, say); halt() passes a worker's reason to the
- * dispatcher so that no job after it is tried.
+ * to one of that many forked workers (pool.c); limits shared by the run
+ * (a rate) are the provider's to keep across processes.  halted() tells
+ * why launching stopped for this run (throttling, say); halt() passes a
+ * worker's reason to the dispatcher so that no job after it is tried.
  */
 #ifndef SOCA_PROVIDER_H
 #define SOCA_PROVIDER_H
@@ -39,9 +38,6 @@ struct soca_provider {
 	/* the job is provisioning: start it (its runner, or instances) */
 	enum soca_launch (*launch)(struct soca_provider *, struct soca_job *,
 	    char **reason);
-	/* optional, before launch, in the dispatcher: take shared limits */
-	enum soca_launch (*reserve)(struct soca_provider *,
-	    const struct soca_job *, char **reason);
 	/* optional: why no more launches this run (NULL: they go on) */
 	const char *(*halted)(struct soca_provider *);
 	void (*halt)(struct soca_provider *, const char *why);

@@ -28,8 +28,10 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -582,16 +584,16 @@ fleet_params(const struct soca_conf *c, const struct soca_job *j,
  * The client-side token buckets, shaped like EC2's own for RunInstances
  * (requests: [aws] launch_burst, refilled at launch_rate a second;
  * instances: instance_burst, instance_rate), kept in aws/bucket in the
- * spool so cron runs share them.  A launch waits for its tokens while
- * the cycle has time left ([aws] launch_wait), else the job is held and
- * the cycle ends: a backlog drains at the account's rate, not over it.
+ * spool so cron runs and the launch workers of a run share them.  A
+ * launch takes its tokens under the file's lock right before its call,
+ * the balance going below zero when they are not there yet: that is a
+ * reservation, and the launch sleeps until its turn (plus a margin, as
+ * EC2 counts the call a little after us) with the lock released, so
+ * launches in flight go out spaced at the rate.  A launch whose turn
+ * would come after the run's [aws] launch_wait takes nothing: the job is
+ * held and the cycle ends.  A backlog drains at the account's rate, not
+ * over it.
  */
-struct bucket {
-	double req, inst, at;
-	bool loaded;
-};
-
-static struct bucket bk;
 static double cycle_start;
 
 static double
@@ -603,57 +605,24 @@ now_real(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static char *
-bucket_path(struct soca_spool *sp)
+/* aws/bucket, open and locked; -1 if it cannot be */
+static int
+bucket_open(struct paws *pa)
 {
-	return soca_xasprintf("%s/aws/bucket", soca_spool_dir(sp));
-}
-
-static void
-bucket_load(struct paws *pa, double rburst, double iburst)
-{
-	char *p = bucket_path(pa->sp);
-	FILE *f = fopen(p, "r");
-
-	bk.req = rburst;
-	bk.inst = iburst;
-	bk.at = now_real();
-	if (f) {
-		if (fscanf(f, "%lf %lf %lf", &bk.req, &bk.inst, &bk.at) != 3) {
-			bk.req = rburst;
-			bk.inst = iburst;
-			bk.at = now_real();
-		}
-		fclose(f);
-	}
-	free(p);
-	bk.loaded = true;
-}
-
-static void
-bucket_save(struct paws *pa)
-{
-	char *p = bucket_path(pa->sp), *d = soca_xasprintf("%s/aws",
-	    soca_spool_dir(pa->sp)), *s;
+	char *d = soca_xasprintf("%s/aws", soca_spool_dir(pa->sp));
+	char *p = soca_xasprintf("%s/bucket", d);
+	int fd;
 
 	mkdir(d, 02770);
-	s = soca_xasprintf("%.6f %.6f %.6f\n", bk.req, bk.inst, bk.at);
-	soca_write_atomic(p, s, strlen(s), 0660);
-	free(s);
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
+	while (fd >= 0 && flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR) {
+			close(fd);
+			fd = -1;
+		}
 	free(d);
 	free(p);
-}
-
-static void
-refill(double rburst, double rrate, double iburst, double irate)
-{
-	double t = now_real(), dt = t - bk.at;
-
-	if (dt < 0)
-		dt = 0;
-	bk.req = bk.req + dt * rrate > rburst ? rburst : bk.req + dt * rrate;
-	bk.inst = bk.inst + dt * irate > iburst ? iburst : bk.inst + dt * irate;
-	bk.at = t;
+	return fd;
 }
 
 /* Take a request and n instances' tokens, waiting if the cycle allows. */
@@ -666,43 +635,57 @@ bucket_take(struct paws *pa, long long n, char **why)
 	    "instance_burst");
 	double ir = soca_conf_number(pa->c, "aws", NULL, "instance_rate");
 	double budget = (double)soca_conf_int(pa->c, "aws", NULL,
-	    "launch_wait"), need = (double)n, wait = 0, w2;
+	    "launch_wait"), need = (double)n, wait = 0, w2, req, inst, at, t;
+	char buf[128];
+	ssize_t len;
+	int fd;
 
 	if (rr <= 0)
 		return true;	/* launch_rate = 0: no client-side limit */
-	if (!bk.loaded)
-		bucket_load(pa, rb, ib);
-	if (cycle_start == 0)
-		cycle_start = now_real();
+	if ((fd = bucket_open(pa)) < 0) {
+		*why = soca_xasprintf("spool: aws/bucket: %s", strerror(errno));
+		free(stop);
+		stop = soca_xstrdup(*why);
+		return false;
+	}
+	t = now_real();
 	if (need > ib)
 		need = ib;
-	refill(rb, rr, ib, ir);
-	if (bk.req < 1)
-		wait = (1 - bk.req) / rr;
-	if (bk.inst < need && ir > 0 && (w2 = (need - bk.inst) / ir) > wait)
+	len = pread(fd, buf, sizeof(buf) - 1, 0);
+	buf[len > 0 ? len : 0] = '\0';
+	if (sscanf(buf, "%lf %lf %lf", &req, &inst, &at) != 3 || at > t) {
+		req = rb;
+		inst = ib;
+		at = t;
+	}
+	req = req + (t - at) * rr > rb ? rb : req + (t - at) * rr;
+	inst = inst + (t - at) * ir > ib ? ib : inst + (t - at) * ir;
+	if (req < 1)
+		wait = (1 - req) / rr;
+	if (inst < need && ir > 0 && (w2 = (need - inst) / ir) > wait)
 		wait = w2;
-	if (wait > 0) {
-		/*
-		 * EC2 counts the call when it arrives, a little after our
-		 * count: wait a margin more so its bucket is never short.
-		 */
+	if (wait > 0)
 		wait += LAUNCH_MARGIN;
-		if (now_real() + wait - cycle_start > budget) {
-			*why = soca_xstrdup("rate: the EC2 launch rate is "
-			    "spent for this cycle (launch_burst, launch_rate)");
-			free(stop);
-			stop = soca_xstrdup(*why);
-			return false;
-		}
+	if (wait > 0 && t + wait - cycle_start > budget) {
+		close(fd);
+		*why = soca_xstrdup("rate: the EC2 launch rate is spent for "
+		    "this cycle (launch_burst, launch_rate)");
+		free(stop);
+		stop = soca_xstrdup(*why);
+		return false;
+	}
+	len = snprintf(buf, sizeof(buf), "%.6f %.6f %.6f\n", req - 1,
+	    inst - need, t);
+	if (pwrite(fd, buf, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
+		warn("aws/bucket");
+	close(fd);	/* the lock goes: the next launch counts from here */
+	if (wait > 0) {
 		struct timespec ts = { (time_t)wait,
 		    (long)((wait - (double)(time_t)wait) * 1e9) };
 
-		nanosleep(&ts, NULL);
-		refill(rb, rr, ib, ir);
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
 	}
-	bk.req -= 1;
-	bk.inst -= need;
-	bucket_save(pa);
 	return true;
 }
 
@@ -774,14 +757,6 @@ held_here(struct paws *pa, const struct soca_job *j)
 	r = s.heldby == runpid;
 	soca_aws_jobstate_free(&s);
 	return r;
-}
-
-/* In the dispatcher, before the launch (maybe in a worker): the bucket. */
-static enum soca_launch
-aws_reserve(struct soca_provider *p, const struct soca_job *j, char **why)
-{
-	return bucket_take(p->ctx, soca_job_res_int(j, "nodes", 1), why) ?
-	    SOCA_LAUNCH_OK : SOCA_LAUNCH_HOLD;
 }
 
 static const char *
@@ -995,6 +970,11 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 		soca_aws_jobstate_free(&s);
 		return rc;
 	}
+	if (!bucket_take(pa, soca_job_res_int(j, "nodes", 1), why)) {
+		json_decref(params);
+		soca_aws_jobstate_free(&s);
+		return SOCA_LAUNCH_HOLD;
+	}
 	soca_crashpoint("aws-before-run");
 	r = soca_aws_ec2(pa->a, soca_aws_fleet(j) ? "CreateFleet" :
 	    "RunInstances", params, &e);
@@ -1126,15 +1106,16 @@ soca_provider_aws(const struct soca_conf *c, struct soca_spool *sp)
 	pa->c = c;
 	pa->sp = sp;
 	pa->cluster = soca_xstrdup(soca_conf_get(c, "cluster", NULL, "name"));
-	if (runpid == 0)
+	if (runpid == 0) {
 		runpid = (long)getpid();
+		cycle_start = now_real();
+	}
 	p->name = "aws";
 	p->remote = true;
 	p->ctx = pa;
 	p->busy = aws_busy;
 	p->admit = aws_admit;
 	p->launch = aws_launch;
-	p->reserve = aws_reserve;
 	p->halted = aws_halted;
 	p->halt = aws_halt;
 	p->parallel = (int)soca_conf_int(c, "aws", NULL, "launch_workers");

@@ -7,7 +7,8 @@
 # says so (POST /_awsim/clock), which makes state transitions
 # deterministic.  Faults are rules matched per "service:Operation" (or
 # "service:*" / "*"); token buckets refill on the real monotonic clock,
-# like EC2's.  reset() rebuilds everything but the listening socket.
+# like EC2's, times their `scale` (simulated seconds per real second, for
+# benchmarks that compress minutes into seconds).  reset() rebuilds everything but the listening socket.
 
 import collections
 import random
@@ -37,7 +38,8 @@ UNAVAILABLE = {"ec2": ("Unavailable", "The server is overloaded and can't "
                "*": ("ServiceUnavailableException", "Service is currently "
                      "unavailable.")}
 SPEC_KEYS = {"op", "kind", "count", "rate", "status", "code", "message",
-             "latency_ms", "instance_type", "az", "burst", "refill"}
+             "latency_ms", "instance_type", "az", "burst", "refill",
+             "scale"}
 
 KINDS = ("throttle", "error", "latency", "drop", "capacity", "bucket")
 
@@ -67,6 +69,10 @@ class Fault:
         self.az = spec.get("az")
         self.burst = float(spec.get("burst", 0))
         self.refill = float(spec.get("refill", 0))
+        # simulated seconds per real second: refill runs that much faster
+        self.scale = float(spec.get("scale", 1))
+        if self.scale <= 0:
+            raise ValueError("scale must be > 0")
         self.tokens = self.burst
         self.last = time.monotonic()
         self.fired = 0
@@ -87,7 +93,8 @@ class Fault:
         if self.kind == "bucket":
             now = time.monotonic()
             self.tokens = min(self.burst,
-                              self.tokens + (now - self.last) * self.refill)
+                              self.tokens + (now - self.last) * self.refill
+                              * self.scale)
             self.last = now
             if self.tokens >= 1:
                 self.tokens -= 1
