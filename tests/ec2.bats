@@ -192,6 +192,50 @@ instances() {
 	[ "$(spool_count provisioning)" = 6 ]
 }
 
+@test "launch workers: launches overlap; launch_workers = 1 launches in turn" {
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"latency","latency_ms":500}' >/dev/null
+	for i in $(seq 1 12); do soca-submit <<<'true' >/dev/null; done
+	start=$(date +%s%N)
+	run soca-node-up -v
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	assert_success
+	assert_output "12 jobs launched"
+	[ "$(awsim_calls ec2:RunInstances)" = 12 ]
+	[ "$(awsim_ctl GET launches | jq '[.by_token[]] | length')" = 12 ]
+	# one at a time would take 6 s; slow start sends 1, 2, 4, 5
+	echo "12 launches of 500 ms each: $ms ms" >&3
+	[ "$ms" -lt 5000 ]
+	# launch_workers = 1: in turn
+	awsim_reset
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"latency","latency_ms":200}' >/dev/null
+	aws_conf 'launch_workers = 1'
+	for i in $(seq 1 5); do soca-submit <<<'true' >/dev/null; done
+	start=$(date +%s%N)
+	soca-node-up
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -ge 1000 ]
+	[ "$(spool_count provisioning)" = 17 ]
+}
+
+@test "launch workers: throttling in mid-run stops new launches" {
+	# 20 calls get through, then every call is throttled
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"bucket","burst":20,"refill":0}' >/dev/null
+	for i in $(seq 1 60); do soca-submit <<<'true' >/dev/null; done
+	soca-node-up
+	[ "$(spool_count provisioning)" = 20 ]
+	[ "$(spool_count queued)" = 40 ]
+	# at most the launches in flight (8) met the throttling, 3 tries each
+	calls=$(awsim_calls ec2:RunInstances)
+	echo "RunInstances calls: $calls" >&3
+	[ "$calls" -gt 20 ]
+	[ "$calls" -le $((20 + 8 * 3)) ]
+	run soca-stat -n -o reason 60
+	assert_output --partial "launching stopped this cycle after RequestLimitExceeded"
+	[ "$(awsim_ctl GET launches | jq '[.by_token[] | select(. > 1)] | length')" = 0 ]
+	awsim_ctl DELETE faults >/dev/null
+	soca-node-up
+	[ "$(spool_count provisioning)" = 60 ]
+}
+
 @test "the reaper terminates ended jobs' instances and orphans, one sweep" {
 	aws_conf 'orphan_grace = 0s'
 	for i in 1 2 3 4; do soca-submit <<<'true' >/dev/null; done

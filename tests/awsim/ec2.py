@@ -20,6 +20,7 @@ import base64
 import collections
 import datetime
 import fnmatch
+import itertools
 import json
 import os
 import re
@@ -47,6 +48,8 @@ class Ec2State:
         self.launches = collections.Counter()
         self.seq = 0
         self.next_ip = collections.Counter()
+        self.ends = 0           # terminations so far (vCPU cache key)
+        self.vcpu_cache = None  # ((clock, ends), instances, vCPUs used)
 
     def state(self, inst):
         now = self.sim.now()
@@ -65,6 +68,7 @@ class Ec2State:
             it = i.get("interrupt")
             if it and i["terminate_at"] is None and now >= it["time"]:
                 i["terminate_at"] = it["time"]
+                self.ends += 1
                 i["state_reason"] = SPOT_REASON
 
     def visible(self, inst):
@@ -438,12 +442,30 @@ def boot(sim, inst):
 run_instances.dry_run = True
 
 
+def _vcpus_used(sim):
+    """vCPUs of the instances not terminated.  Kept between calls while
+    the clock and the terminations stay the same, adding only the
+    instances launched since (new ones are last): a long backlog of
+    launches stays linear."""
+    st = sim.ec2
+    key = (sim.now(), st.ends)
+    c = st.vcpu_cache
+    n = len(st.instances)
+    if c is not None and c[0] == key and c[1] <= n:
+        new = itertools.islice(reversed(st.instances.values()), n - c[1])
+        used = c[2] + sum(i["vcpus"] for i in new)
+    else:
+        used = sum(i["vcpus"] for i in st.instances.values()
+                   if st.state(i) != "terminated")
+    st.vcpu_cache = (key, n, used)
+    return used
+
+
 def _vcpu_fit(sim, per, lo, hi):
     """How many instances of `per` vCPUs fit under the account's vCPU
     limit (POST /_awsim/limits): at least lo, at most hi, else refuse."""
     st = sim.ec2
-    used = sum(i["vcpus"] for i in st.instances.values()
-               if st.state(i) != "terminated")
+    used = _vcpus_used(sim)
     fit = (sim.limits["vcpus"] - used) // per
     if fit < lo:
         raise _err("VcpuLimitExceeded", "You have requested more vCPU "
@@ -539,6 +561,7 @@ def terminate_instances(sim, p):
         if i["terminate_at"] is None:
             i["terminate_at"] = sim.now()
             i["state_reason"] = USER_REASON
+            st.ends += 1
         out.append({"InstanceId": iid, "PreviousState": _state_dict(before),
                     "CurrentState": _state_dict(st.state(i))})
     return {"TerminatingInstances": out}
