@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,8 @@ done(size_t i, int rc, const char *note, void *arg)
 	else
 		unhold(ps, &ps->q[i].j);
 	if (rc < 0) {
+		warnx("job %lld: its launch worker died; soca-node-down "
+		    "queues it again after launch_timeout", ps->q[i].j.id);
 		worker_died = true;
 		note = "launching stopped: a launch worker died";
 	}

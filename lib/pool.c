@@ -161,11 +161,10 @@ collect(struct soca_pool *pl, struct worker *w)
 	close(w->res);
 	w->cmd = w->res = -1;
 	if (waitpid(w->pid, &st, 0) == w->pid && WIFSIGNALED(st))
-		warnx("launch worker %ld: killed by signal %d during job #%zu",
-		    (long)w->pid, WTERMSIG(st), w->job);
+		warnx("launch worker %ld: killed by signal %d", (long)w->pid,
+		    WTERMSIG(st));
 	else
-		warnx("launch worker %ld: ended during job #%zu",
-		    (long)w->pid, w->job);
+		warnx("launch worker %ld: ended with a job", (long)w->pid);
 	w->pid = 0;
 	pl->done(w->job, -1, "", pl->arg);
 }
