@@ -451,6 +451,13 @@ class Handler(BaseHTTPRequestHandler):
             key = path[len("/latest/meta-data/"):]
             if key in md:
                 return md[key]
+            if key.startswith("tags/instance") and i.get("md_tags"):
+                # InstanceMetadataTags = enabled: the instance's tags
+                tags = i.get("tags") or {}
+                name = key[len("tags/instance"):].lstrip("/")
+                if not name:
+                    return "\n".join(sorted(tags))
+                return tags.get(name)
             if key in ("placement", "placement/"):
                 return "availability-zone\navailability-zone-id\nregion"
             if key in ("iam", "iam/"):
