@@ -9,12 +9,13 @@
  *   idle HASH     waiting since the file's mtime
  *   job N         the dispatcher gave it job N (no AWS call at all)
  *   busy N        the node runs job N
+ *   gone          the node left, idle terminate_when_idle minutes
  *
  * and polls it.  The dispatcher, for a job with the same hash, turns an
  * "idle" file into "job N" instead of launching; the node runs the job
  * and goes idle again.  A node idle for terminate_when_idle minutes
- * removes its file and exits; the reaper terminates an instance whose
- * file is gone or idle that long, never one that is busy.  Every read
+ * says "gone" and exits; the reaper terminates an instance whose node is
+ * gone or idle that long (removing its file), never one that is busy.  Every read
  * and change of these files is made under the spool's state lock, so a
  * node leaving, a dispatcher giving it a job and the reaper taking it
  * never cross.  Idle time is the spool's clock (file mtimes on the shared
@@ -225,7 +226,7 @@ soca_aws_node_serve(const struct soca_conf *c, struct soca_spool *sp,
 				inst_write(sp, iid, line);
 			} else if (strcmp(line, idle) == 0 &&
 			    time(NULL) - since >= twi) {
-				inst_remove(sp, iid);
+				inst_write(sp, iid, "gone");
 				soca_spool_unlock(sp);
 				goto out;
 			}
@@ -241,11 +242,12 @@ out:
 }
 
 /*
- * Reaper: may shared instance iid go?  Yes when its node left (no file)
- * or has been idle terminate_when_idle minutes, or its job is over and
- * the node never came back; the file is removed under the lock so no
- * job can be handed to it after.  `ended`: when its launch job ended.
- * *why says how long it was idle.
+ * Reaper: may shared instance iid go?  Yes when its node left ("gone"),
+ * has been idle terminate_when_idle minutes, or never came back after
+ * its job (no file since `ended`, when its launch job ended; or a job
+ * handed to it is over while the file still says so).  The file is
+ * removed under the lock, so no job is handed to it after.  *why says
+ * how long it was idle.
  */
 bool
 soca_aws_idle(const struct soca_conf *c, struct soca_spool *sp,
@@ -276,7 +278,7 @@ soca_aws_idle(const struct soca_conf *c, struct soca_spool *sp,
 			return false;
 		}
 	}
-	if (now - since >= twi * 60) {
+	if (strcmp(line, "gone") == 0 || now - since >= twi * 60) {
 		go = true;
 		inst_remove(sp, iid);
 		*why = soca_xasprintf("idle %lld min (terminate_when_idle %lld)",

@@ -431,7 +431,9 @@ b64(struct soca_buf *out, const unsigned char *s, size_t n)
 /*
  * The user-data template at path, its %%NAME%% replaced (single-quoted
  * admin values, the numeric job id), base64 for RunInstances.  EC2 takes
- * 16 KB before encoding.
+ * 16 KB before encoding.  Id 0 renders the job id empty: the user data
+ * of [aws] launch_template, the same for every job (CreateFleet cannot
+ * carry any), whose node reads its soca:JobId tag from IMDS.
  */
 char *
 soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
@@ -458,7 +460,7 @@ soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
 		}
 		if (kl == 6 && strncmp(k, "JOB_ID", kl) == 0) {
 			snprintf(num, sizeof(num), "%lld", id);
-			soca_buf_adds(&r, num);
+			soca_buf_adds(&r, id > 0 ? num : "");
 		} else if (kl == 7 && strncmp(k, "CLUSTER", kl) == 0)
 			shquote(&r, soca_conf_get(c, "cluster", NULL, "name"));
 		else if (kl == 4 && strncmp(k, "CONF", kl) == 0)

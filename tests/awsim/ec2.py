@@ -829,6 +829,10 @@ def create_fleet(sim, p):
         return out
     overrides = sorted(cfg.get("Overrides") or [{}],
                        key=lambda o: o.get("Priority", 0))
+    if not hasattr(st, "fleet_requests"):
+        st.fleet_requests = []
+    st.fleet_requests.append({"ClientToken": token,
+                              "Overrides": overrides})
     spec = {"LaunchTemplateId": lt["id"],
             "Version": cfg["LaunchTemplateSpecification"].get("Version",
                                                               "1")}

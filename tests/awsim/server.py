@@ -578,6 +578,7 @@ class Handler(BaseHTTPRequestHandler):
         out = {"now": sim.clock, "region": sim.region,
                "instances": sim.ec2.dump(),
                "launches": self.ctl_launches_get(req, q)[1],
+               "fleets": list(getattr(sim.ec2, "fleet_requests", [])),
                "imds": self.imds_out(), "boot_mode": sim.boot_mode}
         out.update(sim.svc.dump())
         return 200, out
