@@ -278,12 +278,17 @@ soca_aws_idle(const struct soca_conf *c, struct soca_spool *sp,
 			return false;
 		}
 	}
-	if (strcmp(line, "gone") == 0 || now - since >= twi * 60) {
+	if (strcmp(line, "gone") == 0) {
 		go = true;
-		inst_remove(sp, iid);
+		*why = soca_xasprintf("idle: its node left after "
+		    "terminate_when_idle (%lld min)", twi);
+	} else if (now - since >= twi * 60) {
+		go = true;
 		*why = soca_xasprintf("idle %lld min (terminate_when_idle %lld)",
 		    (long long)(now - since) / 60, twi);
 	}
+	if (go)
+		inst_remove(sp, iid);
 	soca_spool_unlock(sp);
 	return go;
 }
