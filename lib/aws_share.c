@@ -247,18 +247,23 @@ out:
  * its job (no file since `ended`, when its launch job ended; or a job
  * handed to it is over while the file still says so).  The file is
  * removed under the lock, so no job is handed to it after.  *why says
- * how long it was idle.
+ * how long it was idle.  A job handed to it and still not picked up
+ * after [aws] boot_timeout means its node is dead: the instance goes and
+ * *lost is that job, for the caller to requeue.
  */
 bool
 soca_aws_idle(const struct soca_conf *c, struct soca_spool *sp,
-    const char *iid, const char *queue, time_t ended, char **why)
+    const char *iid, const char *queue, time_t ended, char **why,
+    long long *lost)
 {
 	long long twi = soca_conf_int(c, "queue", queue, "terminate_when_idle");
+	long long boot = soca_conf_int(c, "aws", NULL, "boot_timeout");
 	char line[128];
 	time_t since = 0, now = time(NULL);
 	struct soca_job j;
 	bool go = false, busy;
 
+	*lost = 0;
 	if (soca_spool_lock(sp) < 0)
 		return false;
 	if (inst_read(sp, iid, line, sizeof(line), &since) < 0)
@@ -271,12 +276,26 @@ soca_aws_idle(const struct soca_conf *c, struct soca_spool *sp,
 			busy = j.state <= SOCA_RUNNING;
 			if (j.end > since)
 				since = j.end;
+			/* handed over, never picked up: the node is dead */
+			if (line[0] == 'j' && j.state == SOCA_PROVISIONING &&
+			    now - since >= boot) {
+				busy = false;
+				*lost = j.id;
+				since = 0;
+				*why = soca_xasprintf("job %lld not picked up "
+				    "within boot_timeout (%llds)", j.id, boot);
+			}
 			soca_job_free(&j);
 		}
 		if (busy) {
 			soca_spool_unlock(sp);
 			return false;
 		}
+	}
+	if (*lost) {
+		inst_remove(sp, iid);
+		soca_spool_unlock(sp);
+		return true;
 	}
 	if (strcmp(line, "gone") == 0) {
 		go = true;

@@ -142,14 +142,19 @@ doom(struct sweep *w, struct soca_ec2_inst *x, const char *why)
 	    "-", why);
 }
 
+static void requeue(struct sweep *, long long, const char *, bool, bool);
+
 /* A job-shared instance whose launch job is over: gone once idle. */
 static void
 shared(struct sweep *w, struct soca_ec2_inst *x, time_t ended)
 {
 	char *why = NULL;
+	long long lost;
 
-	if (soca_aws_idle(w->c, w->sp, x->id, x->queue, ended, &why))
+	if (soca_aws_idle(w->c, w->sp, x->id, x->queue, ended, &why, &lost))
 		doom(w, x, why);
+	if (lost)
+		requeue(w, lost, why, false, false);
 	free(why);
 }
 

@@ -50,7 +50,8 @@ char *soca_aws_claim(const struct soca_conf *, struct soca_spool *,
 int soca_aws_node_serve(const struct soca_conf *, struct soca_spool *,
     long long first);
 bool soca_aws_idle(const struct soca_conf *, struct soca_spool *,
-    const char *iid, const char *queue, time_t ended, char **why);
+    const char *iid, const char *queue, time_t ended, char **why,
+    long long *lost);
 
 /* aws_imds.c */
 int soca_imds_get(const char *const *paths, char **out, size_t n);

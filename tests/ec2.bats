@@ -595,3 +595,39 @@ SUBNETS='subnet-0a00000000000000a, subnet-0b00000000000000b, subnet-0c0000000000
 	assert_output --partial "instance_ami ami-0a1b2c3d4e5f6ffff: DescribeImages: InvalidAMIID.NotFound"
 	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
 }
+
+@test "multiple_jobs: a job handed to a dead node is requeued after boot_timeout" {
+	aws_conf 'boot_timeout = 0s'
+	printf '[queue "shared"]\ninstance_type = c5.large\nscaling_mode = multiple_jobs\nterminate_when_idle = 5\n' >>"$SOCA_CONF"
+	soca-submit -q shared <<<'true'
+	soca-node-up
+	iid=$(instances | jq -r .InstanceId)
+	hash=$(instances | jq -r '.Tags."soca:ResourceHash"')
+	[ ${#hash} = 16 ]
+	# this host plays the instance's node: IMDS answers as that instance
+	awsim_ctl POST imds "{\"instance_id\":\"$iid\"}" >/dev/null
+	soca-node-run 1 >/dev/null 2>&1 &
+	node=$!
+	wait_state 1 done 10
+	f="$(spool_dir)/aws/inst/$iid"
+	for _ in $(seq 50); do grep -qx "idle $hash" "$f" 2>/dev/null && break; sleep 0.1; done
+	run cat "$f"
+	assert_output "idle $hash"
+	# the node dies; the next job is handed to it all the same
+	kill "$node"
+	wait "$node" || true
+	soca-submit -q shared <<<'true'
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 1 ]
+	run cat "$f"
+	assert_output "job 2"
+	run soca-node-down
+	assert_success
+	assert_output --partial "$iid terminate job 1: job 2 not picked up within boot_timeout (0s)"
+	assert_output --partial "2 queued requeued: job 2 not picked up within boot_timeout"
+	[ ! -e "$f" ]
+	# launched again with a new attempt (the instance is going)
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
+	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-t1-1-0":1,"soca-t1-2-1":1}' ]
+}
