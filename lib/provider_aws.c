@@ -1270,6 +1270,7 @@ dry_key(json_t *params)
 
 	json_object_del(q, "ClientToken");
 	json_object_del(q, "TagSpecification");
+	json_object_del(q, "UserData");	/* per job (its id); checked here */
 	s = json_dumps(q, JSON_SORT_KEYS | JSON_COMPACT);
 	soca_aws_sha256_hex(s, strlen(s), h);
 	free(s);
