@@ -132,6 +132,17 @@ inst_remove(struct soca_spool *sp, const char *iid)
 	free(p);
 }
 
+/* soca-node-ls: the instance's line ("idle HASH", "busy 3", ...) or NULL */
+char *
+soca_aws_inst_state(struct soca_spool *sp, const char *iid)
+{
+	char line[128];
+
+	if (sp == NULL || inst_read(sp, iid, line, sizeof(line), NULL) < 0)
+		return NULL;
+	return soca_xstrdup(line);
+}
+
 /*
  * Dispatcher: hand job j to an idle instance of its shape.  The
  * instance id (the job is now that instance's), or NULL: launch.

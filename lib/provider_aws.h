@@ -52,6 +52,7 @@ int soca_aws_node_serve(const struct soca_conf *, struct soca_spool *,
 bool soca_aws_idle(const struct soca_conf *, struct soca_spool *,
     const char *iid, const char *queue, time_t ended, char **why,
     long long *lost);
+char *soca_aws_inst_state(struct soca_spool *, const char *iid);
 
 /* aws_imds.c */
 int soca_imds_get(const char *const *paths, char **out, size_t n);

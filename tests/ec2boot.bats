@@ -136,6 +136,8 @@ wait_inst() {
 	soca-node-up
 	wait_state 3 running 20
 	wait_inst "$iid" "busy 3"
+	run soca-node-ls -n -o id,job,shared
+	assert_output --regexp "^$iid +1 +busy 3\$"
 	touch -d '-10 min' "$BATS_TEST_TMPDIR/spool/aws/inst/$iid"
 	run soca-node-down
 	assert_success
