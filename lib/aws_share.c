@@ -224,6 +224,11 @@ soca_aws_node_serve(const struct soca_conf *c, struct soca_spool *sp,
 		soca_spool_unlock(sp);
 		while (next == 0) {
 			usleep(POLL_US);
+			/* look without the lock; take it only to act */
+			since = 0;
+			if (inst_read(sp, iid, line, sizeof(line), &since) == 0 &&
+			    strcmp(line, idle) == 0 && time(NULL) - since < twi)
+				continue;
 			if (soca_spool_lock(sp) < 0)
 				goto out;
 			since = 0;
