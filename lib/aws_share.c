@@ -19,12 +19,14 @@
  * and change of these files is made under the spool's state lock, so a
  * node leaving, a dispatcher giving it a job and the reaper taking it
  * never cross.  Idle time is the spool's clock (file mtimes on the shared
- * filesystem), the same for nodes and reaper.  Multi-node jobs are never
- * shared: they get their own instances, terminated when they end.
+ * filesystem), the same for nodes and reaper.  A keep_forever queue's
+ * node never leaves.  Multi-node jobs are never shared: they get their
+ * own instances, terminated when they end.
  */
 #include "config.h"
 
 #include <dirent.h>
+#include <stdint.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +212,8 @@ soca_aws_node_serve(const struct soca_conf *c, struct soca_spool *sp,
 		return -1;
 	}
 	twi = soca_conf_int(c, "queue", j.queue, "terminate_when_idle") * 60;
+	if (soca_conf_bool(c, "queue", j.queue, "keep_forever"))
+		twi = INT32_MAX;	/* kept: serve for as long as it lives */
 	hash = soca_aws_res_hash(c, &j);
 	idle = soca_xasprintf("idle %s", hash);
 	soca_job_free(&j);
