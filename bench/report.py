@@ -153,6 +153,20 @@ def machine():
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
 
+def describe(doc):
+    """One line: the machine and run a results file came from."""
+    m = doc.get("machine", {})
+    mem = m.get("mem_total_kib")
+    load = m.get("loadavg_start") or []
+    return ("machine: %s cpus (%s), %s GiB, Linux %s, load %s at start; "
+            "commit %s%s; %s; %s run in %s s" % (
+                m.get("nproc"), m.get("cpu") or "?",
+                "%.1f" % (mem / 1048576) if mem else "?", m.get("kernel"),
+                " ".join("%.2f" % x for x in load), (m.get("git_commit") or "?")[:12],
+                " (modified)" if m.get("git_dirty") else "", m.get("date"),
+                "quick" if doc.get("quick") else "full", doc.get("seconds")))
+
+
 def assemble(header_path, seconds, out_path, paths):
     with open(header_path, encoding="utf-8") as f:
         doc = json.load(f)
@@ -193,6 +207,8 @@ def main(argv):
     elif len(argv) >= 5 and argv[1] == "assemble":
         figures, notes = assemble(argv[2], argv[3], argv[4], argv[5:])
         table(figures, notes)
+        with open(argv[4], encoding="utf-8") as f:
+            print(describe(json.load(f)))
     else:
         print("usage: report.py table FILE... | header QUICK RUNS | "
               "assemble HEADER SECONDS OUT FILE...", file=sys.stderr)
