@@ -148,7 +148,7 @@ def machine():
     dirty = sh("git", "-C", src, "status", "--porcelain", "--untracked-files=no")
     return {"nproc": os.cpu_count(), "mem_total_kib": mem, "cpu": cpu,
             "kernel": platform.release(), "os": sh("uname", "-sm"),
-            "loadavg_start": list(os.getloadavg()),
+            "loadavg_start": [round(x, 2) for x in os.getloadavg()],
             "git_commit": commit, "git_dirty": bool(dirty) if dirty is not None else None,
             "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
