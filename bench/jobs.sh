@@ -15,7 +15,7 @@
 # Figures: submissions per second (soca-submit vs sbatch, one at a time),
 # listing Q queued jobs (soca-stat vs squeue), submit cost at 100 vs BIG
 # spooled, soca-stat on BIG jobs, and peak RSS of soca-submit, soca-stat
-# and soca-del on their largest input (sbatch and squeue beside them).
+# soca-del and soca-spool check on their largest input (sbatch and squeue beside them).
 #
 # Sizes: BENCH_SUBMITS (default 500; quick 100), BENCH_QUEUED (10000;
 # quick 1000), BENCH_BIG (100000; quick 10000); runs 5 (quick 2).
@@ -137,7 +137,7 @@ EOF
 
 # ---- soca ----
 soca_rate='' soca_rate_nosync='' cost_small='' cost_big='' list='' big_list=''
-rss_stat='' rss_stat_big='' rss_submit='' rss_del=''
+rss_stat='' rss_stat_big='' rss_submit='' rss_del='' rss_check=''
 for ((r = 0; r < runs; r++)); do
 	soca_env "s1.$r"
 	soca_rate+=" $(submit_soca "$N")"
@@ -174,6 +174,7 @@ for ((r = 0; r < runs; r++)); do
 	rss_stat_big+=" $(peak_rss_mib "$bin/soca-stat")"
 	rss_submit+=" $(peak_rss_mib "$bin/soca-submit" -- true)"
 	rss_del+=" $(peak_rss_mib "$bin/soca-del" "$((BIG - r))")"
+	rss_check+=" $(peak_rss_mib "$bin/soca-spool" check)"
 done
 
 # ---- Slurm ----
@@ -219,4 +220,5 @@ record jobs "peak RSS, soca-stat, $BIG queued" MiB lower "tens of MiB" "" "$rss_
 record jobs "peak RSS, soca-submit, $BIG spooled" MiB lower "less than sbatch" 1 \
 	"$rss_submit" "sbatch, $Q queued" "$rss_sb"
 record jobs "peak RSS, soca-del, $BIG spooled" MiB lower "" "" "$rss_del"
+record jobs "peak RSS, soca-spool check, $BIG spooled" MiB lower "" "" "$rss_check"
 bench_done

@@ -37,6 +37,7 @@ load lib/helper
 		"$SOCA_SRCDIR"/tests/ci "$SOCA_SRCDIR"/.ci/run "$SOCA_SRCDIR"/fuzz/run \
 		"$SOCA_SRCDIR"/bench/run "$SOCA_SRCDIR"/bench/aws \
 		"$SOCA_SRCDIR"/bench/jobs.sh "$SOCA_SRCDIR"/bench/lib.sh \
+		"$SOCA_SRCDIR"/bench/nodes "$SOCA_SRCDIR"/bench/ec2 \
 		"$SOCA_SRCDIR"/tests/lib/*.bash; do
 		[ -f "$f" ] && files+=("$f")
 	done
