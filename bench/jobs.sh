@@ -17,8 +17,8 @@
 # spooled, soca-stat on BIG jobs, and peak RSS of soca-submit, soca-stat
 # soca-del and soca-spool check on their largest input (sbatch and squeue beside them).
 #
-# Sizes: BENCH_SUBMITS (default 500; quick 100), BENCH_QUEUED (10000;
-# quick 1000), BENCH_BIG (100000; quick 10000); runs 5 (quick 2).
+# Sizes: BENCH_SUBMITS (default 300; quick 100), BENCH_QUEUED (10000;
+# quick 1000), BENCH_BIG (100000; quick 10000); runs 3 (quick 2).
 # Records as in bench/lib.sh; alone, prints its table.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -27,8 +27,8 @@ if [ "$quick" = 1 ]; then
 	N=${BENCH_SUBMITS:-100} Q=${BENCH_QUEUED:-1000} BIG=${BENCH_BIG:-10000}
 	runs=${runs:-2} C=50
 else
-	N=${BENCH_SUBMITS:-500} Q=${BENCH_QUEUED:-10000} BIG=${BENCH_BIG:-100000}
-	runs=${runs:-5} C=200
+	N=${BENCH_SUBMITS:-300} Q=${BENCH_QUEUED:-10000} BIG=${BENCH_BIG:-100000}
+	runs=${runs:-3} C=200
 fi
 bin=${SOCA_BUILDDIR:-$(pwd)}/bin
 W=$BENCH_TMP
