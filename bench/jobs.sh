@@ -203,21 +203,21 @@ else
 	note jobs "no Slurm anchor: $slurm_why"
 fi
 
-record jobs "submissions/s, one at a time" "/s" higher ">= 2x sbatch" 2 \
+record jobs "submissions/s, one at a time" "/s" higher ">= 2x sbatch" 2x \
 	"$soca_rate" sbatch "$sb_rate"
 record jobs "submissions/s with fsync = no (Slurm's durability)" "/s" higher \
 	"(reference)" "" "$soca_rate_nosync" sbatch "$sb_rate"
-record jobs "list $Q queued jobs" ms lower ">= 5x faster than squeue" 5 \
+record jobs "list $Q queued jobs" ms lower ">= 5x faster than squeue" 5x \
 	"$list" squeue "$sq_list"
 record jobs "first listing of $Q queued jobs (builds its index)" ms lower "" "" "$list_cold"
-record jobs "submit cost, $BIG spooled vs 100 spooled" ms lower "flat (ratio >= 0.8x)" 0.8 \
+record jobs "submit cost, $BIG spooled vs 100 spooled" ms lower "flat (ratio >= 0.8x)" 0.8x \
 	"$cost_big" "soca, 100 spooled" "$cost_small"
-record jobs "soca-stat, $BIG queued jobs" ms lower "well under 1 s" "" "$big_list"
+record jobs "soca-stat, $BIG queued jobs" ms lower "under 1 s" 1000 "$big_list"
 record jobs "first soca-stat of $BIG queued jobs (builds its index)" ms lower "" "" "$big_cold"
-record jobs "peak RSS, soca-stat, $Q queued" MiB lower "less than squeue" 1 \
+record jobs "peak RSS, soca-stat, $Q queued" MiB lower "less than squeue" 1x \
 	"$rss_stat" squeue "$rss_sq"
-record jobs "peak RSS, soca-stat, $BIG queued" MiB lower "tens of MiB" "" "$rss_stat_big"
-record jobs "peak RSS, soca-submit, $BIG spooled" MiB lower "less than sbatch" 1 \
+record jobs "peak RSS, soca-stat, $BIG queued" MiB lower "tens of MiB (< 100)" 100 "$rss_stat_big"
+record jobs "peak RSS, soca-submit, $BIG spooled" MiB lower "less than sbatch" 1x \
 	"$rss_submit" "sbatch, $Q queued" "$rss_sb"
 record jobs "peak RSS, soca-del, $BIG spooled" MiB lower "" "" "$rss_del"
 record jobs "peak RSS, soca-spool check, $BIG spooled" MiB lower "" "" "$rss_check"

@@ -9,8 +9,9 @@
 #    "anchor_name":"...","anchor":[runs],"better":"lower"|"higher",
 #    "goal":"...","goal_ratio":N}
 #
-# (anchor_name, anchor and goal_ratio optional; goal_ratio is the factor
-# by which soca must beat the anchor, in the figure's direction).  Run
+# (anchor_name, anchor, goal_ratio and goal_value optional; goal_ratio is
+# the factor by which soca must beat the anchor, goal_value the bound
+# soca's median must reach, both in the figure's direction).  Run
 # alone, a script prints its own table with bench/report; bench/run
 # gathers every script's records into one table and one JSON file.
 
@@ -95,10 +96,11 @@ jarr() {
 	printf '[%s]' "$out"
 }
 
-# record BENCH FIGURE UNIT BETTER GOAL GOAL_RATIO "SOCA RUNS" [ANCHOR "ANCHOR RUNS"]
-# (GOAL_RATIO may be empty; runs are space-separated numbers)
+# record BENCH FIGURE UNIT BETTER GOAL CHECK "SOCA RUNS" [ANCHOR "ANCHOR RUNS"]
+# CHECK: "" (none), "Nx" (goal_ratio N) or "N" (goal_value N); runs are
+# space-separated numbers
 record() {
-	local bench=$1 figure=$2 unit=$3 better=$4 goal=$5 ratio=$6 line
+	local bench=$1 figure=$2 unit=$3 better=$4 goal=$5 check=$6 line
 	local -a s a
 	read -r -a s <<<"$7"
 	line="{\"bench\":$(jstr "$bench"),\"figure\":$(jstr "$figure"),\"unit\":$(jstr "$unit"),\"soca\":$(jarr "${s[@]}")"
@@ -107,7 +109,11 @@ record() {
 		line+=",\"anchor_name\":$(jstr "$8"),\"anchor\":$(jarr "${a[@]}")"
 	fi
 	line+=",\"better\":$(jstr "$better"),\"goal\":$(jstr "$goal")"
-	[ -z "$ratio" ] || line+=",\"goal_ratio\":$ratio"
+	case $check in
+	"") ;;
+	*x) line+=",\"goal_ratio\":${check%x}" ;;
+	*) line+=",\"goal_value\":$check" ;;
+	esac
 	printf '%s}\n' "$line" >>"$json"
 }
 

@@ -92,10 +92,16 @@ def ratio(fig):
 
 
 def verdict(fig):
+    """met/MISSED against goal_ratio (vs the anchor) or goal_value."""
     r, want = ratio(fig), fig.get("goal_ratio")
-    if r is None or not isinstance(want, (int, float)):
+    if r is not None and isinstance(want, (int, float)):
+        return "met" if r >= want else "MISSED"
+    s, bound = stats(fig.get("soca")), fig.get("goal_value")
+    if s is None or not isinstance(bound, (int, float)):
         return ""
-    return "met" if r >= want else "MISSED"
+    if fig.get("better") == "higher":
+        return "met" if s["median"] >= bound else "MISSED"
+    return "met" if s["median"] <= bound else "MISSED"
 
 
 def table(figures, notes, out=sys.stdout):

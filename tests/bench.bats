@@ -32,7 +32,8 @@ EOF
 {"bench":"aws","figure":"signatures/s","unit":"sig/s","soca":[150,140,160],"anchor_name":"botocore","anchor":[5],"better":"higher","goal":">= 20x botocore","goal_ratio":20}
 {"bench":"jobs","figure":"list 10000 queued jobs","unit":"ms","soca":[150,140,160],"anchor_name":"squeue","anchor":[300],"better":"lower","goal":">= 5x faster","goal_ratio":5}
 {"bench":"jobs","figure":"submissions/s","unit":"/s","soca":[84],"better":"higher","goal":""}
-{"bench":"ec2","figure":"fresh","unit":"s","soca":[2],"better":"lower","goal":"< 1 s"}
+{"bench":"ec2","figure":"fresh","unit":"s","soca":[2],"better":"lower","goal":"< 1 s","goal_value":1}
+{"bench":"ec2","figure":"drain","unit":"/s","soca":[1.9,2,1.8],"better":"higher","goal":">= 1.9/s","goal_value":1.9}
 {"bench":"jobs","note":"took 12 s"}
 EOF
 }
@@ -92,7 +93,8 @@ EOF
 	assert_line --index 0 --regexp '^figure +soca median \[min-max\] +anchor \(same run\) +ratio +goal$'
 	assert_line --regexp '^signatures/s +150 sig/s \[140-160\] +botocore: 5\.00 sig/s +30\.00x +>= 20x botocore +met$'
 	assert_line --regexp '^list 10000 queued jobs +150 ms \[140-160\] +squeue: 300 ms +2\.00x +>= 5x faster +MISSED$'
-	assert_line --regexp '^fresh +2\.00 s +- +- +< 1 s$'
+	assert_line --regexp '^fresh +2\.00 s +- +- +< 1 s +MISSED$'
+	assert_line --regexp '^drain +1\.90 /s \[1\.80-2\.00\] +- +- +>= 1\.9/s +met$'
 	assert_line "note: jobs: took 12 s"
 }
 
@@ -107,7 +109,7 @@ print(d["version"], d["quick"], d["runs"], len(d["figures"]), len(d["notes"]),
       d["figures"][0]["soca_stats"]["median"], d["figures"][0]["ratio"],
       sorted(d["machine"]))'
 	assert_success
-	assert_output "1 True 2 4 1 150 30.0 ['cpu', 'date', 'git_commit', 'git_dirty', 'kernel', 'loadavg_start', 'mem_total_kib', 'nproc', 'os']"
+	assert_output "1 True 2 5 1 150 30.0 ['cpu', 'date', 'git_commit', 'git_dirty', 'kernel', 'loadavg_start', 'mem_total_kib', 'nproc', 'os']"
 	run "$B/compare" out.json new.json
 	assert_success
 }
@@ -137,4 +139,24 @@ print(d["version"], d["quick"], d["runs"], len(d["figures"]), len(d["notes"]),
 	run "$B/jobs.sh" --runs x
 	assert_failure 2
 	assert_output --partial "--runs: 'x' is not a positive whole number"
+}
+
+@test "lib.sh: record writes the JSON line report.py reads" {
+	run bash -c '. "$1/lib.sh"; json=$PWD/r.json
+		record t "a \"quoted\" figure" ms lower "< 5 ms" 5 "1.5 2 -" squeue "3 4"
+		record t "rate" /s higher ">= 2x" 2x "10"
+		record t "plain" MiB lower "" "" "7"
+		note t "a note"' _ "$B"
+	assert_success
+	assert_output "t: a note"
+	run /usr/bin/python3 -c 'import json
+for l in open("r.json"): print(json.dumps(json.loads(l), sort_keys=True))'
+	assert_success
+	assert_line --index 0 '{"anchor": [3, 4], "anchor_name": "squeue", "bench": "t", "better": "lower", "figure": "a \"quoted\" figure", "goal": "< 5 ms", "goal_value": 5, "soca": [1.5, 2], "unit": "ms"}'
+	assert_line --index 1 '{"bench": "t", "better": "higher", "figure": "rate", "goal": ">= 2x", "goal_ratio": 2, "soca": [10], "unit": "/s"}'
+	assert_line --index 2 '{"bench": "t", "better": "lower", "figure": "plain", "goal": "", "soca": [7], "unit": "MiB"}'
+	assert_line --index 3 '{"bench": "t", "note": "a note"}'
+	run /usr/bin/python3 "$B/report.py" table r.json
+	assert_success
+	assert_line --regexp '^a "quoted" figure +1\.75 ms \[1\.50-2\.00\] +squeue: 3\.50 ms \[3\.00-4\.00\] +2\.00x +< 5 ms +met$'
 }
