@@ -15,6 +15,7 @@
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -91,14 +92,38 @@ def ratio(fig):
     return a["median"] / s["median"]
 
 
+GOAL_RE = re.compile(r"^(soca|anchor/soca|soca/anchor)\s*(==|<=|>=|<|>)\s*"
+                     r"([0-9]+(?:\.[0-9]+)?)$")
+OPS = {"==": lambda a, b: abs(a - b) < 1e-9, "<=": lambda a, b: a <= b,
+       ">=": lambda a, b: a >= b, "<": lambda a, b: a < b,
+       ">": lambda a, b: a > b}
+
+
+def goal_expr(fig):
+    """met/MISSED for a goal written as bench/ec2 writes it ("soca < 1000",
+    "anchor/soca >= 50", "soca/anchor >= 0.95"), "" for anything else."""
+    m = GOAL_RE.match(str(fig.get("goal", "")).strip())
+    s, a = stats(fig.get("soca")), stats(fig.get("anchor"))
+    if not m or s is None:
+        return ""
+    lhs = s["median"]
+    if m.group(1) != "soca":
+        if a is None or not a["median"] or not s["median"]:
+            return ""
+        lhs = (a["median"] / s["median"] if m.group(1) == "anchor/soca"
+               else s["median"] / a["median"])
+    return "met" if OPS[m.group(2)](lhs, float(m.group(3))) else "MISSED"
+
+
 def verdict(fig):
-    """met/MISSED against goal_ratio (vs the anchor) or goal_value."""
+    """met/MISSED against goal_ratio (vs the anchor), goal_value, or a goal
+    written as an expression."""
     r, want = ratio(fig), fig.get("goal_ratio")
     if r is not None and isinstance(want, (int, float)):
         return "met" if r >= want else "MISSED"
     s, bound = stats(fig.get("soca")), fig.get("goal_value")
     if s is None or not isinstance(bound, (int, float)):
-        return ""
+        return goal_expr(fig)
     if fig.get("better") == "higher":
         return "met" if s["median"] >= bound else "MISSED"
     return "met" if s["median"] <= bound else "MISSED"

@@ -160,3 +160,20 @@ for l in open("r.json"): print(json.dumps(json.loads(l), sort_keys=True))'
 	assert_success
 	assert_line --regexp '^a "quoted" figure +1\.75 ms \[1\.50-2\.00\] +squeue: 3\.50 ms \[3\.00-4\.00\] +2\.00x +< 5 ms +met$'
 }
+
+@test "report: goals written as bench/ec2 writes them get a verdict" {
+	cat >e.json <<'EOT'
+{"bench":"ec2","figure":"calls per job","unit":"calls","soca":[1.0],"better":"lower","goal":"soca == 1"}
+{"bench":"ec2","figure":"latency","unit":"ms","soca":[1200,900,1100],"better":"lower","goal":"soca < 1000"}
+{"bench":"ec2","figure":"cycle","unit":"s","soca":[10],"anchor_name":"cli","anchor":[400],"better":"lower","goal":"anchor/soca >= 50"}
+{"bench":"ec2","figure":"drain","unit":"/s","soca":[1.898],"anchor_name":"refill","anchor":[2.0],"better":"higher","goal":"soca/anchor >= 0.95"}
+{"bench":"ec2","figure":"sweeps","unit":"calls","soca":[1],"better":"lower","goal":"soca == ceil(N/1000)"}
+EOT
+	run /usr/bin/python3 "$B/report.py" table e.json
+	assert_success
+	assert_line --regexp '^calls per job .* soca == 1 +met$'
+	assert_line --regexp '^latency +1,100 ms \[900-1,200\] .* soca < 1000 +MISSED$'
+	assert_line --regexp '^cycle .* 40\.00x +anchor/soca >= 50 +MISSED$'
+	assert_line --regexp '^drain .* 0\.95x +soca/anchor >= 0\.95 +MISSED$'
+	assert_line --regexp '^sweeps .* soca == ceil\(N/1000\)$'
+}
