@@ -22,7 +22,7 @@ runs=
 json=
 bench_own_json=0
 BENCH_PIDS=()
-BENCH_TMP=$(mktemp -d /tmp/soca-bench.XXXXXX)
+BENCH_TMP=$(mktemp -d "${TMPDIR:-/tmp}/soca-bench.XXXXXX")
 chmod 0755 "$BENCH_TMP"
 
 bench_cleanup() {
