@@ -35,10 +35,12 @@ load lib/helper
 	local f files=()
 	for f in "$SOCA_SRCDIR"/tests/setup-deps "$SOCA_SRCDIR"/tests/quickstart \
 		"$SOCA_SRCDIR"/tests/ci "$SOCA_SRCDIR"/.ci/run "$SOCA_SRCDIR"/fuzz/run \
-		"$SOCA_SRCDIR"/bench/run "$SOCA_SRCDIR"/bench/aws \
-		"$SOCA_SRCDIR"/bench/jobs.sh "$SOCA_SRCDIR"/bench/lib.sh \
-		"$SOCA_SRCDIR"/bench/nodes "$SOCA_SRCDIR"/bench/ec2 \
-		"$SOCA_SRCDIR"/tests/lib/*.bash; do
+		"$SOCA_SRCDIR"/bench/run "$SOCA_SRCDIR"/tests/lib/*.bash; do
+		[ -f "$f" ] && files+=("$f")
+	done
+	for f in "$SOCA_SRCDIR"/bench/aws "$SOCA_SRCDIR"/bench/jobs.sh \
+		"$SOCA_SRCDIR"/bench/lib.sh "$SOCA_SRCDIR"/bench/nodes \
+		"$SOCA_SRCDIR"/bench/ec2; do
 		[ -f "$f" ] && files+=("$f")
 	done
 	run shellcheck -s bash -e SC1090,SC1091,SC2034,SC2154 "${files[@]}"
