@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# bench/jobs.sh: soca's job commands beside Slurm's, printed as one table.
+# bench/jobs.sh: issue 4's figures, soca's job commands beside Slurm's.
 #
-#   bench/jobs.sh            # from a built tree (bin/ holds the commands)
+#   bench/jobs.sh [--quick] [--runs N] [--json FILE]   # from a build tree
 #
-# Slurm (Debian's slurm-wlm and munge, installed here with apt-get when
-# missing) runs as one slurmctld and one slurmd on loopback, with its
+# Slurm (Debian's slurm-wlm and munge; tests/setup-deps bench installs
+# them) runs as one slurmctld and one slurmd on loopback, with its
 # configuration, state and munge key under a temporary directory and no
 # accounting.  Jobs on both sides are submitted held (sbatch -H; soca with
 # dispatch = cron) so nothing runs while we measure.  Large spools for
@@ -12,36 +12,30 @@
 # soca-submit does, to keep the run short; submitting them for real takes
 # the same per-job time as the submission figure shows.
 #
-# Sizes: BENCH_SUBMITS (default 500), BENCH_QUEUED (10000),
-# BENCH_BIG (100000).
+# Figures: submissions per second (soca-submit vs sbatch, one at a time),
+# listing Q queued jobs (soca-stat vs squeue), submit cost at 100 vs BIG
+# spooled, soca-stat on BIG jobs, and peak RSS of soca-submit, soca-stat
+# soca-del and soca-spool check on their largest input (sbatch and squeue beside them).
+#
+# Sizes: BENCH_SUBMITS (default 300; quick 100), BENCH_QUEUED (10000;
+# quick 1000), BENCH_BIG (100000; quick 10000); runs 3 (quick 2).
+# Records as in bench/lib.sh; alone, prints its table.
 set -u
-
-top=$(cd "$(dirname "$0")/.." && pwd)
-bin=${SOCA_BUILDDIR:-$top}/bin
-N=${BENCH_SUBMITS:-500}
-Q=${BENCH_QUEUED:-10000}
-BIG=${BENCH_BIG:-100000}
-W=$(mktemp -d /tmp/soca-bench.XXXXXX)
-chmod 0755 "$W"
-PIDS=()
-ROWS=()
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	sleep 0.5
-	rm -rf "$W"
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-rate() { awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.0f", n / (b - a) }'; }
-ms() { awk -v a="$1" -v b="$2" -v n="${3:-1}" 'BEGIN { printf "%.1f", (b - a) * 1000 / n }'; }
-row() { ROWS+=("$(printf '%-44s %14s %14s  %s' "$1" "$2" "$3" "$4")"); }
+. "$(dirname "$0")/lib.sh"
+bench_args "" "$@"
+if [ "$quick" = 1 ]; then
+	N=${BENCH_SUBMITS:-100} Q=${BENCH_QUEUED:-1000} BIG=${BENCH_BIG:-10000}
+	runs=${runs:-2} C=50
+else
+	N=${BENCH_SUBMITS:-300} Q=${BENCH_QUEUED:-10000} BIG=${BENCH_BIG:-100000}
+	runs=${runs:-3} C=200
+fi
+bin=${SOCA_BUILDDIR:-$(pwd)}/bin
+W=$BENCH_TMP
 
 # fill DIR COUNT: COUNT queued records like soca-submit's, and seq
 fill() {
-	/usr/bin/python3 - "$1" "$2" <<'EOF'
+	"$bench_py" - "$1" "$2" <<'EOF'
 import os, sys, time
 d, n = sys.argv[1], int(sys.argv[2])
 for s in ("queued", "scripts"):
@@ -64,69 +58,41 @@ soca_env() {	# soca_env NAME [KEY = VALUE]: a spool of its own under $W
 	"$bin/soca-spool" init >/dev/null
 }
 
-submit_soca() {	# submit_soca COUNT: seconds taken
+# submit_soca COUNT: submissions per second over COUNT submits
+submit_soca() {
 	local a b i
 	a=$(now)
 	for ((i = 0; i < $1; i++)); do "$bin/soca-submit" -- true >/dev/null; done
 	b=$(now)
-	echo "$a $b"
+	per_sec "$1" "$a" "$b"
 }
 
-# ---- soca ----
-soca_env s1
-read -r a b < <(submit_soca "$N")
-soca_rate=$(rate "$N" "$a" "$b")
-soca_env s1n "fsync = no"
-read -r a b < <(submit_soca "$N")
-soca_rate_nosync=$(rate "$N" "$a" "$b")
-
-soca_env s2
-fill "$W/s2" "$Q"
-a=$(now); "$bin/soca-stat" >/dev/null; b=$(now)
-soca_list_cold=$(ms "$a" "$b")
-[ "$("$bin/soca-stat" -n | wc -l)" -eq "$Q" ] || echo "bench: soca-stat does not list $Q jobs" >&2
-a=$(now); "$bin/soca-stat" >/dev/null; b=$(now)
-soca_list=$(ms "$a" "$b")
-
-soca_env s3
-fill "$W/s3" 100
-read -r a b < <(submit_soca 200)
-cost_small=$(ms "$a" "$b" 200)
-soca_env s4
-fill "$W/s4" "$BIG"
-read -r a b < <(submit_soca 200)
-cost_big=$(ms "$a" "$b" 200)
-a=$(now); "$bin/soca-stat" >/dev/null; b=$(now)
-big_cold=$(ms "$a" "$b")
-a=$(now); "$bin/soca-stat" >/dev/null; b=$(now)
-big_list=$(ms "$a" "$b")
-rss=$(/usr/bin/time -f %M "$bin/soca-stat" 2>&1 >/dev/null | tail -1)
+# list_ms CMD...: milliseconds of one run of CMD, output discarded
+list_ms() {
+	local a b
+	a=$(now)
+	"$@" >/dev/null
+	b=$(now)
+	elapsed "$a" "$b"
+}
 
 # ---- Slurm ----
 slurm_why=
 start_slurm() {
 	local port1 port2 port3 i
 	if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-		if [ "$(id -u)" -ne 0 ]; then
-			slurm_why="slurm-wlm/munge not installed (run as root to install)"
-			return 1
-		fi
-		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-		    apt-get install -y -qq slurm-wlm munge; } >"$W/apt.log" 2>&1 || {
-			slurm_why="apt-get install slurm-wlm munge failed (see apt log)"
-			return 1
-		}
+		slurm_why="slurm-wlm/munge not installed (tests/setup-deps bench)"
+		return 1
 	fi
 	[ "$(id -u)" -eq 0 ] || { slurm_why="slurmd needs root"; return 1; }
-	port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-	port1=$(port); port2=$(port); port3=$(port)
+	port1=$(free_port) port2=$(free_port) port3=$(free_port)
 	mkdir -p "$W/slurm/state" "$W/slurm/spool" "$W/munge"
 	head -c 1024 /dev/urandom >"$W/munge/key"
 	chmod 0400 "$W/munge/key"
 	munged -f --key-file="$W/munge/key" --socket="$W/munge/sock" \
-	    --pid-file="$W/munge/pid" --log-file="$W/munge/log" \
-	    --seed-file="$W/munge/seed" || { slurm_why="munged failed to start"; return 1; }
-	PIDS+=("$(cat "$W/munge/pid")")
+		--pid-file="$W/munge/pid" --log-file="$W/munge/log" \
+		--seed-file="$W/munge/seed" || { slurm_why="munged failed to start"; return 1; }
+	BENCH_PIDS+=("$(cat "$W/munge/pid")")
 	cat >"$W/slurm/slurm.conf" <<EOF
 ClusterName=bench
 SlurmctldHost=localhost(127.0.0.1)
@@ -151,16 +117,16 @@ SchedulerType=sched/backfill
 MpiDefault=none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-MaxJobCount=$((Q + N + 1000))
+MaxJobCount=$((Q + N * runs + 1000))
 ReturnToService=2
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$(nproc) State=UNKNOWN
 PartitionName=bench Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 	export SLURM_CONF=$W/slurm/slurm.conf
 	slurmctld -D -i >"$W/slurm/ctld.out" 2>&1 &
-	PIDS+=($!)
+	BENCH_PIDS+=($!)
 	slurmd -D >"$W/slurm/d.out" 2>&1 &
-	PIDS+=($!)
+	BENCH_PIDS+=($!)
 	for ((i = 0; i < 100; i++)); do
 		sinfo -h >/dev/null 2>&1 && return 0
 		sleep 0.2
@@ -169,32 +135,90 @@ EOF
 	return 1
 }
 
-sb_rate=- sq_list=- 
-if start_slurm; then
+# ---- soca ----
+soca_rate='' soca_rate_nosync='' cost_small='' cost_big='' list='' big_list=''
+rss_stat='' rss_stat_big='' rss_submit='' rss_del='' rss_check=''
+for ((r = 0; r < runs; r++)); do
+	soca_env "s1.$r"
+	soca_rate+=" $(submit_soca "$N")"
+	soca_env "s1n.$r" "fsync = no"
+	soca_rate_nosync+=" $(submit_soca "$N")"
+done
+
+soca_env s2
+fill "$W/s2" "$Q"
+list_cold=$(list_ms "$bin/soca-stat")
+[ "$("$bin/soca-stat" -n | wc -l)" -eq "$Q" ] || note jobs "soca-stat does not list $Q jobs"
+for ((r = 0; r < runs; r++)); do
+	list+=" $(list_ms "$bin/soca-stat")"
+	rss_stat+=" $(peak_rss_mib "$bin/soca-stat")"
+done
+
+soca_env s3
+fill "$W/s3" 100
+for ((r = 0; r < runs; r++)); do
 	a=$(now)
-	for ((i = 0; i < N; i++)); do sbatch -H -Q --wrap true >/dev/null; done
+	for ((i = 0; i < C; i++)); do "$bin/soca-submit" -- true >/dev/null; done
 	b=$(now)
-	sb_rate=$(rate "$N" "$a" "$b")
+	cost_small+=" $(elapsed "$a" "$b" "$C")"
+done
+soca_env s4
+fill "$W/s4" "$BIG"
+big_cold=$(list_ms "$bin/soca-stat")
+for ((r = 0; r < runs; r++)); do
+	a=$(now)
+	for ((i = 0; i < C; i++)); do "$bin/soca-submit" -- true >/dev/null; done
+	b=$(now)
+	cost_big+=" $(elapsed "$a" "$b" "$C")"
+	big_list+=" $(list_ms "$bin/soca-stat")"
+	rss_stat_big+=" $(peak_rss_mib "$bin/soca-stat")"
+	rss_submit+=" $(peak_rss_mib "$bin/soca-submit" -- true)"
+	rss_del+=" $(peak_rss_mib "$bin/soca-del" "$((BIG - r))")"
+	rss_check+=" $(peak_rss_mib "$bin/soca-spool" check)"
+done
+
+# ---- Slurm ----
+sb_rate='' sq_list='' rss_sq='' rss_sb=''
+if start_slurm; then
+	for ((r = 0; r < runs; r++)); do
+		a=$(now)
+		for ((i = 0; i < N; i++)); do sbatch -H -Q --wrap true >/dev/null; done
+		b=$(now)
+		sb_rate+=" $(per_sec "$N" "$a" "$b")"
+	done
 	workers=()
 	for w in 1 2 3 4; do
-		( for ((i = 0; i < (Q - N) / 4; i++)); do sbatch -H -Q --wrap true >/dev/null; done ) &
+		(for ((i = 0; i < (Q - N * runs) / 4; i++)); do sbatch -H -Q --wrap true >/dev/null; done) &
 		workers+=($!)
 	done
 	wait "${workers[@]}"
 	n=$(squeue -h | wc -l)
-	a=$(now); squeue >/dev/null; b=$(now)
-	sq_list="$(ms "$a" "$b") ($n jobs)"
+	[ "$n" -ge "$Q" ] || note jobs "squeue lists $n jobs, not $Q"
+	for ((r = 0; r < runs; r++)); do
+		sq_list+=" $(list_ms squeue)"
+		rss_sq+=" $(peak_rss_mib squeue)"
+		rss_sb+=" $(peak_rss_mib sbatch -H -Q --wrap true)"
+	done
+else
+	note jobs "no Slurm anchor: $slurm_why"
 fi
 
-row "measure" "soca" "slurm" "goal"
-row "submissions per second ($N, one at a time)" "$soca_rate/s" "$sb_rate/s" "soca >= 2x sbatch"
-row "  soca with fsync = no (Slurm's durability)" "$soca_rate_nosync/s" "" ""
-row "list $Q queued jobs (soca-stat, squeue)" "$soca_list ms" "$sq_list ms" "soca >= 5x faster"
-row "  soca-stat's first listing (builds its index)" "$soca_list_cold ms" "" ""
-row "submit cost with 100 jobs spooled" "$cost_small ms" "" "flat"
-row "submit cost with $BIG jobs spooled" "$cost_big ms" "" "flat"
-row "soca-stat, $BIG jobs: time" "$big_list ms" "" "well under 1 s"
-row "  first listing (builds its index)" "$big_cold ms" "" ""
-row "soca-stat, $BIG jobs: peak RSS" "$((rss / 1024)) MiB" "" "tens of MiB"
-printf '%s\n' "${ROWS[@]}"
-[ -z "$slurm_why" ] || echo "slurm: no anchor: $slurm_why"
+record jobs "submissions/s, one at a time" "/s" higher ">= 2x sbatch" 2x \
+	"$soca_rate" sbatch "$sb_rate"
+record jobs "submissions/s with fsync = no (Slurm's durability)" "/s" higher \
+	"(reference)" "" "$soca_rate_nosync" sbatch "$sb_rate"
+record jobs "list $Q queued jobs" ms lower ">= 5x faster than squeue" 5x \
+	"$list" squeue "$sq_list"
+record jobs "first listing of $Q queued jobs (builds its index)" ms lower "" "" "$list_cold"
+record jobs "submit cost, $BIG spooled vs 100 spooled" ms lower "flat (ratio >= 0.8x)" 0.8x \
+	"$cost_big" "soca, 100 spooled" "$cost_small"
+record jobs "soca-stat, $BIG queued jobs" ms lower "under 1 s" 1000 "$big_list"
+record jobs "first soca-stat of $BIG queued jobs (builds its index)" ms lower "" "" "$big_cold"
+record jobs "peak RSS, soca-stat, $Q queued" MiB lower "less than squeue" 1x \
+	"$rss_stat" squeue "$rss_sq"
+record jobs "peak RSS, soca-stat, $BIG queued" MiB lower "tens of MiB (< 100)" 100 "$rss_stat_big"
+record jobs "peak RSS, soca-submit, $BIG spooled" MiB lower "less than sbatch" 1x \
+	"$rss_submit" "sbatch, $Q queued" "$rss_sb"
+record jobs "peak RSS, soca-del, $BIG spooled" MiB lower "" "" "$rss_del"
+record jobs "peak RSS, soca-spool check, $BIG spooled" MiB lower "" "" "$rss_check"
+bench_done

@@ -2,6 +2,8 @@
  * soca-node-ls: the cluster's EC2 instances, from one paginated
  * DescribeInstances filtered on tag:soca:ClusterId (the reaper's sweep).
  * Filters by job, state and queue are applied here, on that one answer.
+ * The hidden column "shared" adds, for an instance of a multiple_jobs
+ * queue, what its node is doing (aws/inst/ID in the spool).
  */
 #include "config.h"
 
@@ -32,6 +34,7 @@ static const struct soca_col cols[] = {
 	{ "launch", "LAUNCHED", SOCA_COL_STR, false, false },
 	{ "uptime", "UPTIME", SOCA_COL_STR, true, false },
 	{ "market", "MARKET", SOCA_COL_STR, false, false },
+	{ "shared", "SHARED", SOCA_COL_STR, false, true },
 };
 #define NCOLS (sizeof(cols) / sizeof(*cols))
 
@@ -56,9 +59,10 @@ want(const struct soca_ec2_inst *x, const char *job, const char *state,
 }
 
 static void
-row(struct soca_out *o, const struct soca_ec2_inst *x, time_t now)
+row(struct soca_out *o, const struct soca_ec2_inst *x, time_t now,
+    struct soca_spool *sp)
 {
-	char up[32];
+	char up[32], *sh = x->hash ? soca_aws_inst_state(sp, x->id) : NULL;
 	long long s = x->launched ? (long long)(now - x->launched) : 0;
 
 	if (s < 0)
@@ -76,6 +80,9 @@ row(struct soca_out *o, const struct soca_ec2_inst *x, time_t now)
 	soca_out_str(o, "uptime", up);
 	soca_out_str(o, "market", x->lifecycle &&
 	    strcmp(x->lifecycle, "spot") == 0 ? "spot" : "on-demand");
+	/* multiple_jobs: what its node does (idle HASH, job N, busy N) */
+	soca_out_str(o, "shared", x->hash ? (sh ? sh : "unknown") : "-");
+	free(sh);
 	soca_out_row(o);
 }
 
@@ -112,6 +119,7 @@ main(int argc, char **argv)
 	struct soca_conf *c;
 	struct soca_aws *a;
 	struct soca_out *o;
+	struct soca_spool *sp;
 	bool all = false, noheads = false;
 	size_t n, shown = 0;
 	time_t now = time(NULL);
@@ -137,6 +145,7 @@ main(int argc, char **argv)
 	    strcmp(state, "terminated") == 0))
 		all = true;
 	c = soca_conf_must();
+	sp = soca_spool_open(c, false);
 	o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
 	if ((a = soca_aws_open(c, &e)) == NULL ||
 	    soca_aws_describe(a, soca_conf_get(c, "cluster", NULL, "name"),
@@ -149,13 +158,15 @@ main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (want(&v[i], job, state, queue)) {
-			row(o, &v[i], now);
+			row(o, &v[i], now, sp);
 			shown++;
 		}
 	if (soca_out_end(o) < 0)
 		err(SOCA_EX_TEMP, "stdout");
 	soca_ec2_inst_free(v, n);
 	soca_aws_free(a);
+	if (sp)
+		soca_spool_close(sp);
 	soca_conf_free(c);
 	return shown || (!job && !state && !queue) ? SOCA_EX_OK : 1;
 }

@@ -2,7 +2,12 @@
  * soca-node-run: run one job on this node as its owner and record the
  * outcome.  Started by the provider (the local provider runs it here,
  * detached; on AWS the instance's user data does).  Exits 0 when the job
- * ran, whatever its own exit status, which soca-stat shows.
+ * ran, whatever its own exit status, which soca-stat shows.  On AWS
+ * without an id (an instance of a CreateFleet launch, whose launch
+ * template's user data is the same for every job) the job is the
+ * instance's soca:JobId tag, read from IMDS; in a queue with
+ * scaling_mode = multiple_jobs the node then serves later jobs handed to
+ * it until it has been idle terminate_when_idle minutes.
  */
 #include "config.h"
 
@@ -14,14 +19,31 @@
 #include <string.h>
 
 #include "provider.h"
+#include "provider_aws.h"
 
-static const char usage_text[] = "usage: soca-node-run id\n";
+static const char usage_text[] = "usage: soca-node-run [id]\n";
 
 static void __attribute__((noreturn))
 usage(int code)
 {
 	fputs(usage_text, code ? stderr : stdout);
 	exit(code);
+}
+
+/* No id given: the instance's soca:JobId tag (IMDS, InstanceMetadataTags) */
+static char *
+tagged_job(const struct soca_conf *c)
+{
+	static const char *const key[] = { "tags/instance/soca:JobId" };
+	char *v;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
+		usage(SOCA_EX_USAGE);
+	if (soca_imds_get(key, &v, 1) < 0)
+		errx(SOCA_EX_TEMP, "no job id given and IMDS has no soca:JobId "
+		    "tag for this instance: give the id, or enable "
+		    "InstanceMetadataTags in the launch template");
+	return v;
 }
 
 int
@@ -32,6 +54,8 @@ main(int argc, char **argv)
 	struct soca_conf *c;
 	struct soca_spool *sp;
 	long long id;
+	char *tag = NULL;
+	const char *arg;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
@@ -39,14 +63,19 @@ main(int argc, char **argv)
 		case 'h': usage(0);
 		default: usage(SOCA_EX_USAGE);
 		}
-	if (argc - optind != 1)
+	if (argc - optind > 1)
 		usage(SOCA_EX_USAGE);
-	if (soca_parse_int(argv[optind], 1, INT64_MAX, &id) != 0)
-		errx(SOCA_EX_USAGE, "%s: not a job id (ids are numbers, e.g. "
-		    "42)", argv[optind]);
 	soca_priv_init();
 	soca_priv_lose();
 	c = soca_conf_must();
+	if (argc == optind)
+		arg = tag = tagged_job(c);
+	else
+		arg = argv[optind];
+	if (soca_parse_int(arg, 1, INT64_MAX, &id) != 0)
+		errx(SOCA_EX_USAGE, "%s: not a job id (ids are numbers, e.g. "
+		    "42)", arg);
+	free(tag);
 	if ((sp = soca_spool_open(c, false)) == NULL)
 		errx(SOCA_EX_USAGE, "job %lld: no spool at %s", id,
 		    soca_conf_get(c, "cluster", NULL, "spool"));
@@ -61,6 +90,10 @@ main(int argc, char **argv)
 			    "(run soca-node-run as root)", id);
 		err(SOCA_EX_FALSE, "job %lld", id);
 	}
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0 &&
+	    soca_aws_node_serve(c, sp, id) < 0)
+		errx(SOCA_EX_TEMP, "job %lld: ran, but IMDS does not say which "
+		    "instance this is, so no later job can be handed to it", id);
 	soca_spool_close(sp);
 	soca_conf_free(c);
 	return SOCA_EX_OK;

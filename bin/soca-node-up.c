@@ -2,7 +2,9 @@
  * soca-node-up: the dispatcher.  Finds queued jobs that may start (queue
  * order and limits, dependencies) and asks the provider for capacity.
  * Run from cron every minute, or kicked by soca-submit; when another
- * dispatcher is at work it exits 0 at once.
+ * dispatcher is at work it exits 0 at once.  -u prints the user data
+ * for [aws] launch_template (base64, no job id: a CreateFleet node reads
+ * its job from its soca:JobId tag), for the template's UserData.
  */
 #include "config.h"
 
@@ -11,8 +13,10 @@
 #include <stdlib.h>
 
 #include "provider.h"
+#include "provider_aws.h"
 
-static const char usage_text[] = "usage: soca-node-up [-v]\n";
+static const char usage_text[] = "usage: soca-node-up [-v]\n"
+    "       soca-node-up -u\n";
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -21,20 +25,40 @@ usage(int code)
 	exit(code);
 }
 
+/* -u: the launch template's user data, base64 */
+static int
+user_data(struct soca_conf *c)
+{
+	const char *path = soca_conf_get(c, "aws", NULL, "user_data");
+	char *why = NULL, *s;
+
+	if (path == NULL)
+		errx(SOCA_EX_USAGE, "[aws] user_data: not set; set it to the "
+		    "user-data template (e.g. etc/user-data.sh)");
+	if ((s = soca_aws_user_data(c, path, 0, &why)) == NULL)
+		errx(SOCA_EX_USAGE, "%s", why);
+	puts(s);
+	free(s);
+	soca_conf_free(c);
+	return SOCA_EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "user-data", no_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' }, { NULL, 0, NULL, 0 } };
 	struct soca_conf *c;
 	struct soca_spool *sp;
-	bool verbose = false;
+	bool verbose = false, ud = false;
 	int ch, n;
 
-	while ((ch = getopt_long(argc, argv, "hv", lo, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "huv", lo, NULL)) != -1)
 		switch (ch) {
 		case 'h': usage(0);
+		case 'u': ud = true; break;
 		case 'v': verbose = true; break;
 		default: usage(SOCA_EX_USAGE);
 		}
@@ -43,6 +67,8 @@ main(int argc, char **argv)
 	soca_priv_init();
 	soca_priv_lose();
 	c = soca_conf_must();
+	if (ud)
+		return user_data(c);
 	if ((sp = soca_spool_open(c, false)) == NULL)
 		return SOCA_EX_OK;
 	if ((n = soca_dispatch(c, sp)) == -2)

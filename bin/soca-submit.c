@@ -158,8 +158,11 @@ dry_run(const struct soca_conf *c, struct soca_spool *sp,
 	char *why = NULL;
 	int r;
 
-	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0 ||
-	    !soca_conf_bool(c, "aws", NULL, "dryrun"))
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
+		return;
+	if ((why = soca_aws_refuse(c, j)) != NULL)	/* soca's own rules */
+		errx(SOCA_EX_USAGE, "%s", why);
+	if (!soca_conf_bool(c, "aws", NULL, "dryrun"))
 		return;
 	if ((r = soca_aws_dryrun(c, sp, j, &why)) == 1)
 		errx(SOCA_EX_USAGE, "AWS would refuse the launch: %s", why);

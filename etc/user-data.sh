@@ -23,4 +23,6 @@ fi
 # run the job; the runner reads the instance id and launch index from IMDSv2
 PATH=$PATH:$SOCA_BINDIR
 export PATH
-exec soca-node-run "$SOCA_JOB_ID"
+# (no job id in a launch template's user data: the node reads its
+# soca:JobId tag from IMDS)
+exec soca-node-run ${SOCA_JOB_ID:+"$SOCA_JOB_ID"}

@@ -64,6 +64,8 @@ take(struct soca_ec2_inst *x, json_t *in)
 			x->queue = jstr(t, "value");
 		else if (strcmp(k, "soca:KeepForever") == 0)
 			x->keep = jstr(t, "value");
+		else if (strcmp(k, "soca:ResourceHash") == 0)
+			x->hash = jstr(t, "value");
 	}
 }
 
@@ -82,6 +84,7 @@ soca_ec2_inst_free(struct soca_ec2_inst *v, size_t n)
 		free(v[i].owner);
 		free(v[i].queue);
 		free(v[i].keep);
+		free(v[i].hash);
 		free(v[i].why);
 	}
 	free(v);
@@ -141,6 +144,22 @@ doom(struct sweep *w, struct soca_ec2_inst *x, const char *why)
 	w->kill[w->nkill++] = x->id;
 	fprintf(w->log, "%s terminate job %s: %s\n", x->id, x->job ? x->job :
 	    "-", why);
+}
+
+static void requeue(struct sweep *, long long, const char *, bool, bool);
+
+/* A job-shared instance whose launch job is over: gone once idle. */
+static void
+shared(struct sweep *w, struct soca_ec2_inst *x, time_t ended)
+{
+	char *why = NULL;
+	long long lost;
+
+	if (soca_aws_idle(w->c, w->sp, x->id, x->queue, ended, &why, &lost))
+		doom(w, x, why);
+	if (lost)
+		requeue(w, lost, why, false, false);
+	free(why);
 }
 
 /* Under the state lock: move a provisioning/running job on. */
@@ -205,14 +224,19 @@ judge(struct sweep *w, size_t from, size_t to)
 		    "orphan_grace");
 
 		for (size_t i = from; i < to; i++)
-			if (w->now - w->v[i].launched >= grace)
+			if (w->v[i].hash)
+				shared(w, &w->v[i], w->v[i].launched);
+			else if (w->now - w->v[i].launched >= grace)
 				doom(w, &w->v[i], "orphan: no such job");
 		return;
 	}
 	if (j.state != SOCA_QUEUED && j.state != SOCA_PROVISIONING &&
 	    j.state != SOCA_RUNNING) {
 		for (size_t i = from; i < to; i++)
-			doom(w, &w->v[i], soca_state_name(j.state));
+			if (w->v[i].hash)
+				shared(w, &w->v[i], j.end);
+			else
+				doom(w, &w->v[i], soca_state_name(j.state));
 		soca_job_free(&j);
 		return;
 	}

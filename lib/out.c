@@ -34,6 +34,7 @@ struct soca_out {
 	struct cell *row;	/* one per column */
 	char **rows;		/* table: nsel cells per row */
 	size_t nrows, caprows;
+	size_t hint;		/* where col_index() looks first */
 };
 
 static void
@@ -95,9 +96,14 @@ soca_out_new(const struct soca_col *cols, size_t ncols, enum soca_out_fmt fmt,
 static size_t
 col_index(struct soca_out *o, const char *name)
 {
-	for (size_t i = 0; i < o->ncols; i++)
-		if (strcmp(o->cols[i].name, name) == 0)
+	/* rows set their columns in the same order: try the next one first */
+	for (size_t k = 0, i; k < o->ncols; k++) {
+		i = (o->hint + k) % o->ncols;
+		if (strcmp(o->cols[i].name, name) == 0) {
+			o->hint = i + 1;
 			return i;
+		}
+	}
 	errx(SOCA_EX_TEMP, "internal error: no column %s", name);
 }
 

@@ -23,6 +23,9 @@
  * longer than [aws] boot_timeout loses its instances and is requeued; a
  * job whose recorded instances are all gone (Spot interruption) is
  * requeued when rerunnable, else failed with the reason.
+ *
+ * Queues with scaling_mode = multiple_jobs reuse instances: a job goes to
+ * an idle instance of its shape when there is one (aws_share.c).
  */
 #include "config.h"
 
@@ -220,6 +223,12 @@ job_tags(struct paws *pa, const struct soca_job *j)
 	    "keep_forever") ? "true" : "false");
 	tag(t, "soca:TerminateWhenIdle", soca_conf_get(pa->c, "queue",
 	    j->queue, "terminate_when_idle"));
+	if (soca_aws_shared(pa->c, j)) {	/* later jobs may reuse it */
+		char *h = soca_aws_res_hash(pa->c, j);
+
+		tag(t, "soca:ResourceHash", h);
+		free(h);
+	}
 	free(name);
 	n = soca_conf_list(pa->c, "aws", NULL, "extra_tags", &extra);
 	for (size_t i = 0; i < n; i++) {
@@ -234,18 +243,59 @@ job_tags(struct paws *pa, const struct soca_job *j)
 	return t;
 }
 
-/* The allowed subnets, the job's first; try `tries` picks the next. */
+/*
+ * The job's subnets: its subnet_id list; for a count N, N of [aws]
+ * subnet_ids picked at random, the draw seeded by the cluster and job id
+ * so that every cycle (and a rerun after a crash, same ClientToken) sees
+ * the same picks; without subnet_id, every allowed subnet.
+ */
+static size_t
+job_subnets(const struct soca_conf *c, const struct soca_job *j, char ***out)
+{
+	const char *js = res(j, "subnet_id");
+	char **v = NULL, *seed, h[65];
+	size_t n = 0;
+	long long want;
+
+	if (js && strspn(js, "0123456789") != strlen(js)) {
+		soca_split_list(js, out, &n);
+		return n;
+	}
+	n = soca_conf_list(c, "aws", NULL, "subnet_ids", &v);
+	if (js == NULL || (want = atoll(js)) <= 0 || n == 0) {
+		*out = v;
+		return n;
+	}
+	seed = soca_xasprintf("%s/%lld", soca_conf_get(c, "cluster", NULL,
+	    "name"), j->id);
+	soca_aws_sha256_hex(seed, strlen(seed), h);
+	free(seed);
+	for (size_t i = n - 1; i > 0; i--) {	/* Fisher-Yates on the hash */
+		char b[5] = { h[(i * 4) % 60], h[(i * 4 + 1) % 60],
+		    h[(i * 4 + 2) % 60], h[(i * 4 + 3) % 60], '\0' };
+		size_t k = strtoul(b, NULL, 16) % (i + 1);
+		char *t = v[i];
+
+		v[i] = v[k];
+		v[k] = t;
+	}
+	for (size_t i = (size_t)want; i < n; i++)
+		free(v[i]);
+	if ((size_t)want < n) {
+		n = (size_t)want;
+		v[n] = NULL;
+	}
+	*out = v;
+	return n;
+}
+
+/* The job's subnets, its first; try `tries` takes the next. */
 static char *
 pick_subnet(struct paws *pa, const struct soca_job *j, int tries)
 {
 	char **v = NULL, *s = NULL;
-	size_t n = 0;
-	const char *js = res(j, "subnet_id");
+	size_t n = job_subnets(pa->c, j, &v);
 
-	if (js && strspn(js, "0123456789") != strlen(js))
-		soca_split_list(js, &v, &n);
-	else
-		n = soca_conf_list(pa->c, "aws", NULL, "subnet_ids", &v);
 	if (n > 0)
 		s = soca_xstrdup(v[(size_t)tries % n]);
 	soca_strv_free(v, n);
@@ -298,20 +348,33 @@ sg_list(struct paws *pa, const struct soca_job *j)
 	return a;
 }
 
+/* run_params failed for a moment (AWS unreachable): hold, not fail */
+static bool params_temp;
+
+/* root_size resizes the AMI's own root device (DescribeImages, cached) */
 static json_t *
-block_devices(const struct soca_job *j)
+block_devices(const struct soca_conf *c, const struct soca_job *j,
+    const char *ami, char **why)
 {
 	json_t *a = json_array(), *ebs;
 	bool del = !res_bool(j, "keep_ebs");
 	long long root = soca_job_res_int(j, "root_size", 0);
 	long long scratch = soca_job_res_int(j, "scratch_size", 0);
 	long long iops = soca_job_res_int(j, "scratch_iops", 0);
+	char *dev;
 
-	if (root > 0)
+	if (root > 0) {
+		if ((dev = soca_aws_root_device(c, ami, why, &params_temp)) ==
+		    NULL) {
+			json_decref(a);
+			return NULL;
+		}
 		json_array_append_new(a, json_pack("{s:s, s:{s:I, s:s, s:b}}",
-		    "DeviceName", "/dev/xvda", "Ebs", "VolumeSize",
+		    "DeviceName", dev, "Ebs", "VolumeSize",
 		    (json_int_t)root, "VolumeType", "gp3",
 		    "DeleteOnTermination", del));
+		free(dev);
+	}
 	if (scratch > 0) {
 		ebs = json_pack("{s:I, s:s, s:b}", "VolumeSize",
 		    (json_int_t)scratch, "VolumeType", iops > 0 ? "io2" : "gp3",
@@ -372,7 +435,9 @@ b64(struct soca_buf *out, const unsigned char *s, size_t n)
 /*
  * The user-data template at path, its %%NAME%% replaced (single-quoted
  * admin values, the numeric job id), base64 for RunInstances.  EC2 takes
- * 16 KB before encoding.
+ * 16 KB before encoding.  Id 0 renders the job id empty: the user data
+ * of [aws] launch_template, the same for every job (CreateFleet cannot
+ * carry any), whose node reads its soca:JobId tag from IMDS.
  */
 char *
 soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
@@ -399,7 +464,7 @@ soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
 		}
 		if (kl == 6 && strncmp(k, "JOB_ID", kl) == 0) {
 			snprintf(num, sizeof(num), "%lld", id);
-			soca_buf_adds(&r, num);
+			soca_buf_adds(&r, id > 0 ? num : "");
 		} else if (kl == 7 && strncmp(k, "CLUSTER", kl) == 0)
 			shquote(&r, soca_conf_get(c, "cluster", NULL, "name"));
 		else if (kl == 4 && strncmp(k, "CONF", kl) == 0)
@@ -436,6 +501,8 @@ soca_aws_run_params(const struct soca_conf *c, const char *cluster,
 {
 	struct paws pa = { .c = c, .cluster = (char *)cluster };
 	const char *type = res(j, "instance_type"), *ami, *spot, *v;
+
+	params_temp = false;
 	long long nodes = soca_job_res_int(j, "nodes", 1);
 	json_t *p, *tags, *sgs, *bdm;
 	char *tok, *subnet;
@@ -492,7 +559,10 @@ soca_aws_run_params(const struct soca_conf *c, const char *cluster,
 		json_object_set_new(p, "InstanceMarketOptions", json_pack(
 		    "{s:s, s:o}", "MarketType", "spot", "SpotOptions", so));
 	}
-	bdm = block_devices(j);
+	if ((bdm = block_devices(c, j, ami, why)) == NULL) {
+		json_decref(p);
+		return NULL;
+	}
 	if (json_array_size(bdm))
 		json_object_set(p, "BlockDeviceMapping", bdm);
 	json_decref(bdm);
@@ -533,8 +603,8 @@ fleet_params(const struct soca_conf *c, const struct soca_job *j,
 	long long nodes = soca_job_res_int(j, "nodes", 1);
 	long long sac = soca_job_res_int(j, "spot_allocation_count", -1);
 	json_t *p, *ovs = json_array(), *tcs;
-	char **types = NULL;
-	size_t n = 0;
+	char **types = NULL, **subs = NULL;
+	size_t n = 0, ns = 0;
 	char *all = soca_xstrdup(res(j, "instance_type")), *save = NULL;
 
 	for (char *t = strtok_r(all, "+, ", &save); t;
@@ -543,19 +613,32 @@ fleet_params(const struct soca_conf *c, const struct soca_job *j,
 		types[n++] = soca_xstrdup(t);
 	}
 	free(all);
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:O, s:I}", "InstanceType",
-		    types[i], "ImageId", json_object_get(run, "ImageId"),
-		    "Priority", (json_int_t)i);
+	/* with subnet_id, an override per type and subnet, else the one */
+	if (res(j, "subnet_id") == NULL || (ns = job_subnets(c, j, &subs)) ==
+	    0) {
+		const char *one = json_string_value(json_object_get(run,
+		    "SubnetId"));
 
-		if (json_object_get(run, "SubnetId"))
-			json_object_set(o, "SubnetId", json_object_get(run,
-			    "SubnetId"));
-		if (spot && strcmp(spot, "auto") != 0)
-			json_object_set_new(o, "MaxPrice", json_string(spot));
-		json_array_append_new(ovs, o);
+		ns = one ? 1 : 0;
+		subs = soca_xcalloc(2, sizeof(*subs));
+		subs[0] = one ? soca_xstrdup(one) : NULL;
 	}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < (ns ? ns : 1); k++) {
+			json_t *o = json_pack("{s:s, s:O, s:I}", "InstanceType",
+			    types[i], "ImageId", json_object_get(run, "ImageId"),
+			    "Priority", (json_int_t)(i * (ns ? ns : 1) + k));
+
+			if (ns)
+				json_object_set_new(o, "SubnetId",
+				    json_string(subs[k]));
+			if (spot && strcmp(spot, "auto") != 0)
+				json_object_set_new(o, "MaxPrice",
+				    json_string(spot));
+			json_array_append_new(ovs, o);
+		}
 	soca_strv_free(types, n);
+	soca_strv_free(subs, ns);
 	tcs = json_pack("{s:I, s:s}", "TotalTargetCapacity", (json_int_t)nodes,
 	    "DefaultTargetCapacityType", spot || sac > 0 ? "spot" :
 	    "on-demand");
@@ -712,6 +795,36 @@ in_list(const struct soca_conf *c, const char *queue, const char *key,
 	return ok;
 }
 
+/* subnet_id = N: at least 1, at most the allowed subnets */
+static char *
+subnet_refuse(const struct soca_conf *c, const struct soca_job *j)
+{
+	const char *js = res(j, "subnet_id");
+	char **v = NULL;
+	size_t n;
+	long long want;
+
+	if (js == NULL || strspn(js, "0123456789") != strlen(js))
+		return NULL;
+	want = strlen(js) > 6 ? 1000000 : atoll(js);
+	n = soca_conf_list(c, "aws", NULL, "subnet_ids", &v);
+	soca_strv_free(v, n);
+	if (want >= 1 && (size_t)want <= n)
+		return NULL;
+	if (n == 0)
+		return soca_xasprintf("subnet_id %s: a count picks among [aws] "
+		    "subnet_ids, which is not set; name the subnets, or ask an "
+		    "admin to set subnet_ids", js);
+	if (want < 1)
+		return soca_xasprintf("subnet_id %s: a count of subnets must "
+		    "be at least 1; give -l subnet_id=1 or name the subnets",
+		    js);
+	return soca_xasprintf("subnet_id %s: a count may not exceed the %zu "
+	    "private subnet%s in [aws] subnet_ids; give -l subnet_id=%zu or "
+	    "less, or ask an admin to allow more subnets", js, n,
+	    n == 1 ? "" : "s", n);
+}
+
 char *
 soca_aws_refuse(const struct soca_conf *c, const struct soca_job *j)
 {
@@ -733,6 +846,8 @@ soca_aws_refuse(const struct soca_conf *c, const struct soca_job *j)
 			    "%s's allowed_security_groups; ask an admin to "
 			    "allow it", l[i], j->queue);
 	soca_strv_free(l, n);
+	if (why == NULL)
+		why = subnet_refuse(c, j);
 	if (why == NULL && soca_aws_fleet(j) &&
 	    soca_conf_get(c, "aws", NULL, "launch_template") == NULL)
 		why = soca_xasprintf("instance_type %s: several types or a "
@@ -792,7 +907,7 @@ aws_admit(struct soca_provider *p, const struct soca_job *j, char **why)
 	}
 	if ((params = soca_aws_run_params(pa->c, pa->cluster, j, 0, 0,
 	    why)) == NULL)
-		return SOCA_LAUNCH_FAIL;
+		return params_temp ? SOCA_LAUNCH_HOLD : SOCA_LAUNCH_FAIL;
 	json_decref(params);
 	return SOCA_LAUNCH_OK;
 }
@@ -923,6 +1038,30 @@ placement_group(struct paws *pa, const struct soca_job *j, int attempt,
 	return rc;
 }
 
+/*
+ * scaling_mode = multiple_jobs: the job was handed to an idle instance
+ * of its shape (aws_share.c), which picks it up; no AWS call.
+ */
+static enum soca_launch
+shared_start(struct paws *pa, const struct soca_job *j, char *iid)
+{
+	struct soca_aws_jobstate s;
+
+	if (soca_aws_jobstate_read(pa->sp, j->id, &s) == 0 && s.launched)
+		s.attempt++;	/* requeued: earlier instances are not its */
+	soca_strv_free(s.ids, s.nids);
+	s.ids = NULL;
+	s.nids = 0;
+	add_id(&s, iid);
+	s.launched = true;
+	s.heldby = 0;
+	if (soca_aws_jobstate_write(pa->sp, j->id, &s) < 0)
+		warn("aws/%lld", j->id);
+	soca_aws_jobstate_free(&s);
+	free(iid);
+	return SOCA_LAUNCH_OK;
+}
+
 static enum soca_launch
 aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 {
@@ -932,7 +1071,10 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 	json_t *params, *r, *inst, *set;
 	enum soca_launch rc;
 	size_t i;
+	char *iid;
 
+	if ((iid = soca_aws_claim(pa->c, pa->sp, j)) != NULL)
+		return shared_start(pa, j, iid);
 	if (stop) {
 		*why = soca_xstrdup(stop);
 		return SOCA_LAUNCH_HOLD;
@@ -954,7 +1096,7 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 	if ((params = soca_aws_run_params(pa->c, pa->cluster, j, s.attempt,
 	    s.tries, why)) == NULL) {
 		soca_aws_jobstate_free(&s);
-		return SOCA_LAUNCH_FAIL;
+		return params_temp ? SOCA_LAUNCH_HOLD : SOCA_LAUNCH_FAIL;
 	}
 	if (soca_aws_fleet(j)) {
 		json_t *fp = fleet_params(pa->c, j, params);
@@ -1135,6 +1277,7 @@ dry_key(json_t *params)
 
 	json_object_del(q, "ClientToken");
 	json_object_del(q, "TagSpecification");
+	json_object_del(q, "UserData");	/* per job (its id); checked here */
 	s = json_dumps(q, JSON_SORT_KEYS | JSON_COMPACT);
 	soca_aws_sha256_hex(s, strlen(s), h);
 	free(s);
@@ -1189,7 +1332,7 @@ soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
 	if ((*why = soca_aws_refuse(c, j)) != NULL)
 		return 2;
 	if ((p = soca_aws_run_params(c, cluster, j, 0, 0, why)) == NULL)
-		return 2;
+		return params_temp ? -1 : 2;
 	key = dry_key(p);
 	dir = soca_xasprintf("%s/aws", soca_spool_dir(sp));
 	mkdir(dir, 02770);

@@ -38,13 +38,29 @@ int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
     const struct soca_job *, char **why);
 int soca_aws_terminate(struct soca_aws *, char **ids, size_t n, FILE *log);
 
+/* aws_ami.c */
+char *soca_aws_root_device(const struct soca_conf *, const char *ami,
+    char **why, bool *temp);
+
+/* aws_share.c: job-shared instances (scaling_mode = multiple_jobs) */
+bool soca_aws_shared(const struct soca_conf *, const struct soca_job *);
+char *soca_aws_res_hash(const struct soca_conf *, const struct soca_job *);
+char *soca_aws_claim(const struct soca_conf *, struct soca_spool *,
+    const struct soca_job *);
+int soca_aws_node_serve(const struct soca_conf *, struct soca_spool *,
+    long long first);
+bool soca_aws_idle(const struct soca_conf *, struct soca_spool *,
+    const char *iid, const char *queue, time_t ended, char **why,
+    long long *lost);
+char *soca_aws_inst_state(struct soca_spool *, const char *iid);
+
 /* aws_imds.c */
 int soca_imds_get(const char *const *paths, char **out, size_t n);
 
 /* aws_sweep.c */
 struct soca_ec2_inst {
 	char *id, *type, *state, *az, *launch, *token, *lifecycle;
-	char *job, *owner, *queue, *keep;
+	char *job, *owner, *queue, *keep, *hash;
 	char *why;		/* StateReason: why it stopped or ended */
 	time_t launched;
 };

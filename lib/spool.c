@@ -12,6 +12,17 @@
  *                       one small record per job (job.c), named by id
  *   index, changes      soca-stat's listing cache and the log of ids
  *                       changed since (see "The listing cache" below)
+ *   aws/                the aws provider's state (provider_aws.c):
+ *     ID                a job's attempt, launched flag, capacity tries
+ *                       and instance ids (soca_aws_jobstate_*)
+ *     ID.node.N         node N of the job registered: "instance host"
+ *     bucket            the client-side launch token buckets
+ *     dryrun/KEY        a cached DryRun answer per parameter set
+ *     pg/NAME           a placement group to delete once its job ends
+ *     ami/AMI           the AMI's root device name (DescribeImages)
+ *     inst/INSTANCE     a job-shared instance (scaling_mode =
+ *                       multiple_jobs): "idle HASH", "job ID",
+ *                       "busy ID" or "gone" (aws_share.c)
  *
  * Naming: a job's state is the directory its record is in.  Writing: a
  * file is written under tmp/, fsynced, renamed into place and the

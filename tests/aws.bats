@@ -55,6 +55,19 @@ ami() {
 	[ "$(awsim_calls ec2:DescribeInstances)" = 0 ]
 }
 
+@test "commands start without libcurl and load it at their first AWS call" {
+	local c
+	for c in soca-aws soca-submit soca-stat soca-node-up; do
+		run readelf -d "$SOCA_BUILDDIR/bin/$c"
+		assert_success
+		assert_output --partial "libjansson"
+		refute_output --partial "libcurl"
+	done
+	run soca-aws ec2 DescribeImages
+	assert_success
+	assert_output --partial "imagesSet"
+}
+
 @test "ec2 RunInstances, DescribeInstances, TerminateInstances" {
 	run soca-aws ec2 RunInstances ImageId="$(ami)" InstanceType=c5.large \
 	    MinCount=2 MaxCount=2 TagSpecification.1.ResourceType=instance \

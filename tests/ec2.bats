@@ -612,3 +612,127 @@ lt() {
 	assert_output --partial "AWS would refuse the launch: InvalidParameterCombination: The specified instance type c5.large does not support Elastic Fabric Adapter (EFA)."
 	[ "$(spool_count queued)" = 1 ]
 }
+
+SUBNETS='subnet-0a00000000000000a, subnet-0b00000000000000b, subnet-0c00000000000000c'
+
+@test "subnet_id = N: N random allowed subnets, a capacity retry moves to the next pick" {
+	aws_conf "subnet_ids = $SUBNETS"
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"capacity","count":6}' >/dev/null
+	soca-submit -l subnet_id=2 <<<'true'
+	soca-node-up
+	az1=$(soca-stat -n -o reason 1 | grep -o 'requested (us-east-1[abc])' | tr -dc 'a-z0-9-' | sed 's/requested//')
+	[ -n "$az1" ]
+	soca-node-up
+	az2=$(soca-stat -n -o reason 1 | grep -o 'requested (us-east-1[abc])' | tr -dc 'a-z0-9-' | sed 's/requested//')
+	[ -n "$az2" ] && [ "$az2" != "$az1" ]
+	# (each cycle spends 3 attempts: standard retries of a 500)
+	# the third try is the first pick again: two subnets, not three
+	soca-node-up
+	run soca-stat -n -o state 1
+	assert_output provisioning
+	[ "$(instances | jq -r .AvailabilityZone)" = "$az1" ]
+	[ "$(awsim_ctl GET launches | jq .instances)" = 1 ]
+	# another job with subnet_id = 1 stays in one allowed subnet
+	soca-submit -l subnet_id=1 <<<'true'
+	soca-node-up
+	sub=$(instances | jq -r 'select(.Tags."soca:JobId" == "2") | .SubnetId')
+	grep -q "$sub" <<<"$SUBNETS"
+}
+
+@test "subnet_id = N: CreateFleet gets an override per type and picked subnet" {
+	lt
+	aws_conf 'launch_template = soca-t1' "subnet_ids = $SUBNETS"
+	soca-submit -l instance_type=c5.large+c5.xlarge -l subnet_id=2 <<<'true'
+	soca-node-up
+	[ "$(awsim_calls ec2:CreateFleet)" = 1 ]
+	ovs=$(awsim_ctl GET state | jq -c '.fleets[0].Overrides')
+	[ "$(jq length <<<"$ovs")" = 4 ]
+	[ "$(jq -r '[.[].InstanceType] | unique | join(" ")' <<<"$ovs")" = "c5.large c5.xlarge" ]
+	subs=$(jq -r '[.[].SubnetId] | unique | .[]' <<<"$ovs")
+	[ "$(wc -l <<<"$subs")" = 2 ]
+	for s in $subs; do grep -q "$s" <<<"$SUBNETS"; done
+	# the instance is in one of the picks
+	grep -q "$(instances | jq -r .SubnetId)" <<<"$subs"
+}
+
+@test "subnet_id = N beyond the allowed subnets: refused at submission" {
+	aws_conf "subnet_ids = $SUBNETS"
+	run soca-submit -l subnet_id=4 <<<'true'
+	assert_failure 2
+	assert_output "soca-submit: subnet_id 4: a count may not exceed the 3 private subnets in [aws] subnet_ids; give -l subnet_id=3 or less, or ask an admin to allow more subnets"
+	run soca-submit -l subnet_id=0 <<<'true'
+	assert_failure 2
+	assert_output --partial "subnet_id 0: a count of subnets must be at least 1"
+	aws_conf
+	run soca-submit -l subnet_id=1 <<<'true'
+	assert_failure 2
+	assert_output --partial "subnet_id 1: a count picks among [aws] subnet_ids, which is not set"
+	[ "$(spool_count queued)" = 0 ]
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+}
+
+@test "root_size maps the AMI's root device, from one DescribeImages per AMI" {
+	soca-submit -l root_size=40 -l instance_ami=ami-0a1b2c3d4e5f60006 <<<'true'
+	soca-submit -l root_size=50 -l instance_ami=ami-0a1b2c3d4e5f60006 <<<'true'
+	soca-submit -l root_size=60 <<<'true'
+	soca-node-up
+	[ "$(awsim_calls ec2:DescribeImages)" = 2 ]
+	dev() {
+		instances | jq -r "select(.Tags.\"soca:JobId\" == \"$1\") | .BlockDeviceMappings[0] | .DeviceName + \" \" + (.Ebs.VolumeSize | tostring)"
+	}
+	[ "$(dev 1)" = "/dev/sda1 40" ]
+	[ "$(dev 2)" = "/dev/sda1 50" ]
+	[ "$(dev 3)" = "/dev/xvda 60" ]
+	run cat "$(spool_dir)/aws/ami/ami-0a1b2c3d4e5f60006"
+	assert_output /dev/sda1
+	# cached: later jobs ask nothing
+	soca-submit -l root_size=70 -l instance_ami=ami-0a1b2c3d4e5f60006 <<<'true'
+	soca-node-up
+	[ "$(awsim_calls ec2:DescribeImages)" = 2 ]
+	[ "$(dev 4)" = "/dev/sda1 70" ]
+}
+
+@test "root_size with an AMI AWS does not know: the job fails with AWS's message" {
+	soca-submit -l root_size=40 -l instance_ami=ami-0a1b2c3d4e5f6ffff <<<'true'
+	soca-node-up
+	run soca-stat -n -o state,reason 1
+	assert_output --partial failed
+	assert_output --partial "instance_ami ami-0a1b2c3d4e5f6ffff: DescribeImages: InvalidAMIID.NotFound"
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+}
+
+@test "multiple_jobs: a job handed to a dead node is requeued after boot_timeout" {
+	aws_conf 'boot_timeout = 0s'
+	printf '[queue "shared"]\ninstance_type = c5.large\nscaling_mode = multiple_jobs\nterminate_when_idle = 5\n' >>"$SOCA_CONF"
+	soca-submit -q shared <<<'true'
+	soca-node-up
+	iid=$(instances | jq -r .InstanceId)
+	hash=$(instances | jq -r '.Tags."soca:ResourceHash"')
+	[ ${#hash} = 16 ]
+	# this host plays the instance's node: IMDS answers as that instance
+	awsim_ctl POST imds "{\"instance_id\":\"$iid\"}" >/dev/null
+	soca-node-run 1 >/dev/null 2>&1 &
+	node=$!
+	wait_state 1 done 10
+	f="$(spool_dir)/aws/inst/$iid"
+	for _ in $(seq 50); do grep -qx "idle $hash" "$f" 2>/dev/null && break; sleep 0.1; done
+	run cat "$f"
+	assert_output "idle $hash"
+	# the node dies; the next job is handed to it all the same
+	kill "$node"
+	wait "$node" || true
+	soca-submit -q shared <<<'true'
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 1 ]
+	run cat "$f"
+	assert_output "job 2"
+	run soca-node-down
+	assert_success
+	assert_output --partial "$iid terminate job 1: job 2 not picked up within boot_timeout (0s)"
+	assert_output --partial "2 queued requeued: job 2 not picked up within boot_timeout"
+	[ ! -e "$f" ]
+	# launched again with a new attempt (the instance is going)
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
+	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-t1-1-0":1,"soca-t1-2-1":1}' ]
+}

@@ -3,7 +3,9 @@
 # which "boots" each launched instance by running its user-data as a local
 # process whose IMDSv2 is that instance's: soca-submit, the DryRun,
 # RunInstances, the rendered user-data, soca-node-run (instance id and
-# hostname from IMDS), the job's output, then the reaper's termination.
+# hostname from IMDS), the job's output, then the reaper's termination;
+# a multiple_jobs queue running jobs on one instance until it is idle; a
+# CreateFleet node finding its job from its tags over IMDS.
 
 load lib/helper
 load lib/jobs
@@ -35,7 +37,23 @@ setup() {
 	launch_rate = 0
 	[queue "normal"]
 	instance_type = c5.large
+	[queue "shared"]
+	instance_type = c5.large
+	scaling_mode = multiple_jobs
+	terminate_when_idle = 1
 	EOF2
+}
+
+# wait_inst IID PATTERN [SECONDS]: until aws/inst/IID's line matches
+wait_inst() {
+	local f="$BATS_TEST_TMPDIR/spool/aws/inst/$1" n=$(( ${3:-10} * 10 ))
+	while [ "$n" -gt 0 ]; do
+		grep -qx "$2" "$f" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "aws/inst/$1: \"$(cat "$f" 2>/dev/null)\", wanted $2" >&2
+	return 1
 }
 
 @test "submit -> RunInstances -> boot -> soca-node-run -> done -> terminated" {
@@ -89,4 +107,96 @@ setup() {
 	[ ! -e pwned ] && [ ! -e pwned2 ] && [ ! -e ../pwned ]
 	ud=$(awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d)
 	! grep -q 'pwned' <<<"$ud"
+}
+
+@test "multiple_jobs: two jobs on one instance, busy kept, terminated once idle" {
+	mkdir wd && cd wd
+	printf '#!/bin/sh\necho "job $PBS_JOBID on $(cat "$PBS_NODEFILE")"\n' >job.sh
+	soca-submit -q shared -N a job.sh
+	soca-node-up
+	wait_state 1 done 20
+	iid=$(awsim_ctl GET state | jq -r '.instances[0].InstanceId')
+	hash=$(awsim_ctl GET state | jq -r '.instances[0].Tags."soca:ResourceHash"')
+	[ ${#hash} = 16 ]
+	wait_inst "$iid" "idle $hash"
+	# the second job goes to the idle instance: no RunInstances, no
+	# CreateFleet (its DryRun is the first job's, cached)
+	soca-submit -q shared -N b job.sh
+	soca-node-up
+	[ "$(awsim_calls ec2:RunInstances)" = 2 ]	# a DryRun, a launch
+	[ "$(awsim_calls ec2:CreateFleet)" = 0 ]
+	wait_state 2 done 20
+	[ "$(awsim_ctl GET state | jq '.instances | length')" = 1 ]
+	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-boot1-1-0":1}' ]
+	grep -qx "instance $iid" "$BATS_TEST_TMPDIR/spool/aws/2"
+	[ "$(sed 's/job . on //' a.o1)" = "$(sed 's/job . on //' b.o2)" ]
+	# a job that sleeps: busy, kept however old its file
+	printf '#!/bin/sh\nwhile [ ! -e go ]; do sleep 0.1; done\n' >wait.sh
+	soca-submit -q shared -N c wait.sh
+	soca-node-up
+	wait_state 3 running 20
+	wait_inst "$iid" "busy 3"
+	run soca-node-ls -n -o id,job,shared
+	assert_output --regexp "^$iid +1 +busy 3\$"
+	touch -d '-10 min' "$BATS_TEST_TMPDIR/spool/aws/inst/$iid"
+	run soca-node-down
+	assert_success
+	refute_output --partial "$iid terminate"
+	# idle, but less than terminate_when_idle: kept
+	touch go
+	wait_state 3 done 20
+	wait_inst "$iid" "idle $hash"
+	run soca-node-down
+	refute_output --partial "$iid terminate"
+	[ "$(awsim_calls ec2:TerminateInstances)" = 0 ]
+	# idle longer than terminate_when_idle (1 min): terminated
+	touch -d '-2 min' "$BATS_TEST_TMPDIR/spool/aws/inst/$iid"
+	run soca-node-down
+	assert_success
+	assert_output --partial "$iid terminate job 1: idle"
+	[ "$(awsim_ctl GET state | jq -r '.instances[0].State')" = shutting-down ]
+	[ ! -e "$BATS_TEST_TMPDIR/spool/aws/inst/$iid" ]
+	[ "$(awsim_calls ec2:TerminateInstances)" = 1 ]
+}
+
+@test "multiple_jobs: different resources get their own instance" {
+	mkdir wd && cd wd
+	soca-submit -q shared -l root_size=20 <<<'true'
+	soca-node-up
+	wait_state 1 done 20
+	iid=$(awsim_ctl GET state | jq -r '.instances[0].InstanceId')
+	wait_inst "$iid" "idle .*"
+	soca-submit -q shared -l root_size=30 <<<'true'
+	soca-node-up
+	wait_state 2 done 20
+	[ "$(awsim_ctl GET launches | jq .instances)" = 2 ]
+	run awsim_ctl GET state
+	[ "$(jq -r '[.instances[].Tags."soca:ResourceHash"] | unique | length' <<<"$output")" = 2 ]
+	# both idle past terminate_when_idle: both go
+	touch -d '-2 min' "$BATS_TEST_TMPDIR"/spool/aws/inst/i-*
+	run soca-node-down
+	[ "$(grep -c ' terminate job [12]: idle' <<<"$output")" = 2 ]
+}
+
+@test "CreateFleet: the launch template's user data finds the job in the instance's tags" {
+	mkdir wd && cd wd
+	ud=$(soca-node-up -u)
+	base64 -d <<<"$ud" | grep -qx 'SOCA_JOB_ID='
+	soca-aws ec2 CreateLaunchTemplate LaunchTemplateName=soca-boot1 \
+	    LaunchTemplateData.ImageId=ami-0a1b2c3d4e5f60001 \
+	    LaunchTemplateData.UserData="$ud" \
+	    LaunchTemplateData.MetadataOptions.HttpTokens=required \
+	    LaunchTemplateData.MetadataOptions.InstanceMetadataTags=enabled >/dev/null
+	sed -i 's/^launch_rate = 0$/launch_rate = 0\nlaunch_template = soca-boot1/' "$SOCA_CONF"
+	printf '#!/bin/sh\necho "fleet job $PBS_JOBID on $(cat "$PBS_NODEFILE")"\n' >job.sh
+	soca-submit -N fl -l instance_type=c5.large+c5.xlarge job.sh
+	soca-node-up
+	[ "$(awsim_calls ec2:CreateFleet)" = 2 ]	# the DryRun and the launch
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	wait_state 1 done 20
+	ip=$(awsim_ctl GET state | jq -r '.instances[0].PrivateIpAddress')
+	run cat fl.o1
+	assert_output "fleet job 1 on ip-${ip//./-}.ec2.internal"
+	run soca-node-down
+	assert_output --partial "terminate job 1: done"
 }

@@ -38,6 +38,10 @@ load lib/helper
 		"$SOCA_SRCDIR"/bench/run "$SOCA_SRCDIR"/tests/lib/*.bash; do
 		[ -f "$f" ] && files+=("$f")
 	done
+	for f in "$SOCA_SRCDIR"/bench/aws "$SOCA_SRCDIR"/bench/jobs.sh \
+		"$SOCA_SRCDIR"/bench/lib.sh "$SOCA_SRCDIR"/bench/nodes; do
+		[ -f "$f" ] && files+=("$f")
+	done
 	run shellcheck -s bash -e SC1090,SC1091,SC2034,SC2154 "${files[@]}"
 	assert_success
 }

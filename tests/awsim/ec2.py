@@ -92,6 +92,7 @@ class Ec2State:
                             "Code") if i["terminate_at"] is not None
                         else None,
                         "Interruption": i.get("interrupt"),
+                        "BlockDeviceMappings": i.get("bdm") or [],
                         "UserData": i["user_data"]})
         return out
 
@@ -134,7 +135,8 @@ def instance_out(st, i):
         "Monitoring": {"State": "disabled"},
         "Architecture": i["arch"], "ClientToken": i["token"],
         "EbsOptimized": False, "EnaSupport": True, "Hypervisor": "xen",
-        "RootDeviceName": "/dev/xvda", "RootDeviceType": "ebs",
+        "RootDeviceName": ec2data.image_root_device(i["ami"]),
+        "RootDeviceType": "ebs",
         "SecurityGroups": [{"GroupName": "default",
                             "GroupId": "sg-0d0d0d0d0d0d0d0d0"}],
         "SourceDestCheck": True, "VirtualizationType": "hvm",
@@ -406,6 +408,9 @@ def run_instances(sim, p):
             "key": p.get("KeyName"), "index": n, "seq": st.seq,
             "cores": cores, "threads": threads, "user_data": user_data,
             "vcpus": facts[0], "pg": pg,
+            "bdm": p.get("BlockDeviceMappings") or [],
+            "md_tags": (p.get("MetadataOptions") or {}).get(
+                "InstanceMetadataTags") == "enabled",
             "lifecycle": "spot" if market == "spot" else None,
             "profile": (p.get("IamInstanceProfile") or {}).get("Arn") or
             ((p.get("IamInstanceProfile") or {}).get("Name") and
@@ -830,7 +835,9 @@ def _fleet_launch(sim, data, ov, lifecycle, want, tags, token):
             "cores": facts[1], "threads": facts[2],
             "user_data": data.get("UserData"), "vcpus": facts[0],
             "lifecycle": "spot" if lifecycle == "spot" else None,
-            "profile": None,
+            "profile": None, "bdm": data.get("BlockDeviceMappings") or [],
+            "md_tags": (data.get("MetadataOptions") or {}).get(
+                "InstanceMetadataTags") == "enabled",
         }
         ids.append(iid)
     st.reservations[rid] = {"ids": ids, "token": token}
@@ -870,6 +877,10 @@ def create_fleet(sim, p):
         return out
     overrides = sorted(cfg.get("Overrides") or [{}],
                        key=lambda o: o.get("Priority", 0))
+    if not hasattr(st, "fleet_requests"):
+        st.fleet_requests = []
+    st.fleet_requests.append({"ClientToken": token,
+                              "Overrides": overrides})
     spec = {"LaunchTemplateId": lt["id"],
             "Version": cfg["LaunchTemplateSpecification"].get("Version",
                                                               "1")}
@@ -895,6 +906,10 @@ def create_fleet(sim, p):
                           "InstanceType": st.instances[ids[0]]["type"]})
     if insts:
         st.launches[token] += 1
+    if sim.boot_mode:
+        for f in insts:
+            for iid in f["InstanceIds"]:
+                boot(sim, st.instances[iid])
     out = {"FleetId": "fleet-" + sim.hexid("x")[2:], "Errors": errors,
            "Instances": insts}
     if token:

@@ -142,7 +142,8 @@ def instance_type_info(name):
     return info
 
 
-# ami id: (name, description, arch, base_os)
+# ami id: (name, description, arch, base_os); RootDeviceName is /dev/xvda
+# but for the images listed in _SDA1 (as Red Hat's and Canonical's are)
 _IMAGES = {
     "ami-0a1b2c3d4e5f60001": ("amzn2-ami-hvm-2.0.20231116.0-x86_64-gp2",
                               "Amazon Linux 2 AMI", "x86_64",
@@ -170,8 +171,15 @@ _IMAGES = {
 }
 
 
+_SDA1 = ("ami-0a1b2c3d4e5f60004", "ami-0a1b2c3d4e5f60006")
+
+
 def image_ids():
     return list(_IMAGES)
+
+
+def image_root_device(ami):
+    return "/dev/sda1" if ami in _SDA1 else "/dev/xvda"
 
 
 def image_arch(ami):
@@ -180,18 +188,19 @@ def image_arch(ami):
 
 def image_info(ami):
     name, desc, arch, base_os = _IMAGES[ami]
+    root = image_root_device(ami)
     return {
         "ImageId": ami, "Name": name, "Description": desc,
         "ImageLocation": "%s/%s" % (ACCOUNT, name),
         "State": "available", "OwnerId": ACCOUNT,
         "CreationDate": "2023-11-17T00:00:00.000Z", "Public": True,
         "Architecture": arch, "ImageType": "machine",
-        "RootDeviceType": "ebs", "RootDeviceName": "/dev/xvda",
+        "RootDeviceType": "ebs", "RootDeviceName": root,
         "VirtualizationType": "hvm", "Hypervisor": "xen",
         "EnaSupport": True, "SriovNetSupport": "simple",
         "PlatformDetails": "Linux/UNIX", "UsageOperation": "RunInstances",
         "BlockDeviceMappings": [{
-            "DeviceName": "/dev/xvda",
+            "DeviceName": root,
             "Ebs": {"SnapshotId": "snap-" + ami[4:], "VolumeSize": 10,
                     "VolumeType": "gp3", "DeleteOnTermination": True,
                     "Encrypted": False}}],

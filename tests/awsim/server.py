@@ -462,6 +462,13 @@ class Handler(BaseHTTPRequestHandler):
             key = path[len("/latest/meta-data/"):]
             if key in md:
                 return md[key]
+            if key.startswith("tags/instance") and i.get("md_tags"):
+                # InstanceMetadataTags = enabled: the instance's tags
+                tags = i.get("tags") or {}
+                name = key[len("tags/instance"):].lstrip("/")
+                if not name:
+                    return "\n".join(sorted(tags))
+                return tags.get(name)
             if key in ("placement", "placement/"):
                 return "availability-zone\navailability-zone-id\nregion"
             if key in ("spot", "spot/") and it:
@@ -591,6 +598,7 @@ class Handler(BaseHTTPRequestHandler):
         out = {"now": sim.clock, "region": sim.region,
                "instances": sim.ec2.dump(),
                "launches": self.ctl_launches_get(req, q)[1],
+               "fleets": list(getattr(sim.ec2, "fleet_requests", [])),
                "imds": self.imds_out(), "boot_mode": sim.boot_mode}
         out.update(sim.svc.dump())
         return 200, out
