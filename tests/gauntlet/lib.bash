@@ -7,7 +7,8 @@
 #   g_count KEY [N]     add N (default 1) to counter KEY
 #   g_fail WHY          record a failed expectation (the scenario fails)
 #   g_check WHAT CMD..  run CMD; a non-zero exit is a failure named WHAT
-#   g_result            write the JSON; exit 1 when anything failed
+#   g_on_exit CMD       run CMD when the scenario ends (services, mounts)
+#   g_result            end: clean up, write the JSON, exit 1 if anything failed
 #
 # Counters with an expected value of 0 (lost, duplicated, corrupted,
 # orphaned, sanitizer, valgrind, leftovers) fail the whole gauntlet when
@@ -52,7 +53,10 @@ g_count() {
 	G_COUNT[$1]=$(( ${G_COUNT[$1]:-0} + ${2:-1} ))
 }
 
+# only the first 20 failures are kept; the count says how many there were
 g_fail() {
+	g_count failures
+	[ "${G_COUNT[failures]}" -le 20 ] || return 0
 	G_FAILS+=("$*")
 	g_log "FAIL: $*"
 }
@@ -69,9 +73,18 @@ g_pick() {
 	printf '%s\n' "$1"
 }
 
-g_result() {
-	local k f
+# g_on_exit CMD: run CMD (eval'd) when the scenario ends, before the result
+G_CLEANUP=()
+g_on_exit() {
+	G_CLEANUP+=("$*")
+}
+
+g_finish() {
+	local k f c
 	trap - EXIT
+	for c in "${G_CLEANUP[@]}"; do
+		eval "$c"
+	done
 	{
 		printf '{"scenario":"%s","seconds":%s' "$G_NAME" \
 		    "$(awk -v a="$G_START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
@@ -87,5 +100,11 @@ g_result() {
 		printf '],"ok":%s}\n' "$([ ${#G_FAILS[@]} -eq 0 ] && echo true || echo false)"
 	} >"$GAUNTLET_OUT/$G_NAME.json"
 	[ ${#G_FAILS[@]} -eq 0 ]
+	exit
+}
+trap g_finish EXIT
+
+# g_result: end the scenario (the EXIT trap cleans up and writes the JSON)
+g_result() {
 	exit
 }
