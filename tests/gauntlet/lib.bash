@@ -55,8 +55,8 @@ g_count() {
 
 # only the first 20 failures are kept; the count says how many there were
 g_fail() {
-	g_count failures
-	[ "${G_COUNT[failures]}" -le 20 ] || return 0
+	g_count failed_checks
+	[ "${G_COUNT[failed_checks]}" -le 20 ] || return 0
 	G_FAILS+=("$*")
 	g_log "FAIL: $*"
 }
