@@ -28,6 +28,7 @@ G_QUICK=${GAUNTLET_QUICK:-0}
 
 rm -rf "$G_DIR"
 mkdir -p "$G_DIR/home"
+: >"$G_DIR/failures"
 export HOME=$G_DIR/home XDG_STATE_HOME=$G_DIR/home/.local/state
 mkdir -p "$XDG_STATE_HOME"
 unset SOCA_CONF SOCA_CRASH_AT
@@ -53,11 +54,11 @@ g_count() {
 	G_COUNT[$1]=$(( ${G_COUNT[$1]:-0} + ${2:-1} ))
 }
 
-# only the first 20 failures are kept; the count says how many there were
+# Failures go to a file, so that background workers (subshells) can
+# record them too; the result keeps the first 20 and counts them all.
 g_fail() {
-	g_count failed_checks
-	[ "${G_COUNT[failed_checks]}" -le 20 ] || return 0
-	G_FAILS+=("$*")
+	printf '%s\n' "$*" | tr '\n' ' ' >>"$G_DIR/failures"
+	echo >>"$G_DIR/failures"
 	g_log "FAIL: $*"
 }
 
@@ -85,6 +86,8 @@ g_finish() {
 	for c in "${G_CLEANUP[@]}"; do
 		eval "$c"
 	done
+	mapfile -t G_FAILS < <(head -n 20 "$G_DIR/failures" 2>/dev/null)
+	G_COUNT[failed_checks]=$(wc -l <"$G_DIR/failures")
 	{
 		printf '{"scenario":"%s","seconds":%s' "$G_NAME" \
 		    "$(awk -v a="$G_START" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
