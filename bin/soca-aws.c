@@ -275,8 +275,11 @@ run(struct opts *o, const char *service, const char *op, json_t *params)
 	json_t *res = NULL;
 	int rc = SOCA_EX_OK;
 
-	if (a == NULL)
-		return fail(service, op, &e);
+	if (a == NULL) {
+		rc = fail(service, op, &e);
+		soca_aws_err_free(&e);
+		return rc;
+	}
 	if (strcmp(service, "s3") == 0 && strcmp(op, "GetObject") == 0)
 		rc = get_object(a, params, &e) == 0 ? SOCA_EX_OK :
 		    fail(service, op, &e);

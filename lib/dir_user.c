@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <err.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -171,6 +172,9 @@ soca_dir_user_list(struct soca_dir *d, struct soca_dir_user **v, size_t *n)
 	return rc;
 }
 
+/* The description that marks a per-user group made by soca-user add. */
+#define PER_USER "per-user group of "
+
 /* A user's primary group: a new per-user group, or the shared one. */
 static int
 primary_group(struct soca_dir *d, const struct soca_dir_newuser *nu,
@@ -198,10 +202,14 @@ primary_group(struct soca_dir *d, const struct soca_dir_newuser *nu,
 	{
 		struct soca_dir_mods m = { 0 };
 
+		char *desc = soca_xasprintf("%s%s", PER_USER, nu->name);
+
 		soca_dir_mod(&m, LDAP_MOD_ADD, "objectClass", "posixGroup");
 		soca_dir_mod(&m, LDAP_MOD_ADD, "cn", nu->name);
 		soca_dir_modf(&m, LDAP_MOD_ADD, "gidNumber", *gid);
+		soca_dir_mod(&m, LDAP_MOD_ADD, "description", desc);
 		rc = soca_dir_add(d, dn, &m);
+		free(desc);
 	}
 	free(dn);
 	if (rc == LDAP_ALREADY_EXISTS) {
@@ -251,8 +259,39 @@ undo_group(struct soca_dir *d, const char *name)
 	free(dn);
 }
 
+/*
+ * A per-user group left by an add that was cut short (the server went
+ * away between the group and the user, so undo_group could not run): it
+ * carries our mark for this very name and has no members.  The next add
+ * of that user takes it over rather than refusing the name forever.
+ */
+static bool
+leftover_group(struct soca_dir *d, const struct soca_dir_group *g,
+    const char *name)
+{
+	char *dn = soca_dir_group_dn(d, name), *v = NULL;
+	char *want = soca_xasprintf("%s%s", PER_USER, name);
+	char *attrs[] = { "description", NULL };
+	LDAPMessage *res = NULL, *e;
+	bool ours = false;
+
+	if (g->nmembers == 0 && soca_dir_search(d, dn, LDAP_SCOPE_BASE,
+	    "(objectClass=posixGroup)", attrs, &res) == LDAP_SUCCESS &&
+	    (e = ldap_first_entry(d->ld, res)) != NULL) {
+		v = soca_dir_value(d, e, "description");
+		ours = v != NULL && strcmp(v, want) == 0;
+	}
+	ldap_msgfree(res);
+	free(v);
+	free(want);
+	free(dn);
+	return ours;
+}
+
+/* 0 when the user may be added; *adopt: a leftover group's gid, or -1. */
 static int
-check_new(struct soca_dir *d, const struct soca_dir_newuser *nu)
+check_new(struct soca_dir *d, const struct soca_dir_newuser *nu,
+    long long *adopt)
 {
 	struct soca_dir_group g;
 	struct soca_dir_user u;
@@ -273,6 +312,12 @@ check_new(struct soca_dir *d, const struct soca_dir_newuser *nu)
 	    "per-user") != 0)
 		return 0;
 	if ((rc = soca_dir_group_get(d, nu->name, &g)) == 0) {
+		if ((nu->gid < 0 || nu->gid == g.gid) &&
+		    leftover_group(d, &g, nu->name)) {
+			*adopt = g.gid;
+			soca_dir_group_free(&g);
+			return 0;
+		}
 		warnx("group \"%s\" already exists (choose another user name, "
 		    "or set [ldap] user_group = shared)", nu->name);
 		soca_dir_group_free(&g);
@@ -286,15 +331,15 @@ soca_dir_user_add(struct soca_dir *d, const struct soca_dir_newuser *nu,
     struct soca_dir_user *out)
 {
 	struct soca_dir_mods m = { 0 };
-	long long uid, gid;
+	long long uid, gid = -1;
 	char *dn;
 	int rc;
 
-	if ((rc = check_new(d, nu)) != 0)
+	if ((rc = check_new(d, nu, &gid)) != 0)
 		return rc;
 	if ((rc = soca_dir_reserve(d, "uid", nu->uid, -1, nu->name, &uid)) != 0)
 		return rc;
-	if ((rc = primary_group(d, nu, uid, &gid)) != 0)
+	if (gid < 0 && (rc = primary_group(d, nu, uid, &gid)) != 0)
 		return rc;
 	user_mods(d, &m, nu, uid, gid);
 	dn = soca_dir_user_dn(d, nu->name);

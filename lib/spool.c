@@ -109,7 +109,13 @@ mkdirs(const char *path, mode_t mode)
 	return mkdir(path, mode) < 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* Open the spool; with create, make it (mode 0700) on first use. */
+static int open_shared(int, const char *, int, mode_t);
+
+/*
+ * Open the spool; with create, make it (mode 0700) on first use.  Writers
+ * also make state.lock, so that a reader (soca-spool check, soca-stat)
+ * never has to create it, even once the disk is full.
+ */
 struct soca_spool *
 soca_spool_open(const struct soca_conf *c, bool create)
 {
@@ -140,6 +146,15 @@ soca_spool_open(const struct soca_conf *c, bool create)
 	for (int s = 0; s < SOCA_NSTATES && ok; s++)
 		if ((sp->sd[s] = subdir(sp, soca_state_name(s), create)) < 0)
 			ok = false;
+	if (ok && create) {
+		int fd = open_shared(sp->dfd, "state.lock", O_RDONLY,
+		    sp->fmode);
+
+		if (fd < 0)
+			ok = false;
+		else
+			close(fd);
+	}
 	if (!ok && (create || errno != ENOENT))
 		err(SOCA_EX_TEMP, "spool %s", dir);
 	if (!ok) {

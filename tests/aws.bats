@@ -68,6 +68,13 @@ ami() {
 	assert_output --partial "imagesSet"
 }
 
+@test "no region exits 2 with one line (and, under ASan, leaks nothing)" {
+	AWS_REGION='' AWS_DEFAULT_REGION='' run soca-aws ec2 DescribeInstances
+	assert_failure 2
+	assert_output "soca-aws: ec2 DescribeInstances: no region: use --region, AWS_REGION, the profile's region or soca.conf [aws] region"
+	[ "$(awsim_calls ec2:DescribeInstances)" = 0 ]
+}
+
 @test "ec2 RunInstances, DescribeInstances, TerminateInstances" {
 	run soca-aws ec2 RunInstances ImageId="$(ami)" InstanceType=c5.large \
 	    MinCount=2 MaxCount=2 TagSpecification.1.ResourceType=instance \

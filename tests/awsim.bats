@@ -279,6 +279,32 @@ ec2_curl() {
 	assert_output --partial '<instanceState><code>0</code><name>pending</name></instanceState>'
 }
 
+@test "lost answers take effect; garbage answers are not valid replies" {
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"lost","count":1}' >/dev/null
+	q="Action=RunInstances&Version=2016-11-15&ImageId=$AMI&InstanceType=c5.large&MinCount=1&MaxCount=1&ClientToken=lost-1"
+	run ec2_curl "$q"
+	assert_failure 52
+	run ec2_curl "$q"
+	assert_success
+	assert_output --partial '<instanceState>'
+	run awsim_ctl GET launches
+	run json 'd["by_token"]["lost-1"]'
+	assert_output 1
+	awsim_ctl POST faults '{"op":"ec2:DescribeVpcs","kind":"garbage","count":2}' >/dev/null
+	run curl -sS -i "${SIGV4[@]}" "$AWSIM_URL/" -d 'Action=DescribeVpcs&Version=2016-11-15'
+	assert_output --partial 'HTTP/1.1 200'
+	refute_output --partial '<vpcSet>'
+	run ec2_curl 'Action=DescribeVpcs&Version=2016-11-15'
+	assert_output '<'
+	awsim_ctl POST faults '{"op":"ec2:DescribeVpcs","kind":"garbage","status":500,"body":"oops","count":1}' >/dev/null
+	run curl -sS -i "${SIGV4[@]}" "$AWSIM_URL/" -d 'Action=DescribeVpcs&Version=2016-11-15'
+	assert_output --partial 'HTTP/1.1 500'
+	assert_output --partial 'oops'
+	run awsim_ctl POST faults '{"kind":"garbage","body":7}'
+	assert_failure
+	assert_output --partial 'body must be a string'
+}
+
 @test "IMDSv2: token, identity and role credentials that sign requests" {
 	run curl -sS -o /dev/null -w '%{http_code}' "$AWSIM_URL/latest/meta-data/instance-id"
 	assert_output 401

@@ -35,7 +35,11 @@ load lib/helper
 	local f files=()
 	for f in "$SOCA_SRCDIR"/tests/setup-deps "$SOCA_SRCDIR"/tests/quickstart \
 		"$SOCA_SRCDIR"/tests/ci "$SOCA_SRCDIR"/.ci/run "$SOCA_SRCDIR"/fuzz/run \
-		"$SOCA_SRCDIR"/bench/run "$SOCA_SRCDIR"/tests/lib/*.bash; do
+		"$SOCA_SRCDIR"/bench/run "$SOCA_SRCDIR"/tests/lib/*.bash \
+		"$SOCA_SRCDIR"/tests/gauntlet/run "$SOCA_SRCDIR"/tests/gauntlet/lib.bash \
+		"$SOCA_SRCDIR"/tests/gauntlet/spool-chaos "$SOCA_SRCDIR"/tests/gauntlet/aws-chaos \
+		"$SOCA_SRCDIR"/tests/gauntlet/disk-full "$SOCA_SRCDIR"/tests/gauntlet/ldap-down \
+		"$SOCA_SRCDIR"/tests/gauntlet/bad-input; do
 		[ -f "$f" ] && files+=("$f")
 	done
 	for f in "$SOCA_SRCDIR"/bench/aws "$SOCA_SRCDIR"/bench/jobs.sh \

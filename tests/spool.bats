@@ -12,6 +12,12 @@ setup() {
 	no_dispatch "launch_timeout = 0s"
 }
 
+teardown() {
+	if mountpoint -q "$BATS_TEST_TMPDIR/mnt" 2>/dev/null; then
+		umount "$BATS_TEST_TMPDIR/mnt"
+	fi
+}
+
 # crash POINT CMD...: the command dies by SIGKILL at POINT
 crash() {
 	local point=$1
@@ -42,6 +48,24 @@ clean() {
 	assert_output --partial 'no spool yet'
 	soca-submit -- true
 	clean
+}
+
+@test "a full spool: submit fails with exit 3, check and stat still read it" {
+	[ "$(id -u)" -eq 0 ] || skip "mounting a tmpfs needs root"
+	mkdir -p "$BATS_TEST_TMPDIR/mnt"
+	mount -t tmpfs -o size=64m,nr_inodes=40,mode=0700 soca-test "$BATS_TEST_TMPDIR/mnt" ||
+	    skip "cannot mount a tmpfs"
+	printf '[cluster]\ndispatch = cron\nspool = %s/mnt/spool\n' "$BATS_TEST_TMPDIR" >"$SOCA_CONF"
+	while soca-submit -- true >>"$BATS_TEST_TMPDIR/ids" 2>/dev/null; do :; done
+	run soca-submit -- true
+	assert_failure 3
+	assert_output --regexp '^soca-submit: .*/mnt/spool: .*No space left on device$'
+	run soca-spool check
+	assert_success
+	assert_output --regexp ': clean$'
+	run soca-stat -x -n -o id
+	assert_success
+	[ "${#lines[@]}" -eq "$(wc -l <"$BATS_TEST_TMPDIR/ids")" ]
 }
 
 @test "crash at submit-id: no job, next submit gets a fresh id" {

@@ -76,6 +76,24 @@ pwfile() { printf '%s' "$1" >"$BATS_TEST_TMPDIR/pw"; chmod 600 "$BATS_TEST_TMPDI
 	[ "$(ldap_dump)" = "$before" ]
 }
 
+@test "a per-user group left by an add cut short is taken over by the next add" {
+	soca-user add dan
+	gid=$(attr "cn=dan,ou=Group,$LDAP_BASE" gidNumber)
+	run attr "cn=dan,ou=Group,$LDAP_BASE" description
+	assert_output "per-user group of dan"
+	# what an add leaves when the server goes away between group and user
+	ldapdelete -x -H "$LDAP_URI" -D "$LDAP_ADMIN" -y "$LDAP_PWFILE" \
+	    "uid=dan,ou=People,$LDAP_BASE"
+	rm -rf "$SLAPD_DIR/homes/dan"
+	run soca-user add dan
+	assert_success
+	run attr "uid=dan,ou=People,$LDAP_BASE" gidNumber
+	assert_output "$gid"
+	run soca-user add dan
+	assert_failure 1
+	assert_output --partial 'user "dan" already exists'
+}
+
 @test "add --uid --gid --shell, and a taken uid is refused" {
 	run soca-user add --uid 7001 --gid 7002 --shell /bin/sh carl
 	assert_success

@@ -317,12 +317,18 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
         if action == "drop":
             raise DropConnection()
-        if action is not None:
+        if action not in (None, "lost") and action[0] == "garbage":
+            ctype = {"json": "application/x-amz-json-1.1",
+                     "s3": "application/xml"}.get(proto, "text/xml")
+            return self.send(action[1], {"Content-Type": ctype}, action[2])
+        if action not in (None, "lost"):
             code, status, msg = action
             raise AwsError(code, msg, status)
         if proto == "s3":
             with sim.lock:
                 status, headers, body = handler(sim, args)
+            if action == "lost":
+                raise DropConnection()
             headers = dict(headers)
             headers.setdefault("x-amz-request-id", self.rid)
             headers.setdefault("x-amz-id-2", "awsim")
@@ -342,6 +348,8 @@ class Handler(BaseHTTPRequestHandler):
                 body = wire.ec2_response(om, result, self.rid)
             else:
                 body = wire.json_response(om, result)
+        if action == "lost":    # it happened; the answer never arrives
+            raise DropConnection()
         if proto == "ec2":
             self.send(200, {"Content-Type": "text/xml;charset=UTF-8"}, body)
         else:

@@ -39,9 +39,35 @@ UNAVAILABLE = {"ec2": ("Unavailable", "The server is overloaded and can't "
                      "unavailable.")}
 SPEC_KEYS = {"op", "kind", "count", "rate", "status", "code", "message",
              "latency_ms", "instance_type", "az", "burst", "refill",
-             "scale"}
+             "scale", "body"}
 
-KINDS = ("throttle", "error", "latency", "drop", "capacity", "bucket")
+KINDS = ("throttle", "error", "latency", "drop", "lost", "garbage",
+         "capacity", "bucket")
+
+# What a `garbage` fault answers, in turn, when it names no body: what a
+# broken proxy, a truncated transfer or a confused server could send.
+GARBAGE = (
+    b"",
+    b"<",
+    b"<?xml version=\"1.0\"?><RunInstancesResponse><instancesSet><item>",
+    b"<?xml version=\"1.0\"?><a><b></a></b>",
+    b"<!DOCTYPE x [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]>"
+    b"<x>&b;&b;&b;</x>",
+    b"<Response><Errors><Error><Code></Code><Message>" + b"\xff\xfe" * 64 +
+    b"</Message></Error></Errors></Response>",
+    b"<DescribeInstancesResponse><reservationSet><item><instancesSet><item>"
+    b"<instanceId>" + b"i-" + b"f" * 5000 + b"</instanceId>"
+    b"<instanceState><code>99999999999999999999</code><name>\x01\x02"
+    b"</name></instanceState></item></instancesSet></item></reservationSet>"
+    b"<nextToken></nextToken></DescribeInstancesResponse>",
+    b"<a>" * 2000,
+    b"{",
+    b"{\"ResultsByTime\": [{\"Total\": {\"UnblendedCost\": "
+    b"{\"Amount\": \"1e999999\", \"Unit\": 7}}}]}",
+    b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+    b"\x00\x01\x02\x03 binary \xc3\x28 nonsense",
+    b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+)
 
 
 class Fault:
@@ -75,6 +101,9 @@ class Fault:
             raise ValueError("scale must be > 0")
         self.tokens = self.burst
         self.last = time.monotonic()
+        self.body = spec.get("body")
+        if self.body is not None and not isinstance(self.body, str):
+            raise ValueError("body must be a string")
         self.fired = 0
         for k in ("count",):
             if self.count is not None and (not isinstance(self.count, int)
@@ -167,8 +196,8 @@ class Sim:
 
     def pre_faults(self, service, op):
         """Faults applied before the handler, in order.  Returns
-        (latency seconds, action) with action None, "drop" or
-        (code, status, message)."""
+        (latency seconds, action) with action None, "drop", "lost",
+        ("garbage", status, body) or (code, status, message)."""
         key = "%s:%s" % (service, op)
         delay = 0.0
         with self.lock:
@@ -180,8 +209,14 @@ class Sim:
                 if f.kind == "latency":
                     delay += f.latency
                     continue
-                if f.kind == "drop":
-                    return delay, "drop"
+                if f.kind in ("drop", "lost"):
+                    return delay, f.kind
+                if f.kind == "garbage":
+                    if f.body is not None:
+                        body = f.body.encode("utf-8")
+                    else:
+                        body = GARBAGE[(f.fired - 1) % len(GARBAGE)]
+                    return delay, ("garbage", f.status or 200, body)
                 if f.kind in ("throttle", "bucket"):
                     code, status, msg = THROTTLE.get(service, THROTTLE["*"])
                 else:
