@@ -45,6 +45,7 @@ struct soca_conf {
 	char *file;
 	struct section *s;
 	size_t n, cap;
+	size_t *slot, nslot;	/* open hash of c->s: index + 1, 0 free */
 	struct soca_diag *d;
 	size_t nd, capd;
 };
@@ -142,16 +143,58 @@ suggest_section(const char *name)
 	return NULL;
 }
 
+/* FNV-1a over "type\0name": a config with thousands of queues stays linear */
+static size_t
+section_hash(const char *type, const char *name)
+{
+	size_t h = 2166136261u;
+
+	for (const char *p = type; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (const char *p = name ? name : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	return name ? h : h ^ 0x5bd1e995u;
+}
+
+static bool
+section_is(const struct section *s, const char *type, const char *name)
+{
+	return strcmp(s->type, type) == 0 && (name == NULL ? s->name == NULL :
+	    s->name && strcmp(s->name, name) == 0);
+}
+
+/* The slot holding the section, or the free slot where it would go. */
+static size_t *
+section_slot(const struct soca_conf *c, const char *type, const char *name)
+{
+	size_t i = section_hash(type, name) & (c->nslot - 1);
+
+	while (c->slot[i] != 0 && !section_is(&c->s[c->slot[i] - 1], type,
+	    name))
+		i = (i + 1) & (c->nslot - 1);
+	return &c->slot[i];
+}
+
+static void
+section_index(struct soca_conf *c)
+{
+	free(c->slot);
+	c->nslot = c->nslot ? c->nslot * 2 : 64;
+	c->slot = soca_xcalloc(c->nslot, sizeof(*c->slot));
+	for (size_t i = 0; i < c->n; i++)
+		*section_slot(c, c->s[i].type, c->s[i].name) = i + 1;
+}
+
 static struct section *
 find_section(const struct soca_conf *c, const char *type, const char *name)
 {
-	for (size_t i = 0; i < c->n; i++) {
-		struct section *s = &c->s[i];
-		if (strcmp(s->type, type) == 0 && (name == NULL ?
-		    s->name == NULL : s->name && strcmp(s->name, name) == 0))
-			return s;
-	}
-	return NULL;
+	size_t *slot;
+
+	if (c->nslot == 0)
+		return NULL;
+	slot = section_slot(c, type, name);
+	return *slot ? &c->s[*slot - 1] : NULL;
 }
 
 static struct entry *
@@ -223,6 +266,10 @@ add_section(struct soca_conf *c, const char *file, int line, const char *type,
 	s->name = name ? soca_xstrdup(name) : NULL;
 	s->file = file;
 	s->line = line;
+	if (2 * c->n > c->nslot)	/* at most half full */
+		section_index(c);
+	else
+		*section_slot(c, type, name) = c->n;
 	return s;
 }
 
@@ -653,6 +700,7 @@ soca_conf_free(struct soca_conf *c)
 		free(c->d[i].msg);
 	}
 	free(c->s);
+	free(c->slot);
 	free(c->d);
 	free(c->file);
 	free(c);
