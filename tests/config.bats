@@ -27,6 +27,25 @@ setup() {
 	assert_success
 }
 
+@test "check: 10,000 queues, each found by name, a duplicate merged" {
+	local f="$BATS_TEST_TMPDIR/many.conf"
+	{
+		printf '[cluster]\ndefault_queue = q9999\n'
+		for ((i = 0; i < 10000; i++)); do
+			printf '[queue "q%d"]\ndescription = queue %d\n' "$i" "$i"
+		done
+		printf '[queue "q17"]\nnodes = 3\n'
+	} >"$f"
+	run soca-config -c "$f" check
+	assert_success
+	assert_output "$f: ok (10000 queues, 0 projects)"
+	run soca-config -c "$f" get queue.q4321.description
+	assert_success
+	assert_output "queue 4321"
+	run soca-config -c "$f" get queue.q17.nodes
+	assert_output "3"
+}
+
 @test "check: unknown section, with file:line and a suggestion" {
 	run soca-config check "$SOCA_DATA/bad-configs/unknown-section.conf"
 	assert_failure 2
