@@ -13,69 +13,47 @@
  *
  * If libcurl cannot be loaded, curl_easy_init() says why once and returns
  * NULL, which its callers treat as any other failure to make a handle.
+ * The functions that take a handle only follow a successful
+ * curl_easy_init(), so libcurl is loaded by then.
  */
 #include "config.h"
 
 #define CURL_DISABLE_TYPECHECK 1	/* no macro wrappers over our names */
 
 #include <curl/curl.h>
-#include <dlfcn.h>
-#include <err.h>
 #include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
+
+#include "dl.h"
 
 #ifndef CURL_SONAME
 #define CURL_SONAME "libcurl.so.4"
 #endif
 
-static struct {
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
-	CURLcode (*easy_perform)(CURL *);
-	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
-	void (*easy_cleanup)(CURL *);
-	const char *(*easy_strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} fn;
+enum { INIT, SETOPT, PERFORM, GETINFO, CLEANUP, STRERROR, SLIST_APPEND,
+	SLIST_FREE, NFN };
+static const char *const names[NFN] = {
+	"curl_easy_init", "curl_easy_setopt", "curl_easy_perform",
+	"curl_easy_getinfo", "curl_easy_cleanup", "curl_easy_strerror",
+	"curl_slist_append", "curl_slist_free_all",
+};
+static void *f[NFN];
+#define FN(i, type) ((type)f[i])
 
 static bool
 load(void)
 {
 	static int state;	/* 0 not tried, 1 loaded, -1 failed */
-	void *h;
 
-	if (state != 0)
-		return state > 0;
-	state = -1;
-	if ((h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		warnx("cannot load %s: %s (install the Debian package "
-		    "libcurl4)", CURL_SONAME, dlerror());
-		return false;
-	}
-#define SYM(f, name) \
-	if ((*(void **)&fn.f = dlsym(h, name)) == NULL) { \
-		warnx("%s: no %s in it: %s", CURL_SONAME, name, dlerror()); \
-		return false; \
-	}
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_getinfo, "curl_easy_getinfo");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_strerror, "curl_easy_strerror");
-	SYM(slist_append, "curl_slist_append");
-	SYM(slist_free_all, "curl_slist_free_all");
-#undef SYM
-	state = 1;
-	return true;
+	if (state == 0)
+		state = soca_dl_load(CURL_SONAME, "libcurl4", names, f, NFN) ?
+		    1 : -1;
+	return state > 0;
 }
 
 CURL *
 curl_easy_init(void)
 {
-	return load() ? fn.easy_init() : NULL;
+	return load() ? FN(INIT, CURL *(*)(void))() : NULL;
 }
 
 /*
@@ -91,11 +69,11 @@ curl_easy_setopt(CURL *h, CURLoption o, ...)
 
 	va_start(ap, o);
 	if (o < CURLOPTTYPE_OBJECTPOINT)
-		rc = fn.easy_setopt(h, o, va_arg(ap, long));
+		rc = FN(SETOPT, CURLcode (*)(CURL *, CURLoption, ...))(h, o, va_arg(ap, long));
 	else if (o >= CURLOPTTYPE_OFF_T && o < CURLOPTTYPE_BLOB)
-		rc = fn.easy_setopt(h, o, va_arg(ap, curl_off_t));
+		rc = FN(SETOPT, CURLcode (*)(CURL *, CURLoption, ...))(h, o, va_arg(ap, curl_off_t));
 	else
-		rc = fn.easy_setopt(h, o, va_arg(ap, void *));
+		rc = FN(SETOPT, CURLcode (*)(CURL *, CURLoption, ...))(h, o, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }
@@ -103,7 +81,7 @@ curl_easy_setopt(CURL *h, CURLoption o, ...)
 CURLcode
 curl_easy_perform(CURL *h)
 {
-	return fn.easy_perform(h);
+	return FN(PERFORM, CURLcode (*)(CURL *))(h);
 }
 
 /* Every CURLINFO takes one pointer to where the answer goes. */
@@ -114,7 +92,7 @@ curl_easy_getinfo(CURL *h, CURLINFO i, ...)
 	CURLcode rc;
 
 	va_start(ap, i);
-	rc = fn.easy_getinfo(h, i, va_arg(ap, void *));
+	rc = FN(GETINFO, CURLcode (*)(CURL *, CURLINFO, ...))(h, i, va_arg(ap, void *));
 	va_end(ap);
 	return rc;
 }
@@ -123,24 +101,25 @@ void
 curl_easy_cleanup(CURL *h)
 {
 	if (h != NULL)
-		fn.easy_cleanup(h);
+		FN(CLEANUP, void (*)(CURL *))(h);
 }
 
 const char *
 curl_easy_strerror(CURLcode rc)
 {
-	return load() ? fn.easy_strerror(rc) : "libcurl could not be loaded";
+	return load() ? FN(STRERROR, const char *(*)(CURLcode))(rc) : "libcurl could not be loaded";
 }
 
 struct curl_slist *
 curl_slist_append(struct curl_slist *l, const char *s)
 {
-	return load() ? fn.slist_append(l, s) : NULL;
+	return load() ? FN(SLIST_APPEND, struct curl_slist *(*)(struct curl_slist *,
+	    const char *))(l, s) : NULL;
 }
 
 void
 curl_slist_free_all(struct curl_slist *l)
 {
 	if (l != NULL && load())
-		fn.slist_free_all(l);
+		FN(SLIST_FREE, void (*)(struct curl_slist *))(l);
 }

@@ -110,6 +110,8 @@ soca_user_in(const char *user, uid_t uid, gid_t gid, char **list, size_t n)
 	bool hit = false;
 
 	(void)uid;
+	if (n == 0)
+		return false;	/* no group lookup (NSS loads modules) */
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(list[i], user) == 0)
 			return true;

@@ -55,13 +55,14 @@ ami() {
 	[ "$(awsim_calls ec2:DescribeInstances)" = 0 ]
 }
 
-@test "commands start without libcurl and load it at their first AWS call" {
+@test "commands start without libcurl and libcrypto and load them on first use" {
 	local c
 	for c in soca-aws soca-submit soca-stat soca-node-up; do
 		run readelf -d "$SOCA_BUILDDIR/bin/$c"
 		assert_success
 		assert_output --partial "libjansson"
 		refute_output --partial "libcurl"
+		refute_output --partial "libcrypto"
 	done
 	run soca-aws ec2 DescribeImages
 	assert_success
