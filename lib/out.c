@@ -35,6 +35,7 @@ struct soca_out {
 	char **rows;		/* table: nsel cells per row */
 	size_t nrows, caprows;
 	size_t hint;		/* where col_index() looks first */
+	bool *on;		/* per column: selected, so worth setting */
 };
 
 static void
@@ -90,6 +91,9 @@ soca_out_new(const struct soca_col *cols, size_t ncols, enum soca_out_fmt fmt,
 	o->fp = fp;
 	o->row = soca_xcalloc(ncols, sizeof(*o->row));
 	select_columns(o, select);
+	o->on = soca_xcalloc(ncols + 1, sizeof(*o->on));
+	for (size_t i = 0; i < o->nsel; i++)
+		o->on[o->sel[i]] = true;
 	return o;
 }
 
@@ -111,9 +115,9 @@ col_index(struct soca_out *o, const char *name)
 #define JSON_ONLY(o, expr) ((o)->fmt == SOCA_OUT_JSON ? (expr) : NULL)
 
 static void
-set(struct soca_out *o, const char *col, char *text, json_t *json)
+set(struct soca_out *o, size_t i, char *text, json_t *json)
 {
-	struct cell *c = &o->row[col_index(o, col)];
+	struct cell *c = &o->row[i];
 
 	free(c->text);
 	json_decref(c->json);
@@ -121,14 +125,40 @@ set(struct soca_out *o, const char *col, char *text, json_t *json)
 	c->json = json;
 }
 
+/* The column's index if it is printed (*i); values of the others are not
+ * even formatted. */
+static bool
+wanted(struct soca_out *o, const char *col, size_t *i)
+{
+	*i = col_index(o, col);
+	return o->on[*i];
+}
+
+/* Printable ASCII without a backslash: soca_buf_esc() would copy it. */
+static bool
+plain(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p >= 0x7f || *p == '\\')
+			return false;
+	return true;
+}
+
 void
 soca_out_str(struct soca_out *o, const char *col, const char *v)
 {
 	struct soca_buf b = { 0 };
 	json_t *j;
+	size_t i;
 
+	if (!wanted(o, col, &i))
+		return;
 	if (v == NULL) {
-		set(o, col, NULL, JSON_ONLY(o, json_null()));
+		set(o, i, NULL, JSON_ONLY(o, json_null()));
+		return;
+	}
+	if (plain(v)) {		/* most values: nothing to escape */
+		set(o, i, soca_xstrdup(v), JSON_ONLY(o, json_string(v)));
 		return;
 	}
 	soca_buf_esc(&b, v, strlen(v));
@@ -136,26 +166,39 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 	j = JSON_ONLY(o, json_string(v));
 	if (j == NULL && o->fmt == SOCA_OUT_JSON)
 		j = json_string(b.s ? b.s : "");
-	set(o, col, soca_buf_steal(&b), j);
+	set(o, i, soca_buf_steal(&b), j);
 }
 
 void
 soca_out_int(struct soca_out *o, const char *col, long long v)
 {
-	set(o, col, soca_xasprintf("%lld", v), JSON_ONLY(o, json_integer(v)));
+	char b[24];
+	size_t i;
+
+	if (!wanted(o, col, &i))
+		return;
+	snprintf(b, sizeof(b), "%lld", v);
+	set(o, i, soca_xstrdup(b), JSON_ONLY(o, json_integer(v)));
 }
 
 void
 soca_out_num(struct soca_out *o, const char *col, double v)
 {
-	set(o, col, soca_xasprintf("%.4g", v), JSON_ONLY(o, json_real(v)));
+	size_t i;
+
+	if (wanted(o, col, &i))
+		set(o, i, soca_xasprintf("%.4g", v),
+		    JSON_ONLY(o, json_real(v)));
 }
 
 void
 soca_out_bool(struct soca_out *o, const char *col, bool v)
 {
-	set(o, col, soca_xstrdup(v ? "yes" : "no"),
-	    JSON_ONLY(o, json_boolean(v)));
+	size_t i;
+
+	if (wanted(o, col, &i))
+		set(o, i, soca_xstrdup(v ? "yes" : "no"),
+		    JSON_ONLY(o, json_boolean(v)));
 }
 
 static void
@@ -260,16 +303,28 @@ width(const char *s)
 }
 
 static void
+spaces(FILE *fp, size_t n)
+{
+	static const char sp[] = "                                ";
+
+	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
+		fwrite(sp, 1, sizeof(sp) - 1, fp);
+	fwrite(sp, 1, n, fp);
+}
+
+static void
 cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
 {
 	const struct soca_col *c = &o->cols[o->sel[i]];
 	size_t pad = w[i] - width(s);
 
 	if (c->right)
-		fprintf(o->fp, "%*s%s", (int)pad, "", s);
+		spaces(o->fp, pad);
+	fputs(s, o->fp);
+	if (last)
+		putc('\n', o->fp);
 	else
-		fprintf(o->fp, "%s%*s", s, last ? 0 : (int)pad, "");
-	fputs(last ? "\n" : "  ", o->fp);
+		spaces(o->fp, (c->right ? 0 : pad) + 2);
 }
 
 static void
@@ -320,6 +375,7 @@ soca_out_end(struct soca_out *o)
 	free(o->rows);
 	free(o->row);
 	free(o->sel);
+	free(o->on);
 	free(o);
 	if (r < 0 && errno == 0)
 		errno = EIO;
