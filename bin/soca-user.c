@@ -64,11 +64,12 @@ usage(void)
 
 /* The new password per the options; NULL with rc 0 when none. */
 static int
-new_password(const char *name, bool prompt, char **pw)
+new_password(const struct soca_conf *c, const char *name, bool prompt,
+    char **pw)
 {
 	*pw = NULL;
 	if (opt.set & O_GENPW) {
-		*pw = soca_pass_generate();
+		*pw = soca_pass_generate(c, name);
 		return 0;
 	}
 	if (opt.set & O_PWFILE)
@@ -117,7 +118,7 @@ cmd_add(const char *name)
 		}
 		return soca_dir_done(d, c, rc);
 	}
-	if ((rc = new_password(name, false, &pw)) != 0 ||
+	if ((rc = new_password(c, name, false, &pw)) != 0 ||
 	    (pw && (rc = soca_pass_check(c, name, pw)) != 0) ||
 	    (rc = soca_home_check(c, name)) != 0 ||
 	    (rc = soca_dir_user_add(d, &nu, &u)) != 0) {
@@ -206,7 +207,7 @@ cmd_passwd(const char *name)
 	if ((rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
 	d = soca_dir_connect(opt.conf, &c);
-	if ((rc = new_password(name, true, &pw)) == 0 &&
+	if ((rc = new_password(c, name, true, &pw)) == 0 &&
 	    (rc = soca_dir_user_passwd(d, name, pw)) == 0 &&
 	    (opt.set & O_GENPW))
 		printf("password: %s\n", pw);

@@ -95,7 +95,7 @@ int soca_home_key(const struct soca_conf *, const char *name, uid_t, gid_t,
 int soca_pass_file(const char *path, char **pw);
 int soca_pass_stream(FILE *, const char *name, char **pw);
 int soca_pass_prompt(char **pw);
-char *soca_pass_generate(void);
+char *soca_pass_generate(const struct soca_conf *, const char *);
 int soca_pass_check(const struct soca_conf *, const char *user,
     const char *pw);
 char *soca_pass_crypt(const char *pw);

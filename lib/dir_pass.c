@@ -101,17 +101,25 @@ soca_pass_prompt(char **pw)
 	return rc;
 }
 
-/* 20 characters from an alphabet without look-alikes: ~114 bits. */
+/*
+ * 20 characters (more if [ldap] password_min_length asks) from an alphabet
+ * without look-alikes, ~114 bits; drawn again in the rare case it holds
+ * the user name, so the result always passes soca_pass_check().
+ */
 char *
-soca_pass_generate(void)
+soca_pass_generate(const struct soca_conf *c, const char *user)
 {
 	static const char set[] = "abcdefghijkmnpqrstuvwxyz"
 	    "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-	char *pw = soca_xmalloc(21);
+	long long min = soca_conf_int(c, "ldap", NULL, "password_min_length");
+	size_t n = min > 20 ? (size_t)min : 20;
+	char *pw = soca_xmalloc(n + 1);
 
-	for (int i = 0; i < 20; i++)
-		pw[i] = set[arc4random_uniform(sizeof(set) - 1)];
-	pw[20] = '\0';
+	do {
+		for (size_t i = 0; i < n; i++)
+			pw[i] = set[arc4random_uniform(sizeof(set) - 1)];
+		pw[n] = '\0';
+	} while (user != NULL && *user != '\0' && strstr(pw, user) != NULL);
 	return pw;
 }
 

@@ -68,8 +68,12 @@ static void
 passwords(void)
 {
 	struct soca_conf *c = soca_conf_parse("t", "", 0);
-	char *g = soca_pass_generate(), *g2 = soca_pass_generate();
-	char *h = soca_pass_crypt("correct horse battery");
+	static const char min40[] = "[ldap]\npassword_min_length = 40\n";
+	struct soca_conf *c40 = soca_conf_parse("t", min40, sizeof(min40) - 1);
+	char *g = soca_pass_generate(c, "alice"), *g2 = soca_pass_generate(c,
+	    "alice");
+	char *h = soca_pass_crypt("correct horse battery"), *g3;
+	int held = 0;
 
 	is_int((long long)strlen(g), 20, "generated password: 20 characters");
 	ok(strcmp(g, g2) != 0, "two generated passwords differ");
@@ -82,8 +86,20 @@ passwords(void)
 	    "control character refused");
 	ok(h != NULL && strncmp(h, "$6$", 3) == 0 && strlen(h) > 3 + 16 + 80,
 	    "sha-512 crypt");
+	g3 = soca_pass_generate(c40, "x");
+	is_int((long long)strlen(g3), 40, "generated: password_min_length 40");
+	ok(soca_pass_check(c40, "x", g3) == 0, "long generated password passes");
+	free(g3);
+	/* a one-letter name would be in most draws: never in what is returned */
+	for (int i = 0; i < 200; i++) {
+		g3 = soca_pass_generate(c, "a");
+		held += strchr(g3, 'a') != NULL;
+		free(g3);
+	}
+	is_int(held, 0, "generated passwords never hold the user name");
 	free(g), free(g2), free(h);
 	soca_conf_free(c);
+	soca_conf_free(c40);
 }
 
 void
