@@ -40,8 +40,10 @@ main(int argc, char **argv)
 	soca_priv_init();
 	soca_priv_lose();
 	c = soca_conf_must();
-	if ((sp = soca_spool_open(c, false)) == NULL)
-		return SOCA_EX_OK;
+	if ((sp = soca_spool_open(c, false)) == NULL) {
+		soca_conf_free(c);
+		return SOCA_EX_OK;	/* no spool yet: nothing to reap */
+	}
 	if (soca_reap(c, sp, stdout) < 0)
 		err(SOCA_EX_TEMP, "%s", soca_spool_dir(sp));
 	soca_spool_close(sp);

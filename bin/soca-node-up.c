@@ -69,12 +69,17 @@ main(int argc, char **argv)
 	c = soca_conf_must();
 	if (ud)
 		return user_data(c);
-	if ((sp = soca_spool_open(c, false)) == NULL)
-		return SOCA_EX_OK;
-	if ((n = soca_dispatch(c, sp)) == -2)
-		exit(SOCA_EX_TEMP);
-	if (n < 0)
-		err(SOCA_EX_TEMP, "%s: dispatch", soca_spool_dir(sp));
+	if ((sp = soca_spool_open(c, false)) == NULL) {
+		soca_conf_free(c);
+		return SOCA_EX_OK;	/* no spool yet: nothing queued */
+	}
+	if ((n = soca_dispatch(c, sp)) < 0) {
+		if (n != -2)	/* -2: said already (a launch worker died) */
+			warn("%s: dispatch", soca_spool_dir(sp));
+		soca_spool_close(sp);
+		soca_conf_free(c);
+		return SOCA_EX_TEMP;
+	}
 	if (verbose)
 		printf("%d job%s launched\n", n, n == 1 ? "" : "s");
 	soca_spool_close(sp);
