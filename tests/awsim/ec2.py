@@ -394,31 +394,16 @@ def run_instances(sim, p):
                    "your request or choosing %s." % (
                        itype, subnet[1], itype, ", ".join(others)), 500)
     count = _vcpu_fit(sim, facts[0], lo, hi)
-    rid = sim.hexid("r")
     market = (p.get("InstanceMarketOptions") or {}).get("MarketType")
-    ids = []
-    for n in range(count):
-        iid = sim.hexid("i")
-        st.seq += 1
-        st.instances[iid] = {
-            "id": iid, "rid": rid, "type": itype, "ami": ami,
-            "arch": facts[4], "az": subnet[1], "subnet": subnet[0],
-            "ip": _alloc_ip(st, subnet), "launch": sim.now(),
-            "terminate_at": None, "tags": dict(tags), "token": token,
-            "key": p.get("KeyName"), "index": n, "seq": st.seq,
-            "cores": cores, "threads": threads, "user_data": user_data,
-            "vcpus": facts[0], "pg": pg,
-            "bdm": p.get("BlockDeviceMappings") or [],
-            "md_tags": (p.get("MetadataOptions") or {}).get(
-                "InstanceMetadataTags") == "enabled",
-            "lifecycle": "spot" if market == "spot" else None,
-            "profile": (p.get("IamInstanceProfile") or {}).get("Arn") or
-            ((p.get("IamInstanceProfile") or {}).get("Name") and
-             "arn:aws:iam::%s:instance-profile/%s" % (
-                 ec2data.ACCOUNT, p["IamInstanceProfile"]["Name"])),
-        }
-        ids.append(iid)
-    st.reservations[rid] = {"ids": ids, "token": token}
+    prof = p.get("IamInstanceProfile") or {}
+    rid, ids = _add_instances(sim, count, p, itype, ami, facts, subnet, tags,
+                              token, cores=cores, threads=threads, pg=pg,
+                              user_data=user_data,
+                              spot=market == "spot",
+                              profile=prof.get("Arn") or (
+                                  prof.get("Name") and
+                                  "arn:aws:iam::%s:instance-profile/%s" % (
+                                      ec2data.ACCOUNT, prof["Name"])))
     st.launches[token] += 1
     if token:
         st.tokens[token] = (fp, rid)
@@ -469,7 +454,6 @@ def _vcpus_used(sim):
 def _vcpu_fit(sim, per, lo, hi):
     """How many instances of `per` vCPUs fit under the account's vCPU
     limit (POST /_awsim/limits): at least lo, at most hi, else refuse."""
-    st = sim.ec2
     used = _vcpus_used(sim)
     fit = (sim.limits["vcpus"] - used) // per
     if fit < lo:
@@ -800,9 +784,37 @@ def _fleet_template(st, spec):
                "exist." % spec.get("LaunchTemplateName"))
 
 
+def _add_instances(sim, count, p, itype, ami, facts, subnet, tags, token,
+                   cores, threads, pg, user_data, spot, profile):
+    """count new instances in one reservation of RunInstances or CreateFleet
+    parameters p; (reservation id, [instance ids])."""
+    st = sim.ec2
+    rid = sim.hexid("r")
+    ids = []
+    for n in range(count):
+        iid = sim.hexid("i")
+        st.seq += 1
+        st.instances[iid] = {
+            "id": iid, "rid": rid, "type": itype, "ami": ami,
+            "arch": facts[4], "az": subnet[1], "subnet": subnet[0],
+            "ip": _alloc_ip(st, subnet), "launch": sim.now(),
+            "terminate_at": None, "tags": dict(tags), "token": token,
+            "key": p.get("KeyName"), "index": n, "seq": st.seq,
+            "cores": cores, "threads": threads, "user_data": user_data,
+            "vcpus": facts[0], "pg": pg,
+            "bdm": p.get("BlockDeviceMappings") or [],
+            "md_tags": (p.get("MetadataOptions") or {}).get(
+                "InstanceMetadataTags") == "enabled",
+            "lifecycle": "spot" if spot else None,
+            "profile": profile,
+        }
+        ids.append(iid)
+    st.reservations[rid] = {"ids": ids, "token": token}
+    return rid, ids
+
+
 def _fleet_launch(sim, data, ov, lifecycle, want, tags, token):
     """Up to `want` instances of one override; ([ids], error or None)."""
-    st = sim.ec2
     itype = ov.get("InstanceType") or data.get("InstanceType", "m1.small")
     ami = ov.get("ImageId") or data.get("ImageId")
     facts = ec2data.type_facts(itype)
@@ -821,26 +833,10 @@ def _fleet_launch(sim, data, ov, lifecycle, want, tags, token):
         count = _vcpu_fit(sim, facts[0], 1, want)
     except AwsError as e:
         return [], (e.code, e.message)
-    ids = []
-    rid = sim.hexid("r")
-    for n in range(count):
-        iid = sim.hexid("i")
-        st.seq += 1
-        st.instances[iid] = {
-            "id": iid, "rid": rid, "type": itype, "ami": ami,
-            "arch": facts[4], "az": subnet[1], "subnet": subnet[0],
-            "ip": _alloc_ip(st, subnet), "launch": sim.now(),
-            "terminate_at": None, "tags": dict(tags), "token": token,
-            "key": data.get("KeyName"), "index": n, "seq": st.seq,
-            "cores": facts[1], "threads": facts[2],
-            "user_data": data.get("UserData"), "vcpus": facts[0],
-            "lifecycle": "spot" if lifecycle == "spot" else None,
-            "profile": None, "bdm": data.get("BlockDeviceMappings") or [],
-            "md_tags": (data.get("MetadataOptions") or {}).get(
-                "InstanceMetadataTags") == "enabled",
-        }
-        ids.append(iid)
-    st.reservations[rid] = {"ids": ids, "token": token}
+    rid, ids = _add_instances(sim, count, data, itype, ami, facts, subnet,
+                              tags, token, cores=facts[1], threads=facts[2],
+                              pg=None, user_data=data.get("UserData"),
+                              spot=lifecycle == "spot", profile=None)
     return ids, None
 
 
