@@ -100,7 +100,7 @@ main(int argc, char **argv)
 	size_t n;
 	pid_t *groups;
 	bool json = false;
-	int ch, rc = SOCA_EX_OK, r;
+	int ch, rc = SOCA_EX_OK, r, cancelled = 0;
 
 	soca_priv_init();
 	while ((ch = getopt_long(argc, argv, "hJ", lo, NULL)) != -1)
@@ -135,12 +135,15 @@ main(int argc, char **argv)
 			rc = rc ? rc : r;
 			continue;
 		}
+		cancelled++;
 		if (json)
 			printf("{\"id\":%lld,\"state\":\"cancelled\"}\n", id);
 		else
 			printf("%lld\n", id);
 		fflush(stdout);
 	}
+	if (cancelled > 0)	/* dependents fail, slots free: a pass */
+		soca_kick(c, sp);
 	soca_priv_lose();
 	stop(groups, n, soca_conf_int(c, "cluster", NULL, "kill_grace"));
 	free(groups);

@@ -28,7 +28,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct soca_conf *c;
 	struct soca_spool *sp;
-	int ch;
+	int ch, n;
 
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
 		switch (ch) {
@@ -44,8 +44,12 @@ main(int argc, char **argv)
 		soca_conf_free(c);
 		return SOCA_EX_OK;	/* no spool yet: nothing to reap */
 	}
-	if (soca_reap(c, sp, stdout) < 0)
+	if ((n = soca_reap(c, sp, stdout)) < 0)
 		err(SOCA_EX_TEMP, "%s", soca_spool_dir(sp));
+	if (n > 0) {	/* slots freed, jobs requeued: a dispatcher pass */
+		fflush(stdout);
+		soca_kick(c, sp);
+	}
 	soca_spool_close(sp);
 	soca_conf_free(c);
 	return SOCA_EX_OK;

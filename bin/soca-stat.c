@@ -15,6 +15,7 @@
 
 #include "cost.h"
 #include "job.h"
+#include "provider.h"
 
 static const char usage_text[] =
     "usage: soca-stat [-fJnx] [-o columns] [-q queue] [-s state] "
@@ -52,6 +53,9 @@ struct opts {
 	long long now;
 	size_t shown;
 	struct soca_cost *cost;		/* -f or -o cost: estimates */
+	struct soca_spool *sp;
+	bool local;			/* runners live here (provider local) */
+	bool lost;			/* a running job's runner is gone */
 };
 
 static void __attribute__((noreturn))
@@ -127,6 +131,43 @@ opt_int(struct soca_out *o, const char *col, long long v, bool set)
 		soca_out_str(o, col, NULL);
 }
 
+/*
+ * The reason as it is now.  A dependency's names the parent's state now,
+ * not at the last dispatcher pass.  A running job whose runner died (its
+ * run lock is free: killed, OOM, a reboot) is said to be so, and the
+ * listing kicks the dispatcher, whose pass reaps it (dispatch.c): on the
+ * embedded default no cron runs soca-node-down.
+ */
+static void
+live_reason(struct opts *op, struct soca_job *j)
+{
+	static const char pre[] = "dependency: job ";
+	struct soca_job d;
+	long long id;
+	char *end;
+
+	if (j->state == SOCA_RUNNING && op->local && op->sp &&
+	    !soca_spool_runner_alive(op->sp, j->id)) {
+		free(j->reason);
+		j->reason = soca_xstrdup("runner gone: the next dispatcher "
+		    "pass reaps it");
+		op->lost = true;
+		return;
+	}
+	if (j->state != SOCA_QUEUED || j->reason == NULL || op->sp == NULL ||
+	    strncmp(j->reason, pre, sizeof(pre) - 1) != 0)
+		return;
+	id = strtoll(j->reason + sizeof(pre) - 1, &end, 10);
+	if (strncmp(end, " is ", 4) != 0 || soca_spool_load(op->sp, id, &d) < 0)
+		return;
+	if (strcmp(end + 4, soca_state_name(d.state)) != 0) {
+		free(j->reason);
+		j->reason = soca_xasprintf("%s%lld is %s", pre, id,
+		    soca_state_name(d.state));
+	}
+	soca_job_free(&d);
+}
+
 static int
 row(struct soca_job *j, void *arg)
 {
@@ -140,6 +181,7 @@ row(struct soca_job *j, void *arg)
 	    (op->state >= 0 && (int)j->state != op->state))
 		return 0;
 	op->shown++;
+	live_reason(op, j);
 	if (op->full)
 		return full(op, j), 0;
 	elapsed(el, sizeof(el), j, op->now);
@@ -254,12 +296,16 @@ main(int argc, char **argv)
 		op.cost = soca_cost_new(c, &cfg);
 	}
 	soca_priv_raise();
-	sp = soca_spool_open(c, false);
+	op.sp = sp = soca_spool_open(c, false);
+	op.local = strcmp(soca_conf_get(c, "cluster", NULL, "provider"),
+	    "local") == 0;
 	if (n > 0)
 		rc = by_id(sp, ids, n, &op);
 	else if (sp != NULL)
 		soca_spool_list(sp, op.state >= 0 ? 1u << op.state :
 		    op.all ? SOCA_ALLSTATES : SOCA_ACTIVE, row, &op);
+	if (op.lost)
+		soca_kick(c, sp);
 	if (!op.full && soca_out_end(op.o) != 0)
 		rc = SOCA_EX_TEMP;
 	soca_spool_close(sp);

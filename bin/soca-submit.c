@@ -232,19 +232,6 @@ budget_gate(const struct soca_conf *c, const struct soca_job *j)
 	soca_aws_err_free(&e);
 }
 
-static void
-kick(const struct soca_conf *c)
-{
-	char *prog, *argv[] = { "soca-node-up", NULL };
-
-	if (strcmp(soca_conf_get(c, "cluster", NULL, "dispatch"),
-	    "immediate") != 0 || getegid() != getgid())
-		return;
-	prog = soca_libexec("soca-node-up");
-	soca_spawn_detached(prog, argv);
-	free(prog);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -319,7 +306,7 @@ main(int argc, char **argv)
 		err(SOCA_EX_TEMP, "%s: cannot store the job", soca_spool_dir(sp));
 	printf("%lld\n", j.id);
 	fflush(stdout);
-	kick(c);
+	soca_kick(c, sp);
 	soca_spool_close(sp);
 	free(script);
 	soca_job_free(&j);

@@ -11,8 +11,12 @@
  * queue's max_running_jobs and max_provisioned_instances, and for the
  * provider's capacity; otherwise it moves to provisioning and the
  * provider launches it.  Jobs submitted during a pass are seen because
- * the dispatcher passes again while queued/ keeps changing: a submitter
- * whose kick found the lock taken is covered by the holder's next pass.
+ * the dispatcher passes again while queued/ keeps changing or a kick
+ * (spool.c) is waiting: a submitter, or a runner whose job ended, whose
+ * kick found the lock taken is covered by the holder's next pass.  On a
+ * provider whose runners live on this host (local) each pass first hands
+ * jobs whose runner died to the reaper's logic (reap.c), so no job holds
+ * its slots forever where no cron runs soca-node-down.
  * A dispatcher that is not root only launches its own user's jobs.
  * A provider with parallel > 1 gets its launches from a pool of forked
  * workers (pool.c): the pass admits jobs and counts them held as it goes,
@@ -284,7 +288,9 @@ settle(struct pass *ps, struct soca_job *j, int to, char *why)
 				cur.end = time(NULL);
 			if (to == SOCA_PROVISIONING)
 				cur.start = time(NULL);
-			soca_spool_move(ps->sp, &cur, to);
+			if (soca_spool_move(ps->sp, &cur, to) == 0 &&
+			    to >= SOCA_DONE)	/* its dependents: pass again */
+				soca_spool_kick(ps->sp);
 		}
 		soca_job_free(&cur);
 	}
@@ -388,6 +394,8 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 	struct pass ps = { .c = c, .sp = sp };
 
 	ps.p = soca_provider_open(c, sp);
+	if (!ps.p->remote)
+		soca_reap_jobs(c, sp, ps.p, NULL);
 	soca_spool_list(sp, SOCA_ACTIVE, gather, &ps);
 	rank_jobs(&ps);
 	if (ps.nq > 1)
@@ -417,6 +425,7 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 	return ps.launched;
 }
 
+/* queued/'s mtime: a submission or a changed reason since the last look */
 static struct timespec
 queued_mtime(const struct soca_spool *sp)
 {
@@ -428,10 +437,17 @@ queued_mtime(const struct soca_spool *sp)
 	return st.st_mtim;
 }
 
+static bool
+same(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
 /*
- * Passes until queued/ is still: the number launched (0 when another
- * dispatcher holds the lock), -1 on error, -2 when a launch worker died
- * (said already; its job is left to the reaper's launch_timeout).
+ * Passes until queued/ is still and no kick waits: the number launched
+ * (0 when another dispatcher holds the lock), -1 on error, -2 when a
+ * launch worker died (said already; its job is left to the reaper's
+ * launch_timeout).
  */
 int
 soca_dispatch(const struct soca_conf *c, struct soca_spool *sp)
@@ -444,6 +460,7 @@ soca_dispatch(const struct soca_conf *c, struct soca_spool *sp)
 		if ((fd = soca_spool_dispatcher(sp)) < 0)
 			return errno == EWOULDBLOCK ? n : -1;
 		do {
+			soca_spool_kicked(sp, true);
 			before = queued_mtime(sp);
 			n += one_pass(c, sp);
 			if (worker_died) {
@@ -451,12 +468,33 @@ soca_dispatch(const struct soca_conf *c, struct soca_spool *sp)
 				return -2;
 			}
 			after = queued_mtime(sp);
-		} while ((before.tv_sec != after.tv_sec ||
-		    before.tv_nsec != after.tv_nsec) && ++passes < 10);
+		} while ((!same(before, after) || soca_spool_kicked(sp,
+		    false)) && ++passes < 10);
 		close(fd);
 		after = queued_mtime(sp);
-		if (before.tv_sec == after.tv_sec &&
-		    before.tv_nsec == after.tv_nsec)
+		if (same(before, after) && !soca_spool_kicked(sp, false))
 			return n;
 	}
+}
+
+/*
+ * Something the dispatcher decides on changed (a job was submitted, or
+ * ended and freed its slots, its dependents and its queue's limits): a
+ * kick for the running or next dispatcher, and with dispatch = immediate
+ * a dispatcher started now, detached.  A setgid caller (a user's command
+ * on a shared spool) only kicks: the site's timer or path unit
+ * dispatches (soca-node-up(1)).
+ */
+void
+soca_kick(const struct soca_conf *c, struct soca_spool *sp)
+{
+	char *prog, *argv[] = { "soca-node-up", NULL };
+
+	soca_spool_kick(sp);
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "dispatch"),
+	    "immediate") != 0 || getegid() != getgid())
+		return;
+	prog = soca_libexec("soca-node-up");
+	soca_spawn_detached(prog, argv);
+	free(prog);
 }

@@ -83,6 +83,8 @@ int soca_spool_update(struct soca_spool *, struct soca_job *);
 int soca_spool_lock(struct soca_spool *);
 void soca_spool_unlock(struct soca_spool *);
 int soca_spool_dispatcher(struct soca_spool *);
+int soca_spool_kick(struct soca_spool *);
+bool soca_spool_kicked(struct soca_spool *, bool take);
 int soca_spool_runlock(struct soca_spool *, long long id, bool wait);
 void soca_spool_runlock_drop(struct soca_spool *, long long, int);
 bool soca_spool_runner_alive(struct soca_spool *, long long id);

@@ -59,7 +59,10 @@ char *soca_libexec(const char *prog);
 
 /* dispatch.c */
 int soca_dispatch(const struct soca_conf *, struct soca_spool *);
+void soca_kick(const struct soca_conf *, struct soca_spool *);
 int soca_reap(const struct soca_conf *, struct soca_spool *, FILE *);
+int soca_reap_jobs(const struct soca_conf *, struct soca_spool *,
+    struct soca_provider *, FILE *);
 
 /* run.c */
 int soca_run_job(const struct soca_conf *, struct soca_spool *, long long);

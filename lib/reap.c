@@ -36,7 +36,8 @@ collect(struct soca_job *j, void *arg)
 	return 0;
 }
 
-static void
+/* 1 when job id was requeued or failed, else 0 */
+static int
 reap_one(struct reap *r, long long id, FILE *f)
 {
 	struct soca_job j;
@@ -44,17 +45,19 @@ reap_one(struct reap *r, long long id, FILE *f)
 	    "launch_timeout");
 	int to;
 
+	int changed = 0;
+
 	if (soca_spool_runner_alive(r->sp, id) ||
 	    soca_spool_load(r->sp, id, &j) < 0)
-		return;
+		return 0;
 	if (j.state != SOCA_PROVISIONING && j.state != SOCA_RUNNING) {
 		soca_job_free(&j);
-		return;
+		return 0;
 	}
 	if (j.state == SOCA_PROVISIONING && (r->p->remote ||
 	    time(NULL) - j.start < grace)) {
 		soca_job_free(&j);
-		return;
+		return 0;
 	}
 	if (j.state == SOCA_RUNNING && j.pgid > 0 && !r->p->remote)
 		kill(-j.pgid, SIGKILL);
@@ -69,27 +72,57 @@ reap_one(struct reap *r, long long id, FILE *f)
 		j.runner = j.pgid = 0;
 	} else
 		j.end = time(NULL);
-	if (soca_spool_move(r->sp, &j, to) == 0)
-		fprintf(f, "%lld %s %s\n", j.id, soca_state_name(to), j.reason);
+	if (soca_spool_move(r->sp, &j, to) == 0) {
+		changed = 1;
+		if (f)
+			fprintf(f, "%lld %s %s\n", j.id, soca_state_name(to),
+			    j.reason);
+	}
 	soca_job_free(&j);
+	return changed;
 }
 
+/*
+ * The jobs part of a reaper pass, also run by the dispatcher before each
+ * of its passes on a provider whose runners live here (so the embedded
+ * default needs no cron): how many jobs changed, or -1.  f: where each
+ * change is said, or NULL.
+ */
+int
+soca_reap_jobs(const struct soca_conf *c, struct soca_spool *sp,
+    struct soca_provider *p, FILE *f)
+{
+	struct reap r = { c, p, sp, NULL, 0 };
+	int n = 0;
+
+	soca_spool_list(sp, (1u << SOCA_PROVISIONING) | (1u << SOCA_RUNNING),
+	    collect, &r);
+	if (r.n == 0)
+		return 0;
+	if (soca_spool_lock(sp) < 0) {
+		free(r.ids);
+		return -1;
+	}
+	for (size_t i = 0; i < r.n; i++)
+		n += reap_one(&r, r.ids[i], f);
+	soca_spool_unlock(sp);
+	free(r.ids);
+	return n;
+}
+
+/* soca-node-down: jobs, then capacity; what changed is said on f. */
 int
 soca_reap(const struct soca_conf *c, struct soca_spool *sp, FILE *f)
 {
 	struct soca_provider *p = soca_provider_open(c, sp);
-	struct reap r = { c, p, sp, NULL, 0 };
+	int n = soca_reap_jobs(c, sp, p, f);
 
-	soca_spool_list(sp, (1u << SOCA_PROVISIONING) | (1u << SOCA_RUNNING),
-	    collect, &r);
-	if (soca_spool_lock(sp) < 0)
+	if (n < 0) {
+		p->free(p);
 		return -1;
-	for (size_t i = 0; i < r.n; i++)
-		reap_one(&r, r.ids[i], f);
-	soca_spool_unlock(sp);
-	free(r.ids);
+	}
 	p->log = f;
 	p->sweep(p);
 	p->free(p);
-	return 0;
+	return n;
 }

@@ -10,6 +10,9 @@
  * no #! line).  No shell command line is ever built from user data.  A
  * close-on-exec pipe carries the reason back if the exec never happens.
  * The runner waits, enforces walltime, and records exit status and times.
+ * On this host (the local provider) a runner whose job ended kicks the
+ * dispatcher (dispatch.c) for the jobs waiting on its slots, queue limit
+ * or dependency; an EC2 node leaves that to the head node's timer.
  */
 #include "config.h"
 
@@ -455,5 +458,7 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	free(script);
 	soca_job_free(&j);
 	soca_spool_runlock_drop(sp, id, lk);
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "local") == 0)
+		soca_kick(c, sp);
 	return 0;
 }

@@ -4,6 +4,9 @@
  *   seq                 next job id; read and bumped under flock(LOCK_EX)
  *   state.lock          flock held briefly around every state change
  *   dispatch.lock       flock(LOCK_NB) held by the one dispatcher
+ *   kick                "pass again": made by whatever changed what the
+ *                       dispatcher decides on (a submission, a job that
+ *                       ended), taken by the dispatcher before a pass
  *   tmp/ID.PID.KIND     files being written (KIND r: record, s: script)
  *   scripts/ID          the job script, owner-only
  *   run/ID.lock         flock held by the job's runner while it lives;
@@ -465,6 +468,29 @@ int
 soca_spool_dispatcher(struct soca_spool *sp)
 {
 	return lockfile(sp, "dispatch.lock", LOCK_EX | LOCK_NB);
+}
+
+/*
+ * Ask for a dispatcher pass: the kick file says something changed since
+ * the last one.  Whoever changes a job first changes it, then kicks; the
+ * dispatcher takes the kick before it reads the jobs, so a change is
+ * either seen by a pass under way or leaves a kick for the next one.
+ */
+int
+soca_spool_kick(struct soca_spool *sp)
+{
+	int fd = open_shared(sp->dfd, "kick", O_WRONLY, sp->fmode);
+
+	return fd < 0 ? -1 : close(fd);
+}
+
+/* Was there a kick?  take: remove it (the dispatcher, before a pass). */
+bool
+soca_spool_kicked(struct soca_spool *sp, bool take)
+{
+	if (take)
+		return unlinkat(sp->dfd, "kick", 0) == 0;
+	return faccessat(sp->dfd, "kick", F_OK, 0) == 0;
 }
 
 /* The runner's lock on run/ID.lock, held until the runner exits. */
