@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/utsname.h>
+
 #include <ctype.h>
 #include <err.h>
 #include <fcntl.h>
@@ -232,6 +234,44 @@ budget_gate(const struct soca_conf *c, const struct soca_job *j)
 	soca_aws_err_free(&e);
 }
 
+/*
+ * What qsub records of the submitter's environment, as PBS_O_* (PBS
+ * Professional's "Job Environment Variables"); the runner adds the rest.
+ */
+static void
+pbs_origin(struct soca_job *j)
+{
+	static const char *const from[][2] = {
+		{ "PBS_O_HOME", "HOME" }, { "PBS_O_LANG", "LANG" },
+		{ "PBS_O_LOGNAME", "LOGNAME" }, { "PBS_O_MAIL", "MAIL" },
+		{ "PBS_O_PATH", "PATH" }, { "PBS_O_SHELL", "SHELL" },
+		{ "PBS_O_TZ", "TZ" },
+	};
+	struct utsname u;
+	char host[256] = "";
+
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++) {
+		const char *v = getenv(from[i][1]);
+		char *kv;
+
+		if (v == NULL || strchr(v, '\n') != NULL)
+			continue;
+		kv = soca_xasprintf("%s=%s", from[i][0], v);
+		soca_job_add_env(j, kv);
+		free(kv);
+	}
+	if (uname(&u) == 0) {
+		char *kv = soca_xasprintf("PBS_O_SYSTEM=%s", u.sysname);
+		soca_job_add_env(j, kv);
+		free(kv);
+	}
+	if (gethostname(host, sizeof(host) - 1) == 0 && host[0]) {
+		char *kv = soca_xasprintf("PBS_O_HOST=%s", host);
+		soca_job_add_env(j, kv);
+		free(kv);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -296,6 +336,7 @@ main(int argc, char **argv)
 		refuse(why);
 	owner(&j, c);
 	default_project(c, &j);
+	pbs_origin(&j);
 	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
 		refuse(why);
 	soca_priv_raise();

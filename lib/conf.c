@@ -341,7 +341,7 @@ type_rule(const struct soca_key *k)
 	switch (k->type) {
 	case SOCA_T_INT: return "a whole number";
 	case SOCA_T_BOOL: return "yes or no";
-	case SOCA_T_DURATION: return "a duration such as 90s, 15m, 2h or 1d";
+	case SOCA_T_DURATION: return "a duration such as 90s, 15m, 2h, 1d or 01:30:00";
 	case SOCA_T_SIZE: return "a size such as 512K, 20M or 1G";
 	case SOCA_T_NUMBER: return "a number";
 	case SOCA_T_LIST: return "a comma-separated list";

@@ -185,6 +185,10 @@ static const struct soca_key queue_keys[] = {
 	    "instances for the job" },
 	{ "ncpus", SOCA_T_INT, "1", NULL, 1, 100000,
 	    "CPUs per node the job needs (local provider: slots)" },
+	{ "mpiprocs", SOCA_T_INT, NULL, NULL, 1, 100000,
+	    "MPI ranks per node: PBS_NODEFILE lists each node this often" },
+	{ "ompthreads", SOCA_T_INT, NULL, NULL, 1, 100000,
+	    "OMP_NUM_THREADS of the job (default: ncpus)" },
 	{ "spot_price", SOCA_T_NUMBER, NULL, "auto", 0, 0,
 	    "Spot: maximum $/hour, or auto for the On-Demand cap" },
 	{ "spot_allocation_count", SOCA_T_INT, NULL, NULL, 0, 10000,
@@ -226,7 +230,7 @@ static const struct soca_key queue_keys[] = {
 	{ "fsx_lustre", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "FSx for Lustre: filesystem id, s3:// bucket, or yes" },
 	{ "walltime", SOCA_T_DURATION, NULL, NULL, 0, 0,
-	    "longest the job may run" },
+	    "longest the job may run (2h, or PBS's [[HH:]MM:]SS)" },
 	END
 };
 

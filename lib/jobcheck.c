@@ -260,6 +260,7 @@ static char *
 check_script(const struct soca_conf *c, const char *s, size_t len)
 {
 	long long max = soca_conf_int(c, "cluster", NULL, "max_script_size");
+	const char *cr;
 
 	if (len == 0)
 		return soca_xstrdup("the job script is empty (give a script "
@@ -268,11 +269,104 @@ check_script(const struct soca_conf *c, const char *s, size_t len)
 		return soca_xstrdup("the job script is binary (it holds a NUL "
 		    "byte); submit a text script, or run the program with "
 		    "-- program args");
+	if ((cr = memchr(s, '\r', len)) != NULL && (size_t)(cr - s) + 1 < len &&
+	    cr[1] == '\n') {
+		size_t line = 1;
+
+		for (const char *p = s; p < cr; p++)
+			line += *p == '\n';
+		return soca_xasprintf("the job script has DOS line endings "
+		    "(\\r\\n, first on line %zu), which the shell would take "
+		    "as part of each command; convert it first: dos2unix FILE, "
+		    "or sed -i 's/\\r$//' FILE", line);
+	}
 	if (max > 0 && (long long)len > max)
 		return soca_xasprintf("the job script is %zu bytes, over "
 		    "max_script_size %s; keep large data in files the script "
 		    "reads", len, soca_conf_get(c, "cluster", NULL,
 		    "max_script_size"));
+	return NULL;
+}
+
+/* prefix, then 8 or 17 lowercase hex digits (EC2's id forms) */
+static bool
+aws_id(const char *s, const char *prefix)
+{
+	size_t pl = strlen(prefix), n;
+
+	if (strncmp(s, prefix, pl) != 0)
+		return false;
+	n = strspn(s + pl, "0123456789abcdef");
+	return s[pl + n] == '\0' && (n == 8 || n == 17);
+}
+
+/* IAM: a name of [A-Za-z0-9+=,.@_-], 1-128, or an instance profile ARN */
+static bool
+profile_ok(const char *s)
+{
+	static const char name[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+=,.@_-";
+	const char *p;
+	size_t n;
+
+	if (strncmp(s, "arn:", 4) != 0)
+		return (n = strspn(s, name)) > 0 && n <= 128 && s[n] == '\0';
+	if ((p = strstr(s, ":iam::")) == NULL || strncmp(s, "arn:aws", 7) != 0)
+		return false;
+	p += 6;
+	if (strspn(p, "0123456789") != 12 || strncmp(p + 12,
+	    ":instance-profile/", 18) != 0)
+		return false;
+	p += 30;
+	if ((s = strrchr(p, '/')) != NULL)
+		p = s + 1;
+	return (n = strspn(p, name)) > 0 && n <= 128 && p[n] == '\0';
+}
+
+/*
+ * AWS ids are checked by their form whatever the provider, so a script
+ * that passes here passes on the aws provider too.
+ */
+static char *
+check_aws_ids(const struct soca_job *j)
+{
+	static const struct { const char *key, *prefix; } ids[] = {
+		{ "instance_ami", "ami-" }, { "subnet_id", "subnet-" },
+		{ "security_groups", "sg-" }, { "fsx_lustre", "fs-" },
+	};
+	const char *v;
+	char **items;
+	size_t n;
+
+	for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); k++) {
+		char *why = NULL;
+
+		if ((v = soca_job_res(j, ids[k].key)) == NULL)
+			continue;
+		if (strcmp(ids[k].key, "subnet_id") == 0 &&
+		    strspn(v, "0123456789") == strlen(v))
+			continue;	/* N: pick N allowed subnets */
+		if (strcmp(ids[k].key, "fsx_lustre") == 0 &&
+		    strncmp(v, "fs-", 3) != 0)
+			continue;	/* yes, s3://: FSx's own rules */
+		if (soca_split_list(v, &items, &n) != 0)
+			n = 0, items = NULL;
+		for (size_t i = 0; i < n && why == NULL; i++)
+			if (!aws_id(items[i], ids[k].prefix))
+				why = soca_xasprintf("resource %s=%s: \"%s\" is "
+				    "not an AWS id (%s followed by 8 or 17 "
+				    "lowercase hex digits, e.g. %s0123456789abcdef0)",
+				    ids[k].key, v, items[i], ids[k].prefix,
+				    ids[k].prefix);
+		soca_strv_free(items, n);
+		if (why)
+			return why;
+	}
+	if ((v = soca_job_res(j, "instance_profile")) != NULL && !profile_ok(v))
+		return soca_xasprintf("resource instance_profile=%s: not an IAM "
+		    "instance profile name (1-128 of letters, digits and "
+		    "+=,.@_-) or ARN (arn:aws:iam::ACCOUNT:instance-profile/"
+		    "NAME)", v);
 	return NULL;
 }
 
@@ -301,7 +395,7 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	if ((why = check_script(c, script, len)) ||
 	    (why = check_users(c, j)) || (why = check_project(c, j)) ||
 	    (why = check_restricted(c, j)) ||
-	    (why = check_types(c, j)))
+	    (why = check_types(c, j)) || (why = check_aws_ids(j)))
 		return why;
 	merge_defaults(c, j);
 	nodes = soca_job_res_int(j, "nodes", 1);

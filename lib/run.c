@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -36,7 +37,7 @@
 extern char **environ;
 
 struct files {
-	char script[64], nodes[64];
+	char script[64], nodes[64], tmpdir[64];
 };
 
 static int timed_out;
@@ -78,12 +79,32 @@ addenv(char ***v, size_t *n, const char *k, const char *val)
 	(*v)[*n] = NULL;
 }
 
+/* set k to the job's -v value, else to val */
+static void
+addenv_job(char ***v, size_t *n, const struct soca_job *j, const char *k,
+    const char *val)
+{
+	size_t kl = strlen(k);
+
+	for (size_t i = 0; i < j->nenv; i++)
+		if (strncmp(j->env[i], k, kl) == 0 && j->env[i][kl] == '=')
+			return;
+	addenv(v, n, k, val);
+}
+
+/*
+ * PBS Professional's job environment (its reference guide, "Job
+ * Environment Variables"), SOCA's, then the job's own (-v, and the
+ * PBS_O_* soca-submit recorded from the submitter's environment).
+ */
 static char **
-job_env(const struct soca_job *j, const struct passwd *pw, const char *nodes)
+job_env(const struct soca_job *j, const struct passwd *pw,
+    const struct files *f)
 {
 	static const char *keep[] = { "PATH", "LANG", "LC_ALL", "TZ", "TERM",
-	    "TMPDIR", NULL };
+	    NULL };
 	char **v = NULL, id[32], num[32];
+	long long ncpus = soca_job_res_int(j, "ncpus", 1);
 	size_t n = 0;
 
 	snprintf(id, sizeof(id), "%lld", j->id);
@@ -100,7 +121,16 @@ job_env(const struct soca_job *j, const struct passwd *pw, const char *nodes)
 	addenv(&v, &n, "PBS_JOBNAME", j->name);
 	addenv(&v, &n, "PBS_QUEUE", j->queue);
 	addenv(&v, &n, "PBS_O_WORKDIR", j->workdir);
-	addenv(&v, &n, "PBS_NODEFILE", nodes);
+	addenv(&v, &n, "PBS_O_QUEUE", j->queue);
+	addenv(&v, &n, "PBS_ENVIRONMENT", "PBS_BATCH");
+	addenv(&v, &n, "PBS_JOBDIR", pw->pw_dir);
+	addenv(&v, &n, "PBS_NODEFILE", f->nodes);
+	addenv(&v, &n, "TMPDIR", f->tmpdir[0] ? f->tmpdir : "/tmp");
+	snprintf(num, sizeof(num), "%lld", ncpus);
+	addenv(&v, &n, "NCPUS", num);
+	snprintf(num, sizeof(num), "%lld", soca_job_res_int(j, "ompthreads",
+	    ncpus));
+	addenv_job(&v, &n, j, "OMP_NUM_THREADS", num);
 	addenv(&v, &n, "SOCA_JOB_ID", id);
 	addenv(&v, &n, "SOCA_JOB_NAME", j->name);
 	addenv(&v, &n, "SOCA_JOB_QUEUE", j->queue);
@@ -109,7 +139,7 @@ job_env(const struct soca_job *j, const struct passwd *pw, const char *nodes)
 		addenv(&v, &n, "SOCA_JOB_PROJECT", j->project);
 	snprintf(num, sizeof(num), "%lld", soca_job_res_int(j, "nodes", 1));
 	addenv(&v, &n, "SOCA_NODES", num);
-	snprintf(num, sizeof(num), "%lld", soca_job_res_int(j, "ncpus", 1));
+	snprintf(num, sizeof(num), "%lld", ncpus);
 	addenv(&v, &n, "SOCA_NCPUS", num);
 	for (size_t i = 0; i < j->nenv; i++)
 		addenv(&v, &n, j->env[i], NULL);
@@ -166,10 +196,16 @@ child(const struct soca_job *j, const struct files *f, bool shebang, int pfd)
 	signal(SIGPIPE, SIG_DFL);
 	if (shebang)
 		execve(f->script, (char *[]){ (char *)f->script, NULL },
-		    job_env(j, pw, f->nodes));
-	else
-		execve("/bin/sh", (char *[]){ "sh", (char *)f->script, NULL },
-		    job_env(j, pw, f->nodes));
+		    job_env(j, pw, f));
+	else {	/* as PBS: the owner's login shell reads the script */
+		const char *sh = pw->pw_shell && *pw->pw_shell ? pw->pw_shell :
+		    "/bin/sh";
+		const char *base = strrchr(sh, '/') ? strrchr(sh, '/') + 1 : sh;
+
+		execve(sh, (char *[]){ (char *)base, (char *)f->script, NULL },
+		    job_env(j, pw, f));
+		fail(pfd, sh);
+	}
 	fail(pfd, f->script);
 }
 
@@ -398,13 +434,80 @@ aws_follow(struct soca_spool *sp, long long id)
 	}
 }
 
+/*
+ * PBS_NODEFILE: one newline-terminated line per MPI rank, each node's
+ * host repeated mpiprocs times (default 1).
+ */
+static char *
+nodefile(const struct soca_job *j)
+{
+	long long per = soca_job_res_int(j, "mpiprocs", 1);
+	const char *h = node_list ? node_list : j->host;
+	struct soca_buf b = { 0 };
+
+	while (h && *h) {
+		size_t len = strcspn(h, "\n");
+
+		for (long long i = 0; i < per && len > 0; i++) {
+			soca_buf_add(&b, h, len);
+			soca_buf_addc(&b, '\n');
+		}
+		h += len + (h[len] == '\n');
+	}
+	return b.s ? b.s : soca_xstrdup("");
+}
+
+/* TMPDIR: a private directory of the job's owner, gone when it ends. */
+static int
+make_tmpdir(char path[64], const struct soca_job *j)
+{
+	snprintf(path, 64, "/tmp/soca.%lld.XXXXXX", j->id);
+	if (mkdtemp(path) == NULL) {
+		path[0] = '\0';
+		return -1;
+	}
+	if (getuid() == 0 && chown(path, j->uid, j->gid) < 0) {
+		rmdir(path);
+		path[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path), 0;
+}
+
+/* As its owner (no root walk of a user's tree): the job's TMPDIR goes. */
+static void
+drop_tmpdir(const char *path, const struct soca_job *j)
+{
+	pid_t pid;
+
+	if (path[0] == '\0' || (pid = fork()) < 0)
+		return;
+	if (pid == 0) {
+		if (getuid() == 0 && (setgid(j->gid) < 0 ||
+		    setuid(j->uid) < 0))
+			_exit(1);
+		nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+		_exit(0);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
 /* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
 int
 soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 {
 	struct soca_job j = { 0 };
-	struct files f = { "", "" };
-	char *script = NULL, why[512] = "";
+	struct files f = { "", "", "" };
+	char *script = NULL, *nodes = NULL, why[512] = "";
 	size_t len;
 	int lk, p[2], st, to;
 	pid_t pid;
@@ -430,11 +533,12 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	    start(sp, &j, id) < 0)
 		return -1;
 	soca_crashpoint("run-started");
+	nodes = nodefile(&j);
 	if (soca_spool_script(sp, id, &script, &len) < 0 ||
 	    private_file(f.script, "/tmp/soca-job.XXXXXX", script, len, &j,
 	    0700) < 0 || private_file(f.nodes, "/tmp/soca-nodes.XXXXXX",
-	    node_list ? node_list : j.host, strlen(node_list ? node_list :
-	    j.host), &j, 0644) < 0 || (pid = launch(&j, &f,
+	    nodes, strlen(nodes), &j, 0644) < 0 ||
+	    make_tmpdir(f.tmpdir, &j) < 0 || (pid = launch(&j, &f,
 	    len > 2 && script[0] == '#' && script[1] == '!', p)) < 0) {
 		snprintf(why, sizeof(why), "cannot start: %s", strerror(errno));
 		pid = 0;
@@ -455,6 +559,8 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		unlink(f.script);
 	if (f.nodes[0] != '\0')
 		unlink(f.nodes);
+	drop_tmpdir(f.tmpdir, &j);
+	free(nodes);
 	free(script);
 	soca_job_free(&j);
 	soca_spool_runlock_drop(sp, id, lk);

@@ -133,6 +133,43 @@ soca_parse_number(const char *s, double *out)
 	return 0;
 }
 
+/* PBS's walltime form [[HH:]MM:]SS, each part digits, seconds < 60 when a
+ * minute part stands before them (likewise minutes before hours). */
+static int
+clock_duration(const char *s, long long *secs)
+{
+	long long part[3], total = 0;
+	int n = 0;
+
+	for (;;) {
+		long long v = 0;
+		const char *p = s;
+
+		while (isdigit((unsigned char)*p)) {
+			if (v > (LLONG_MAX - 9) / 10)
+				return -1;
+			v = v * 10 + (*p++ - '0');
+		}
+		if (p == s || n == 3)
+			return -1;
+		part[n++] = v;
+		if (*p == '\0')
+			break;
+		if (*p != ':')
+			return -1;
+		s = p + 1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (i > 0 && part[i] > 59)
+			return -1;
+		if (total > (LLONG_MAX - part[i]) / 60)
+			return -1;
+		total = total * 60 + part[i];
+	}
+	*secs = total;
+	return 0;
+}
+
 /* "90", "90s", "15m", "2h", "1d", "1h30m": seconds. */
 int
 soca_parse_duration(const char *s, long long *secs)
@@ -141,6 +178,8 @@ soca_parse_duration(const char *s, long long *secs)
 
 	if (s == NULL || *s == '\0')
 		return -1;
+	if (strchr(s, ':') != NULL)
+		return clock_duration(s, secs);
 	while (*s != '\0') {
 		long long v = 0, mul;
 		const char *p = s;

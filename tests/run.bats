@@ -183,7 +183,7 @@ setup() {
 	assert_output 'walltime exceeded (killed by signal 15)'
 }
 
-@test "a script without #! runs under /bin/sh; one with #! runs its interpreter" {
+@test "a script without #! runs under the owner's login shell; one with #! runs its interpreter" {
 	no_dispatch
 	printf 'echo "$0"\n' >plain.sh
 	printf '#!/bin/cat\nhello\n' >cat.sh

@@ -37,6 +37,15 @@ durations_sizes(void)
 	ok(soca_parse_duration("15m", &s) == 0 && s == 900, "minutes");
 	ok(soca_parse_duration("1h30m", &s) == 0 && s == 5400, "compound");
 	ok(soca_parse_duration("2d", &s) == 0 && s == 172800, "days");
+	ok(soca_parse_duration("01:30:00", &s) == 0 && s == 5400,
+	    "PBS HH:MM:SS");
+	ok(soca_parse_duration("100:00:05", &s) == 0 && s == 360005,
+	    "hours past a day");
+	ok(soca_parse_duration("2:30", &s) == 0 && s == 150, "PBS MM:SS");
+	ok(soca_parse_duration("1:60", &s) < 0, "seconds past 59 refused");
+	ok(soca_parse_duration("1:2:3:4", &s) < 0, "four parts refused");
+	ok(soca_parse_duration("1::2", &s) < 0, "empty part refused");
+	ok(soca_parse_duration("1:30m", &s) < 0, "units and colons refused");
 	ok(soca_parse_duration("5x", &s) < 0, "bad unit refused");
 	ok(soca_parse_duration("m", &s) < 0, "unit alone refused");
 	ok(soca_parse_duration("99999999999999999999d", &s) < 0,
