@@ -17,7 +17,7 @@
 #include "job.h"
 
 static const char usage_text[] =
-    "usage: soca-stat [-fJnx] [-o columns] [-q queue] [-s state] "
+    "usage: soca-stat [-fJnx] [--csv] [-o columns] [-q queue] [-s state] "
     "[-u user] [id ...]\n"
     "       soca-stat -O\n";
 
@@ -202,6 +202,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "csv", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "noheadings", no_argument, NULL, 'n' },
@@ -220,6 +221,7 @@ main(int argc, char **argv)
 	soca_priv_init();
 	while ((ch = getopt_long(argc, argv, "fhJno:Oq:s:u:x", lo, NULL)) != -1)
 		switch (ch) {
+		case 'C': fmt = SOCA_OUT_CSV; break;
 		case 'f': op.full = true; break;
 		case 'h': usage(0);
 		case 'J': fmt = SOCA_OUT_JSON; break;
