@@ -244,7 +244,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	c = soca_conf_must();
-	if (soca_args_or_stdin(argc, argv, &ids, &n) < 0)
+	if (soca_ids_or_stdin(argc, argv, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
 	op.now = time(NULL);
 	op.o = op.full ? NULL : soca_out_new(cols, NCOLS, fmt, noheads, sel,
