@@ -20,7 +20,7 @@
 #include "job.h"
 
 static const char usage_text[] =
-    "usage: soca-budget [-J | --csv] [-n] [-c file] command [args]\n"
+    "usage: soca-budget [-J | --csv] [-n] [-o cols] [-c file] command [args]\n"
     "       soca-budget list\n"
     "       soca-budget report [--by project|owner|queue|instance-type]...\n"
     "                          [--from DATE] [--to DATE] [--daily | --monthly]\n"
@@ -31,7 +31,7 @@ static const char usage_text[] =
 struct opts {
 	enum soca_out_fmt fmt;
 	bool noheadings;
-	const char *conf;
+	const char *conf, *cols;
 };
 
 static void __attribute__((noreturn))
@@ -56,7 +56,7 @@ awsfail(const char *what, struct soca_aws_err *e)
 static struct soca_out *
 out_new(const struct opts *o, const struct soca_col *cols, size_t n)
 {
-	return soca_out_new(cols, n, o->fmt, o->noheadings, NULL, stdout);
+	return soca_out_new(cols, n, o->fmt, o->noheadings, o->cols, stdout);
 }
 
 /* ---- list ---- */
@@ -462,22 +462,24 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "noheadings", no_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { SOCA_OUT_TABLE, false, NULL };
+	struct opts o = { SOCA_OUT_TABLE, false, NULL, NULL };
 	struct soca_aws_cfg cfg = { 0 };
 	struct soca_conf *conf;
 	struct soca_cost *c;
 	const char *cmd;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "+c:hJn", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hJno:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.conf = optarg; break;
 		case 'C': o.fmt = SOCA_OUT_CSV; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'J': o.fmt = SOCA_OUT_JSON; break;
 		case 'n': o.noheadings = true; break;
+		case 'o': o.cols = optarg; break;
 		default: usage();
 		}
 	}

@@ -1,5 +1,6 @@
 /*
- * soca-del: cancel jobs, ids from the arguments or one per line on stdin.
+ * soca-del: cancel jobs, ids from the arguments or on stdin (one a line,
+ * or soca-stat's table, CSV or JSON Lines: see soca_ids_or_stdin).
  * A queued or provisioning job moves to cancelled; a running one moves to
  * cancelled and its process group gets SIGTERM, then SIGKILL after
  * [cluster] kill_grace.  Users cancel their own jobs; root and members of
@@ -110,10 +111,14 @@ main(int argc, char **argv)
 		default: usage(SOCA_EX_USAGE);
 		}
 	c = soca_conf_must();
-	if (soca_args_or_stdin(argc - optind, argv + optind, &ids, &n) < 0)
+	if (soca_ids_or_stdin(argc - optind, argv + optind, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
-	if (n == 0)
+	if (n == 0 && (optind < argc || isatty(STDIN_FILENO)))
 		usage(SOCA_EX_USAGE);
+	if (n == 0) {		/* an empty pipe: nothing to cancel */
+		soca_conf_free(c);
+		return SOCA_EX_OK;
+	}
 	soca_priv_raise();
 	if ((sp = soca_spool_open(c, false)) == NULL)
 		errx(SOCA_EX_FALSE, "no jobs (spool %s does not exist)",

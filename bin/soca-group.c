@@ -18,14 +18,14 @@
 static const char usage_text[] =
     "usage: soca-group [-c file] add [--gid N] NAME\n"
     "       soca-group [-c file] del NAME\n"
-    "       soca-group [-c file] list [-J] [-n] [-o cols]\n"
-    "       soca-group [-c file] show [-J] NAME\n"
+    "       soca-group [-c file] list [-J | --csv] [-n] [-o cols]\n"
+    "       soca-group [-c file] show [-J | --csv] NAME\n"
     "       soca-group [-c file] member add | remove GROUP USER...\n";
 
 static struct {
 	const char *conf, *cols;
 	long long gid;
-	bool json, noheadings, list;
+	bool csv, json, noheadings, list;
 } opt = { .gid = -1 };
 
 static const struct soca_col cols[] = {
@@ -113,7 +113,7 @@ cmd_list(const char *name)
 	if (rc != 0)
 		return soca_dir_done(d, c, rc);
 	o = soca_out_new(cols, sizeof(cols) / sizeof(cols[0]), opt.json ?
-	    SOCA_OUT_JSON : SOCA_OUT_TABLE, opt.noheadings, opt.cols, stdout);
+	    SOCA_OUT_JSON : opt.csv ? SOCA_OUT_CSV : SOCA_OUT_TABLE, opt.noheadings, opt.cols, stdout);
 	for (size_t i = 0; i < n; i++) {
 		row(o, &v[i]);
 		soca_dir_group_free(&v[i]);
@@ -182,6 +182,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "csv", no_argument, NULL, 'C' },
 		{ "gid", required_argument, NULL, 'g' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
@@ -195,6 +196,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:hJno:V", longopts, NULL)) !=
 	    -1) {
 		switch (ch) {
+		case 'C': opt.csv = opt.list = true; break;
 		case 'c': opt.conf = optarg; break;
 		case 'g':
 			if (soca_parse_int(optarg, 1, INT_MAX, &opt.gid) != 0)

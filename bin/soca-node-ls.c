@@ -16,12 +16,12 @@
 #include "provider_aws.h"
 
 static const char usage_text[] =
-    "usage: soca-node-ls [-aJn] [-j job] [-s state] [-q queue] [-o cols]\n"
+    "usage: soca-node-ls [-aJn] [--csv] [-j job] [-s state] [-q queue] [-o cols]\n"
     "  -a        also shutting-down and terminated instances\n"
     "  -j job    only the instances of this job\n"
     "  -s state  only instances in this state (pending, running, ...)\n"
     "  -q queue  only instances of this queue\n"
-    "  -J        JSON Lines;  -n  no headings;  -o  columns\n";
+    "  -J        JSON Lines;  --csv  CSV;  -n  no headings;  -o  columns\n";
 
 static const struct soca_col cols[] = {
 	{ "id", "INSTANCE", SOCA_COL_STR, false, false },
@@ -104,6 +104,7 @@ main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "csv", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "job", required_argument, NULL, 'j' },
@@ -128,6 +129,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "ahJj:no:q:s:", lo, NULL)) != -1)
 		switch (ch) {
 		case 'a': all = true; break;
+		case 'C': fmt = SOCA_OUT_CSV; break;
 		case 'h': usage(0);
 		case 'J': fmt = SOCA_OUT_JSON; break;
 		case 'j': job = optarg; break;

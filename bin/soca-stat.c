@@ -18,7 +18,7 @@
 #include "provider.h"
 
 static const char usage_text[] =
-    "usage: soca-stat [-fJnx] [-o columns] [-q queue] [-s state] "
+    "usage: soca-stat [-fJnx] [--csv] [-o columns] [-q queue] [-s state] "
     "[-u user] [id ...]\n"
     "       soca-stat -O\n";
 
@@ -244,6 +244,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "csv", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "noheadings", no_argument, NULL, 'n' },
@@ -262,6 +263,7 @@ main(int argc, char **argv)
 	soca_priv_init();
 	while ((ch = getopt_long(argc, argv, "fhJno:Oq:s:u:x", lo, NULL)) != -1)
 		switch (ch) {
+		case 'C': fmt = SOCA_OUT_CSV; break;
 		case 'f': op.full = true; break;
 		case 'h': usage(0);
 		case 'J': fmt = SOCA_OUT_JSON; break;
@@ -284,7 +286,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	c = soca_conf_must();
-	if (soca_args_or_stdin(argc, argv, &ids, &n) < 0)
+	if (soca_ids_or_stdin(argc, argv, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
 	op.now = time(NULL);
 	op.o = op.full ? NULL : soca_out_new(cols, NCOLS, fmt, noheads, sel,

@@ -23,8 +23,8 @@ static const char usage_text[] =
     "[--email E] [--admin]\n"
     "                 [--password-file F | --generate-password] NAME\n"
     "       soca-user [-c file] del NAME\n"
-    "       soca-user [-c file] list [-J] [-n] [-o cols]\n"
-    "       soca-user [-c file] show [-J] NAME\n"
+    "       soca-user [-c file] list [-J | --csv] [-n] [-o cols]\n"
+    "       soca-user [-c file] show [-J | --csv] NAME\n"
     "       soca-user [-c file] passwd [--password-file F | "
     "--generate-password] NAME\n"
     "       soca-user [-c file] lock | unlock NAME\n"
@@ -40,7 +40,7 @@ enum {
 static struct {
 	const char *conf, *shell, *email, *pwfile, *cols;
 	long long uid, gid;
-	bool json, noheadings;
+	bool csv, json, noheadings;
 	int set;
 } opt = { .uid = -1, .gid = -1 };
 
@@ -185,7 +185,7 @@ cmd_list(const char *name)
 	if (rc != 0)
 		return soca_dir_done(d, c, rc);
 	o = soca_out_new(cols, sizeof(cols) / sizeof(cols[0]), opt.json ?
-	    SOCA_OUT_JSON : SOCA_OUT_TABLE, opt.noheadings, name && !opt.cols ?
+	    SOCA_OUT_JSON : opt.csv ? SOCA_OUT_CSV : SOCA_OUT_TABLE, opt.noheadings, name && !opt.cols ?
 	    "name,uid,gid,admin,locked,email,home,shell" : opt.cols, stdout);
 	for (size_t i = 0; i < n; i++) {
 		row(o, &v[i]);
@@ -319,6 +319,7 @@ main(int argc, char **argv)
 		{ "admin", no_argument, NULL, 'A' },
 		{ "again", no_argument, NULL, 'a' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "csv", no_argument, NULL, 'C' },
 		{ "email", required_argument, NULL, 'e' },
 		{ "generate-password", no_argument, NULL, 'G' },
 		{ "gid", required_argument, NULL, 'g' },
@@ -339,6 +340,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'A': opt.set |= O_ADMIN; break;
 		case 'a': opt.set |= O_AGAIN; break;
+		case 'C': opt.csv = true; opt.set |= O_LIST; break;
 		case 'c': opt.conf = optarg; break;
 		case 'e': opt.email = optarg; opt.set |= O_EMAIL; break;
 		case 'G': opt.set |= O_GENPW; break;

@@ -41,6 +41,7 @@ int soca_write_atomic(const char *path, const void *, size_t, mode_t);
 int soca_fsync_dir(const char *path);
 void soca_crashpoint(const char *);
 int soca_args_or_stdin(int argc, char **argv, char ***items, size_t *n);
+int soca_ids_or_stdin(int argc, char **argv, char ***items, size_t *n);
 void soca_strv_free(char **, size_t);
 bool soca_is_text(const void *, size_t);
 

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "soca.h"
 
 void *
@@ -402,6 +404,71 @@ soca_args_or_stdin(int argc, char **argv, char ***items, size_t *n)
 			line[--len] = '\0';
 		if (len > 0)
 			push(items, n, &cap, soca_xstrdup(line));
+	}
+	free(line);
+	return ferror(stdin) ? -1 : 0;
+}
+
+/* The first field of a line: up to a blank or a comma (tables and CSV),
+ * or the "id" of a JSON object (-J); NULL for a line with none. */
+static char *
+first_field(const char *line)
+{
+	json_t *j, *v;
+	char *s = NULL;
+	size_t len;
+
+	line += strspn(line, " \t");
+	if (*line != '{') {
+		len = strcspn(line, " \t,\r\n");
+		return len ? soca_xstrndup(line, len) : NULL;
+	}
+	if ((j = json_loads(line, 0, NULL)) == NULL)
+		return soca_xstrdup(line);
+	v = json_object_get(j, "id");
+	if (json_is_integer(v))
+		s = soca_xasprintf("%lld", (long long)json_integer_value(v));
+	else if (json_is_string(v))
+		s = soca_xstrdup(json_string_value(v));
+	json_decref(j);
+	return s ? s : soca_xstrdup(line);
+}
+
+/* A header's first field is a word (ID, id, JOBID); an id starts with a
+ * digit, and anything else is left for the caller to refuse. */
+static bool
+is_header(const char *field)
+{
+	for (const char *p = field; *p; p++)
+		if (!isalpha((unsigned char)*p) && *p != '_')
+			return false;
+	return true;
+}
+
+/*
+ * Job ids from the arguments, else from stdin when it is not a terminal:
+ * one a line, or the first column of a table or CSV (what soca-stat
+ * prints), or the "id" of JSON Lines; a first line that is a header is
+ * skipped.
+ */
+int
+soca_ids_or_stdin(int argc, char **argv, char ***items, size_t *n)
+{
+	size_t cap = 0, linecap = 0;
+	char *line = NULL, *f;
+	bool first = true;
+
+	if (argc > 0 || isatty(STDIN_FILENO))
+		return soca_args_or_stdin(argc, argv, items, n);
+	*items = NULL;
+	*n = 0;
+	while (getline(&line, &linecap, stdin) >= 0) {
+		if ((f = first_field(line)) == NULL)
+			continue;
+		if (first && (first = false, is_header(f)))
+			free(f);
+		else
+			push(items, n, &cap, f);
 	}
 	free(line);
 	return ferror(stdin) ? -1 : 0;

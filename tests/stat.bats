@@ -84,6 +84,30 @@ setup() {
 	assert_failure 2
 }
 
+@test "soca-del and soca-stat take soca-stat's table, CSV and JSON Lines on stdin" {
+	for i in 1 2 3 4 5 6; do soca-submit -- true; done
+	run bash -c 'soca-stat -u "$(id -un)" -s queued | head -3 | soca-del'
+	assert_success
+	assert_output "$(printf '1\n2')"
+	run bash -c 'soca-stat --csv -o id,name 3 | soca-del'
+	assert_success
+	assert_output 3
+	run bash -c 'soca-stat -J 4 | soca-del'
+	assert_success
+	assert_output 4
+	run bash -c 'soca-stat -o id,state 5 6 | soca-stat -n -o id,state'
+	assert_output "$(printf '5  queued\n6  queued')"
+	run bash -c 'soca-stat -u nobody | soca-del'
+	assert_success
+	assert_output ''
+	run bash -c 'printf "ID\n5\nfive\n" | soca-del'
+	assert_failure 2
+	assert_output "$(printf '5\nsoca-del: five: not a job id (ids are numbers, e.g. 42)')"
+	run bash -c 'printf "5\nID\n" | soca-del'
+	assert_failure 2
+	assert_output --partial 'ID: not a job id'
+}
+
 @test "soca-del stops a running job: SIGTERM to its process group" {
 	printf '[cluster]\ndispatch = cron\nkill_grace = 2s\n' >"$SOCA_CONF"
 	soca-submit -- sh -c 'sleep 60 & wait'
