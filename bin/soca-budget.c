@@ -25,6 +25,7 @@ static const char usage_text[] =
     "       soca-budget report [--by project|owner|queue|instance-type]...\n"
     "                          [--from DATE] [--to DATE] [--daily | --monthly]\n"
     "       soca-budget check project...\n"
+    "       soca-budget status [project...]\n"
     "       soca-budget refresh\n"
     "       soca-budget estimate [jobid...]\n";
 
@@ -158,6 +159,108 @@ cmd_check(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 	if (out && soca_out_end(out) != 0)
 		return SOCA_EX_TEMP;
 	return over ? SOCA_EX_FALSE : SOCA_EX_OK;
+}
+
+/* ---- status ---- */
+
+static void
+iso(char out[21], time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+status_row(struct soca_out *out, const struct soca_cost_spend *s)
+{
+	char covers[21], fetched[21], a[11], b[11];
+
+	iso(covers, s->actual_at);
+	iso(fetched, s->fetched);
+	soca_cost_fmt_date(s->period_start, a);
+	soca_cost_fmt_date(s->period_end, b);
+	soca_out_str(out, "project", s->project);
+	soca_out_str(out, "budget", s->budget);
+	soca_out_num(out, "spend", round(s->live * 10000) / 10000);
+	if (s->has_limit) {
+		soca_out_num(out, "limit", s->limit);
+		soca_out_num(out, "used", s->limit > 0 ? round(s->live /
+		    s->limit * 1000) / 10 : 100);
+	} else {
+		soca_out_str(out, "limit", NULL);
+		soca_out_str(out, "used", NULL);
+	}
+	soca_out_num(out, "actual", round(s->actual * 10000) / 10000);
+	soca_out_num(out, "estimate", round(s->estimate * 10000) / 10000);
+	soca_out_str(out, "covers", covers);
+	soca_out_str(out, "fetched", fetched);
+	soca_out_str(out, "basis", s->basis);
+	soca_out_str(out, "period_start", a);
+	soca_out_str(out, "period_end", b);
+	soca_out_row(out);
+}
+
+/*
+ * Every project's live spend, over its limit or not, for monitoring; a
+ * project whose [project] budget names no budget is said on stderr and
+ * makes the exit 2.
+ */
+static int
+cmd_status(struct soca_cost *c, const struct opts *o, int argc, char **argv)
+{
+	static const struct soca_col cols[] = {
+		{ "project", "PROJECT", SOCA_COL_STR, false, false },
+		{ "budget", "BUDGET", SOCA_COL_STR, false, false },
+		{ "spend", "SPEND", SOCA_COL_NUM, true, false },
+		{ "limit", "LIMIT", SOCA_COL_NUM, true, false },
+		{ "used", "USED%", SOCA_COL_NUM, true, false },
+		{ "actual", "ACTUAL", SOCA_COL_NUM, true, false },
+		{ "estimate", "ESTIMATE", SOCA_COL_NUM, true, false },
+		{ "covers", "COVERS", SOCA_COL_STR, false, false },
+		{ "fetched", "FETCHED", SOCA_COL_STR, false, true },
+		{ "basis", "BASIS", SOCA_COL_STR, false, true },
+		{ "period_start", "START", SOCA_COL_STR, false, true },
+		{ "period_end", "END", SOCA_COL_STR, false, true },
+	};
+	struct soca_aws_err e = { 0 };
+	struct soca_out *out;
+	char **names = argv;
+	ssize_t n = argc;
+	int rc = SOCA_EX_OK;
+
+	for (int i = 0; i < argc; i++)
+		if (!soca_name_ok(argv[i]))
+			errx(SOCA_EX_USAGE, "\"%s\": not a project name "
+			    "(letters, digits, -, _ and .)", argv[i]);
+	if (argc == 0 && (n = soca_cost_projects(c, &names, &e)) == -1)
+		awsfail("projects", &e);
+	out = out_new(o, cols, sizeof(cols) / sizeof(cols[0]));
+	for (ssize_t i = 0; i < n; i++) {
+		struct soca_cost_spend s;
+
+		if (soca_cost_project(c, names[i], &s, &e) == -1) {
+			if (e.kind != SOCA_AWS_E_INPUT)
+				awsfail(names[i], &e);
+			char *m = soca_aws_err_str(&e);
+			warnx("%s: %s", names[i], m);
+			free(m);
+			soca_aws_err_free(&e);
+			memset(&e, 0, sizeof(e));
+			rc = SOCA_EX_USAGE;
+			continue;
+		}
+		status_row(out, &s);
+		soca_cost_spend_free(&s);
+	}
+	for (ssize_t i = 0; argc == 0 && i < n; i++)
+		free(names[i]);
+	if (argc == 0)
+		free(names);
+	if (soca_out_end(out) != 0)
+		return SOCA_EX_TEMP;
+	return rc;
 }
 
 /* ---- report ---- */
@@ -381,7 +484,7 @@ cmd_estimate(struct soca_cost *c, const struct soca_conf *conf,
 	size_t n, nj = 0;
 	time_t now = soca_cost_now();
 
-	if (soca_cost_instances(c, "soca:JobId", &v, &n, &e) == -1)
+	if (soca_cost_instances(c, "soca:JobId", false, &v, &n, &e) == -1)
 		awsfail("instances", &e);
 	js = soca_xcalloc(n + 1, sizeof(*js));
 	for (size_t i = 0; i < n; i++) {
@@ -496,6 +599,8 @@ main(int argc, char **argv)
 		rc = cmd_refresh(c);
 	else if (strcmp(cmd, "check") == 0)
 		rc = cmd_check(c, &o, argc - 1, argv + 1);
+	else if (strcmp(cmd, "status") == 0)
+		rc = cmd_status(c, &o, argc - 1, argv + 1);
 	else if (strcmp(cmd, "report") == 0)
 		rc = cmd_report(c, &o, argc, argv);
 	else if (strcmp(cmd, "estimate") == 0)

@@ -255,6 +255,8 @@ static const struct soca_key budget_keys[] = {
 	    "AWS account that holds the budgets (12 digits)" },
 	{ "refresh", SOCA_T_DURATION, "1h", NULL, 0, 0,
 	    "age at which the budgets and spend cache is fetched again" },
+	{ "refresh_wait", SOCA_T_DURATION, "30s", NULL, 0, 0,
+	    "how long a command waits for another's fetch of the cache" },
 	{ "action", SOCA_T_ENUM, "hold", "hold|cancel", 0, 0,
 	    "queued jobs of a project over its limit: hold or cancel them" },
 	{ "lag", SOCA_T_DURATION, "24h", NULL, 0, 0,

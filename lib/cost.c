@@ -9,15 +9,24 @@
  * [budget] refresh.  instances.json remembers the instances seen (see
  * remember()).  Readers never call Cost Explorer while budgets.json is
  * younger than [budget] refresh.
+ *
+ * One fetch serves everyone: a refresh holds refresh.lock (flock) while
+ * it fetches, and whoever finds the lock taken waits for it, at most
+ * [budget] refresh_wait, then reads what the holder fetched instead of
+ * fetching again (budgets.json changed while it waited).  SOCA_NOW
+ * (seconds since the epoch) stands in for the clock, for tests.
  */
 #include "config.h"
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cost.h"
 
@@ -33,11 +42,17 @@ struct soca_cost {
 	struct soca_cost_inst *insts;
 	size_t ninsts;
 	char *insts_key;	/* the tag key insts were listed by */
+	bool insts_costing;	/* ... in the states that cost only */
 };
 
 time_t
 soca_cost_now(void)
 {
+	const char *v = getenv("SOCA_NOW");
+	long long t;
+
+	if (v && *v && soca_parse_int(v, 0, INT64_MAX, &t) == 0)
+		return (time_t)t;
 	return time(NULL);
 }
 
@@ -83,14 +98,19 @@ soca_cost_aws(struct soca_cost *c, struct soca_aws_err *e)
 }
 
 static long long
-refresh_secs(const struct soca_cost *c)
+budget_secs(const struct soca_cost *c, const char *key, long long s)
 {
-	long long s = 3600;
-	const char *v = soca_conf_get(c->conf, "budget", NULL, "refresh");
+	const char *v = soca_conf_get(c->conf, "budget", NULL, key);
 
 	if (v)
 		soca_parse_duration(v, &s);
 	return s;
+}
+
+static long long
+refresh_secs(const struct soca_cost *c)
+{
+	return budget_secs(c, "refresh", 3600);
 }
 
 /*
@@ -171,6 +191,60 @@ load(struct soca_cost *c, const char *name, time_t *mtime)
 	}
 	free(path);
 	return j;
+}
+
+/* budgets.json's modification time; zero when there is none */
+static struct timespec
+cache_mtime(struct soca_cost *c)
+{
+	char *path = soca_path_join(c->dir, "budgets.json");
+	struct stat st;
+	struct timespec t = { 0, 0 };
+
+	if (stat(path, &st) == 0)
+		t = st.st_mtim;
+	free(path);
+	return t;
+}
+
+/*
+ * Take refresh.lock, waiting at most [budget] refresh_wait: the
+ * descriptor (closing it lets go), -1 when there is no lock to take
+ * (the cost directory cannot be made: fetch unlocked), -2 when another
+ * process held it all that time.
+ */
+static int
+refresh_lock(struct soca_cost *c)
+{
+	mode_t dm = spool_mode(c), fm = dm & 0070 ? 0660 : 0644;
+	long long wait = budget_secs(c, "refresh_wait", 30);
+	struct timespec t0, t, nap = { 0, 50 * 1000 * 1000 };
+	struct stat st;
+	char *path;
+	int fd;
+
+	if (mkdirs(c->dir, dm) == -1)
+		return -1;
+	path = soca_path_join(c->dir, "refresh.lock");
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, fm)) == -1)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return -1;
+	if (fstat(fd, &st) == 0 && st.st_uid == geteuid() &&
+	    (st.st_mode & 07777) != fm && fchmod(fd, fm) == -1)
+		warn("%s/refresh.lock", c->dir);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((errno != EWOULDBLOCK && errno != EINTR) ||
+		    t.tv_sec - t0.tv_sec >= wait) {
+			close(fd);
+			return errno == EWOULDBLOCK ? -2 : -1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	return fd;
 }
 
 int
@@ -277,8 +351,13 @@ budget_entry(json_t *b)
 	json_t *tp = json_object_get(b, "TimePeriod");
 	const char *unit = json_string_value(json_object_get(b, "TimeUnit"));
 
-	return json_pack("{s:O,s:s,s:f,s:f,s:f,s:I,s:I}",
+	json_t *ct = json_object_get(b, "CostTypes");
+
+	return json_pack("{s:O,s:s,s:s,s:f,s:f,s:f,s:I,s:I}",
 	    "name", json_object_get(b, "BudgetName"),
+	    "basis", json_is_true(json_object_get(ct, "UseAmortized")) ?
+	    "amortized" : json_is_true(json_object_get(ct, "UseBlended")) ?
+	    "blended" : "unblended",
 	    "period", unit ? unit : "MONTHLY",
 	    "limit", jnum(json_object_get(json_object_get(b, "BudgetLimit"),
 	    "Amount")),
@@ -288,15 +367,12 @@ budget_entry(json_t *b)
 	    "end", (json_int_t)jnum(json_object_get(tp, "End")));
 }
 
-int
-soca_cost_refresh(struct soca_cost *c, struct soca_aws_err *e)
+/* [budget] account_id, checked */
+static int
+account(struct soca_cost *c, struct soca_aws_err *e)
 {
 	const char *acct = soca_conf_get(c->conf, "budget", NULL,
 	    "account_id");
-	time_t now = soca_cost_now();
-	json_t *p, *r, *list, *b, *ce, *doc;
-	size_t i;
-	int rc;
 
 	if (acct == NULL) {
 		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL, "[budget] "
@@ -310,6 +386,23 @@ soca_cost_refresh(struct soca_cost *c, struct soca_aws_err *e)
 		    "(aws sts get-caller-identity shows it)", acct);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * One fetch: DescribeBudgets (every page) and one month-to-date
+ * GetCostAndUsage by soca:JobProject (every page), saved whole.
+ */
+static int
+fetch(struct soca_cost *c, struct soca_aws_err *e)
+{
+	const char *acct = soca_conf_get(c->conf, "budget", NULL,
+	    "account_id");
+	time_t now = soca_cost_now();
+	json_t *p, *r, *list, *b, *ce, *doc;
+	size_t i;
+	int rc;
+
 	if (soca_cost_aws(c, e) == NULL)
 		return -1;
 	p = json_pack("{s:s,s:i}", "AccountId", acct, "MaxResults", 100);
@@ -334,20 +427,64 @@ soca_cost_refresh(struct soca_cost *c, struct soca_aws_err *e)
 	return rc;
 }
 
+/*
+ * Fetch under refresh.lock, unless budgets.json changed since it was
+ * seen at *before: then another process fetched while this one waited,
+ * and its answer is taken.
+ */
+static int
+refresh_from(struct soca_cost *c, struct timespec before,
+    struct soca_aws_err *e)
+{
+	struct timespec now;
+	json_t *j;
+	int fd, rc;
+
+	if (account(c, e) == -1)
+		return -1;
+	if ((fd = refresh_lock(c)) == -2) {
+		soca_aws_err_set(e, SOCA_AWS_E_SERVICE, 0, "RefreshBusy",
+		    "another soca command kept %s/refresh.lock for %llds while "
+		    "fetching the budgets: try again later ([budget] "
+		    "refresh_wait)", c->dir, budget_secs(c, "refresh_wait",
+		    30));
+		return -1;
+	}
+	now = cache_mtime(c);
+	if ((now.tv_sec != before.tv_sec || now.tv_nsec != before.tv_nsec) &&
+	    (j = load(c, "budgets.json", NULL)) != NULL) {
+		json_decref(c->cache);
+		c->cache = j;
+		rc = 0;
+	} else
+		rc = fetch(c, e);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int
+soca_cost_refresh(struct soca_cost *c, struct soca_aws_err *e)
+{
+	return refresh_from(c, cache_mtime(c), e);
+}
+
 json_t *
 soca_cost_cache(struct soca_cost *c, bool *refreshed, struct soca_aws_err *e)
 {
 	time_t mtime = 0;
+	struct timespec seen;
 	json_t *old;
 
 	if (refreshed)
 		*refreshed = false;
 	if (c->cache)
 		return c->cache;
+	seen = cache_mtime(c);
 	old = load(c, "budgets.json", &mtime);
 	if (old && mtime + refresh_secs(c) > soca_cost_now())
 		return c->cache = old;
-	if (soca_cost_refresh(c, e) == -1) {
+	if (refresh_from(c, seen, e) == -1) {
 		/* AWS is down or refuses: an old figure beats none */
 		if (old && e->kind != SOCA_AWS_E_INPUT) {
 			char *s = soca_aws_err_str(e), when[32];
@@ -672,15 +809,103 @@ tag_field(const char *tagkey)
 	return NULL;
 }
 
+static bool
+costs(const char *state)
+{
+	static const char *const live[] = { "pending", "running", "stopping",
+	    "shutting-down" };
+
+	for (size_t i = 0; i < sizeof(live) / sizeof(live[0]); i++)
+		if (state && strcmp(state, live[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * When the instances in ids, seen costing before and listed no more,
+ * ended: {id: time} from EC2's state reason, for those EC2 still lists
+ * (about an hour after termination).  One call (200 ids at most, the
+ * most one filter takes); NULL when it failed.
+ */
+#define MAX_FILTER_VALUES 200
+
+static json_t *
+ended_at(struct soca_cost *c, json_t *ids, time_t now)
+{
+	json_t *p = json_pack("{s:s,s:i}", "Filter.1.Name", "instance-id",
+	    "MaxResults", 1000), *r, *res, *inst, *out;
+	struct soca_aws_err e = { 0 };
+	size_t i, j;
+
+	for (i = 0; i < json_array_size(ids) && i < MAX_FILTER_VALUES; i++) {
+		char *k = soca_xasprintf("Filter.1.Value.%zu", i + 1);
+		json_object_set(p, k, json_array_get(ids, i));
+		free(k);
+	}
+	r = soca_aws_paginate(c->aws, "ec2", "DescribeInstances", p, &e);
+	json_decref(p);
+	if (r == NULL) {
+		char *msg = soca_aws_err_str(&e);
+		warnx("instances that stopped costing: when they ended is not "
+		    "known, taken as when last seen: %s", msg);
+		free(msg);
+		soca_aws_err_free(&e);
+		return NULL;
+	}
+	out = json_object();
+	json_array_foreach(json_object_get(r, "reservationSet"), i, res) {
+		json_array_foreach(json_object_get(res, "instancesSet"), j,
+		    inst) {
+			const char *id = json_string_value(json_object_get(
+			    inst, "instanceId"));
+			if (id && !costs(json_string_value(json_object_get(
+			    json_object_get(inst, "instanceState"), "name"))))
+				json_object_set_new(out, id, json_integer(
+				    ended(inst, now)));
+		}
+	}
+	json_decref(r);
+	return out;
+}
+
+static bool
+listed(const struct soca_cost_inst *v, size_t n, const char *id)
+{
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(v[k].id, id) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The remembered instances carrying field that ran when last seen and
+ * are listed no more
+ */
+static json_t *
+vanished(json_t *mem, const char *field, const struct soca_cost_inst *v,
+    size_t n)
+{
+	json_t *ids = json_array(), *r;
+	const char *id;
+
+	json_object_foreach(mem, id, r)
+		if (field && json_is_string(json_object_get(r, field)) &&
+		    json_integer_value(json_object_get(r, "end")) == 0 &&
+		    !listed(v, n, id))
+			json_array_append_new(ids, json_string(id));
+	return ids;
+}
+
 /* Merge what AWS listed into instances.json; add the vanished to *v. */
 static void
-remember(struct soca_cost *c, const char *tagkey, struct soca_cost_inst **v,
-    size_t *n, size_t *cap, time_t now)
+remember(struct soca_cost *c, const char *tagkey, bool costing,
+    struct soca_cost_inst **v, size_t *n, size_t *cap, time_t now)
 {
 	json_t *mem = load(c, "instances.json", NULL), *before, *r;
 	const char *id, *field = tag_field(tagkey);
 	struct soca_aws_err e = { 0 };
-	size_t listed;
+	json_t *gone, *ends;
+	size_t nlisted;
 	void *tmp;
 
 	if (!json_is_object(mem)) {
@@ -688,28 +913,31 @@ remember(struct soca_cost *c, const char *tagkey, struct soca_cost_inst **v,
 		mem = json_object();
 	}
 	before = json_deep_copy(mem);
+	gone = costing ? vanished(mem, field, *v, *n) : json_array();
+	ends = json_array_size(gone) ? ended_at(c, gone, now) : NULL;
+	json_decref(gone);
 	for (size_t k = 0; k < *n; k++)
 		json_object_set_new(mem, (*v)[k].id, inst_json(&(*v)[k], now));
-	listed = (*n);
+	nlisted = *n;
 	json_object_foreach_safe(mem, tmp, id, r) {
 		json_int_t end = json_integer_value(json_object_get(r, "end"));
 		json_int_t seen = json_integer_value(json_object_get(r,
 		    "seen"));
 
-		bool fresh = false;
-
-		for (size_t k = 0; k < listed && !fresh; k++)
-			fresh = strcmp((*v)[k].id, id) == 0;
-		if (fresh)
+		if (listed(*v, nlisted, id))
 			continue;
+		/* not listed by this tag: no news of it from this listing */
+		if (field == NULL || !json_is_string(json_object_get(r, field)))
+			continue;
+		if (end == 0 && json_integer_value(json_object_get(ends, id)))
+			end = json_integer_value(json_object_get(ends, id));
 		if (end == 0)
-			json_object_set_new(r, "end", json_integer(end = seen));
+			end = seen;
+		json_object_set_new(r, "end", json_integer(end));
 		if (end < now - KEEP_ENDED) {
 			json_object_del(mem, id);
 			continue;
 		}
-		if (field == NULL || !json_is_string(json_object_get(r, field)))
-			continue;
 		if (*n == *cap) {
 			*cap = *cap ? *cap * 2 : 16;
 			*v = soca_xreallocarray(*v, *cap, sizeof(**v));
@@ -723,12 +951,37 @@ remember(struct soca_cost *c, const char *tagkey, struct soca_cost_inst **v,
 		free(msg);
 	}
 	soca_aws_err_free(&e);
+	json_decref(ends);
 	json_decref(before);
 	json_decref(mem);
 }
 
+/*
+ * The DescribeInstances filters: the tag key, and with costing only the
+ * states that cost money now (remember() keeps what ran before).
+ */
+static json_t *
+inst_filters(const char *tagkey, bool costing)
+{
+	static const char *const states[] = { "pending", "running",
+	    "stopping", "shutting-down" };
+	json_t *p = json_pack("{s:s,s:s,s:i}", "Filter.1.Name", "tag-key",
+	    "Filter.1.Value.1", tagkey, "MaxResults", 1000);
+
+	if (!costing)
+		return p;
+	json_object_set_new(p, "Filter.2.Name", json_string(
+	    "instance-state-name"));
+	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+		char *k = soca_xasprintf("Filter.2.Value.%zu", i + 1);
+		json_object_set_new(p, k, json_string(states[i]));
+		free(k);
+	}
+	return p;
+}
+
 int
-soca_cost_instances(struct soca_cost *c, const char *tagkey,
+soca_cost_instances(struct soca_cost *c, const char *tagkey, bool costing,
     struct soca_cost_inst **out, size_t *n, struct soca_aws_err *e)
 {
 	time_t now = soca_cost_now();
@@ -736,15 +989,15 @@ soca_cost_instances(struct soca_cost *c, const char *tagkey,
 	size_t i, j, k = 0, cap = 0;
 	struct soca_cost_inst *v = NULL;
 
-	if (c->insts_key && strcmp(c->insts_key, tagkey) == 0) {
+	if (c->insts_key && strcmp(c->insts_key, tagkey) == 0 &&
+	    c->insts_costing == costing) {
 		*out = c->insts;
 		*n = c->ninsts;
 		return 0;
 	}
 	if (soca_cost_aws(c, e) == NULL)
 		return -1;
-	p = json_pack("{s:s,s:s}", "Filter.1.Name", "tag-key",
-	    "Filter.1.Value.1", tagkey);
+	p = inst_filters(tagkey, costing);
 	r = soca_aws_paginate(c->aws, "ec2", "DescribeInstances", p, e);
 	json_decref(p);
 	if (r == NULL)
@@ -762,10 +1015,11 @@ soca_cost_instances(struct soca_cost *c, const char *tagkey,
 		}
 	}
 	json_decref(r);
-	remember(c, tagkey, &v, &k, &cap, now);
+	remember(c, tagkey, costing, &v, &k, &cap, now);
 	c->insts = *out = v;
 	c->ninsts = *n = k;
 	c->insts_key = soca_xstrdup(tagkey);
+	c->insts_costing = costing;
 	return 0;
 }
 
@@ -809,10 +1063,45 @@ soca_cost_spend_free(struct soca_cost_spend *s)
 }
 
 /*
+ * The budget period holding t for a TimeUnit (UTC, as AWS Budgets): a
+ * budget's TimePeriod is its whole life (2087 by default), not this
+ * period, so the period comes from the unit.
+ */
+static void
+unit_period(time_t t, const char *unit, time_t *a, time_t *z)
+{
+	struct tm tm;
+	int months = 1, days = 0;
+
+	gmtime_r(&t, &tm);
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	if (unit && strcmp(unit, "DAILY") == 0) {
+		months = 0;
+		days = 1;
+	} else {
+		tm.tm_mday = 1;
+		if (unit && strcmp(unit, "QUARTERLY") == 0) {
+			tm.tm_mon -= tm.tm_mon % 3;
+			months = 3;
+		} else if (unit && strcmp(unit, "ANNUALLY") == 0) {
+			tm.tm_mon = 0;
+			months = 12;
+		}
+	}
+	*a = timegm(&tm);
+	tm.tm_mon += months;
+	tm.tm_mday += days;
+	*z = timegm(&tm);
+}
+
+/*
  * AWS's figure for the project: its budget's, else Cost Explorer's.
  * Neither says up to when it counts (Budgets' LastUpdatedTime is when
  * the budget was edited), so it is taken to cover up to [budget] lag
- * before the fetch: soca's estimate starts there, erring high.
+ * before the fetch: soca's estimate starts there, erring high.  A figure
+ * fetched in an earlier period, or of a budget not running now, is 0,
+ * and the estimate never starts before the period: early in a month no
+ * hour of the last one counts.
  */
 static void
 aws_figure(struct soca_cost *c, json_t *cache, struct soca_cost_spend *s,
@@ -820,27 +1109,26 @@ aws_figure(struct soca_cost *c, json_t *cache, struct soca_cost_spend *s,
 {
 	json_t *b = s->budget ? find_budget(cache, s->budget) : NULL;
 	time_t fetched = json_integer_value(json_object_get(cache, "fetched"));
-	long long lag = 86400;
-	const char *v = soca_conf_get(c->conf, "budget", NULL, "lag");
-
-	if (v)
-		soca_parse_duration(v, &lag);
+	long long lag = budget_secs(c, "lag", 86400);
 
 	s->period_start = month_start(now, 0);
 	s->period_end = month_start(now, 1);
+	s->basis = "unblended";
+	s->fetched = fetched;
 	if (b) {
+		json_int_t bs = json_integer_value(json_object_get(b, "start"));
+		json_int_t be = json_integer_value(json_object_get(b, "end"));
+
+		unit_period(now, json_string_value(json_object_get(b,
+		    "period")), &s->period_start, &s->period_end);
+		s->basis = json_is_string(json_object_get(b, "basis")) ?
+		    json_string_value(json_object_get(b, "basis")) : "unblended";
 		s->limit = jnum(json_object_get(b, "limit"));
 		s->has_limit = true;
-		s->actual = jnum(json_object_get(b, "actual"));
 		s->actual_at = fetched - lag;
-		if (json_integer_value(json_object_get(b, "end")) > now &&
-		    json_integer_value(json_object_get(b, "start")) <= now) {
-			s->period_start = json_integer_value(json_object_get(b,
-			    "start"));
-			s->period_end = json_integer_value(json_object_get(b,
-			    "end"));
-		} else
-			s->actual = 0;	/* the period rolled over */
+		if (bs <= now && (be == 0 || be > now) &&
+		    fetched >= s->period_start)
+			s->actual = jnum(json_object_get(b, "actual"));
 	} else if (json_integer_value(json_object_get(cache, "ce_start")) ==
 	    s->period_start) {
 		s->actual = jnum(json_object_get(json_object_get(cache, "ce"),
@@ -866,6 +1154,14 @@ soca_cost_project(struct soca_cost *c, const char *project,
 	if ((cache = soca_cost_cache(c, NULL, e)) == NULL)
 		return -1;
 	bname = soca_conf_get(c->conf, "project", project, "budget");
+	if (bname && find_budget(cache, bname) == NULL) {
+		soca_aws_err_set(e, SOCA_AWS_E_INPUT, 0, NULL, "[project \"%s\"] "
+		    "budget \"%s\": account %s has no budget of that name "
+		    "(soca-budget list shows them; fix the name, or soca-budget "
+		    "refresh if it was just made)", project, bname,
+		    soca_conf_get(c->conf, "budget", NULL, "account_id"));
+		return -1;
+	}
 	if (bname || find_budget(cache, project))
 		s->budget = soca_xstrdup(bname ? bname : project);
 	aws_figure(c, cache, s, now);
@@ -874,7 +1170,8 @@ soca_cost_project(struct soca_cost *c, const char *project,
 		    "limit");
 		s->has_limit = true;
 	}
-	if (soca_cost_instances(c, SOCA_COST_TAG_PROJECT, &v, &n, e) == -1)
+	if (soca_cost_instances(c, SOCA_COST_TAG_PROJECT, true, &v, &n,
+	    e) == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		double u;
@@ -887,6 +1184,59 @@ soca_cost_project(struct soca_cost *c, const char *project,
 	}
 	s->live = s->actual + s->estimate;
 	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+add_name(char ***v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], name) == 0)
+			return;
+	*v = soca_xreallocarray(*v, *n + 2, sizeof(**v));
+	(*v)[(*n)++] = soca_xstrdup(name);
+	(*v)[*n] = NULL;
+}
+
+/*
+ * Every project there is to say something about, sorted: those of
+ * soca.conf, those Cost Explorer has spend for this month, and those
+ * tagged on instances.  The count, or -1 with *err set.
+ */
+ssize_t
+soca_cost_projects(struct soca_cost *c, char ***out, struct soca_aws_err *e)
+{
+	struct soca_cost_inst *v;
+	char **conf = NULL, **names = NULL;
+	size_t n = 0, nc, ni;
+	json_t *cache, *val;
+	const char *k;
+
+	*out = NULL;
+	if ((cache = soca_cost_cache(c, NULL, e)) == NULL ||
+	    soca_cost_instances(c, SOCA_COST_TAG_PROJECT, true, &v, &ni, e) == -1)
+		return -1;
+	nc = soca_conf_names(c->conf, "project", &conf);
+	for (size_t i = 0; i < nc; i++) {
+		add_name(&names, &n, conf[i]);
+		free(conf[i]);
+	}
+	free(conf);
+	json_object_foreach(json_object_get(cache, "ce"), k, val)
+		if (*k)
+			add_name(&names, &n, k);
+	for (size_t i = 0; i < ni; i++)
+		if (v[i].project && *v[i].project)
+			add_name(&names, &n, v[i].project);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmp_str);
+	*out = names;
+	return (ssize_t)n;
 }
 
 /* ---- gates ---- */

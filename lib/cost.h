@@ -15,6 +15,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "aws.h"
@@ -43,6 +44,8 @@ struct soca_cost_spend {
 	double limit;		/* USD */
 	double actual;		/* AWS's figure */
 	time_t actual_at;	/* what that figure covers up to */
+	time_t fetched;		/* when it was fetched */
+	const char *basis;	/* its cost basis: unblended, blended, amortized */
 	double estimate;	/* soca's, after actual_at */
 	double live;		/* actual + estimate */
 	time_t period_start, period_end;
@@ -64,8 +67,14 @@ json_t *soca_cost_cache(struct soca_cost *, bool *refreshed,
 double soca_cost_price(struct soca_cost *, const char *type, bool spot,
     const char *az, struct soca_aws_err *);
 
-/* instances carrying tag key (e.g. soca:JobProject), fetched once */
-int soca_cost_instances(struct soca_cost *, const char *tagkey,
+/*
+ * Instances carrying tag key (e.g. soca:JobProject), fetched once per
+ * soca_cost (one paged DescribeInstances), with those remembered in
+ * instances.json; costing: only pending, running, stopping and
+ * shutting-down ones are asked for (the live spend), and the remembered
+ * ones that left those states are asked about once to learn when.
+ */
+int soca_cost_instances(struct soca_cost *, const char *tagkey, bool costing,
     struct soca_cost_inst **, size_t *n, struct soca_aws_err *);
 void soca_cost_insts_free(struct soca_cost_inst *, size_t);
 double soca_cost_inst_usd(struct soca_cost *, const struct soca_cost_inst *,
@@ -75,6 +84,10 @@ double soca_cost_inst_usd(struct soca_cost *, const struct soca_cost_inst *,
 int soca_cost_project(struct soca_cost *, const char *project,
     struct soca_cost_spend *, struct soca_aws_err *);
 void soca_cost_spend_free(struct soca_cost_spend *);
+
+/* every project known (soca.conf, Cost Explorer, tags), sorted; -1 on error */
+ssize_t soca_cost_projects(struct soca_cost *, char ***names,
+    struct soca_aws_err *);
 
 /*
  * Gates: enabled once [budget] account_id is set.  gate() gives the

@@ -400,13 +400,20 @@ gate_conf() {
 	sed -i 's/^limit = 0.40$/limit = 0.15/' soca.conf
 	clock_at 10800
 	ids=$(launch c5.large 2 soca:JobProject=cfd soca:JobId=5)
+	# seen running half an hour later: 2 x 0.085 x 0.5 h
+	clock_at 9000
+	SOCA_NOW=$((T0 - 9000)) run soca-budget -J status cfd
+	assert_success
+	near "$(jq .spend <<<"$output")" 0.085
 	clock_at 7200
 	terminate $ids
+	# listed no more (not in a state that costs): asked once when they ended
 	clock_at 6000
 	run soca-budget -J check cfd
 	assert_failure 1
 	near "$(jq .spend <<<"$output")" 0.17
-	# an hour after termination EC2 no longer lists them
+	awsim_requests ec2:DescribeInstances | jq -se 'map(select(.Filters[0].Name == "instance-id")) | length == 1 and (.[0].Filters[0].Values | length) == 2'
+	# an hour after termination EC2 no longer lists them at all
 	clock_at 0
 	run soca-aws ec2 DescribeInstances
 	[ "$(jq '[.reservationSet[]?.instancesSet[]] | length' <<<"$output")" = 0 ]
@@ -417,6 +424,161 @@ gate_conf() {
 	run soca-budget -J estimate 5
 	assert_success
 	near "$(jq .cost <<<"$output")" 0.17
+}
+
+@test "the live spend's instance query: the states that cost, paged, once per pass" {
+	gate_conf
+	printf '[project "sea"]\nlimit = 50\n' >>soca.conf
+	run soca-budget refresh
+	for p in cfd wind sea cfd wind; do
+		soca-submit -P $p -- true >/dev/null
+	done
+	soca-node-up
+	n=$(awsim_calls ec2:DescribeInstances)
+	[ "$n" -ge 1 ]
+	awsim_requests ec2:DescribeInstances | jq -se 'all(.MaxResults == 1000 and .Filters == [{"Name": "tag-key", "Values": ["soca:JobProject"]}, {"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "shutting-down"]}])'
+	# three projects, one question
+	awsim_ctl POST reset >/dev/null
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","BudgetLimit":{"Amount":"100","Unit":"USD"}}]' >/dev/null
+	run soca-budget -J check cfd wind sea
+	assert_success
+	[ "$(awsim_calls ec2:DescribeInstances)" = 1 ]
+	for i in 1 2 3; do launch t3.micro 2 soca:JobProject=wind >/dev/null; done
+	run soca-budget -J status wind
+	assert_success
+	[ "$(awsim_calls ec2:DescribeInstances)" = 2 ]
+	[ "$(jq length spool/cost/instances.json)" = 6 ]
+}
+
+@test "one Cost Explorer fetch serves simultaneous submissions, soca-node-up and refresh" {
+	gate_conf
+	run soca-budget refresh
+	assert_success
+	touch -d '2 hours ago' spool/cost/budgets.json
+	awsim_ctl POST faults '{"op": "ce:GetCostAndUsage", "kind": "latency", "latency_ms": 1500}' >/dev/null
+	for i in 1 2 3 4 5 6 7 8; do
+		soca-submit -P wind -- true >out.$i 2>err.$i &
+	done
+	wait
+	cat out.* | sort -n | tr '\n' ' ' | grep -qx '1 2 3 4 5 6 7 8 '
+	[ "$(cat err.*)" = "" ]
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 2 ]
+	[ "$(awsim_calls budgets:DescribeBudgets)" = 2 ]
+	# soca-budget refresh and soca-node-up at once: one fetch
+	touch -d '2 hours ago' spool/cost/budgets.json
+	soca-budget refresh &
+	soca-node-up &
+	wait
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 3 ]
+	# a fetch that takes longer than [budget] refresh_wait: the old cache
+	sed -i 's/^account_id = .*/&\nrefresh_wait = 1s/' soca.conf
+	touch -d '2 hours ago' spool/cost/budgets.json
+	flock spool/cost/refresh.lock sleep 3 &
+	sleep 0.5
+	run soca-budget check wind
+	assert_success
+	assert_output --partial "budgets not refreshed, using the cache of"
+	assert_output --partial "refresh.lock for 1s"
+	wait
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 3 ]
+}
+
+@test "status: every project's live spend, under its limit or over" {
+	gate_conf
+	history
+	run soca-budget -J status
+	assert_success
+	[ "$(jq -sc 'map(.project)' <<<"$output")" = '["cfd","wind"]' ]
+	cfd=$(jq -c 'select(.project == "cfd")' <<<"$output")
+	[ "$(jq -c '[.budget, .limit, .actual, .basis]' <<<"$cfd")" = '["cfd",0.4,0,"unblended"]' ]
+	near "$(jq .spend <<<"$cfd")" 0.51
+	near "$(jq .used <<<"$cfd")" 127.5
+	jq -e '(.covers | test("^[0-9-]{10}T[0-9:]{8}Z$")) and .covers <= .fetched and .period_start == (now | strftime("%Y-%m-01"))' <<<"$cfd"
+	# wind's instance ended before soca first looked: AWS's figure will
+	# have it once its lag has passed, soca's estimate never will
+	wind=$(jq -c 'select(.project == "wind")' <<<"$output")
+	[ "$(jq -c '[.budget, .limit, .used, .spend]' <<<"$wind")" = '[null,100,0,0]' ]
+	# named ones only; no limit: limit and used are null
+	run soca-budget -J status nolimit
+	assert_success
+	[ "$(jq -c '[.project, .spend, .limit, .used]' <<<"$output")" = '["nolimit",0,null,null]' ]
+	run soca-budget status cfd
+	assert_success
+	assert_line --index 0 --regexp '^PROJECT +BUDGET +SPEND +LIMIT +USED% +ACTUAL +ESTIMATE +COVERS$'
+	assert_line --index 1 --regexp '^cfd +cfd +0\.51[0-9]* +0\.4 +127\.[5-9] +0 +0\.51[0-9]* +[0-9-]{10}T[0-9:]{8}Z$'
+	run soca-budget status '../x'
+	assert_failure 2
+	assert_output --partial '"../x": not a project name'
+	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
+}
+
+@test "one fetch: DescribeBudgets and one month-to-date GetCostAndUsage of UnblendedCost by project" {
+	run soca-budget refresh
+	assert_success
+	[ "$(awsim_ctl GET calls | jq -c 'del(.["ec2:DescribeImages"]) | keys')" = '["budgets:DescribeBudgets","ce:GetCostAndUsage"]' ]
+	run awsim_requests ce:GetCostAndUsage
+	[ "${#lines[@]}" = 1 ]
+	jq -e --arg m "$(date -u +%Y-%m-01)" '.Metrics == ["UnblendedCost"] and .Granularity == "MONTHLY" and .GroupBy == [{"Type": "TAG", "Key": "soca:JobProject"}] and .TimePeriod.Start == $m' <<<"$output"
+	awsim_requests budgets:DescribeBudgets | jq -e '.AccountId == "123456789012" and .MaxResults == 100'
+	# a budget kept on another basis says so
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","CostTypes":{"UseAmortized":true}}]' >/dev/null
+	run soca-budget refresh
+	run soca-budget -J status cfd
+	assert_success
+	[ "$(jq -r .basis <<<"$output")" = amortized ]
+}
+
+@test "a [project] budget that names no budget: check and status say so, the gates hold" {
+	gate_conf
+	sed -i 's/^\[project "wind"\]$/&\nbudget = windy/' soca.conf
+	run soca-budget check wind
+	assert_failure 2
+	assert_output --partial '[project "wind"] budget "windy": account 123456789012 has no budget of that name (soca-budget list shows them'
+	run soca-budget -J status
+	assert_failure 2
+	assert_output --partial 'wind: [project "wind"] budget "windy"'
+	assert_output --partial '"project":"cfd"'
+	run soca-submit -P wind -- true
+	assert_success
+	assert_output --partial 'project wind: budget not checked: [project "wind"] budget "windy"'
+	soca-node-up
+	run soca-stat -n -o state,reason 1
+	assert_output --regexp '^queued +budget unknown: project wind: \[project "wind"\] budget "windy": '
+}
+
+@test "the first hours of a month count no hour of the last one" {
+	M=$(date -u -d 2026-12-01T00:00:00Z +%s)
+	awsim_ctl POST costlag '{"hours": 12}' >/dev/null
+	awsim_ctl POST clock "{\"set\": $((M - 7200))}" >/dev/null
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","BudgetLimit":{"Amount":"100","Unit":"USD"},"CalculatedSpend":{"ActualSpend":{"Amount":"50","Unit":"USD"}}}]' >/dev/null
+	sed -i 's/^account_id = .*/&\nrefresh = 12h/' soca.conf
+	# from 22:00 on November 30th: 1 x c5.large (cfd), 1 x m5.large (wind)
+	launch c5.large 1 soca:JobProject=cfd >/dev/null
+	launch m5.large 1 soca:JobProject=wind >/dev/null
+	# at 23:00 the cache is fetched: November's figure, and an hour of it
+	awsim_ctl POST clock "{\"set\": $((M - 3600))}" >/dev/null
+	SOCA_NOW=$((M - 3600)) run soca-budget -J status cfd
+	assert_success
+	jq -e '.actual == 50 and .period_start == "2026-11-01"' <<<"$output"
+	near "$(jq .estimate <<<"$output")" 0.085
+	# at 03:00 on December 1st, the cache still fresh and its lag window
+	# reaching into November: only December's 3 hours count
+	touch -d @$((M - 3600)) spool/cost/budgets.json
+	awsim_ctl POST clock "{\"set\": $((M + 10800))}" >/dev/null
+	SOCA_NOW=$((M + 10800)) run soca-budget -J status cfd wind
+	assert_success
+	cfd=$(jq -c 'select(.project == "cfd")' <<<"$output")
+	jq -e '.actual == 0 and .period_start == "2026-12-01" and .covers == "2026-12-01T00:00:00Z"' <<<"$cfd"
+	near "$(jq .estimate <<<"$cfd")" 0.255
+	near "$(jq -c 'select(.project == "wind") | .spend' <<<"$output")" 0.288
+	# fetched again: Cost Explorer's figure is December's alone
+	awsim_ctl POST costlag '{"hours": 0}' >/dev/null
+	rm spool/cost/budgets.json
+	SOCA_NOW=$((M + 10800)) run soca-budget -J status wind
+	assert_success
+	near "$(jq .actual <<<"$output")" 0.288
+	near "$(jq .estimate <<<"$output")" 0.288
+	awsim_requests ce:GetCostAndUsage | jq -se '.[-1].TimePeriod.Start == "2026-12-01"'
 }
 
 @test "[budget] lag: where soca's estimate takes over from AWS's figure" {

@@ -302,7 +302,8 @@ def calculated(sim, b):
     out["CalculatedSpend"] = {
         "ActualSpend": {"Amount": "%.10g" % actual, "Unit": "USD"},
         "ForecastedSpend": {"Amount": "%.10g" % forecast, "Unit": "USD"}}
-    out["TimePeriod"] = dict(b.get("TimePeriod") or {}, Start=a, End=e)
+    # TimePeriod stays the budget's own span (default 2024 to 2087), as
+    # in AWS: the spend is of the TimeUnit period holding now
     return out
 
 

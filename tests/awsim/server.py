@@ -339,6 +339,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             params = wire.json_params(om, args)
         with sim.lock:
+            log = sim.requests.setdefault("%s:%s" % (service, op), [])
+            log.append(json.loads(json.dumps(params, default=str)))
+            del log[:-50]
             if params.get("DryRun") and not getattr(handler, "dry_run",
                                                      False):
                 raise AwsError("DryRunOperation", "Request would have "
@@ -545,6 +548,12 @@ class Handler(BaseHTTPRequestHandler):
         if q.get("op"):
             return 200, {q["op"]: sim.calls.get(q["op"], 0)}
         return 200, dict(sim.calls)
+
+    def ctl_requests_get(self, req, q):
+        sim = self.sim
+        if q.get("op"):
+            return 200, {q["op"]: sim.requests.get(q["op"], [])}
+        return 200, dict(sim.requests)
 
     def ctl_launches_get(self, req, q):
         st = self.sim.ec2

@@ -167,6 +167,7 @@ class Sim:
             self.pending_seconds = 30.0
             self.shutdown_seconds = 30.0
             self.calls = collections.Counter()
+            self.requests = {}
             self.faults = []
             self.creds = {DEFAULT_AKID: (DEFAULT_SECRET, None, None)}
             self.ec2 = ec2.Ec2State(self)

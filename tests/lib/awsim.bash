@@ -11,7 +11,8 @@
 # credentials, region us-east-1, IMDS at AWSIM_URL, and no shared config
 # or credentials files.  awsim_ctl METHOD PATH [JSON] talks to the control
 # endpoint (/_awsim/...) and prints its JSON answer; awsim_calls OP
-# prints how many calls reached OP (e.g. ec2:RunInstances).
+# prints how many calls reached OP (e.g. ec2:RunInstances); awsim_requests
+# OP prints the parameters each recent call of OP was validated with.
 
 load "${BATS_TEST_DIRNAME}/lib/service"
 
@@ -70,6 +71,11 @@ awsim_calls() {
 	awsim_ctl GET "calls?op=$1" |
 	    /usr/bin/python3 -c 'import json, sys
 print(json.load(sys.stdin).get(sys.argv[1], 0))' "$1"
+}
+
+# awsim_requests OP: the parameters of OP's recent calls, one JSON a line
+awsim_requests() {
+	awsim_ctl GET "requests?op=$1" | jq -c --arg op "$1" '.[$op][]'
 }
 
 awsim_reset() {
