@@ -55,6 +55,7 @@ struct opts {
 	struct soca_cost *cost;		/* -f or -o cost: estimates */
 	struct soca_spool *sp;
 	bool local;			/* runners live here (provider local) */
+	long long launch_timeout;
 	bool lost;			/* a running job's runner is gone */
 };
 
@@ -151,6 +152,15 @@ live_reason(struct opts *op, struct soca_job *j)
 		free(j->reason);
 		j->reason = soca_xstrdup("runner gone: the next dispatcher "
 		    "pass reaps it");
+		op->lost = true;
+		return;
+	}
+	if (j->state == SOCA_PROVISIONING && op->local && op->sp &&
+	    op->now - j->start >= op->launch_timeout &&
+	    !soca_spool_runner_alive(op->sp, j->id)) {
+		free(j->reason);
+		j->reason = soca_xstrdup("runner did not start: the next "
+		    "dispatcher pass requeues it");
 		op->lost = true;
 		return;
 	}
@@ -301,6 +311,8 @@ main(int argc, char **argv)
 	op.sp = sp = soca_spool_open(c, false);
 	op.local = strcmp(soca_conf_get(c, "cluster", NULL, "provider"),
 	    "local") == 0;
+	op.launch_timeout = soca_conf_int(c, "cluster", NULL,
+	    "launch_timeout");
 	if (n > 0)
 		rc = by_id(sp, ids, n, &op);
 	else if (sp != NULL)

@@ -164,3 +164,18 @@ wait_all() {
 	[ "$(spool_count queued)" -eq 0 ]
 	[ "$(spool_count running)" -eq 0 ]
 }
+
+@test "a job whose runner never started is requeued after launch_timeout and runs" {
+	conf '[cluster]' 'slots = 1' 'launch_timeout = 1s' 'dispatch = cron'
+	soca-submit -- true
+	# what a runner killed before it took its lock leaves: provisioning
+	# with no runner (the dispatcher itself never does this)
+	spool=$(spool_dir)
+	sed -e 's/^state=queued$/state=provisioning/' "$spool/queued/1" >"$spool/provisioning/1"
+	printf 'start=%s\n' "$(($(date +%s) - 5))" >>"$spool/provisioning/1"
+	rm "$spool/queued/1"
+	conf '[cluster]' 'slots = 1' 'launch_timeout = 1s'
+	run soca-stat -n -o state,reason 1
+	assert_output --regexp '^provisioning +runner did not start'
+	wait_state 1 done 10
+}
