@@ -29,6 +29,7 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* the test groups, one per t_*.c */
 void t_util(void);
 void t_cost(void);
+void t_slurm(void);
 void t_conf(void);
 void t_out(void);
 void t_dir(void);

@@ -21,6 +21,7 @@ static const struct {
 	{ "aws", t_aws },
 	{ "job", t_job },
 	{ "cost", t_cost },
+	{ "slurm", t_slurm },
 };
 
 static void

@@ -1,0 +1,28 @@
+/*
+ * slurm.h: the Slurm bridge (slurm.c): hostlists and the resume file.
+ */
+#ifndef SOCA_SLURM_H
+#define SOCA_SLURM_H
+
+#include "soca.h"
+
+struct soca_slurm_job {
+	long long id;
+	char **nodes;		/* the nodes to resume for it, expanded */
+	size_t nnodes;
+	char *partition, *features, *nodes_alloc;	/* NULL when absent */
+};
+
+struct soca_slurm_resume {
+	char **all;		/* every node to resume, expanded */
+	size_t nall;
+	struct soca_slurm_job *jobs;
+	size_t njobs;
+};
+
+int soca_hostlist_expand(const char *, char ***names, size_t *n);
+char *soca_slurm_resume_parse(const char *text, size_t len, const char *arg,
+    struct soca_slurm_resume *);
+void soca_slurm_resume_free(struct soca_slurm_resume *);
+
+#endif
