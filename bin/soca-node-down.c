@@ -9,16 +9,37 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "provider.h"
+#include "slurm.h"
 
-static const char usage_text[] = "usage: soca-node-down\n";
+static const char usage_text[] = "usage: soca-node-down [hostlist]\n";
 
 static void __attribute__((noreturn))
 usage(int code)
 {
 	fputs(usage_text, code ? stderr : stdout);
 	exit(code);
+}
+
+/* Slurm's SuspendProgram and ResumeFailProgram: HOSTLIST */
+static int
+suspend(struct soca_conf *c, const char *hostlist)
+{
+	struct soca_spool *sp;
+	int rc = SOCA_EX_OK;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm"))
+		errx(SOCA_EX_USAGE, "%s: a hostlist is for Slurm's "
+		    "SuspendProgram; set [cluster] scheduler = slurm (or run "
+		    "soca-node-down without arguments)", hostlist);
+	sp = soca_spool_open(c, true);
+	if (soca_slurm_suspend(c, sp, hostlist) < 0)
+		rc = SOCA_EX_TEMP;
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	return rc;
 }
 
 int
@@ -30,16 +51,19 @@ main(int argc, char **argv)
 	struct soca_spool *sp;
 	int ch, n;
 
+	soca_slurm_harden();	/* Slurm's SuspendProgram: a bare start */
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
 		switch (ch) {
 		case 'h': usage(0);
 		default: usage(SOCA_EX_USAGE);
 		}
-	if (optind != argc)
+	if (argc - optind > 1)
 		usage(SOCA_EX_USAGE);
 	soca_priv_init();
 	soca_priv_lose();
 	c = soca_conf_must();
+	if (optind < argc)
+		return suspend(c, argv[optind]);
 	if ((sp = soca_spool_open(c, false)) == NULL) {
 		soca_conf_free(c);
 		return SOCA_EX_OK;	/* no spool yet: nothing to reap */

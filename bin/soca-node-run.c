@@ -20,8 +20,10 @@
 
 #include "provider.h"
 #include "provider_aws.h"
+#include "slurm.h"
 
-static const char usage_text[] = "usage: soca-node-run [id]\n";
+static const char usage_text[] = "usage: soca-node-run [id]\n"
+    "       soca-node-run --slurmd\n";
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -50,7 +52,8 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "help", no_argument, NULL, 'h' },
+		{ "slurmd", no_argument, NULL, 'S' }, { NULL, 0, NULL, 0 } };
 	struct soca_conf *c;
 	struct soca_spool *sp;
 	long long id;
@@ -61,6 +64,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
 		switch (ch) {
 		case 'h': usage(0);
+		case 'S': soca_slurm_boot();
 		default: usage(SOCA_EX_USAGE);
 		}
 	if (argc - optind > 1)

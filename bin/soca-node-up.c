@@ -11,12 +11,15 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "provider.h"
 #include "provider_aws.h"
+#include "slurm.h"
 
 static const char usage_text[] = "usage: soca-node-up [-v]\n"
-    "       soca-node-up -u\n";
+    "       soca-node-up -u\n"
+    "       soca-node-up hostlist\n";
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -43,6 +46,27 @@ user_data(struct soca_conf *c)
 	return SOCA_EX_OK;
 }
 
+/* Slurm's ResumeProgram ([cluster] scheduler = slurm): HOSTLIST */
+static int
+resume(struct soca_conf *c, const char *hostlist)
+{
+	struct soca_spool *sp;
+	int rc = SOCA_EX_OK;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm"))
+		errx(SOCA_EX_USAGE, "%s: a hostlist is for Slurm's "
+		    "ResumeProgram; set [cluster] scheduler = slurm (or run "
+		    "soca-node-up without arguments)", hostlist);
+	sp = soca_spool_open(c, true);
+	if (soca_slurm_resume(c, sp, hostlist) < 0) {
+		warn("resume %s", hostlist);
+		rc = SOCA_EX_TEMP;
+	}
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -55,6 +79,7 @@ main(int argc, char **argv)
 	bool verbose = false, ud = false;
 	int ch, n;
 
+	soca_slurm_harden();	/* slurmctld's ResumeProgram: a bare start */
 	while ((ch = getopt_long(argc, argv, "huv", lo, NULL)) != -1)
 		switch (ch) {
 		case 'h': usage(0);
@@ -62,13 +87,15 @@ main(int argc, char **argv)
 		case 'v': verbose = true; break;
 		default: usage(SOCA_EX_USAGE);
 		}
-	if (optind != argc)
+	if (argc - optind > 1)
 		usage(SOCA_EX_USAGE);
 	soca_priv_init();
 	soca_priv_lose();
 	c = soca_conf_must();
 	if (ud)
 		return user_data(c);
+	if (optind < argc)
+		return resume(c, argv[optind]);
 	if ((sp = soca_spool_open(c, false)) == NULL) {
 		soca_conf_free(c);
 		return SOCA_EX_OK;	/* no spool yet: nothing queued */

@@ -11,6 +11,7 @@ SOCA_CONF=%%CONF%%
 SOCA_FS=%%SHARED_FS%%
 SOCA_MNT=%%SHARED_FS_MOUNT%%
 SOCA_BINDIR=%%BINDIR%%
+SOCA_SLURM_NODES=%%SLURM_NODES%%
 export SOCA_CLUSTER SOCA_CONF
 
 # the shared filesystem (EFS or NFS) that holds the spool and the homes
@@ -23,6 +24,12 @@ fi
 # run the job; the runner reads the instance id and launch index from IMDSv2
 PATH=$PATH:$SOCA_BINDIR
 export PATH
+# Slurm bridge ([cluster] scheduler = slurm): the node is a Slurm node;
+# its slurmd, named by its launch index in the list, takes the job
+if [ -n "$SOCA_SLURM_NODES" ]; then
+	export SOCA_SLURM_NODES
+	exec soca-node-run --slurmd
+fi
 # (no job id in a launch template's user data: the node reads its
 # soca:JobId tag from IMDS)
 exec soca-node-run ${SOCA_JOB_ID:+"$SOCA_JOB_ID"}

@@ -66,6 +66,8 @@ take(struct soca_ec2_inst *x, json_t *in)
 			x->keep = jstr(t, "value");
 		else if (strcmp(k, "soca:ResourceHash") == 0)
 			x->hash = jstr(t, "value");
+		else if (strcmp(k, "soca:SlurmJobId") == 0)
+			x->slurm = jstr(t, "value");
 	}
 }
 
@@ -85,6 +87,7 @@ soca_ec2_inst_free(struct soca_ec2_inst *v, size_t n)
 		free(v[i].queue);
 		free(v[i].keep);
 		free(v[i].hash);
+		free(v[i].slurm);
 		free(v[i].why);
 	}
 	free(v);
@@ -485,7 +488,8 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 			    "orphan_grace");
 
 			for (size_t m = i; m < k; m++)
-				if (w.now - w.v[m].launched >= grace)
+				if (w.v[m].slurm == NULL &&	/* Slurm's: its own */
+				    w.now - w.v[m].launched >= grace)
 					doom(&w, &w.v[m], "orphan: no job tag");
 			continue;
 		}

@@ -20,6 +20,9 @@ static const struct soca_key cluster_keys[] = {
 	    "cluster id: tags every instance (soca:ClusterId)" },
 	{ "provider", SOCA_T_ENUM, "local", "local|aws", 0, 0,
 	    "where capacity comes from" },
+	{ "scheduler", SOCA_T_ENUM, "soca", "soca|slurm", 0, 0,
+	    "who schedules: soca's own dispatcher, or Slurm (soca as its "
+	    "cloud capacity)" },
 	{ "spool", SOCA_T_PATH, NULL, NULL, 0, 0,
 	    "job store (default: $XDG_STATE_HOME/soca, per user)" },
 	{ "dispatch", SOCA_T_ENUM, "immediate", "immediate|cron", 0, 0,

@@ -443,6 +443,14 @@ char *
 soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
     char **why)
 {
+	return soca_aws_user_data_nodes(c, path, id, NULL, why);
+}
+
+/* The same, with %%SLURM_NODES%%: the Slurm nodes, one a launch index. */
+char *
+soca_aws_user_data_nodes(const struct soca_conf *c, const char *path,
+    long long id, const char *slurm_nodes, char **why)
+{
 	struct soca_buf r = { 0 }, o = { 0 };
 	char *tpl, *p, *q, num[32];
 	size_t len;
@@ -476,6 +484,8 @@ soca_aws_user_data(const struct soca_conf *c, const char *path, long long id,
 			    "shared_fs_mount"));
 		else if (kl == 6 && strncmp(k, "BINDIR", kl) == 0)
 			shquote(&r, BINDIR);
+		else if (kl == 11 && strncmp(k, "SLURM_NODES", kl) == 0)
+			shquote(&r, slurm_nodes ? slurm_nodes : "");
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;

@@ -32,6 +32,8 @@ json_t *soca_aws_run_params(const struct soca_conf *, const char *cluster,
     const struct soca_job *, int attempt, int tries, char **why);
 char *soca_aws_user_data(const struct soca_conf *, const char *path,
     long long id, char **why);
+char *soca_aws_user_data_nodes(const struct soca_conf *, const char *path,
+    long long id, const char *slurm_nodes, char **why);
 bool soca_aws_fleet(const struct soca_job *);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
 int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
@@ -61,6 +63,7 @@ int soca_imds_get(const char *const *paths, char **out, size_t n);
 struct soca_ec2_inst {
 	char *id, *type, *state, *az, *launch, *token, *lifecycle;
 	char *job, *owner, *queue, *keep, *hash;
+	char *slurm;		/* soca:SlurmJobId: the Slurm bridge's */
 	char *why;		/* StateReason: why it stopped or ended */
 	time_t launched;
 };

@@ -25,4 +25,13 @@ char *soca_slurm_resume_parse(const char *text, size_t len, const char *arg,
     struct soca_slurm_resume *);
 void soca_slurm_resume_free(struct soca_slurm_resume *);
 
+/* slurm_bridge.c */
+struct soca_spool;
+void soca_slurm_harden(void);
+int soca_slurm_resume(const struct soca_conf *, struct soca_spool *,
+    const char *hostlist);
+int soca_slurm_suspend(const struct soca_conf *, struct soca_spool *,
+    const char *hostlist);
+void soca_slurm_boot(void) __attribute__((noreturn));
+
 #endif

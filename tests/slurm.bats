@@ -1,10 +1,14 @@
 #!/usr/bin/env bats
 # The Slurm bridge against the real thing (issue 13): Debian 12's
-# slurmctld (22.05) and slurmd, several on this host.  So far: what
-# slurmctld hands a ResumeProgram (its argument and SLURM_RESUME_FILE, a
-# memfd that is gone once the program exits) is read by soca's parser.
+# slurmctld (22.05) and its cloud nodes' slurmd on this host, awsim in
+# boot mode.  slurmctld runs soca-node-up as its ResumeProgram and
+# soca-node-down as its SuspendProgram (through a wrapper that only names
+# the test's soca.conf and AWS endpoint, as /etc/soca/soca.conf and the
+# instance role would); each launched "instance" runs its user data,
+# whose soca-node-run --slurmd starts slurmd -N NAME.
 
 load lib/helper
+load lib/awsim
 load lib/slurm
 
 setup_file() {
@@ -12,33 +16,80 @@ setup_file() {
 		export SLURM_SKIP=$why
 		return 0
 	fi
-	# a ResumeProgram that keeps what it was given, then boots the nodes
-	# as instances would
 	export RESUME_LOG=$BATS_FILE_TMPDIR/resume
 	mkdir -p "$RESUME_LOG"
+	export SOCA_CONF=$BATS_FILE_TMPDIR/soca.conf
+	# slurmctld's programs get a bare environment: the wrappers name what
+	# soca needs, and keep what slurmctld handed over for the tests
 	cat >"$BATS_FILE_TMPDIR/resume.sh" <<-EOF2
 	#!/bin/sh
-	n=\$(ls "$RESUME_LOG" | wc -l)
+	n=\$(ls "$RESUME_LOG" | grep -c json)
 	printf '%s\n' "\$1" >"$RESUME_LOG/\$n.arg"
-	cat "\$SLURM_RESUME_FILE" >"$RESUME_LOG/\$n.json" 2>"$RESUME_LOG/\$n.err"
+	cat "\$SLURM_RESUME_FILE" >"$RESUME_LOG/\$n.json" 2>/dev/null
+	. "$BATS_FILE_TMPDIR/env.sh"
+	exec soca-node-up "\$@"
 	EOF2
-	chmod 0755 "$BATS_FILE_TMPDIR/resume.sh"
-	slurm_start 'hpc-c5large-[1-4]' "$BATS_FILE_TMPDIR/resume.sh"
+	cat >"$BATS_FILE_TMPDIR/suspend.sh" <<-EOF2
+	#!/bin/sh
+	printf '%s\n' "\$1" >>"$RESUME_LOG/suspended"
+	. "$BATS_FILE_TMPDIR/env.sh"
+	exec soca-node-down "\$@"
+	EOF2
+	chmod 0755 "$BATS_FILE_TMPDIR/resume.sh" "$BATS_FILE_TMPDIR/suspend.sh"
+	slurm_start 'hpc-c5large-[1-4]' "$BATS_FILE_TMPDIR/resume.sh" \
+		"$BATS_FILE_TMPDIR/suspend.sh"
+	awsim_start --boot-mode
+	{
+		printf 'export SOCA_CONF=%q PATH=%q SLURM_CONF=%q\n' \
+			"$SOCA_CONF" "$PATH" "$SLURM_CONF"
+		env | grep -E '^(AWS_|NO_PROXY=|no_proxy=)' |
+			sed -e 's/^\([^=]*\)=\(.*\)$/export \1='"'"'\2'"'"'/'
+	} >"$BATS_FILE_TMPDIR/env.sh"
+	cat >"$SOCA_CONF" <<-EOF2
+	[cluster]
+	name = slurm1
+	provider = aws
+	scheduler = slurm
+	spool = $BATS_FILE_TMPDIR/spool
+	[aws]
+	ami = ami-0a1b2c3d4e5f60001
+	user_data = $SOCA_SRCDIR/etc/user-data.sh
+	EOF2
 }
 
 teardown_file() {
-	[ -n "${SLURM_SKIP:-}" ] || slurm_stop
+	[ -n "${SLURM_SKIP:-}" ] && return 0
+	slurm_stop
+	awsim_stop
+	# slurmd of instances never terminated
+	pkill -f "slurmd -N hpc-c5large-" 2>/dev/null || true
 }
 
 setup() {
 	[ -z "${SLURM_SKIP:-}" ] || skip "$SLURM_SKIP"
 	soca_test_env
+	export SOCA_CONF=$BATS_FILE_TMPDIR/soca.conf
 }
 
-@test "slurmctld 22.05 resumes cloud nodes for a job; soca reads its resume file" {
+# wait_job ID STATE [SECONDS]: until the Slurm job is in STATE
+wait_job() {
+	local n=$(( ${3:-30} * 10 )) got
+	while [ "$n" -gt 0 ]; do
+		got=$(squeue -h -t all -j "$1" -o %T 2>/dev/null)
+		[ -z "$got" ] && got=$(scontrol show job -o "$1" 2>/dev/null |
+			sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+		[ "$got" = "$2" ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "slurm job $1: $got, wanted $2; $(tail -n 5 "$BATS_FILE_TMPDIR/spool/slurm/log" 2>/dev/null)" >&2
+	return 1
+}
+
+@test "slurmctld 22.05's resume file (argument, all_nodes, jobs[].nodes) is read" {
 	run sinfo -h -N -o '%N %T'
 	assert_line --regexp '^hpc-c5large-1 idle~$'
-	run sbatch -N 2 --wrap 'hostname' -o /dev/null
+	run sbatch -N 2 --comment cfd -J two -o /dev/null --wrap 'hostname'
 	assert_success
 	job=${output##* }
 	for i in $(seq 100); do
@@ -47,16 +98,75 @@ setup() {
 	done
 	run cat "$RESUME_LOG/0.arg"
 	assert_output 'hpc-c5large-[1-2]'
-	# Debian 12's schema: all_nodes and jobs[].nodes
 	run python3 -c 'import json,sys; d = json.load(open(sys.argv[1]))
 print(sorted(d)); print(sorted(d["jobs"][0]))' "$RESUME_LOG/0.json"
 	assert_line --index 0 "['all_nodes', 'jobs']"
 	assert_line --index 1 --partial "'job_id'"
 	assert_line --index 1 --partial "'nodes'"
-	# soca's parser reads the real file
 	SOCA_RESUME_FILE=$RESUME_LOG/0.json SOCA_RESUME_ARG=$(cat "$RESUME_LOG/0.arg") \
 		run "$SOCA_BUILDDIR/tests/unit/unit" slurm
 	assert_success
 	assert_line --regexp "^ok [0-9]+ - the resume file of this slurmctld: job $job, nodes hpc-c5large-1 hpc-c5large-2\$"
+	# one RunInstances for the job's two nodes, all or nothing
+	wait_job "$job" COMPLETED 60
+	[ "$(awsim_calls ec2:RunInstances)" -eq 1 ]
+}
+
+@test "sbatch -> ResumeProgram -> one tagged RunInstances -> slurmd registers -> job done" {
+	calls=$(awsim_calls ec2:RunInstances)
+	run sbatch -N 1 -w hpc-c5large-3 --comment cfd -J hello -o "$PWD/hello.out" --wrap 'echo "on $SLURMD_NODENAME"'
+	assert_success
+	job=${output##* }
+	wait_job "$job" COMPLETED 60
+	run cat hello.out
+	assert_output 'on hpc-c5large-3'
+	node=${output#on }
+	[ "$(awsim_calls ec2:RunInstances)" -eq $((calls + 1)) ]
+	# the instance carries the Slurm job's owner, project and partition
+	iid=$(cut -d' ' -f1 "$BATS_FILE_TMPDIR/spool/slurm/nodes/$node")
+	run soca-aws ec2 DescribeInstances InstanceId.1="$iid"
+	assert_success
+	tags=$(printf '%s' "$output" | python3 -c 'import json,sys
+d = json.load(sys.stdin)
+i = d["reservationSet"][0]["instancesSet"][0]
+print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t["key"].startswith("soca:"))))')
+	[[ $tags == *"soca:ClusterId=slurm1"* ]]
+	[[ $tags == *"soca:JobOwner=$(id -un)"* ]]
+	[[ $tags == *"soca:JobProject=cfd"* ]]
+	[[ $tags == *"soca:JobQueue=normal"* ]]
+	[[ $tags == *"soca:JobName=hello"* ]]
+	[[ $tags == *"soca:SlurmJobId=$job"* ]]
+	[[ $tags == *"soca:Scheduler=slurm"* ]]
+	[[ $tags != *"soca:JobId="* ]]
+}
+
+@test "SuspendProgram terminates the instances of powered-down nodes" {
+	iids=$(cut -d' ' -f1 "$BATS_FILE_TMPDIR"/spool/slurm/nodes/* | sort)
+	[ -n "$iids" ]
+	nodes=$(ls "$BATS_FILE_TMPDIR/spool/slurm/nodes" | paste -sd,)
+	scontrol update nodename="$nodes" state=power_down_force
+	for i in $(seq 150); do
+		[ -z "$(ls "$BATS_FILE_TMPDIR/spool/slurm/nodes")" ] && break
+		sleep 0.2
+	done
+	[ -z "$(ls "$BATS_FILE_TMPDIR/spool/slurm/nodes")" ]
+	for iid in $iids; do
+		run soca-aws ec2 DescribeInstances InstanceId.1="$iid"
+		assert_output --regexp '"name": ?"(shutting-down|terminated)"'
+	done
+}
+
+@test "a launch AWS refuses sets exactly that job's nodes DOWN with AWS's reason" {
+	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"capacity","instance_type":"c5.large"}' >/dev/null
+	run sbatch -N 1 -J nocap -o /dev/null --wrap 'true'
+	job=${output##* }
+	for i in $(seq 100); do
+		sinfo -h -N -t down -o '%N %E' | grep -q InsufficientInstanceCapacity && break
+		sleep 0.2
+	done
+	run sinfo -h -N -t down -o '%N|%E'
+	assert_output --regexp '^hpc-c5large-[1-4]\|soca: .*InsufficientInstanceCapacity'
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
 	scancel "$job"
+	awsim_ctl DELETE faults >/dev/null
 }

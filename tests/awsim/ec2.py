@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import re
+import signal
 import subprocess
 
 import billing
@@ -432,6 +433,22 @@ def boot(sim, inst):
 run_instances.dry_run = True
 
 
+def halt(iid):
+    """--boot-mode: what a terminated instance ran stops with it: every
+    process started from its user data (found by the AWSIM_INSTANCE_ID
+    in its environment, which daemons keep) is killed."""
+    want = ("AWSIM_INSTANCE_ID=%s" % iid).encode()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/environ" % pid, "rb") as f:
+                if want in f.read().split(b"\0"):
+                    os.kill(int(pid), signal.SIGKILL)
+        except OSError:
+            pass
+
+
 def _vcpus_used(sim):
     """vCPUs of the instances not terminated.  Kept between calls while
     the clock and the terminations stay the same, adding only the
@@ -551,6 +568,8 @@ def terminate_instances(sim, p):
             i["terminate_at"] = sim.now()
             i["state_reason"] = USER_REASON
             st.ends += 1
+            if sim.boot_mode:
+                halt(iid)
         out.append({"InstanceId": iid, "PreviousState": _state_dict(before),
                     "CurrentState": _state_dict(st.state(i))})
     return {"TerminatingInstances": out}

@@ -41,6 +41,9 @@ slurm_start() {
 		--seed-file="$SLURM_DIR/munge/seed" || return 1
 	p1=$(service_port) p2=$(service_port) p3=$(service_port)
 	n=$(hostnames "$nodes" | wc -l)
+	for i in $(hostnames "$nodes"); do
+		mkdir -p "$SLURM_DIR/spool/$i"
+	done
 	cat >"$SLURM_DIR/slurm.conf" <<CONF
 ClusterName=soca
 SlurmctldHost=localhost(127.0.0.1)

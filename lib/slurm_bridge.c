@@ -1,0 +1,578 @@
+/*
+ * slurm_bridge.c: soca as Slurm's cloud capacity ([cluster] scheduler =
+ * slurm).  soca-node-up is the ResumeProgram, soca-node-down the
+ * SuspendProgram and ResumeFailProgram, soca-node-run --slurmd the
+ * node's boot.
+ *
+ * slurmctld starts its programs hostile: fds 0-2 may be closed, no PATH
+ * or HOME, signals blocked (and children inherit the mask); harden()
+ * repairs all three first.  Its resume file is a memfd that vanishes
+ * when slurmctld exits, so it is copied into the spool (slurm/resume/)
+ * before anything else, and the program returns at once: the launches
+ * are done by a detached worker that logs to slurm/log with its pid.
+ *
+ * One RunInstances per Slurm job (all its nodes, MinCount = MaxCount),
+ * tags in TagSpecifications (owner, account as project, partition, job
+ * id and name, read with `scontrol show job -o`, since 22.05's resume
+ * file holds only ids and nodes), a ClientToken from cluster + job id + a
+ * hash of its node list, so a rerun of the same resume launches nothing
+ * twice.  Launch index N is the job's Nth node: the user data carries the
+ * list, the node's soca-node-run --slurmd picks its own name and starts
+ * slurmd -N NAME; slurmd registers its own address (cloud_reg_addrs).
+ * slurm/nodes/NAME records "INSTANCE JOB" for the suspend side.  A
+ * launch AWS refuses sets that job's nodes DOWN with AWS's reason; no
+ * other job is touched.
+ */
+#include "config.h"
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "provider.h"
+#include "provider_aws.h"
+#include "slurm.h"
+
+static FILE *slog;
+
+/* fds 0-2 open, a PATH and HOME, no blocked signals, default actions */
+void
+soca_slurm_harden(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM,
+	    SIGCHLD, SIGALRM, SIGUSR1, SIGUSR2 };
+	sigset_t none;
+	int fd;
+
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+			int n = open("/dev/null", O_RDWR);
+
+			if (n >= 0 && n != fd) {
+				dup2(n, fd);
+				close(n);
+			}
+		}
+	if (getenv("PATH") == NULL)
+		setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:"
+		    "/usr/bin:/sbin:/bin", 1);
+	if (getenv("HOME") == NULL)
+		setenv("HOME", "/", 1);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+}
+
+static void
+logx(const char *fmt, ...)
+{
+	va_list ap;
+	char t[32];
+	time_t now = time(NULL);
+
+	if (slog == NULL)
+		return;
+	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	fprintf(slog, "%s [%ld] ", t, (long)getpid());
+	va_start(ap, fmt);
+	vfprintf(slog, fmt, ap);
+	va_end(ap);
+	fputc('\n', slog);
+	fflush(slog);
+}
+
+static char *
+sdir(struct soca_spool *sp, const char *sub)
+{
+	char *d = soca_xasprintf("%s/slurm", soca_spool_dir(sp)), *p;
+
+	mkdir(d, 0770);
+	p = sub ? soca_xasprintf("%s/%s", d, sub) : soca_xstrdup(d);
+	if (sub)
+		mkdir(p, 0770);
+	free(d);
+	return p;
+}
+
+/* argv's standard output (at most 64 KiB), or NULL when it failed */
+static char *
+capture(char *const argv[])
+{
+	struct soca_buf b = { 0 };
+	char buf[4096];
+	int p[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0)
+		return NULL;
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		dup2(p[1], 1);
+		if (nul >= 0)
+			dup2(nul, 0);
+		close(p[0]);
+		close(p[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while ((n = read(p[0], buf, sizeof(buf))) > 0 || (n < 0 &&
+	    errno == EINTR))
+		if (n > 0 && b.len < 65536)
+			soca_buf_add(&b, buf, (size_t)n);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		soca_buf_free(&b);
+		return NULL;
+	}
+	return b.s ? soca_buf_steal(&b) : soca_xstrdup("");
+}
+
+/*
+ * KEY's value in one line of `scontrol show -o` (KEY=value pairs split
+ * by spaces; a value runs to the next " Word=").
+ */
+static char *
+kv(const char *line, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = line, *v, *e;
+
+	for (; (p = strstr(p, key)) != NULL; p += kl)
+		if ((p == line || p[-1] == ' ') && p[kl] == '=')
+			break;
+	if (p == NULL)
+		return NULL;
+	v = p + kl + 1;
+	for (e = v; *e && *e != '\n'; e++) {
+		const char *w = e + 1;
+
+		if (*e != ' ')
+			continue;
+		while (*w && *w != ' ' && *w != '=')
+			w++;
+		if (*w == '=' && w > e + 1)
+			break;
+	}
+	return e > v && strncmp(v, "(null)", 6) != 0 ?
+	    soca_xstrndup(v, (size_t)(e - v)) : NULL;
+}
+
+static void
+nodes_down(const char *nodes, const char *why)
+{
+	char *arg = soca_xasprintf("nodename=%s", nodes);
+	char *reason = soca_xasprintf("reason=soca: %s", why);
+	char *argv[] = { "scontrol", "update", arg, "state=down", reason,
+	    NULL };
+	char *out = capture(argv);
+
+	logx("nodes %s down: %s%s", nodes, why, out ? "" :
+	    " (scontrol update failed)");
+	free(out);
+	free(arg);
+	free(reason);
+}
+
+/* the instance type a node set carries as a Feature (c5.large) */
+static char *
+node_type(const char *node)
+{
+	char *arg = soca_xasprintf("node=%s", node);
+	char *argv[] = { "scontrol", "show", "-o", arg, NULL };
+	char *out = capture(argv), *f, *tok, *save = NULL, *type = NULL;
+
+	free(arg);
+	if (out == NULL || (f = kv(out, "AvailableFeatures")) == NULL) {
+		free(out);
+		return NULL;
+	}
+	for (tok = strtok_r(f, ",", &save); tok && !type;
+	    tok = strtok_r(NULL, ",", &save))
+		if (strchr(tok, '.') != NULL)
+			type = soca_xstrdup(tok);
+	free(f);
+	free(out);
+	return type;
+}
+
+/* The Slurm job as a soca job: owner, account (project), partition. */
+static int
+slurm_job(const struct soca_conf *c, const struct soca_slurm_job *sj,
+    struct soca_job *j, char **why)
+{
+	char id[32], *argv[] = { "scontrol", "show", "-o", "job", id, NULL };
+	char *out, *u, *paren, *part, num[32];
+
+	snprintf(id, sizeof(id), "%lld", sj->id);
+	if ((out = capture(argv)) == NULL) {
+		*why = soca_xasprintf("scontrol show job %lld failed", sj->id);
+		return -1;
+	}
+	memset(j, 0, sizeof(*j));
+	j->id = sj->id;
+	j->exit = -1;
+	if ((u = kv(out, "UserId")) != NULL) {
+		if ((paren = strchr(u, '(')) != NULL) {
+			j->uid = (uid_t)strtol(paren + 1, NULL, 10);
+			*paren = '\0';
+		}
+		j->user = u;
+	}
+	j->name = kv(out, "JobName");
+	if ((j->project = kv(out, "Account")) == NULL &&
+	    (j->project = kv(out, "WCKey")) == NULL)
+		j->project = kv(out, "Comment");
+	part = sj->partition ? soca_xstrdup(sj->partition) : kv(out,
+	    "Partition");
+	j->queue = part && soca_conf_has_section(c, "queue", part) ? part :
+	    soca_xstrdup(soca_conf_get(c, "cluster", NULL, "default_queue"));
+	if (j->queue != part)
+		free(part);
+	free(out);
+	snprintf(num, sizeof(num), "%zu", sj->nnodes);
+	soca_job_set_res(j, "nodes", num);
+	return 0;
+}
+
+static char *
+token(const char *cluster, const struct soca_slurm_job *sj)
+{
+	struct soca_buf b = { 0 };
+	char h[65], *t;
+
+	soca_buf_addf(&b, "%s/%lld", cluster, sj->id);
+	for (size_t i = 0; i < sj->nnodes; i++)
+		soca_buf_addf(&b, "/%s", sj->nodes[i]);
+	soca_aws_sha256_hex(b.s, b.len, h);
+	h[40] = '\0';
+	t = soca_xasprintf("soca-s%lld-%s", sj->id, h);
+	t[t[63] ? 64 : strlen(t)] = '\0';
+	soca_buf_free(&b);
+	return t;
+}
+
+/* soca:SlurmJobId instead of soca:JobId: soca's own sweep leaves it be */
+static void
+slurm_tags(json_t *p, const struct soca_slurm_job *sj)
+{
+	json_t *spec;
+	size_t i;
+	char id[32];
+
+	snprintf(id, sizeof(id), "%lld", sj->id);
+	json_array_foreach(json_object_get(p, "TagSpecification"), i, spec) {
+		json_t *tags = json_object_get(spec, "Tag"), *t;
+		size_t k;
+
+		if (i > 0 && tags == json_object_get(json_array_get(
+		    json_object_get(p, "TagSpecification"), 0), "Tag"))
+			continue;	/* instance and volume share one list */
+		json_array_foreach(tags, k, t)
+			if (strcmp(json_string_value(json_object_get(t, "Key")),
+			    "soca:JobId") == 0) {
+				json_object_set_new(t, "Key",
+				    json_string("soca:SlurmJobId"));
+				json_object_set_new(t, "Value", json_string(id));
+			}
+		json_array_append_new(tags, json_pack("{s:s, s:s}", "Key",
+		    "soca:Scheduler", "Value", "slurm"));
+	}
+}
+
+static json_t *
+params(const struct soca_conf *c, const struct soca_slurm_job *sj,
+    struct soca_job *j, char **why)
+{
+	const char *cluster = soca_conf_get(c, "cluster", NULL, "name");
+	const char *ud = soca_conf_get(c, "aws", NULL, "user_data");
+	struct soca_buf names = { 0 };
+	char *tok, *s;
+	json_t *p;
+
+	if ((p = soca_aws_run_params(c, cluster, j, 0, 0, why)) == NULL)
+		return NULL;
+	tok = token(cluster, sj);
+	json_object_set_new(p, "ClientToken", json_string(tok));
+	free(tok);
+	slurm_tags(p, sj);
+	for (size_t i = 0; i < sj->nnodes; i++)
+		soca_buf_addf(&names, "%s%s", i ? " " : "", sj->nodes[i]);
+	if (ud && (s = soca_aws_user_data_nodes(c, ud, 0, names.s, why)) ==
+	    NULL) {
+		json_decref(p);
+		soca_buf_free(&names);
+		return NULL;
+	}
+	if (ud) {
+		json_object_set_new(p, "UserData", json_string(s));
+		free(s);
+	}
+	soca_buf_free(&names);
+	return p;
+}
+
+static void
+record(struct soca_spool *sp, const struct soca_slurm_job *sj, json_t *r)
+{
+	char *dir = sdir(sp, "nodes");
+	json_t *inst;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "instancesSet"), i, inst) {
+		const char *iid = json_string_value(json_object_get(inst,
+		    "instanceId"));
+		const char *li = json_string_value(json_object_get(inst,
+		    "amiLaunchIndex"));
+		long long n = li ? strtoll(li, NULL, 10) : -1;
+		char *path, *line;
+
+		if (iid == NULL || n < 0 || (size_t)n >= sj->nnodes)
+			continue;
+		path = soca_xasprintf("%s/%s", dir, sj->nodes[n]);
+		line = soca_xasprintf("%s %lld\n", iid, sj->id);
+		if (soca_write_atomic(path, line, strlen(line), 0660) < 0)
+			logx("%s: %s", path, strerror(errno));
+		logx("job %lld: node %s is %s", sj->id, sj->nodes[n], iid);
+		free(path);
+		free(line);
+	}
+	free(dir);
+}
+
+static void
+launch(const struct soca_conf *c, struct soca_spool *sp, struct soca_aws *a,
+    const struct soca_slurm_job *sj, const char *nodes)
+{
+	struct soca_aws_err e = { 0 };
+	struct soca_job j;
+	char *why = NULL, *type;
+	json_t *p, *r;
+
+	if ((type = node_type(sj->nodes[0])) == NULL) {
+		nodes_down(nodes, "no instance type: give the node set "
+		    "Feature=TYPE (soca-config slurm prints it)");
+		return;
+	}
+	if (slurm_job(c, sj, &j, &why) < 0) {
+		nodes_down(nodes, why);
+		free(type);
+		free(why);
+		return;
+	}
+	soca_job_set_res(&j, "instance_type", type);
+	free(type);
+	if ((p = params(c, sj, &j, &why)) == NULL) {
+		nodes_down(nodes, why);
+	} else if ((r = soca_aws_ec2(a, "RunInstances", p, &e)) == NULL) {
+		char *s = soca_aws_err_str(&e);
+
+		nodes_down(nodes, s);
+		free(s);
+		soca_aws_err_free(&e);
+	} else {
+		record(sp, sj, r);
+		json_decref(r);
+	}
+	json_decref(p);
+	free(why);
+	soca_job_free(&j);
+}
+
+/* the detached worker: one launch per job of the resume file */
+static void
+work(const struct soca_conf *c, struct soca_spool *sp, const char *text,
+    size_t len, const char *arg)
+{
+	struct soca_slurm_resume r;
+	struct soca_aws_err e = { 0 };
+	struct soca_aws *a;
+	char *why;
+
+	if ((why = soca_slurm_resume_parse(text, len, arg, &r)) != NULL) {
+		logx("resume %s: %s", arg ? arg : "", why);
+		free(why);
+		return;
+	}
+	if ((a = soca_aws_open(c, &e)) == NULL) {
+		char *s = soca_aws_err_str(&e);
+
+		nodes_down(arg, s);
+		free(s);
+		soca_aws_err_free(&e);
+	}
+	for (size_t i = 0; a && i < r.njobs; i++) {
+		struct soca_buf b = { 0 };
+
+		for (size_t k = 0; k < r.jobs[i].nnodes; k++)
+			soca_buf_addf(&b, "%s%s", k ? "," : "",
+			    r.jobs[i].nodes[k]);
+		logx("job %lld: resume %s", r.jobs[i].id, b.s);
+		launch(c, sp, a, &r.jobs[i], b.s);
+		soca_buf_free(&b);
+	}
+	if (a && r.njobs == 0)
+		nodes_down(arg, "no job asked for these nodes (resumed by "
+		    "hand?); soca launches capacity for jobs only");
+	soca_aws_free(a);
+	soca_slurm_resume_free(&r);
+}
+
+static char *
+slurp_fd(int fd, size_t *len)
+{
+	struct soca_buf b = { 0 };
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 || (n < 0 &&
+	    errno == EINTR))
+		if (n > 0)
+			soca_buf_add(&b, buf, (size_t)n);
+	*len = b.len;
+	return b.s;
+}
+
+/*
+ * ResumeProgram: copy the resume file, start the worker, return.  0, or
+ * -1 with errno when not even the copy could be made.
+ */
+int
+soca_slurm_resume(const struct soca_conf *c, struct soca_spool *sp,
+    const char *arg)
+{
+	const char *file = getenv("SLURM_RESUME_FILE");
+	char *dir = sdir(sp, "resume"), *copy, *text = NULL, *lp;
+	size_t len = 0;
+	pid_t pid;
+	int fd;
+
+	if (file && (fd = open(file, O_RDONLY | O_CLOEXEC)) >= 0) {
+		text = slurp_fd(fd, &len);
+		close(fd);
+	}
+	copy = soca_xasprintf("%s/%lld.%ld.json", dir, (long long)time(NULL),
+	    (long)getpid());
+	if (text && soca_write_atomic(copy, text, len, 0660) < 0)
+		warn("%s", copy);
+	free(copy);
+	free(dir);
+	lp = sdir(sp, NULL);
+	copy = soca_xasprintf("%s/log", lp);
+	free(lp);
+	if ((pid = fork()) < 0) {
+		free(copy);
+		free(text);
+		return -1;
+	}
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		slog = fopen(copy, "a");
+		logx("resume %s: worker started", arg);
+		work(c, sp, text, len, arg);
+		logx("resume %s: worker done", arg);
+		_exit(0);
+	}
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	free(copy);
+	free(text);
+	return 0;
+}
+
+/*
+ * SuspendProgram and ResumeFailProgram: terminate the instances of
+ * these nodes (from slurm/nodes/NAME, which only soca's launches write)
+ * and forget them.  0, or -1 when AWS refused.
+ */
+int
+soca_slurm_suspend(const struct soca_conf *c, struct soca_spool *sp,
+    const char *arg)
+{
+	struct soca_aws_err e = { 0 };
+	struct soca_aws *a = NULL;
+	char **names, **ids = NULL, *dir = sdir(sp, "nodes"), *lp;
+	size_t n, nids = 0;
+	int rc = 0;
+
+	lp = soca_xasprintf("%s/../log", dir);
+	slog = fopen(lp, "a");
+	free(lp);
+	if (soca_hostlist_expand(arg, &names, &n) < 0) {
+		logx("suspend: bad hostlist \"%s\"", arg);
+		free(dir);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *path = soca_xasprintf("%s/%s", dir, names[i]), line[128];
+		FILE *f = fopen(path, "r");
+
+		if (f && fgets(line, sizeof(line), f) && strchr(line, ' ')) {
+			*strchr(line, ' ') = '\0';
+			ids = soca_xreallocarray(ids, nids + 1, sizeof(*ids));
+			ids[nids++] = soca_xstrdup(line);
+			logx("suspend %s: terminating %s", names[i], line);
+		}
+		if (f)
+			fclose(f);
+		free(path);
+	}
+	if (nids > 0 && ((a = soca_aws_open(c, &e)) == NULL ||
+	    soca_aws_terminate(a, ids, nids, slog) < 0)) {
+		rc = -1;
+		soca_aws_err_free(&e);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			char *path = soca_xasprintf("%s/%s", dir, names[i]);
+
+			unlink(path);
+			free(path);
+		}
+	}
+	if (nids > 0 && a)
+		soca_aws_free(a);
+	soca_strv_free(ids, nids);
+	soca_strv_free(names, n);
+	free(dir);
+	return rc;
+}
+
+/* soca-node-run --slurmd: this instance's slurmd, by its launch index */
+void
+soca_slurm_boot(void)
+{
+	static const char *const key[] = { "ami-launch-index" };
+	const char *list = getenv("SOCA_SLURM_NODES");
+	char *idx = NULL, *names, *tok, *save = NULL;
+	long i, k = 0;
+
+	soca_slurm_harden();
+	if (list == NULL || soca_imds_get(key, &idx, 1) < 0)
+		errx(SOCA_EX_TEMP, "--slurmd: no SOCA_SLURM_NODES in the "
+		    "environment, or no launch index from IMDS");
+	i = strtol(idx, NULL, 10);
+	free(idx);
+	names = soca_xstrdup(list);
+	for (tok = strtok_r(names, " ", &save); tok; tok = strtok_r(NULL, " ",
+	    &save), k++)
+		if (k == i) {
+			execlp("slurmd", "slurmd", "-b", "-N", tok, (char *)NULL);
+			err(SOCA_EX_TEMP, "slurmd");
+		}
+	errx(SOCA_EX_TEMP, "--slurmd: launch index %ld, but only %ld nodes "
+	    "in SOCA_SLURM_NODES", i, k);
+}
