@@ -16,11 +16,11 @@
 load lib/service
 
 slurm_skip_reason() {
-	command -v slurmctld >/dev/null && command -v slurmd >/dev/null &&
-		command -v munged >/dev/null || {
+	if ! command -v slurmctld >/dev/null || ! command -v slurmd >/dev/null ||
+		! command -v munged >/dev/null; then
 		echo "slurm-wlm or munge is not installed (tests/setup-deps test)"
 		return 0
-	}
+	fi
 	[ "$(id -u)" -eq 0 ] || { echo "slurmd needs root"; return 0; }
 	return 1
 }
