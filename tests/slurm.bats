@@ -38,7 +38,9 @@ setup_file() {
 	chmod 0755 "$BATS_FILE_TMPDIR/resume.sh" "$BATS_FILE_TMPDIR/suspend.sh"
 	slurm_start 'hpc-c5large-[1-4]' "$BATS_FILE_TMPDIR/resume.sh" \
 		"$BATS_FILE_TMPDIR/suspend.sh"
-	awsim_start --boot-mode
+	# an instance takes a while to boot: slurmctld takes a node's
+	# registration only from a slurmd started after it asked for the node
+	awsim_start --boot-mode --boot-delay 2
 	{
 		printf 'export SOCA_CONF=%q PATH=%q SLURM_CONF=%q\n' \
 			"$SOCA_CONF" "$PATH" "$SLURM_CONF"
@@ -82,7 +84,11 @@ wait_job() {
 		sleep 0.1
 		n=$((n - 1))
 	done
-	echo "slurm job $1: $got, wanted $2; $(tail -n 5 "$BATS_FILE_TMPDIR/spool/slurm/log" 2>/dev/null)" >&2
+	echo "slurm job $1: $got, wanted $2; soca's log:" >&2
+	tail -n 5 "$BATS_FILE_TMPDIR/spool/slurm/log" >&2
+	echo "slurmctld's log:" >&2
+	grep -v -e debug -e pmix -e PMIx "$SLURM_DIR/log/slurmctld.log" | tail -n 8 >&2
+	tail -n 3 "$SLURM_DIR"/log/slurmd.*.log >&2
 	return 1
 }
 
@@ -103,12 +109,12 @@ print(sorted(d)); print(sorted(d["jobs"][0]))' "$RESUME_LOG/0.json"
 	assert_line --index 0 "['all_nodes', 'jobs']"
 	assert_line --index 1 --partial "'job_id'"
 	assert_line --index 1 --partial "'nodes'"
-	SOCA_RESUME_FILE=$RESUME_LOG/0.json SOCA_RESUME_ARG=$(cat "$RESUME_LOG/0.arg") \
-		run "$SOCA_BUILDDIR/tests/unit/unit" slurm
+	SOCA_TESTDATA=$SOCA_SRCDIR/tests/data SOCA_RESUME_FILE=$RESUME_LOG/0.json \
+		SOCA_RESUME_ARG=$(cat "$RESUME_LOG/0.arg") run "$SOCA_BUILDDIR/tests/unit/unit" slurm
 	assert_success
 	assert_line --regexp "^ok [0-9]+ - the resume file of this slurmctld: job $job, nodes hpc-c5large-1 hpc-c5large-2\$"
 	# one RunInstances for the job's two nodes, all or nothing
-	wait_job "$job" COMPLETED 60
+	wait_job "$job" COMPLETED 90
 	[ "$(awsim_calls ec2:RunInstances)" -eq 1 ]
 }
 
@@ -117,7 +123,8 @@ print(sorted(d)); print(sorted(d["jobs"][0]))' "$RESUME_LOG/0.json"
 	run sbatch -N 1 -w hpc-c5large-3 --comment cfd -J hello -o "$PWD/hello.out" --wrap 'echo "on $SLURMD_NODENAME"'
 	assert_success
 	job=${output##* }
-	wait_job "$job" COMPLETED 60
+	wait_job "$job" COMPLETED 90
+	echo "$job" >"$BATS_FILE_TMPDIR/hello.job"
 	run cat hello.out
 	assert_output 'on hpc-c5large-3'
 	node=${output#on }
@@ -138,6 +145,26 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	[[ $tags == *"soca:SlurmJobId=$job"* ]]
 	[[ $tags == *"soca:Scheduler=slurm"* ]]
 	[[ $tags != *"soca:JobId="* ]]
+}
+
+@test "the resume run again (killed after RunInstances, restarted): nothing launched twice" {
+	job=$(cat "$BATS_FILE_TMPDIR/hello.job")
+	copy=$(grep -l "\"job_id\":$job[,}]" "$BATS_FILE_TMPDIR"/spool/slurm/resume/*.json | head -n 1)
+	node=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["jobs"][0]["nodes"])' "$copy")
+	before=$(cat "$BATS_FILE_TMPDIR/spool/slurm/nodes/$node")
+	run env -i PATH="$PATH" SOCA_CONF="$SOCA_CONF" SLURM_CONF="$SLURM_CONF" \
+		SLURM_RESUME_FILE="$copy" sh -c '. "$1"; exec soca-node-up "$2" <&- >&- 2>&-' \
+		sh "$BATS_FILE_TMPDIR/env.sh" "$node"
+	assert_success
+	for i in $(seq 100); do
+		[ "$(grep -c "resume $node: worker done" "$BATS_FILE_TMPDIR/spool/slurm/log")" -ge 2 ] && break
+		sleep 0.1
+	done
+	# the same ClientToken: EC2 answers with the same instance
+	run cat "$BATS_FILE_TMPDIR/spool/slurm/nodes/$node"
+	assert_output "$before"
+	run soca-aws ec2 DescribeInstances Filter.1.Name=tag:soca:SlurmJobId Filter.1.Value.1="$job"
+	[ "$(printf '%s' "$output" | grep -o '"instanceId"' | wc -l)" -eq 1 ]
 }
 
 @test "SuspendProgram terminates the instances of powered-down nodes" {

@@ -26,6 +26,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 
 import billing
 import ec2data
@@ -425,9 +426,18 @@ def boot(sim, inst):
     env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "%s/%s/" % (sim.url,
                                                           inst["id"])
     env["AWSIM_INSTANCE_ID"] = inst["id"]
-    subprocess.Popen(["/bin/sh", "-c", script.decode(errors="replace"),
-                      "user-data"], env=env, stdin=subprocess.DEVNULL,
-                     start_new_session=True)
+
+    def start():
+        subprocess.Popen(["/bin/sh", "-c", script.decode(errors="replace"),
+                          "user-data"], env=env, stdin=subprocess.DEVNULL,
+                         start_new_session=True)
+    delay = getattr(sim, "boot_delay", 0.0)
+    if delay > 0:
+        t = threading.Timer(delay, start)
+        t.daemon = True
+        t.start()
+    else:
+        start()
 
 
 run_instances.dry_run = True
