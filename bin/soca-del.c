@@ -112,12 +112,19 @@ main(int argc, char **argv)
 	c = soca_conf_must();
 	if (soca_args_or_stdin(argc - optind, argv + optind, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
-	if (n == 0)
+	if (n == 0) {
+		soca_strv_free(ids, n);
+		soca_conf_free(c);
 		usage(SOCA_EX_USAGE);
+	}
 	soca_priv_raise();
-	if ((sp = soca_spool_open(c, false)) == NULL)
-		errx(SOCA_EX_FALSE, "no jobs (spool %s does not exist)",
+	if ((sp = soca_spool_open(c, false)) == NULL) {
+		warnx("no jobs (spool %s does not exist)",
 		    soca_conf_get(c, "cluster", NULL, "spool"));
+		soca_strv_free(ids, n);
+		soca_conf_free(c);
+		return SOCA_EX_FALSE;
+	}
 	groups = soca_xcalloc(n, sizeof(*groups));
 	for (size_t i = 0; i < n; i++) {
 		long long id;

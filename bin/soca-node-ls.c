@@ -154,6 +154,11 @@ main(int argc, char **argv)
 
 		warnx("DescribeInstances: %s", s);
 		free(s);
+		soca_out_free(o);
+		soca_aws_free(a);
+		if (sp)
+			soca_spool_close(sp);
+		soca_conf_free(c);
 		exit(soca_aws_err_exit(&e));
 	}
 	for (size_t i = 0; i < n; i++)

@@ -350,6 +350,25 @@ emit_table(struct soca_out *o)
 	free(w);
 }
 
+/* Free everything without printing: a listing given up on an error. */
+void
+soca_out_free(struct soca_out *o)
+{
+	if (o == NULL)
+		return;
+	for (size_t i = 0; i < o->nrows * o->nsel; i++)
+		free(o->rows[i]);
+	for (size_t i = 0; i < o->ncols; i++) {
+		free(o->row[i].text);
+		json_decref(o->row[i].json);
+	}
+	free(o->rows);
+	free(o->row);
+	free(o->sel);
+	free(o->on);
+	free(o);
+}
+
 /* Print what is held, free everything; -1 (errno set) on a write error. */
 int
 soca_out_end(struct soca_out *o)
@@ -366,17 +385,7 @@ soca_out_end(struct soca_out *o)
 		fputc('\n', o->fp);
 	}
 	r = fflush(o->fp) == 0 && !ferror(o->fp) ? 0 : -1;
-	for (size_t i = 0; i < o->nrows * o->nsel; i++)
-		free(o->rows[i]);
-	for (size_t i = 0; i < o->ncols; i++) {
-		free(o->row[i].text);
-		json_decref(o->row[i].json);
-	}
-	free(o->rows);
-	free(o->row);
-	free(o->sel);
-	free(o->on);
-	free(o);
+	soca_out_free(o);
 	if (r < 0 && errno == 0)
 		errno = EIO;
 	return r;
