@@ -144,6 +144,8 @@ main(int argc, char **argv)
 	if (state && (strcmp(state, "shutting-down") == 0 ||
 	    strcmp(state, "terminated") == 0))
 		all = true;
+	if (!soca_out_select_ok(cols, NCOLS, sel))
+		return SOCA_EX_USAGE;
 	c = soca_conf_must();
 	sp = soca_spool_open(c, false);
 	o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
