@@ -38,10 +38,27 @@ load(const char *path)
 {
 	struct soca_conf *c = soca_conf_load(path);
 
-	if (c == NULL)
-		err(SOCA_EX_USAGE, "%s", path);
+	if (c == NULL) {
+		warn("%s", path);
+		return NULL;
+	}
 	soca_conf_check(c);
 	return c;
+}
+
+/* For show and get: a configuration without problems, else NULL (said). */
+static struct soca_conf *
+load_sound(void)
+{
+	struct soca_conf *c = load(soca_conf_path(conf_opt));
+
+	if (c == NULL)
+		return NULL;
+	if (soca_conf_report(c) == 0)
+		return c;
+	warnx("the configuration has problems: run soca-config check");
+	soca_conf_free(c);
+	return NULL;
 }
 
 static int
@@ -55,7 +72,8 @@ cmd_check(int argc, char **argv)
 	if (argc > 1)
 		usage();
 	path = argc == 1 ? argv[0] : soca_conf_path(conf_opt);
-	c = load(path);
+	if ((c = load(path)) == NULL)
+		return SOCA_EX_USAGE;
 	if ((nd = soca_conf_report(c)) > 0) {
 		warnx("%s: %zu problem%s", path ? path : "<built-in>", nd,
 		    nd == 1 ? "" : "s");
@@ -210,14 +228,17 @@ cmd_show(int argc, char **argv)
 		want = soca_xstrdup(argv[0]);
 		if ((wname = strchr(want, '.')) != NULL)
 			*wname++ = '\0';
-		if (soca_schema_section(want) == NULL)
-			errx(SOCA_EX_USAGE, "unknown section \"%s\" (see "
-			    "soca-config keys)", want);
+		if (soca_schema_section(want) == NULL) {
+			warnx("unknown section \"%s\" (see soca-config keys)",
+			    want);
+			free(want);
+			return SOCA_EX_USAGE;
+		}
 	}
-	c = load(soca_conf_path(conf_opt));
-	if (soca_conf_report(c) > 0)
-		errx(SOCA_EX_USAGE, "the configuration has problems: run "
-		    "soca-config check");
+	if ((c = load_sound()) == NULL) {
+		free(want);
+		return SOCA_EX_USAGE;
+	}
 	for (const struct soca_section_schema *ss = soca_schema; ss->name;
 	    ss++) {
 		if (want && strcmp(want, ss->name) != 0)
@@ -242,39 +263,42 @@ cmd_show(int argc, char **argv)
 	return found ? SOCA_EX_OK : SOCA_EX_FALSE;
 }
 
+/* get SECTION[.NAME].KEY, the argument copied into sec to be cut up */
 static int
-cmd_get(int argc, char **argv)
+get_key(const char *arg, char *sec)
 {
 	const struct soca_section_schema *ss;
 	const struct soca_key *k;
 	struct soca_conf *c;
-	char *sec, *key, *name = NULL;
+	char *key, *name;
 	const char *v;
 	int rc = SOCA_EX_OK;
 
-	if (argc != 1)
-		usage();
-	sec = soca_xstrdup(argv[0]);
-	if ((key = strrchr(sec, '.')) == NULL)
-		errx(SOCA_EX_USAGE, "\"%s\": expected section.key or "
-		    "section.name.key", argv[0]);
+	if ((key = strrchr(sec, '.')) == NULL) {
+		warnx("\"%s\": expected section.key or section.name.key",
+		    arg);
+		return SOCA_EX_USAGE;
+	}
 	*key++ = '\0';
 	if ((name = strchr(sec, '.')) != NULL)
 		*name++ = '\0';
-	if ((ss = soca_schema_section(sec)) == NULL)
-		errx(SOCA_EX_USAGE, "unknown section \"%s\" (see soca-config "
-		    "keys)", sec);
-	if (ss->named != (name != NULL))
-		errx(SOCA_EX_USAGE, ss->named ? "[%s] sections are named: "
-		    "expected %s.NAME.%s" : "[%s] takes no name: expected "
-		    "%s.%s", sec, sec, key);
-	if ((k = soca_schema_key(ss, key)) == NULL)
-		errx(SOCA_EX_USAGE, "unknown key \"%s\" in [%s] (see "
-		    "soca-config keys %s)", key, sec, sec);
-	c = load(soca_conf_path(conf_opt));
-	if (soca_conf_report(c) > 0)
-		errx(SOCA_EX_USAGE, "the configuration has problems: run "
-		    "soca-config check");
+	if ((ss = soca_schema_section(sec)) == NULL) {
+		warnx("unknown section \"%s\" (see soca-config keys)", sec);
+		return SOCA_EX_USAGE;
+	}
+	if (ss->named != (name != NULL)) {
+		warnx(ss->named ? "[%s] sections are named: expected "
+		    "%s.NAME.%s" : "[%s] takes no name: expected %s.%s",
+		    sec, sec, key);
+		return SOCA_EX_USAGE;
+	}
+	if ((k = soca_schema_key(ss, key)) == NULL) {
+		warnx("unknown key \"%s\" in [%s] (see soca-config keys %s)",
+		    key, sec, sec);
+		return SOCA_EX_USAGE;
+	}
+	if ((c = load_sound()) == NULL)
+		return SOCA_EX_USAGE;
 	if (name != NULL && !soca_conf_has_section(c, sec, name))
 		rc = SOCA_EX_FALSE;
 	else if ((v = soca_conf_get(c, sec, name, key)) == NULL)
@@ -282,6 +306,19 @@ cmd_get(int argc, char **argv)
 	else
 		puts(k->type == SOCA_T_SECRET ? "<redacted>" : v);
 	soca_conf_free(c);
+	return rc;
+}
+
+static int
+cmd_get(int argc, char **argv)
+{
+	char *sec;
+	int rc;
+
+	if (argc != 1)
+		usage();
+	sec = soca_xstrdup(argv[0]);
+	rc = get_key(argv[0], sec);
 	free(sec);
 	return rc;
 }

@@ -113,16 +113,23 @@ main(int argc, char **argv)
 	c = soca_conf_must();
 	if (soca_ids_or_stdin(argc - optind, argv + optind, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
-	if (n == 0 && (optind < argc || isatty(STDIN_FILENO)))
-		usage(SOCA_EX_USAGE);
-	if (n == 0) {		/* an empty pipe: nothing to cancel */
+	if (n == 0) {
+		bool usage_err = optind < argc || isatty(STDIN_FILENO);
+
+		soca_strv_free(ids, n);
 		soca_conf_free(c);
-		return SOCA_EX_OK;
+		if (usage_err)
+			usage(SOCA_EX_USAGE);
+		return SOCA_EX_OK;	/* an empty pipe: nothing to cancel */
 	}
 	soca_priv_raise();
-	if ((sp = soca_spool_open(c, false)) == NULL)
-		errx(SOCA_EX_FALSE, "no jobs (spool %s does not exist)",
+	if ((sp = soca_spool_open(c, false)) == NULL) {
+		warnx("no jobs (spool %s does not exist)",
 		    soca_conf_get(c, "cluster", NULL, "spool"));
+		soca_strv_free(ids, n);
+		soca_conf_free(c);
+		return SOCA_EX_FALSE;
+	}
 	groups = soca_xcalloc(n, sizeof(*groups));
 	for (size_t i = 0; i < n; i++) {
 		long long id;

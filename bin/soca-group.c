@@ -103,6 +103,9 @@ cmd_list(const char *name)
 
 	if (name && (rc = soca_dir_name_check("group", name)) != 0)
 		return rc;
+	if (!soca_out_select_ok(cols, sizeof(cols) / sizeof(cols[0]),
+	    opt.cols))
+		return SOCA_EX_USAGE;
 	d = soca_dir_connect(opt.conf, &c);
 	if (name == NULL)
 		rc = soca_dir_group_list(d, &v, &n);

@@ -146,6 +146,8 @@ main(int argc, char **argv)
 	if (state && (strcmp(state, "shutting-down") == 0 ||
 	    strcmp(state, "terminated") == 0))
 		all = true;
+	if (!soca_out_select_ok(cols, NCOLS, sel))
+		return SOCA_EX_USAGE;
 	c = soca_conf_must();
 	sp = soca_spool_open(c, false);
 	o = soca_out_new(cols, NCOLS, fmt, noheads, sel, stdout);
@@ -156,6 +158,11 @@ main(int argc, char **argv)
 
 		warnx("DescribeInstances: %s", s);
 		free(s);
+		soca_out_free(o);
+		soca_aws_free(a);
+		if (sp)
+			soca_spool_close(sp);
+		soca_conf_free(c);
 		exit(soca_aws_err_exit(&e));
 	}
 	for (size_t i = 0; i < n; i++)

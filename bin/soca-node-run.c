@@ -48,6 +48,27 @@ tagged_job(const struct soca_conf *c)
 	return v;
 }
 
+/* soca_run_job() failed: say why, the exit code */
+static int
+run_failed(long long id)
+{
+	switch (errno) {
+	case EWOULDBLOCK:
+		warnx("job %lld: another runner has it", id);
+		return SOCA_EX_FALSE;
+	case EALREADY:
+		warnx("job %lld: not waiting to run", id);
+		return SOCA_EX_FALSE;
+	case EPERM:
+		warnx("job %lld: belongs to another user (run soca-node-run "
+		    "as root)", id);
+		return SOCA_EX_USAGE;
+	default:
+		warn("job %lld", id);
+		return SOCA_EX_FALSE;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -59,6 +80,7 @@ main(int argc, char **argv)
 	long long id;
 	char *tag = NULL;
 	const char *arg;
+	int rc;
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
@@ -76,23 +98,24 @@ main(int argc, char **argv)
 		arg = tag = tagged_job(c);
 	else
 		arg = argv[optind];
-	if (soca_parse_int(arg, 1, INT64_MAX, &id) != 0)
-		errx(SOCA_EX_USAGE, "%s: not a job id (ids are numbers, e.g. "
-		    "42)", arg);
+	if (soca_parse_int(arg, 1, INT64_MAX, &id) != 0) {
+		warnx("%s: not a job id (ids are numbers, e.g. 42)", arg);
+		free(tag);
+		soca_conf_free(c);
+		return SOCA_EX_USAGE;
+	}
 	free(tag);
-	if ((sp = soca_spool_open(c, false)) == NULL)
-		errx(SOCA_EX_USAGE, "job %lld: no spool at %s", id,
+	if ((sp = soca_spool_open(c, false)) == NULL) {
+		warnx("job %lld: no spool at %s", id,
 		    soca_conf_get(c, "cluster", NULL, "spool"));
+		soca_conf_free(c);
+		return SOCA_EX_USAGE;
+	}
 	if (soca_run_job(c, sp, id) < 0) {
-		if (errno == EWOULDBLOCK)
-			errx(SOCA_EX_FALSE, "job %lld: another runner has it",
-			    id);
-		if (errno == EALREADY)
-			errx(SOCA_EX_FALSE, "job %lld: not waiting to run", id);
-		if (errno == EPERM)
-			errx(SOCA_EX_USAGE, "job %lld: belongs to another user "
-			    "(run soca-node-run as root)", id);
-		err(SOCA_EX_FALSE, "job %lld", id);
+		rc = run_failed(id);
+		soca_spool_close(sp);
+		soca_conf_free(c);
+		return rc;
 	}
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0 &&
 	    soca_aws_node_serve(c, sp, id) < 0)

@@ -35,11 +35,17 @@ user_data(struct soca_conf *c)
 	const char *path = soca_conf_get(c, "aws", NULL, "user_data");
 	char *why = NULL, *s;
 
-	if (path == NULL)
+	if (path == NULL) {
+		soca_conf_free(c);
 		errx(SOCA_EX_USAGE, "[aws] user_data: not set; set it to the "
 		    "user-data template (e.g. etc/user-data.sh)");
-	if ((s = soca_aws_user_data(c, path, 0, &why)) == NULL)
-		errx(SOCA_EX_USAGE, "%s", why);
+	}
+	if ((s = soca_aws_user_data(c, path, 0, &why)) == NULL) {
+		warnx("%s", why);
+		free(why);
+		soca_conf_free(c);
+		return SOCA_EX_USAGE;
+	}
 	puts(s);
 	free(s);
 	soca_conf_free(c);

@@ -293,6 +293,8 @@ main(int argc, char **argv)
 		}
 	if (list_cols)
 		return soca_out_list_columns(cols, NCOLS, stdout);
+	if (!op.full && !soca_out_select_ok(cols, NCOLS, sel))
+		return SOCA_EX_USAGE;
 	argc -= optind;
 	argv += optind;
 	c = soca_conf_must();

@@ -758,8 +758,10 @@ soca_dir_connect(const char *confopt, struct soca_conf **c)
 	int rc;
 
 	*c = soca_conf_open(confopt);
-	if ((rc = soca_dir_open(*c, &d)) != 0)
+	if ((rc = soca_dir_open(*c, &d)) != 0) {
+		soca_conf_free(*c);
 		exit(rc);
+	}
 	return d;
 }
 

@@ -45,10 +45,44 @@ bad_column(const struct soca_col *cols, size_t n, const char *name)
 
 	for (size_t i = 0; i < n; i++)
 		soca_buf_addf(&b, "%s%s", i ? "," : "", cols[i].name);
-	errx(SOCA_EX_USAGE, "unknown column \"%s\" for -o (columns: %s)",
-	    name, b.s);
+	warnx("unknown column \"%s\" for -o (columns: %s)", name, b.s);
+	soca_buf_free(&b);
 }
 
+/*
+ * A -o list naming known columns only; else say what is wrong, false.
+ * Commands ask before they hold anything, so that exit 2 leaves nothing
+ * allocated behind.
+ */
+bool
+soca_out_select_ok(const struct soca_col *cols, size_t ncols,
+    const char *select)
+{
+	char **names;
+	size_t n, j;
+	bool ok = true;
+
+	if (select == NULL)
+		return true;
+	if (soca_split_list(select, &names, &n) != 0) {
+		warnx("bad -o list \"%s\" (expected column names separated "
+		    "by commas)", select);
+		return false;
+	}
+	for (size_t i = 0; i < n && ok; i++) {
+		for (j = 0; j < ncols; j++)
+			if (strcmp(names[i], cols[j].name) == 0)
+				break;
+		if (j == ncols) {
+			bad_column(cols, ncols, names[i]);
+			ok = false;
+		}
+	}
+	soca_strv_free(names, n);
+	return ok;
+}
+
+/* select has passed soca_out_select_ok() */
 static void
 select_columns(struct soca_out *o, const char *select)
 {
@@ -63,17 +97,15 @@ select_columns(struct soca_out *o, const char *select)
 		return;
 	}
 	if (soca_split_list(select, &names, &n) != 0)
-		errx(SOCA_EX_USAGE, "bad -o list \"%s\" (expected column "
-		    "names separated by commas)", select);
+		n = 0, names = NULL;
 	o->sel = soca_xreallocarray(o->sel, n + 1, sizeof(*o->sel));
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 		for (j = 0; j < o->ncols; j++)
 			if (strcmp(names[i], o->cols[j].name) == 0)
 				break;
-		if (j == o->ncols)
-			bad_column(o->cols, o->ncols, names[i]);
-		o->sel[o->nsel++] = j;
+		if (j < o->ncols)
+			o->sel[o->nsel++] = j;
 	}
 	soca_strv_free(names, n);
 }
@@ -82,8 +114,11 @@ struct soca_out *
 soca_out_new(const struct soca_col *cols, size_t ncols, enum soca_out_fmt fmt,
     bool noheadings, const char *select, FILE *fp)
 {
-	struct soca_out *o = soca_xcalloc(1, sizeof(*o));
+	struct soca_out *o;
 
+	if (!soca_out_select_ok(cols, ncols, select))
+		exit(SOCA_EX_USAGE);
+	o = soca_xcalloc(1, sizeof(*o));
 	o->cols = cols;
 	o->ncols = ncols;
 	o->fmt = fmt;
@@ -350,6 +385,25 @@ emit_table(struct soca_out *o)
 	free(w);
 }
 
+/* Free everything without printing: a listing given up on an error. */
+void
+soca_out_free(struct soca_out *o)
+{
+	if (o == NULL)
+		return;
+	for (size_t i = 0; i < o->nrows * o->nsel; i++)
+		free(o->rows[i]);
+	for (size_t i = 0; i < o->ncols; i++) {
+		free(o->row[i].text);
+		json_decref(o->row[i].json);
+	}
+	free(o->rows);
+	free(o->row);
+	free(o->sel);
+	free(o->on);
+	free(o);
+}
+
 /* Print what is held, free everything; -1 (errno set) on a write error. */
 int
 soca_out_end(struct soca_out *o)
@@ -366,17 +420,7 @@ soca_out_end(struct soca_out *o)
 		fputc('\n', o->fp);
 	}
 	r = fflush(o->fp) == 0 && !ferror(o->fp) ? 0 : -1;
-	for (size_t i = 0; i < o->nrows * o->nsel; i++)
-		free(o->rows[i]);
-	for (size_t i = 0; i < o->ncols; i++) {
-		free(o->row[i].text);
-		json_decref(o->row[i].json);
-	}
-	free(o->rows);
-	free(o->row);
-	free(o->sel);
-	free(o->on);
-	free(o);
+	soca_out_free(o);
 	if (r < 0 && errno == 0)
 		errno = EIO;
 	return r;

@@ -83,9 +83,11 @@ trusted_conf(const char *path)
 	c = soca_conf_parse(path, b.s ? b.s : "", b.len);
 	soca_buf_free(&b);
 	soca_conf_must_be_sound(c);
-	if (!soca_conf_isset(c, "cluster", NULL, "spool"))
+	if (!soca_conf_isset(c, "cluster", NULL, "spool")) {
+		soca_conf_free(c);
 		errx(SOCA_EX_USAGE, "%s: a shared spool needs [cluster] spool "
 		    "set (setgid commands never use a per-user spool)", path);
+	}
 	return c;
 }
 

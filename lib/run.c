@@ -315,22 +315,30 @@ start(struct soca_spool *sp, struct soca_job *j, long long id)
 {
 	char host[256] = "localhost";
 
+	int e;
+
 	if (soca_spool_load(sp, id, j) < 0)
 		return -1;
 	if (j->state > SOCA_PROVISIONING) {
-		errno = EALREADY;
-		return -1;
+		e = EALREADY;
+		goto fail;
 	}
 	if (getuid() != 0 && j->uid != getuid()) {
-		errno = EPERM;
-		return -1;
+		e = EPERM;
+		goto fail;
 	}
 	gethostname(host, sizeof(host) - 1);
 	j->host = soca_xstrdup(node_name ? node_name : host);
 	j->start = time(NULL);
 	j->runner = getpid();
 	j->reason = NULL;
-	return set_state(sp, j, -1, SOCA_RUNNING) == 1 ? 0 : -1;
+	if (set_state(sp, j, -1, SOCA_RUNNING) == 1)
+		return 0;
+	e = errno;
+fail:
+	soca_job_free(j);
+	errno = e;
+	return -1;
 }
 
 static int

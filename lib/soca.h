@@ -163,6 +163,8 @@ void soca_out_num(struct soca_out *, const char *col, double);
 void soca_out_bool(struct soca_out *, const char *col, bool);
 void soca_out_row(struct soca_out *);
 int soca_out_end(struct soca_out *);
+bool soca_out_select_ok(const struct soca_col *, size_t, const char *);
+void soca_out_free(struct soca_out *);
 int soca_out_list_columns(const struct soca_col *, size_t, FILE *);
 
 #endif
