@@ -59,10 +59,13 @@ resume(struct soca_conf *c, const char *hostlist)
 	struct soca_spool *sp;
 	int rc = SOCA_EX_OK;
 
-	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm"))
-		errx(SOCA_EX_USAGE, "%s: a hostlist is for Slurm's "
-		    "ResumeProgram; set [cluster] scheduler = slurm (or run "
-		    "soca-node-up without arguments)", hostlist);
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm")) {
+		warnx("%s: a hostlist is for Slurm's ResumeProgram; set "
+		    "[cluster] scheduler = slurm (or run soca-node-up without "
+		    "arguments)", hostlist);
+		soca_conf_free(c);
+		return SOCA_EX_USAGE;
+	}
 	sp = soca_spool_open(c, true);
 	if (soca_slurm_resume(c, sp, hostlist) < 0) {
 		warn("resume %s", hostlist);

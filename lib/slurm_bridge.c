@@ -571,8 +571,11 @@ soca_slurm_boot(void)
 	    &save), k++)
 		if (k == i) {
 			execlp("slurmd", "slurmd", "-b", "-N", tok, (char *)NULL);
-			err(SOCA_EX_TEMP, "slurmd");
+			warn("slurmd");
+			free(names);
+			exit(SOCA_EX_TEMP);
 		}
+	free(names);
 	errx(SOCA_EX_TEMP, "--slurmd: launch index %ld, but only %ld nodes "
 	    "in SOCA_SLURM_NODES", i, k);
 }
