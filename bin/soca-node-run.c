@@ -72,9 +72,9 @@ main(int argc, char **argv)
 		arg = tag = tagged_job(c);
 	else
 		arg = argv[optind];
-	if (soca_parse_int(arg, 1, INT64_MAX, &id) != 0)
+	if (soca_job_id(arg, &id) != 0)
 		errx(SOCA_EX_USAGE, "%s: not a job id (ids are numbers, e.g. "
-		    "42)", arg);
+		    "42 or 42.server)", arg);
 	free(tag);
 	if ((sp = soca_spool_open(c, false)) == NULL)
 		errx(SOCA_EX_USAGE, "job %lld: no spool at %s", id,

@@ -369,3 +369,20 @@ record() {
 	refused 'names no job' -W depend=afternotok -- true
 	refused 'an empty item' -W depend=afterok:1,, -- true
 }
+
+@test "ID.SERVER ids work in every command that takes ids" {
+	no_dispatch
+	soca-submit -- echo ran >/dev/null
+	soca-submit -- true >/dev/null
+	run soca-stat -n -o id,state 1.head.example.com
+	assert_output --regexp '^1 +queued$'
+	run soca-node-run 1.head
+	assert_success
+	run cat echo.o1
+	assert_output ran
+	run soca-del 2.head
+	assert_output 2
+	run soca-node-run 3.
+	assert_failure 2
+	assert_output --partial '3.: not a job id'
+}
