@@ -400,14 +400,17 @@ consider(struct pass *ps, size_t i)
 	struct soca_job *j = &ps->q[i].j;
 	long long nodes = soca_job_res_int(j, "nodes", 1);
 	bool dead = false, over = false;
-	char *why;
+	char *why, *held;
 	enum soca_launch r;
 
 	if (getuid() != 0 && j->uid != getuid())
 		return;
-	if ((why = soca_job_waits(j, time(NULL))) != NULL)
-		return settle(ps, j, SOCA_QUEUED, why);
-	if ((why = dep_wait(ps, j, &dead)) != NULL)
+	why = dep_wait(ps, j, &dead);
+	if (!dead && (held = soca_job_waits(j, time(NULL))) != NULL) {
+		free(why);	/* held or -a: that is the reason shown */
+		why = held;
+	}
+	if (why != NULL)
 		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why);
 	if ((why = budget_wait(ps, j, &over)) != NULL)
 		return settle(ps, j, over && strcmp(soca_conf_get(ps->c,

@@ -386,3 +386,12 @@ record() {
 	assert_failure 2
 	assert_output --partial '3.: not a job id'
 }
+
+@test "a held job whose dependency can never be met fails at once all the same" {
+	soca-submit -- sh -c 'exit 1' >/dev/null
+	soca-submit -h -W depend=afterok:1 -- true >/dev/null
+	wait_state 1 failed 10
+	wait_state 2 failed 5
+	run soca-stat -x -n -o reason 2
+	assert_output 'dependency: job 1 is failed'
+}
