@@ -72,6 +72,7 @@ alter(const struct soca_conf *c, struct soca_spool *sp, struct soca_job *j,
 	struct alter *a = arg;
 	unsigned long long seen = 0;
 	char *oldq = soca_xstrdup(j->queue);
+	char *oldp = j->project ? soca_xstrdup(j->project) : NULL;
 
 	(void)sp;
 	for (size_t i = 0; i < a->n && *why == NULL; i++)
@@ -83,7 +84,11 @@ alter(const struct soca_conf *c, struct soca_spool *sp, struct soca_job *j,
 	    NULL && (*why = self_dep(j)) == NULL &&
 	    strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0)
 		*why = soca_aws_refuse(c, j);
+	if (*why == NULL && j->project && (oldp == NULL ||
+	    strcmp(oldp, j->project) != 0))	/* a new project: its budget */
+		*why = soca_job_budget(c, j, false);
 	free(oldq);
+	free(oldp);
 	if (*why != NULL)
 		return SOCA_EX_USAGE;
 	free(j->reason);	/* the dispatcher's next pass says anew */

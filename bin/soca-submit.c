@@ -180,34 +180,14 @@ default_project(const struct soca_conf *c, struct soca_job *j)
 		    "ask for a default_for entry");
 }
 
-/*
- * A project at or over its limit (live spend, lib/cost) takes no new
- * jobs.  When AWS cannot be asked the job is taken: the dispatcher
- * checks again before it starts.
- */
+/* A project at or over its limit takes no new jobs (jobcheck.c). */
 static void
 budget_gate(const struct soca_conf *c, const struct soca_job *j)
 {
-	struct soca_aws_cfg cfg = { 0 };
-	struct soca_aws_err e = { 0 };
-	struct soca_cost *cost;
-	char *why;
+	char *why = soca_job_budget(c, j, true);
 
-	if (j->project == NULL || !soca_cost_enabled(c))
-		return;
-	cost = soca_cost_new(c, &cfg);
-	why = soca_cost_gate(cost, j->project, &e);
-	soca_cost_free(cost);
 	if (why)
-		errx(SOCA_EX_USAGE, "%s: new jobs are refused until the limit "
-		    "is raised or the period ends (soca-budget check %s)", why,
-		    j->project);
-	if (e.kind != SOCA_AWS_OK) {
-		char *s = soca_aws_err_str(&e);
-		warnx("project %s: budget not checked: %s", j->project, s);
-		free(s);
-	}
-	soca_aws_err_free(&e);
+		errx(SOCA_EX_USAGE, "%s", why);
 }
 
 /*

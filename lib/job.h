@@ -73,6 +73,8 @@ char *soca_job_directives(struct soca_job *, const char *script, size_t,
     unsigned long long *seen);
 char *soca_job_validate(const struct soca_conf *, struct soca_job *,
     const char *script, size_t);	/* script NULL: not checked */
+char *soca_job_budget(const struct soca_conf *, const struct soca_job *,
+    bool warn);
 bool soca_user_in(const char *user, uid_t, gid_t, char **list, size_t n);
 bool soca_is_admin(const struct soca_conf *, uid_t);
 char *soca_job_outpath(const struct soca_job *, bool err);

@@ -9,11 +9,13 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "job.h"
 
 /* "#PBS -N name" lines before the first command; others are ignored. */
@@ -357,4 +359,38 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 		    "more than nodes=%lld (lower it to at most %lld)", spot,
 		    nodes, nodes);
 	return NULL;
+}
+
+/*
+ * A project at or over its limit (live spend, lib/cost) takes no new
+ * jobs, nor jobs moved to it (soca-alter -P).  When AWS cannot be asked
+ * the job is taken (warn: say so): the dispatcher checks again before it
+ * starts.
+ */
+char *
+soca_job_budget(const struct soca_conf *c, const struct soca_job *j,
+    bool warn)
+{
+	struct soca_aws_cfg cfg = { 0 };
+	struct soca_aws_err e = { 0 };
+	struct soca_cost *cost;
+	char *why, *msg = NULL;
+
+	if (j->project == NULL || !soca_cost_enabled(c))
+		return NULL;
+	cost = soca_cost_new(c, &cfg);
+	why = soca_cost_gate(cost, j->project, &e);
+	soca_cost_free(cost);
+	if (why)
+		msg = soca_xasprintf("%s: new jobs are refused until the limit "
+		    "is raised or the period ends (soca-budget check %s)", why,
+		    j->project);
+	else if (e.kind != SOCA_AWS_OK && warn) {
+		char *s = soca_aws_err_str(&e);
+		warnx("project %s: budget not checked: %s", j->project, s);
+		free(s);
+	}
+	free(why);
+	soca_aws_err_free(&e);
+	return msg;
 }

@@ -321,6 +321,13 @@ gate_conf() {
 	assert_output --regexp 'budget exceeded: project cfd at \$0\.5[01] of \$0\.40'
 	run soca-submit -P wind -- true
 	assert_success
+	# nor does soca-alter move a job to it
+	held=$(soca-submit -h -P wind -- true)
+	run soca-alter -P cfd "$held"
+	assert_failure 2
+	assert_output --regexp "job $held: budget exceeded: project cfd at"
+	run soca-stat -n -o project "$held"
+	assert_output wind
 	# all from the cache: Cost Explorer and Budgets were asked once
 	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
 	[ "$(awsim_calls budgets:DescribeBudgets)" = 1 ]
