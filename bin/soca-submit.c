@@ -9,7 +9,6 @@
 
 #include <sys/utsname.h>
 
-#include <ctype.h>
 #include <err.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cost.h"
 #include "provider.h"
 #include "provider_aws.h"
 
