@@ -155,11 +155,13 @@ soca_job_begin(const char *spec, long long now, long long *when)
 	tm.tm_sec = sec ? two(sec) : 0;
 	tm.tm_isdst = -1;
 	want = tm;
-	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 59 || (t = mktime(&tm)) == -1 ||
-	    tm.tm_mday != want.tm_mday || tm.tm_mon != want.tm_mon)
+	if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 59 ||
+	    (t = mktime(&tm)) == -1)
 		goto bad;
-	while (t < now && left < 3) {	/* the next day, month or year */
+	/* the next day, month or year at which it comes, and exists */
+	for (int i = 0; left < 3 && i < 100 && (t < now || (left > 0 &&
+	    tm.tm_mday != want.tm_mday)); i++) {
 		want.tm_mday += left == 0;
 		want.tm_mon += left == 1;
 		want.tm_year += left == 2;
@@ -167,10 +169,9 @@ soca_job_begin(const char *spec, long long now, long long *when)
 		tm.tm_isdst = -1;
 		if ((t = mktime(&tm)) == -1)
 			goto bad;
-		if (left > 0 && tm.tm_mday != want.tm_mday)
-			continue;	/* no 31st that month: the next one */
-		break;
 	}
+	if (left > 0 && tm.tm_mday != want.tm_mday)
+		goto bad;	/* no such date: 0230, 20270229 */
 	*when = t < now ? now : t;
 	return NULL;
 bad:

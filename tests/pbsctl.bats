@@ -239,14 +239,19 @@ record() {
 	soca-submit -a 200001010000 -- true >/dev/null
 	run soca-stat -n -o reason 2
 	assert_output -- '-'
+	# MMDDhhmm: the next year that has the day
+	soca-submit -a 02291200 -- true >/dev/null
+	e=$(record 3 | sed -n 's/^eligible=//p')
+	[ "$(date -d "@$e" +%m%d%H%M)" = 02291200 ]
 	printf '#PBS -a 2359.30\ntrue\n' >a.sh
 	soca-submit a.sh >/dev/null
-	run record 3
+	run record 4
 	assert_line --regexp '^eligible=[0-9]+$'
 	rm -rf "$(spool_dir)"
 	refused '-a "25:00": not a date and time' -a 25:00 -- true
 	refused '-a "2460"' -a 2460 -- true
 	refused '-a "202602301200"' -a 202602301200 -- true
+	refused '-a "202702291200"' -a 202702291200 -- true
 	refused '-a "1200.5"' -a 1200.5 -- true
 	printf '#PBS -a tomorrow\ntrue\n' >bad.sh
 	refused '-a "tomorrow"' bad.sh
