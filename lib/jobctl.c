@@ -97,9 +97,10 @@ soca_jobctl(const struct soca_conf *c, const char *verb, int argc,
 			err(SOCA_EX_TEMP, "%s", soca_spool_dir(sp));
 		r = change(c, sp, verb, id, fn, arg);
 		soca_spool_unlock(sp);
-		if (r == 0)
-			changed++, say(id, json, sp);
-		else if (rc != SOCA_EX_USAGE)
+		if (r == 0) {
+			changed++;
+			say(id, json, sp);
+		} else if (rc != SOCA_EX_USAGE)
 			rc = r;
 	}
 	if (changed > 0)
