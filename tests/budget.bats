@@ -263,9 +263,10 @@ near() {
 	[ "$(awsim_calls ec2:DescribeSpotPriceHistory)" = 1 ]
 	[ "$(awsim_calls pricing:GetProducts)" = 2 ]
 	# prices are cached in the spool
-	run soca-budget estimate 7
+	run soca-budget estimate 7.head
 	assert_success
 	assert_line --index 0 --regexp '^JOB +PROJECT +OWNER +NODES +TYPE'
+	assert_line --index 1 --regexp '^7 '
 	[ "$(awsim_calls pricing:GetProducts)" = 2 ]
 	jq -e '.ondemand["c5.large"].usd == 0.085' spool/cost/prices.json
 	run soca-budget estimate 99
