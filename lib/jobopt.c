@@ -194,7 +194,10 @@ letters(const char *s, const char *set)
 	return true;
 }
 
-/* user[@host][,...]: nothing a mail header could be split on */
+/*
+ * user[@host][,...]: nothing a mail header could be split on, nothing a
+ * mailer's command line could take for an option
+ */
 static char *
 mail_users(const char *spec)
 {
@@ -210,10 +213,11 @@ mail_users(const char *spec)
 		const char *at = strchr(v[i], '@');
 
 		if (strspn(v[i], ok) != strlen(v[i]) || at == v[i] ||
-		    (at && (strchr(at + 1, '@') || at[1] == '\0')))
+		    v[i][0] == '-' || (at && (strchr(at + 1, '@') ||
+		    at[1] == '\0' || at[1] == '-')))	/* nor a mailer option */
 			why = soca_xasprintf("-M \"%s\": \"%s\" is not a mail "
 			    "address (user or user@host, of letters, digits "
-			    "and ._+-)", spec, v[i]);
+			    "and ._+-, not starting with -)", spec, v[i]);
 	}
 	soca_strv_free(v, n);
 	return why;

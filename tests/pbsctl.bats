@@ -331,6 +331,8 @@ record() {
 	refused '-M "a@b,c d": "c d" is not a mail address' -M 'a@b,c d' -- true
 	refused 'is not a mail address' -M "$(printf 'a@b\r\nBcc: evil@x')" -- true
 	refused 'is not a mail address' -M 'a@b@c' -- true
+	refused '"-oQ/tmp" is not a mail address' -M '-oQ/tmp' -- true
+	refused '"a@-x" is not a mail address' -M 'a@-x' -- true
 	refused '-M "a,,b": an empty item' -M 'a,,b' -- true
 	refused '-k "x"' -k x -- true
 	refused '-r "maybe": write -r y or -r n' -r maybe -- true
