@@ -484,6 +484,12 @@ cmd_estimate(struct soca_cost *c, const struct soca_conf *conf,
 	size_t n, nj = 0;
 	time_t now = soca_cost_now();
 
+	for (int a = 0; a < argc; a++) {	/* 42.server is job 42 */
+		long long id;
+
+		if (soca_job_id(argv[a], &id) == 0)
+			argv[a][strcspn(argv[a], ".")] = '\0';
+	}
 	if (soca_cost_instances(c, "soca:JobId", false, &v, &n, &e) == -1)
 		awsfail("instances", &e);
 	js = soca_xcalloc(n + 1, sizeof(*js));

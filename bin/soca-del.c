@@ -133,12 +133,9 @@ main(int argc, char **argv)
 	groups = soca_xcalloc(n, sizeof(*groups));
 	for (size_t i = 0; i < n; i++) {
 		long long id;
-		char *dot = strchr(ids[i], '.');
 
-		if (dot)
-			*dot = '\0';
-		if (soca_parse_int(ids[i], 1, INT64_MAX, &id) != 0) {
-			warnx("%s: not a job id (ids are numbers, e.g. 42)",
+		if (soca_job_id(ids[i], &id) != 0) {
+			warnx("%s: not a job id (ids are numbers, e.g. 42 or 42.server)",
 			    ids[i]);
 			rc = SOCA_EX_USAGE;
 			continue;

@@ -114,6 +114,9 @@ main(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 } };
 	const char *job = NULL, *state = NULL, *queue = NULL, *sel = NULL;
+	char *jobnum = NULL;
+	long long jid;
+	int rc;
 	enum soca_out_fmt fmt = SOCA_OUT_TABLE;
 	struct soca_aws_err e = { 0 };
 	struct soca_ec2_inst *v;
@@ -141,8 +144,11 @@ main(int argc, char **argv)
 		}
 	if (optind != argc)
 		usage(SOCA_EX_USAGE);
-	if (job && strspn(job, "0123456789") != strlen(job))
-		errx(SOCA_EX_USAGE, "-j %s: not a job id (a number)", job);
+	if (job && soca_job_id(job, &jid) != 0)
+		errx(SOCA_EX_USAGE, "-j %s: not a job id (a number, e.g. 42 or "
+		    "42.server)", job);
+	if (job)	/* the tag holds the bare number */
+		job = jobnum = soca_xasprintf("%lld", jid);
 	if (state && (strcmp(state, "shutting-down") == 0 ||
 	    strcmp(state, "terminated") == 0))
 		all = true;
@@ -177,5 +183,7 @@ main(int argc, char **argv)
 	if (sp)
 		soca_spool_close(sp);
 	soca_conf_free(c);
-	return shown || (!job && !state && !queue) ? SOCA_EX_OK : 1;
+	rc = shown || (!job && !state && !queue) ? SOCA_EX_OK : 1;
+	free(jobnum);
+	return rc;
 }

@@ -98,8 +98,9 @@ main(int argc, char **argv)
 		arg = tag = tagged_job(c);
 	else
 		arg = argv[optind];
-	if (soca_parse_int(arg, 1, INT64_MAX, &id) != 0) {
-		warnx("%s: not a job id (ids are numbers, e.g. 42)", arg);
+	if (soca_job_id(arg, &id) != 0) {
+		warnx("%s: not a job id (ids are numbers, e.g. "
+		    "42 or 42.server)", arg);
 		free(tag);
 		soca_conf_free(c);
 		return SOCA_EX_USAGE;

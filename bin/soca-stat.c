@@ -56,7 +56,7 @@ struct opts {
 	struct soca_spool *sp;
 	bool local;			/* runners live here (provider local) */
 	long long launch_timeout;
-	bool lost;			/* a running job's runner is gone */
+	bool kick;			/* a pass is due: runner gone, news */
 };
 
 static void __attribute__((noreturn))
@@ -137,7 +137,9 @@ opt_int(struct soca_out *o, const char *col, long long v, bool set)
  * not at the last dispatcher pass.  A running job whose runner died (its
  * run lock is free: killed, OOM, a reboot) is said to be so, and the
  * listing kicks the dispatcher, whose pass reaps it (dispatch.c): on the
- * embedded default no cron runs soca-node-down.
+ * embedded default no cron runs soca-node-down.  So does a job whose -a
+ * time has come, or whose parent moved on since the last pass (-W
+ * depend=after: the parent started).
  */
 static void
 live_reason(struct opts *op, struct soca_job *j)
@@ -152,7 +154,15 @@ live_reason(struct opts *op, struct soca_job *j)
 		free(j->reason);
 		j->reason = soca_xstrdup("runner gone: the next dispatcher "
 		    "pass reaps it");
-		op->lost = true;
+		op->kick = true;
+		return;
+	}
+	if (j->state == SOCA_QUEUED && j->eligible && j->eligible <= op->now &&
+	    j->holder == NULL && j->reason &&
+	    strncmp(j->reason, "not before ", 11) == 0) {
+		free(j->reason);	/* -a's time came: a pass starts it */
+		j->reason = NULL;
+		op->kick = true;
 		return;
 	}
 	if (j->state == SOCA_PROVISIONING && op->local && op->sp &&
@@ -161,7 +171,7 @@ live_reason(struct opts *op, struct soca_job *j)
 		free(j->reason);
 		j->reason = soca_xstrdup("runner did not start: the next "
 		    "dispatcher pass requeues it");
-		op->lost = true;
+		op->kick = true;
 		return;
 	}
 	if (j->state != SOCA_QUEUED || j->reason == NULL || op->sp == NULL ||
@@ -171,6 +181,7 @@ live_reason(struct opts *op, struct soca_job *j)
 	if (strncmp(end, " is ", 4) != 0 || soca_spool_load(op->sp, id, &d) < 0)
 		return;
 	if (strcmp(end + 4, soca_state_name(d.state)) != 0) {
+		op->kick = true;	/* news the dispatcher may not have */
 		free(j->reason);
 		j->reason = soca_xasprintf("%s%lld is %s", pre, id,
 		    soca_state_name(d.state));
@@ -231,12 +242,9 @@ by_id(struct soca_spool *sp, char **ids, size_t n, struct opts *op)
 	for (size_t i = 0; i < n; i++) {
 		struct soca_job j;
 		long long id;
-		char *dot = strchr(ids[i], '.');
 
-		if (dot)
-			*dot = '\0';
-		if (soca_parse_int(ids[i], 1, INT64_MAX, &id) != 0) {
-			warnx("%s: not a job id (ids are numbers, e.g. 42)",
+		if (soca_job_id(ids[i], &id) != 0) {
+			warnx("%s: not a job id (ids are numbers, e.g. 42 or 42.server)",
 			    ids[i]);
 			rc = SOCA_EX_USAGE;
 		} else if (sp == NULL || soca_spool_load(sp, id, &j) < 0) {
@@ -320,7 +328,7 @@ main(int argc, char **argv)
 	else if (sp != NULL)
 		soca_spool_list(sp, op.state >= 0 ? 1u << op.state :
 		    op.all ? SOCA_ALLSTATES : SOCA_ACTIVE, row, &op);
-	if (op.lost)
+	if (op.kick)
 		soca_kick(c, sp);
 	if (!op.full && soca_out_end(op.o) != 0)
 		rc = SOCA_EX_TEMP;

@@ -9,7 +9,6 @@
 
 #include <sys/utsname.h>
 
-#include <ctype.h>
 #include <err.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,17 +19,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cost.h"
 #include "provider.h"
 #include "provider_aws.h"
 
 static const char usage_text[] =
-    "usage: soca-submit [-q queue] [-N name] [-P project] "
-    "[-l key=value[,key=value...]]\n"
-    "                   [-W depend=afterok:ID[:ID...]] [-o path] [-e path] "
-    "[-j oe] [-r y|n]\n"
-    "                   [-v VAR[=value][,...]] [script | -- command "
-    "[arg ...]]\n";
+    "usage: soca-submit [-hV] [-a [[[[CC]YY]MM]DD]hhmm[.SS]] [-A account] "
+    "[-e path]\n"
+    "                   [-j oe|n] [-k o|e|oe|n] [-l key=value[,...]] "
+    "[-M user[@host][,...]]\n"
+    "                   [-m abe|n] [-N name] [-o path] [-P project] "
+    "[-p priority]\n"
+    "                   [-q queue] [-r y|n] [-S path] [-v VAR[=value][,...]]\n"
+    "                   [-W depend=KIND:ID[:ID...][,...]] "
+    "[script | -- command [arg ...]]\n";
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -95,39 +96,6 @@ command_script(int argc, char **argv, size_t *len)
 	return soca_buf_steal(&b);
 }
 
-static char *
-add_vars(struct soca_job *j, const char *spec)
-{
-	char **v;
-	size_t n;
-	char *why = NULL;
-
-	if (soca_split_list(spec, &v, &n) != 0)
-		return soca_xasprintf("-v \"%s\": an empty item (write -v "
-		    "VAR=value[,VAR2=value])", spec);
-	for (size_t i = 0; i < n && why == NULL; i++) {
-		size_t k = strcspn(v[i], "=");
-		bool ok = k > 0 && !isdigit((unsigned char)v[i][0]);
-
-		for (size_t c = 0; c < k; c++)
-			ok = ok && (isalnum((unsigned char)v[i][c]) ||
-			    v[i][c] == '_');
-		if (!ok)
-			why = soca_xasprintf("-v \"%s\": \"%.*s\" is not a "
-			    "variable name (letters, digits, _)", spec, (int)k,
-			    v[i]);
-		else if (v[i][k] == '=')
-			soca_job_add_env(j, v[i]);
-		else if (getenv(v[i]) != NULL) {
-			char *kv = soca_xasprintf("%s=%s", v[i], getenv(v[i]));
-			soca_job_add_env(j, kv);
-			free(kv);
-		}
-	}
-	soca_strv_free(v, n);
-	return why;
-}
-
 static void
 owner(struct soca_job *j, const struct soca_conf *c)
 {
@@ -150,6 +118,12 @@ owner(struct soca_job *j, const struct soca_conf *c)
 		    "default_queue"));
 	if (j->name == NULL)
 		j->name = soca_xstrdup("STDIN");
+	if (j->holder != NULL) {	/* -h: held by the submitter */
+		free(j->holder);
+		j->holder = soca_xstrdup(j->user);
+		j->holduid = j->uid;
+	}
+	j->reason = soca_job_waits(j, j->submit);
 }
 
 /* provider = aws: would AWS launch it?  (cached per parameter set) */
@@ -204,34 +178,14 @@ default_project(const struct soca_conf *c, struct soca_job *j)
 		    "ask for a default_for entry");
 }
 
-/*
- * A project at or over its limit (live spend, lib/cost) takes no new
- * jobs.  When AWS cannot be asked the job is taken: the dispatcher
- * checks again before it starts.
- */
+/* A project at or over its limit takes no new jobs (jobcheck.c). */
 static void
 budget_gate(const struct soca_conf *c, const struct soca_job *j)
 {
-	struct soca_aws_cfg cfg = { 0 };
-	struct soca_aws_err e = { 0 };
-	struct soca_cost *cost;
-	char *why;
+	char *why = soca_job_budget(c, j, true);
 
-	if (j->project == NULL || !soca_cost_enabled(c))
-		return;
-	cost = soca_cost_new(c, &cfg);
-	why = soca_cost_gate(cost, j->project, &e);
-	soca_cost_free(cost);
 	if (why)
-		errx(SOCA_EX_USAGE, "%s: new jobs are refused until the limit "
-		    "is raised or the period ends (soca-budget check %s)", why,
-		    j->project);
-	if (e.kind != SOCA_AWS_OK) {
-		char *s = soca_aws_err_str(&e);
-		warnx("project %s: budget not checked: %s", j->project, s);
-		free(s);
-	}
-	soca_aws_err_free(&e);
+		errx(SOCA_EX_USAGE, "%s", why);
 }
 
 /*
@@ -276,11 +230,11 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+		{ "help", no_argument, NULL, 'H' }, { NULL, 0, NULL, 0 } };
 	struct soca_job j = { 0 };
 	struct soca_conf *c;
 	struct soca_spool *sp;
-	unsigned seen = 0;
+	unsigned long long seen = 0;
 	char *script, *why = NULL;
 	size_t len;
 	int ch;
@@ -288,31 +242,15 @@ main(int argc, char **argv)
 
 	soca_priv_init();
 	c = soca_conf_must();
-	while ((ch = getopt_long(argc, argv, "+e:hj:l:N:o:P:q:r:v:W:", lo,
+	while ((ch = getopt_long(argc, argv,
+	    "+a:A:c:C:e:fGhIj:J:k:l:m:M:N:o:p:P:q:r:R:S:u:v:VW:Xz", lo,
 	    NULL)) != -1 && why == NULL) {
-		switch (ch) {
-		case 'e': free(j.err); j.err = soca_xstrdup(optarg);
-			seen |= SOCA_SET_E; break;
-		case 'h': usage(0);
-		case 'j': j.join = strcmp(optarg, "oe") == 0;
-			if (!j.join && strcmp(optarg, "n") != 0)
-				why = soca_xasprintf("-j %s: only -j oe (join "
-				    "stderr to stdout) or -j n", optarg);
-			seen |= SOCA_SET_J; break;
-		case 'l': why = soca_job_resources(&j, optarg); break;
-		case 'N': free(j.name); j.name = soca_xstrdup(optarg);
-			seen |= SOCA_SET_N; break;
-		case 'o': free(j.out); j.out = soca_xstrdup(optarg);
-			seen |= SOCA_SET_O; break;
-		case 'P': free(j.project); j.project = soca_xstrdup(optarg);
-			seen |= SOCA_SET_P; break;
-		case 'q': free(j.queue); j.queue = soca_xstrdup(optarg);
-			seen |= SOCA_SET_Q; break;
-		case 'r': j.rerun = optarg[0] == 'y'; seen |= SOCA_SET_R; break;
-		case 'v': why = add_vars(&j, optarg); break;
-		case 'W': why = soca_job_depend(&j, optarg); break;
-		default: usage(SOCA_EX_USAGE);
-		}
+		if (ch == 'H')
+			usage(0);
+		if (ch == '?' || ch == ':')
+			usage(SOCA_EX_USAGE);
+		why = soca_job_option(&j, ch, optarg ? optarg : "", &seen,
+		    false);
 	}
 	if (why)
 		refuse(why);
@@ -326,7 +264,7 @@ main(int argc, char **argv)
 	else
 		script = read_script(argc ? argv[0] : NULL, &len,
 		    soca_conf_int(c, "cluster", NULL, "max_script_size"));
-	if (argc > 0 && !(seen & SOCA_SET_N)) {
+	if (argc > 0 && !(seen & SOCA_SEEN('N'))) {
 		const char *b = strrchr(argv[0], '/');
 		b = b ? b + 1 : argv[0];
 		j.name = soca_name_ok(b) ? soca_xstrdup(b) : NULL;

@@ -4,9 +4,10 @@
  *
  * One dispatcher at a time (dispatch.lock, non-blocking).  A pass reads
  * every active job, counts what each queue and user already holds, then
- * walks the queued jobs in order: by id (FIFO), or, in a queue with
- * policy = fairshare, users holding fewer jobs first, then by id.  A job
- * waits (its reason shown by soca-stat) for its dependencies, for its
+ * walks the queued jobs in order: by priority (-p, higher first) then id,
+ * or, in a queue with policy = fairshare, users holding fewer jobs first,
+ * then so.  A job waits (its reason shown by soca-stat) while held
+ * (soca-hold), before its -a time, for its dependencies, for its
  * project's budget (lib/cost: live spend at or over the limit), for its
  * queue's max_running_jobs and max_provisioned_instances, and for the
  * provider's capacity; otherwise it moves to provisioning and the
@@ -160,7 +161,33 @@ cmp_job(const void *a, const void *b)
 
 	if (x->rank != y->rank)
 		return (x->rank > y->rank) - (x->rank < y->rank);
+	if (x->j.priority != y->j.priority)	/* -p: higher first */
+		return (x->j.priority < y->j.priority) -
+		    (x->j.priority > y->j.priority);
 	return (x->j.id > y->j.id) - (x->j.id < y->j.id);
+}
+
+/*
+ * Is a parent in state st (started or not) what kind waits for: 1 met,
+ * 0 not yet, -1 never.  "after" is met once the parent started.
+ */
+static int
+dep_met(enum soca_dep kind, int st, bool started)
+{
+	bool ended = st >= SOCA_DONE;
+
+	switch (kind) {
+	case SOCA_AFTEROK:
+		return st == SOCA_DONE ? 1 : ended ? -1 : 0;
+	case SOCA_AFTERNOTOK:
+		return st == SOCA_DONE ? -1 : ended ? 1 : 0;
+	case SOCA_AFTERANY:
+		return ended ? 1 : 0;
+	case SOCA_AFTER:
+		return st == SOCA_RUNNING || (ended && started) ? 1 :
+		    ended ? -1 : 0;
+	}
+	return -1;
 }
 
 /* Why a dependency keeps the job waiting (NULL: none); *dead: never. */
@@ -169,7 +196,7 @@ dep_wait(struct pass *ps, const struct soca_job *j, bool *dead)
 {
 	for (size_t i = 0; i < j->ndeps; i++) {
 		struct soca_job d;
-		int st;
+		int st, met;
 
 		if (soca_spool_load(ps->sp, j->deps[i], &d) < 0) {
 			*dead = true;
@@ -177,10 +204,16 @@ dep_wait(struct pass *ps, const struct soca_job *j, bool *dead)
 			    "exist", j->deps[i]);
 		}
 		st = d.state;
+		met = dep_met(j->dkind[i], st, d.start > 0 &&
+		    st != SOCA_PROVISIONING);
 		soca_job_free(&d);
-		if (st == SOCA_DONE)
+		if (met > 0)
 			continue;
-		*dead = st == SOCA_FAILED || st == SOCA_CANCELLED;
+		*dead = met < 0;
+		if (*dead && j->dkind[i] != SOCA_AFTEROK)
+			return soca_xasprintf("dependency: job %lld is %s "
+			    "(%s can never be met)", j->deps[i],
+			    soca_state_name(st), soca_dep_name(j->dkind[i]));
 		return soca_xasprintf("dependency: job %lld is %s", j->deps[i],
 		    soca_state_name(st));
 	}
@@ -280,7 +313,9 @@ settle(struct pass *ps, struct soca_job *j, int to, char *why)
 	if (soca_spool_lock(ps->sp) < 0)
 		goto out;
 	if (soca_spool_load(ps->sp, j->id, &cur) == 0) {
-		if (cur.state == SOCA_QUEUED && (to != SOCA_QUEUED ||
+		if (cur.holder != NULL && to == SOCA_PROVISIONING)
+			;	/* held since this pass read it */
+		else if (cur.state == SOCA_QUEUED && (to != SOCA_QUEUED ||
 		    !(cur.reason && why && strcmp(cur.reason, why) == 0))) {
 			free(cur.reason);
 			cur.reason = why ? soca_xstrdup(why) : NULL;
@@ -365,12 +400,17 @@ consider(struct pass *ps, size_t i)
 	struct soca_job *j = &ps->q[i].j;
 	long long nodes = soca_job_res_int(j, "nodes", 1);
 	bool dead = false, over = false;
-	char *why;
+	char *why, *held;
 	enum soca_launch r;
 
 	if (getuid() != 0 && j->uid != getuid())
 		return;
-	if ((why = dep_wait(ps, j, &dead)) != NULL)
+	why = dep_wait(ps, j, &dead);
+	if (!dead && (held = soca_job_waits(j, time(NULL))) != NULL) {
+		free(why);	/* held or -a: that is the reason shown */
+		why = held;
+	}
+	if (why != NULL)
 		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why);
 	if ((why = budget_wait(ps, j, &over)) != NULL)
 		return settle(ps, j, over && strcmp(soca_conf_get(ps->c,

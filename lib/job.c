@@ -15,9 +15,14 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "job.h"
+
+static const char *const depnames[] = {
+	"afterok", "afternotok", "afterany", "after",
+};
 
 static const char *const states[SOCA_NSTATES] = {
 	"queued", "provisioning", "running", "done", "failed", "cancelled",
@@ -53,6 +58,12 @@ soca_job_free(struct soca_job *j)
 	soca_strv_free(j->res, j->nres);
 	soca_strv_free(j->env, j->nenv);
 	free(j->deps);
+	free(j->dkind);
+	free(j->holder);
+	free(j->mailpoints);
+	free(j->mailto);
+	free(j->keep);
+	free(j->shell);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -111,7 +122,18 @@ soca_job_format(const struct soca_job *j, struct soca_buf *b)
 	if (j->pgid)
 		putn(b, "pgid", j->pgid);
 	for (size_t i = 0; i < j->ndeps; i++)
-		putn(b, "afterok", j->deps[i]);
+		putn(b, soca_dep_name(j->dkind[i]), j->deps[i]);
+	put(b, "hold", j->holder);
+	if (j->holder)
+		putn(b, "holduid", j->holduid);
+	if (j->eligible)
+		putn(b, "eligible", j->eligible);
+	if (j->priority)
+		putn(b, "priority", j->priority);
+	put(b, "mail_points", j->mailpoints);
+	put(b, "mail_users", j->mailto);
+	put(b, "keep", j->keep);
+	put(b, "shell", j->shell);
 	for (size_t i = 0; i < j->nres; i++)
 		put(b, "res", j->res[i]);
 	for (size_t i = 0; i < j->nenv; i++)
@@ -204,11 +226,27 @@ field(struct soca_job *j, const char *k, size_t kl, char *v)
 		j->runner = (pid_t)n;
 	else if (K("pgid"))
 		j->pgid = (pid_t)n;
-	else if (K("afterok")) {
-		j->deps = soca_xreallocarray(j->deps, j->ndeps + 1,
-		    sizeof(*j->deps));
-		j->deps[j->ndeps++] = n;
-	}
+	else if (K("hold"))
+		return setstr(&j->holder, v), 0;
+	else if (K("holduid"))
+		j->holduid = (uid_t)n;
+	else if (K("eligible"))
+		j->eligible = n;
+	else if (K("priority"))
+		j->priority = (int)n;
+	else if (K("mail_points"))
+		return setstr(&j->mailpoints, v), 0;
+	else if (K("mail_users"))
+		return setstr(&j->mailto, v), 0;
+	else if (K("keep"))
+		return setstr(&j->keep, v), 0;
+	else if (K("shell"))
+		return setstr(&j->shell, v), 0;
+	else
+		for (int d = SOCA_AFTEROK; d <= SOCA_AFTER; d++)
+			if (kl == strlen(depnames[d]) &&
+			    memcmp(k, depnames[d], kl) == 0)
+				soca_job_add_dep(j, d, n);
 #undef K
 	free(v);
 	return 0;
@@ -283,8 +321,29 @@ soca_job_set_res(struct soca_job *j, const char *key, const char *val)
 }
 
 void
+soca_job_del_res(struct soca_job *j, const char *key)
+{
+	ssize_t i = res_index(j, key);
+
+	if (i < 0)
+		return;
+	free(j->res[i]);
+	memmove(&j->res[i], &j->res[i + 1], (j->nres - (size_t)i) *
+	    sizeof(*j->res));	/* the NULL at the end comes along */
+	j->nres--;
+}
+
+/* VAR=value; a later value of VAR replaces the earlier one */
+void
 soca_job_add_env(struct soca_job *j, const char *kv)
 {
+	size_t kl = strcspn(kv, "=") + 1;
+
+	for (size_t i = 0; i < j->nenv; i++)
+		if (strncmp(j->env[i], kv, kl) == 0) {
+			setstr(&j->env[i], soca_xstrdup(kv));
+			return;
+		}
 	push(&j->env, &j->nenv, soca_xstrdup(kv));
 }
 
@@ -350,41 +409,112 @@ soca_job_resources(struct soca_job *j, const char *spec)
 	return why;
 }
 
-/* "afterok:1:2" */
+const char *
+soca_dep_name(enum soca_dep d)
+{
+	return d <= SOCA_AFTER ? depnames[d] : "?";
+}
+
+void
+soca_job_add_dep(struct soca_job *j, enum soca_dep d, long long id)
+{
+	j->deps = soca_xreallocarray(j->deps, j->ndeps + 1, sizeof(*j->deps));
+	j->dkind = soca_xreallocarray(j->dkind, j->ndeps + 1, 1);
+	j->deps[j->ndeps] = id;
+	j->dkind[j->ndeps++] = (unsigned char)d;
+}
+
+/* A job id as PBS prints them too: "42" or "42.server". */
+int
+soca_job_id(const char *s, long long *id)
+{
+	size_t n = strcspn(s, ".");
+	char *num;
+	int r;
+
+	if (s[n] == '.' && s[n + 1] == '\0')
+		return -1;
+	num = soca_xstrndup(s, n);
+	r = soca_parse_int(num, 1, LLONG_MAX, id);
+	free(num);
+	return r;
+}
+
+static int
+dep_kind(const char *s, size_t n)
+{
+	for (int d = SOCA_AFTEROK; d <= SOCA_AFTER; d++)
+		if (strlen(depnames[d]) == n && strncmp(s, depnames[d], n) == 0)
+			return d;
+	return -1;
+}
+
+/* "afterok:1:2": one kind and its ids, into j */
+static char *
+dep_one(struct soca_job *j, const char *spec, const char *item)
+{
+	size_t kl = strcspn(item, ":");
+	int kind = dep_kind(item, kl);
+	char *copy, *tok, *save, *why = NULL;
+	long long id;
+	size_t before = j->ndeps;
+
+	if (kind < 0)
+		return soca_xasprintf("dependency \"%.*s\" in \"%s\" is not "
+		    "supported (kinds: after, afterok, afternotok, afterany; "
+		    "write -W depend=afterok:ID[:ID...])", (int)kl, item, spec);
+	copy = soca_xstrdup(item + kl);
+	for (tok = strtok_r(copy, ":", &save); tok && why == NULL;
+	    tok = strtok_r(NULL, ":", &save))
+		if (soca_job_id(tok, &id) != 0)
+			why = soca_xasprintf("dependency \"%s\": \"%s\" is not "
+			    "a job id (write %s:ID[:ID...], e.g. %s:42)", spec,
+			    tok, depnames[kind], depnames[kind]);
+		else
+			soca_job_add_dep(j, kind, id);
+	free(copy);
+	if (why == NULL && j->ndeps == before)
+		why = soca_xasprintf("dependency \"%s\" names no job (write "
+		    "-W depend=%s:ID)", spec, depnames[kind]);
+	return why;
+}
+
+/* "depend=afterok:1:2,afterany:3", replacing what the job had */
 char *
 soca_job_depend(struct soca_job *j, const char *spec)
 {
-	const char *p;
-	char *copy, *tok, *save;
-	long long id;
+	const char *p = spec;
+	char **items, *why = NULL;
+	size_t n;
 
-	if (strncmp(spec, "depend=", 7) == 0)
-		spec += 7;
-	if (strncmp(spec, "afterok:", 8) != 0)
-		return soca_xasprintf("dependency \"%s\" is not supported "
-		    "(write -W depend=afterok:ID[:ID...])", spec);
-	p = spec + 8;
-	copy = soca_xstrdup(p);
-	for (tok = strtok_r(copy, ":", &save); tok;
-	    tok = strtok_r(NULL, ":", &save)) {
-		char *dot = strchr(tok, '.');
+	if (strncmp(p, "depend=", 7) == 0)
+		p += 7;
+	j->ndeps = 0;
+	if (soca_split_list(p, &items, &n) != 0 || n == 0)
+		return soca_xasprintf("dependency \"%s\" has an empty item "
+		    "(write -W depend=afterok:ID[:ID...][,afterany:ID...])",
+		    spec);
+	for (size_t i = 0; i < n && why == NULL; i++)
+		why = dep_one(j, spec, items[i]);
+	soca_strv_free(items, n);
+	return why;
+}
 
-		if (dot)
-			*dot = '\0';
-		if (soca_parse_int(tok, 1, LLONG_MAX, &id) != 0) {
-			char *why = soca_xasprintf("dependency \"%s\": \"%s\" "
-			    "is not a job id (write afterok:ID[:ID...])",
-			    spec, tok);
-			free(copy);
-			return why;
-		}
-		j->deps = soca_xreallocarray(j->deps, j->ndeps + 1,
-		    sizeof(*j->deps));
-		j->deps[j->ndeps++] = id;
-	}
-	free(copy);
-	return j->ndeps ? NULL : soca_xasprintf("dependency \"%s\" names no "
-	    "job (write -W depend=afterok:ID)", spec);
+/* Why the job may not start yet by its own record: held, or -a. */
+char *
+soca_job_waits(const struct soca_job *j, long long now)
+{
+	time_t t = (time_t)j->eligible;
+	struct tm tm;
+	char when[64];
+
+	if (j->holder != NULL)
+		return soca_xasprintf("held by %s", j->holder);
+	if (j->eligible <= now)
+		return NULL;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	return soca_xasprintf("not before %s (-a)", when);
 }
 
 char *

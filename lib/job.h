@@ -40,9 +40,18 @@ struct soca_job {
 	size_t nres;
 	char **env;		/* "VAR=value" from -v */
 	size_t nenv;
-	long long *deps;	/* afterok */
+	long long *deps;	/* dependencies: ids, and their kinds */
+	unsigned char *dkind;	/* enum soca_dep */
 	size_t ndeps;
+	char *holder;		/* soca-hold, -h: who held it, else NULL */
+	uid_t holduid;
+	long long eligible;	/* -a: not before this time (0: now) */
+	int priority;		/* -p: -1024..1023, higher goes first */
+	char *mailpoints, *mailto, *keep, *shell;	/* -m -M -k -S */
 };
+
+/* -W depend=KIND:ID: what of the parent the job waits for */
+enum soca_dep { SOCA_AFTEROK, SOCA_AFTERNOTOK, SOCA_AFTERANY, SOCA_AFTER };
 
 /* job.c */
 const char *soca_state_name(enum soca_state);
@@ -53,25 +62,41 @@ int soca_job_parse(const char *, size_t, struct soca_job *);
 const char *soca_job_res(const struct soca_job *, const char *key);
 long long soca_job_res_int(const struct soca_job *, const char *, long long);
 void soca_job_set_res(struct soca_job *, const char *key, const char *val);
+void soca_job_del_res(struct soca_job *, const char *key);
 void soca_job_add_env(struct soca_job *, const char *);
 char *soca_job_resources(struct soca_job *, const char *spec);
 char *soca_job_depend(struct soca_job *, const char *spec);
+void soca_job_add_dep(struct soca_job *, enum soca_dep, long long id);
+const char *soca_dep_name(enum soca_dep);
+int soca_job_id(const char *, long long *);
 char *soca_job_directives(struct soca_job *, const char *script, size_t,
-    unsigned *seen);
+    unsigned long long *seen);
 char *soca_job_validate(const struct soca_conf *, struct soca_job *,
-    const char *script, size_t);
+    const char *script, size_t);	/* script NULL: not checked */
+char *soca_job_budget(const struct soca_conf *, const struct soca_job *,
+    bool warn);
 bool soca_user_in(const char *user, uid_t, gid_t, char **list, size_t n);
 bool soca_is_admin(const struct soca_conf *, uid_t);
 char *soca_job_outpath(const struct soca_job *, bool err);
+char *soca_job_waits(const struct soca_job *, long long now);
 
 /* which options the command line set, so #PBS lines do not override */
-enum {
-	SOCA_SET_N = 1, SOCA_SET_Q = 2, SOCA_SET_P = 4, SOCA_SET_O = 8,
-	SOCA_SET_E = 16, SOCA_SET_J = 32, SOCA_SET_R = 64,
-};
+#define SOCA_SEEN(c) (1ull << ((c) >= 'a' ? (c) - 'a' + 26 : (c) - 'A'))
+
+/* jobopt.c: one qsub option (command line or #PBS) applied to a job */
+char *soca_job_option(struct soca_job *, int opt, const char *arg,
+    unsigned long long *seen, bool directive);
+char *soca_job_begin(const char *spec, long long now, long long *when);
+
+struct soca_spool;
+
+/* jobctl.c: soca-hold, soca-release, soca-alter: one change per job */
+typedef int (*soca_ctl_fn)(const struct soca_conf *, struct soca_spool *,
+    struct soca_job *, void *, char **why);
+int soca_jobctl(const struct soca_conf *, const char *verb, int argc,
+    char **argv, bool json, soca_ctl_fn, void *);
 
 /* spool.c */
-struct soca_spool;
 struct soca_spool *soca_spool_open(const struct soca_conf *, bool create);
 void soca_spool_close(struct soca_spool *);
 const char *soca_spool_dir(const struct soca_spool *);

@@ -1,6 +1,7 @@
 /*
  * jobcheck.c: what soca-submit checks before anything is stored: #PBS
- * directives in the script header (the command line wins), the queue's
+ * directives in the script header (the command line wins; each is a
+ * qsub option, jobopt.c), the queue's
  * policy (enabled, allowed/excluded users and groups, instance types,
  * restricted parameters) and the script itself.  The queue's defaults
  * are merged into the job here.  Each function returns NULL when all is
@@ -8,67 +9,19 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "job.h"
-
-static char *
-directive(struct soca_job *j, char opt, const char *arg, unsigned *seen)
-{
-	struct soca_job tmp = { 0 };
-	char *why = NULL;
-
-#define ONCE(bit, field) do { if (!(*seen & (bit))) { free(j->field); \
-	j->field = soca_xstrdup(arg); *seen |= (bit); } } while (0)
-	switch (opt) {
-	case 'N': ONCE(SOCA_SET_N, name); break;
-	case 'q': ONCE(SOCA_SET_Q, queue); break;
-	case 'P': ONCE(SOCA_SET_P, project); break;
-	case 'o': ONCE(SOCA_SET_O, out); break;
-	case 'e': ONCE(SOCA_SET_E, err); break;
-	case 'j':
-		if (!(*seen & SOCA_SET_J))
-			j->join = strcmp(arg, "oe") == 0;
-		*seen |= SOCA_SET_J;
-		break;
-	case 'r':
-		if (!(*seen & SOCA_SET_R))
-			j->rerun = arg[0] == 'y';
-		*seen |= SOCA_SET_R;
-		break;
-	case 'l':
-		if ((why = soca_job_resources(&tmp, arg)) != NULL)
-			break;
-		for (size_t i = 0; i < tmp.nres; i++) {
-			char *k = soca_xstrndup(tmp.res[i],
-			    (size_t)(strchr(tmp.res[i], '=') - tmp.res[i]));
-			if (soca_job_res(j, k) == NULL)
-				soca_job_set_res(j, k, strchr(tmp.res[i], '=') + 1);
-			free(k);
-		}
-		break;
-	case 'v':
-		soca_job_add_env(j, arg);
-		break;
-	case 'W':
-		if (j->ndeps == 0)
-			why = soca_job_depend(j, arg);
-		break;
-	default:
-		break;
-	}
-#undef ONCE
-	soca_job_free(&tmp);
-	return why;
-}
 
 /* "#PBS -N name" lines before the first command; others are ignored. */
 char *
 soca_job_directives(struct soca_job *j, const char *s, size_t len,
-    unsigned *seen)
+    unsigned long long *seen)
 {
 	const char *end = s + len;
 	char *why = NULL;
@@ -93,7 +46,8 @@ soca_job_directives(struct soca_job *j, const char *s, size_t len,
 				arg[strcspn(arg, "\r")] = '\0';
 				while (*arg && strchr(" \t", arg[strlen(arg) - 1]))
 					arg[strlen(arg) - 1] = '\0';
-				why = directive(j, p[1], arg, seen);
+				why = soca_job_option(j, (unsigned char)p[1],
+				    arg, seen, true);
 			}
 		}
 		free(line);
@@ -392,7 +346,7 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	if (j->project != NULL && !soca_name_ok(j->project))
 		return soca_xasprintf("project name \"%s\" is not allowed (use "
 		    "letters, digits, '.', '_', '-')", j->project);
-	if ((why = check_script(c, script, len)) ||
+	if ((script != NULL && (why = check_script(c, script, len))) ||
 	    (why = check_users(c, j)) || (why = check_project(c, j)) ||
 	    (why = check_restricted(c, j)) ||
 	    (why = check_types(c, j)) || (why = check_aws_ids(j)))
@@ -405,4 +359,38 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 		    "more than nodes=%lld (lower it to at most %lld)", spot,
 		    nodes, nodes);
 	return NULL;
+}
+
+/*
+ * A project at or over its limit (live spend, lib/cost) takes no new
+ * jobs, nor jobs moved to it (soca-alter -P).  When AWS cannot be asked
+ * the job is taken (warn: say so): the dispatcher checks again before it
+ * starts.
+ */
+char *
+soca_job_budget(const struct soca_conf *c, const struct soca_job *j,
+    bool warn)
+{
+	struct soca_aws_cfg cfg = { 0 };
+	struct soca_aws_err e = { 0 };
+	struct soca_cost *cost;
+	char *why, *msg = NULL;
+
+	if (j->project == NULL || !soca_cost_enabled(c))
+		return NULL;
+	cost = soca_cost_new(c, &cfg);
+	why = soca_cost_gate(cost, j->project, &e);
+	soca_cost_free(cost);
+	if (why)
+		msg = soca_xasprintf("%s: new jobs are refused until the limit "
+		    "is raised or the period ends (soca-budget check %s)", why,
+		    j->project);
+	else if (e.kind != SOCA_AWS_OK && warn) {
+		char *s = soca_aws_err_str(&e);
+		warnx("project %s: budget not checked: %s", j->project, s);
+		free(s);
+	}
+	free(why);
+	soca_aws_err_free(&e);
+	return msg;
 }

@@ -7,8 +7,9 @@
  * owner (initgroups, setgid, setuid) before touching any user path; it
  * changes to the working directory, opens NAME.oID/NAME.eID (or -o/-e),
  * and execs the script from a private copy (through /bin/sh when it has
- * no #! line).  No shell command line is ever built from user data.  A
- * close-on-exec pipe carries the reason back if the exec never happens.
+ * no #! line; through -S's interpreter when one was given).  No shell
+ * command line is ever built from user data.  A close-on-exec pipe
+ * carries the reason back if the exec never happens.
  * The runner waits, enforces walltime, and records exit status and times.
  * On this host (the local provider) a runner whose job ended kicks the
  * dispatcher (dispatch.c) for the jobs waiting on its slots, queue limit
@@ -79,6 +80,21 @@ addenv(char ***v, size_t *n, const char *k, const char *val)
 	(*v)[*n] = NULL;
 }
 
+/* the job's own VAR=value (-v, -V) replaces one set above */
+static void
+putenv_job(char ***v, size_t *n, const char *kv)
+{
+	size_t kl = strcspn(kv, "=") + 1;
+
+	for (size_t i = 0; i < *n; i++)
+		if (strncmp((*v)[i], kv, kl) == 0) {
+			free((*v)[i]);
+			(*v)[i] = soca_xstrdup(kv);
+			return;
+		}
+	addenv(v, n, kv, NULL);
+}
+
 /* set k to the job's -v value, else to val */
 static void
 addenv_job(char ***v, size_t *n, const struct soca_job *j, const char *k,
@@ -142,7 +158,7 @@ job_env(const struct soca_job *j, const struct passwd *pw,
 	snprintf(num, sizeof(num), "%lld", ncpus);
 	addenv(&v, &n, "SOCA_NCPUS", num);
 	for (size_t i = 0; i < j->nenv; i++)
-		addenv(&v, &n, j->env[i], NULL);
+		putenv_job(&v, &n, j->env[i]);
 	return v;
 }
 
@@ -194,6 +210,13 @@ child(const struct soca_job *j, const struct files *f, bool shebang, int pfd)
 	    dup2(o, 1) < 0 || dup2(e, 2) < 0)
 		fail(pfd, "stdio");
 	signal(SIGPIPE, SIG_DFL);
+	if (j->shell != NULL) {	/* -S: the interpreter asked for wins */
+		const char *base = strrchr(j->shell, '/') + 1;
+
+		execve(j->shell, (char *[]){ (char *)base, (char *)f->script,
+		    NULL }, job_env(j, pw, f));
+		fail(pfd, j->shell);
+	}
 	if (shebang)
 		execve(f->script, (char *[]){ (char *)f->script, NULL },
 		    job_env(j, pw, f));

@@ -263,9 +263,10 @@ near() {
 	[ "$(awsim_calls ec2:DescribeSpotPriceHistory)" = 1 ]
 	[ "$(awsim_calls pricing:GetProducts)" = 2 ]
 	# prices are cached in the spool
-	run soca-budget estimate 7
+	run soca-budget estimate 7.head
 	assert_success
 	assert_line --index 0 --regexp '^JOB +PROJECT +OWNER +NODES +TYPE'
+	assert_line --index 1 --regexp '^7 '
 	[ "$(awsim_calls pricing:GetProducts)" = 2 ]
 	jq -e '.ondemand["c5.large"].usd == 0.085' spool/cost/prices.json
 	run soca-budget estimate 99
@@ -321,6 +322,13 @@ gate_conf() {
 	assert_output --regexp 'budget exceeded: project cfd at \$0\.5[01] of \$0\.40'
 	run soca-submit -P wind -- true
 	assert_success
+	# nor does soca-alter move a job to it
+	held=$(soca-submit -h -P wind -- true)
+	run soca-alter -P cfd "$held"
+	assert_failure 2
+	assert_output --regexp "job $held: budget exceeded: project cfd at"
+	run soca-stat -n -o project "$held"
+	assert_output wind
 	# all from the cache: Cost Explorer and Budgets were asked once
 	[ "$(awsim_calls ce:GetCostAndUsage)" = 1 ]
 	[ "$(awsim_calls budgets:DescribeBudgets)" = 1 ]

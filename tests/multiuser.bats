@@ -24,10 +24,11 @@ setup() {
 	T=$(mktemp -d /tmp/soca-mu.XXXXXX)
 	chmod 0755 "$T"
 	mkdir "$T/bin"
-	for c in soca-submit soca-stat soca-del soca-node-up soca-node-run soca-node-down soca-spool; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter \
+		soca-node-up soca-node-run soca-node-down soca-spool; do
 		cp "$SOCA_BUILDDIR/bin/$c" "$T/bin/"
 	done
-	for c in soca-submit soca-stat soca-del; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter; do
 		chgrp $G "$T/bin/$c"
 		chmod 2755 "$T/bin/$c"
 	done
@@ -90,6 +91,47 @@ as() {
 	run as alice soca-del 1
 	assert_success
 	assert_output 1
+}
+
+@test "soca-hold, soca-release, soca-alter: owners their own jobs, admins any" {
+	as alice soca-submit -- true
+	run as bob soca-hold 1
+	assert_failure 1
+	assert_output --partial 'job 1: belongs to socatest-alice; only its owner or an administrator (root, group socatest-admins) may hold it'
+	run as bob soca-alter -p 5 1
+	assert_failure 1
+	assert_output --partial 'may alter it'
+	run soca-stat -f 1
+	refute_line 'priority=5'
+	run as alice soca-hold 1
+	assert_output 1
+	run as bob soca-release 1
+	assert_failure 1
+	assert_output --partial 'may release it'
+	run soca-stat -n -o reason 1
+	assert_output 'held by socatest-alice'
+	run as alice soca-alter -N mine 1
+	assert_output 1
+	# an administrator's hold on alice's job: only an administrator lifts it
+	run as alice soca-release 1
+	assert_output 1
+	usermod -a -G socatest-admins socatest-bob
+	run as bob soca-hold 1
+	assert_output 1
+	run as bob soca-alter -p 9 1
+	assert_output 1
+	gpasswd -d socatest-bob socatest-admins >/dev/null
+	run soca-stat -n -o reason 1
+	assert_output 'held by socatest-bob'
+	run as alice soca-release 1
+	assert_failure 1
+	assert_output --partial 'held by socatest-bob, an administrator; only an administrator may release it'
+	run soca-release 1
+	assert_output 1
+	run soca-stat -f 1
+	assert_line 'priority=9'
+	assert_line 'name=mine'
+	refute_line --regexp '^hold='
 }
 
 @test "a job runs with its owner's uid, gid and groups, never the spool's group" {

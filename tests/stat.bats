@@ -102,7 +102,7 @@ setup() {
 	assert_output ''
 	run bash -c 'printf "ID\n5\nfive\n" | soca-del'
 	assert_failure 2
-	assert_output "$(printf '5\nsoca-del: five: not a job id (ids are numbers, e.g. 42)')"
+	assert_output "$(printf '5\nsoca-del: five: not a job id (ids are numbers, e.g. 42 or 42.server)')"
 	run bash -c 'printf "5\nID\n" | soca-del'
 	assert_failure 2
 	assert_output --partial 'ID: not a job id'

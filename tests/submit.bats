@@ -100,7 +100,7 @@ refused() {
 	refused 'resource root_size: bad value "-1"' -l root_size=-1 <<<'true'
 	refused 'unknown resource "colour"' -l colour=red <<<'true'
 	refused 'resource "nodes" is not key=value' -l nodes <<<'true'
-	refused 'dependency "afterany:1" is not supported' -W depend=afterany:1 <<<'true'
+	refused 'dependency "beforeok" in "depend=beforeok:1" is not supported' -W depend=beforeok:1 <<<'true'
 	refused '"1X" is not a variable name' -v 1X=2 <<<'true'
 	refused 'job name "a/b" is not allowed' -N a/b <<<'true'
 }

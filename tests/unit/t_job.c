@@ -26,9 +26,8 @@ roundtrip(void)
 	j.exit = -1;
 	soca_job_set_res(&j, "nodes", "3");
 	soca_job_add_env(&j, "A=b=c");
-	j.deps = soca_xcalloc(1, sizeof(*j.deps));
-	j.deps[0] = 7;
-	j.ndeps = 1;
+	soca_job_add_dep(&j, SOCA_AFTEROK, 7);
+	soca_job_add_dep(&j, SOCA_AFTER, 8);
 	soca_job_format(&j, &b);
 	ok(strchr(b.s, '\n') != NULL && strstr(b.s, "two\\nlines") != NULL,
 	    "record escapes newlines");
@@ -38,7 +37,8 @@ roundtrip(void)
 	is_str(k.reason, "two\nlines \\ back", "escaped text survives");
 	is_int(soca_job_res_int(&k, "nodes", 1), 3, "resource survives");
 	is_str(k.env[0], "A=b=c", "env survives");
-	is_int(k.ndeps == 1 ? k.deps[0] : 0, 7, "dependency survives");
+	is_int(k.ndeps == 2 ? k.deps[0] : 0, 7, "dependency survives");
+	is_int(k.ndeps == 2 ? k.dkind[1] : 0, SOCA_AFTER, "its kind too");
 	is_int(k.exit, -1, "no exit status yet");
 	soca_job_free(&k);
 	ok(soca_job_parse("junk", 4, &k) < 0, "junk record refused");
@@ -81,7 +81,7 @@ directives(void)
 	    "#PBS -q high\n#PBS -l nodes=2,ncpus=4\n# comment\n\n"
 	    "echo hi\n#PBS -N late\n";
 	struct soca_job j = { 0 };
-	unsigned seen = SOCA_SET_Q;
+	unsigned long long seen = SOCA_SEEN('q');
 	char *why;
 
 	j.queue = soca_xstrdup("low");
