@@ -598,10 +598,10 @@ lt() {
 
 @test "security groups and instance profiles only from the queue's lists; EFA checked by DryRun" {
 	aws_conf 'dryrun = yes'
-	printf 'allowed_security_groups = sg-0a1\nallowed_instance_profiles = hpc\n' >>"$SOCA_CONF"
-	run soca-submit -q forever -l security_groups=sg-0b2 <<<'true'
+	printf 'allowed_security_groups = sg-0a1b2c3d\nallowed_instance_profiles = hpc\n' >>"$SOCA_CONF"
+	run soca-submit -q forever -l security_groups=sg-0b2c3d4e <<<'true'
 	assert_failure 2
-	assert_output "soca-submit: security_groups sg-0b2: not in queue forever's allowed_security_groups; ask an admin to allow it"
+	assert_output "soca-submit: security_groups sg-0b2c3d4e: not in queue forever's allowed_security_groups; ask an admin to allow it"
 	run soca-submit -q forever -l instance_profile=admin <<<'true'
 	assert_failure 2
 	assert_output --partial "instance_profile admin: not in queue forever's allowed_instance_profiles"
