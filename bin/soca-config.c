@@ -16,12 +16,14 @@
 #include <string.h>
 
 #include "soca.h"
+#include "slurm.h"
 
 static const char usage_text[] =
     "usage: soca-config [-c file] check [file]\n"
     "       soca-config [-c file] show [-J] [section[.name]]\n"
     "       soca-config [-c file] get section[.name].key\n"
-    "       soca-config keys [-J] [section]\n";
+    "       soca-config keys [-J] [section]\n"
+    "       soca-config [-c file] slurm\n";
 
 static const char *conf_opt;
 static bool json;
@@ -332,6 +334,28 @@ type_name(enum soca_type t)
 	return names[t];
 }
 
+/* slurm: the slurm.conf lines for soca's queues (lib/slurm_conf.c) */
+static int
+cmd_slurm(int argc, char **argv)
+{
+	struct soca_conf *c;
+	char *why = NULL;
+	int rc = SOCA_EX_OK;
+
+	(void)argv;
+	if (argc > 0)
+		usage();
+	if ((c = load_sound()) == NULL)
+		return SOCA_EX_USAGE;
+	if (soca_slurm_conf(c, stdout, &why) < 0) {
+		warnx("%s (the node sets' CPUs and memory come from it)", why);
+		free(why);
+		rc = SOCA_EX_TEMP;
+	}
+	soca_conf_free(c);
+	return rc;
+}
+
 static int
 cmd_keys(int argc, char **argv)
 {
@@ -415,7 +439,9 @@ main(int argc, char **argv)
 		return cmd_get(argc, argv);
 	if (strcmp(verb, "keys") == 0)
 		return cmd_keys(argc, argv);
-	warnx("unknown command \"%s\" (expected check, show, get or keys)",
-	    verb);
+	if (strcmp(verb, "slurm") == 0)
+		return cmd_slurm(argc, argv);
+	warnx("unknown command \"%s\" (expected check, show, get, keys or "
+	    "slurm)", verb);
 	usage();
 }

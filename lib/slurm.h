@@ -34,4 +34,7 @@ int soca_slurm_suspend(const struct soca_conf *, struct soca_spool *,
     const char *hostlist);
 void soca_slurm_boot(void) __attribute__((noreturn));
 
+/* slurm_conf.c */
+int soca_slurm_conf(const struct soca_conf *, FILE *, char **why);
+
 #endif

@@ -197,3 +197,43 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	scancel "$job"
 	awsim_ctl DELETE faults >/dev/null
 }
+
+@test "soca-config slurm: the power-saving lines, a partition per queue, a CLOUD node set per type" {
+	cat >"$HOME/slurm.conf" <<-EOF2
+	[cluster]
+	name = slurm1
+	provider = aws
+	scheduler = slurm
+	[aws]
+	ami = ami-0a1b2c3d4e5f60001
+	boot_timeout = 10m
+	[queue "normal"]
+	instance_type = c5.large
+	[queue "high"]
+	instance_type = c5.xlarge+m5.large
+	max_provisioned_instances = 4
+	walltime = 2h
+	ht_support = yes
+	[queue "off"]
+	instance_type = c5.large
+	enabled = no
+	EOF2
+	run soca-config -c "$HOME/slurm.conf" slurm
+	assert_success
+	assert_line --regexp '^ResumeProgram=/.*/soca-node-up$'
+	assert_line --regexp '^SuspendProgram=/.*/soca-node-down$'
+	assert_line --regexp '^ResumeFailProgram=/.*/soca-node-down$'
+	assert_line 'ResumeTimeout=600'
+	assert_line 'SlurmctldParameters=idle_on_node_suspend,cloud_reg_addrs'
+	# c5.large without hyper-threading: its one core
+	assert_line 'NodeName=normal-c5large-[1-10] CPUs=1 RealMemory=3686 State=CLOUD Feature=c5.large'
+	assert_line 'PartitionName=normal Nodes=normal-c5large-[1-10] Default=YES MaxTime=INFINITE State=UP'
+	assert_line 'NodeName=high-c5xlarge-[1-4] CPUs=4 RealMemory=7372 State=CLOUD Feature=c5.xlarge'
+	assert_line 'NodeName=high-m5large-[1-4] CPUs=2 RealMemory=7372 State=CLOUD Feature=m5.large'
+	assert_line 'PartitionName=high Nodes=high-c5xlarge-[1-4],high-m5large-[1-4] MaxTime=120 State=UP'
+	assert_line '# queue off: disabled, no partition'
+	# AWS unreachable: it says so, exit 3
+	AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_MAX_ATTEMPTS=1 run soca-config -c "$HOME/slurm.conf" slurm
+	assert_failure 3
+	assert_output --partial 'DescribeInstanceTypes'
+}
