@@ -60,9 +60,10 @@ resume_22(void)
 static void
 resume_23(void)
 {
-	const char *dir = getenv("SOCA_TESTDATA");
-	char *path = soca_xasprintf("%s/slurm/resume-23.02.json",
-	    dir ? dir : "tests/data");
+	const char *dir = getenv("SOCA_TESTDATA"), *src = getenv("SOCA_SRCDIR");
+	char *path = dir ? soca_xasprintf("%s/slurm/resume-23.02.json", dir) :
+	    soca_xasprintf("%s/tests/data/slurm/resume-23.02.json",
+	    src ? src : ".");
 	FILE *fp = fopen(path, "r");
 	char buf[4096];
 	size_t len = fp ? fread(buf, 1, sizeof(buf), fp) : 0;
