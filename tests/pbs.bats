@@ -11,16 +11,6 @@ setup() {
 	soca_test_env
 }
 
-# refused EXPECTED-MESSAGE ARGS...: exit 2, the message, nothing stored
-refused() {
-	local msg=$1
-	shift
-	run soca-submit "$@"
-	assert_failure 2
-	assert_output --partial "$msg"
-	[ "$(spool_count queued)" -eq 0 ]
-}
-
 @test "walltime=HH:MM:SS and MM:SS are taken; a bad clock form is refused" {
 	no_dispatch
 	refused 'walltime' -l walltime=1:75 -- true

@@ -13,17 +13,6 @@ setup() {
 	soca_test_env
 }
 
-# refused EXPECTED-MESSAGE ARGS...: exit 2, the message, nothing stored
-refused() {
-	local msg=$1
-	shift
-	run soca-submit "$@"
-	assert_failure 2
-	assert_output --partial "$msg"
-	[ "$(spool_count queued)" -eq 0 ]
-	[ -z "$(ls "$(spool_dir)/scripts" 2>/dev/null)" ]
-}
-
 # record ID: the job's record as soca-stat -f prints it
 record() {
 	soca-stat -f "$1"

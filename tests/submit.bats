@@ -9,17 +9,6 @@ setup() {
 	no_dispatch
 }
 
-# refused EXPECTED-MESSAGE ARGS...: exit 2, the message, nothing stored
-refused() {
-	local msg=$1
-	shift
-	run soca-submit "$@"
-	assert_failure 2
-	assert_output --partial "$msg"
-	[ "$(spool_count queued)" -eq 0 ]
-	[ -z "$(ls "$(spool_dir)/scripts" 2>/dev/null)" ]
-}
-
 @test "a script on stdin is stored and its id printed" {
 	run soca-submit <<<'echo hi'
 	assert_success

@@ -13,6 +13,18 @@ wait_state() {
 	return 1
 }
 
+# refused EXPECTED-MESSAGE ARGS...: soca-submit ARGS exits 2 with the
+# message and stores nothing
+refused() {
+	local msg=$1
+	shift
+	run soca-submit "$@"
+	assert_failure 2
+	assert_output --partial "$msg"
+	[ "$(spool_count queued)" -eq 0 ]
+	[ -z "$(ls "$(spool_dir)/scripts" 2>/dev/null)" ]
+}
+
 # spool_dir: the test's spool
 spool_dir() {
 	soca-spool path
