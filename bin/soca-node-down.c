@@ -9,7 +9,6 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "provider.h"
 #include "slurm.h"
@@ -21,28 +20,6 @@ usage(int code)
 {
 	fputs(usage_text, code ? stderr : stdout);
 	exit(code);
-}
-
-/* Slurm's SuspendProgram and ResumeFailProgram: HOSTLIST */
-static int
-suspend(struct soca_conf *c, const char *hostlist)
-{
-	struct soca_spool *sp;
-	int rc = SOCA_EX_OK;
-
-	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm")) {
-		warnx("%s: a hostlist is for Slurm's SuspendProgram; set "
-		    "[cluster] scheduler = slurm (or run soca-node-down without "
-		    "arguments)", hostlist);
-		soca_conf_free(c);
-		return SOCA_EX_USAGE;
-	}
-	sp = soca_spool_open(c, true);
-	if (soca_slurm_suspend(c, sp, hostlist) < 0)
-		rc = SOCA_EX_TEMP;
-	soca_spool_close(sp);
-	soca_conf_free(c);
-	return rc;
 }
 
 int
@@ -66,7 +43,7 @@ main(int argc, char **argv)
 	soca_priv_lose();
 	c = soca_conf_must();
 	if (optind < argc)
-		return suspend(c, argv[optind]);
+		return soca_slurm_command(c, argv[optind], false);
 	if ((sp = soca_spool_open(c, false)) == NULL) {
 		soca_conf_free(c);
 		return SOCA_EX_OK;	/* no spool yet: nothing to reap */

@@ -11,7 +11,6 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "provider.h"
 #include "provider_aws.h"
@@ -52,30 +51,6 @@ user_data(struct soca_conf *c)
 	return SOCA_EX_OK;
 }
 
-/* Slurm's ResumeProgram ([cluster] scheduler = slurm): HOSTLIST */
-static int
-resume(struct soca_conf *c, const char *hostlist)
-{
-	struct soca_spool *sp;
-	int rc = SOCA_EX_OK;
-
-	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm")) {
-		warnx("%s: a hostlist is for Slurm's ResumeProgram; set "
-		    "[cluster] scheduler = slurm (or run soca-node-up without "
-		    "arguments)", hostlist);
-		soca_conf_free(c);
-		return SOCA_EX_USAGE;
-	}
-	sp = soca_spool_open(c, true);
-	if (soca_slurm_resume(c, sp, hostlist) < 0) {
-		warn("resume %s", hostlist);
-		rc = SOCA_EX_TEMP;
-	}
-	soca_spool_close(sp);
-	soca_conf_free(c);
-	return rc;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -104,7 +79,7 @@ main(int argc, char **argv)
 	if (ud)
 		return user_data(c);
 	if (optind < argc)
-		return resume(c, argv[optind]);
+		return soca_slurm_command(c, argv[optind], true);
 	if ((sp = soca_spool_open(c, false)) == NULL) {
 		soca_conf_free(c);
 		return SOCA_EX_OK;	/* no spool yet: nothing queued */

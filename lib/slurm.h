@@ -33,6 +33,7 @@ int soca_slurm_resume(const struct soca_conf *, struct soca_spool *,
 int soca_slurm_suspend(const struct soca_conf *, struct soca_spool *,
     const char *hostlist);
 void soca_slurm_boot(void) __attribute__((noreturn));
+int soca_slurm_command(struct soca_conf *, const char *hostlist, bool resume);
 
 /* slurm_conf.c */
 int soca_slurm_conf(const struct soca_conf *, FILE *, char **why);

@@ -551,6 +551,34 @@ soca_slurm_suspend(const struct soca_conf *c, struct soca_spool *sp,
 	return rc;
 }
 
+/*
+ * soca-node-up HOSTLIST (resume) and soca-node-down HOSTLIST (suspend):
+ * the exit status; frees c.
+ */
+int
+soca_slurm_command(struct soca_conf *c, const char *hostlist, bool resume)
+{
+	struct soca_spool *sp;
+	int rc = SOCA_EX_OK;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm")) {
+		warnx("%s: a hostlist is for Slurm's %s; set [cluster] "
+		    "scheduler = slurm (or give no arguments)", hostlist,
+		    resume ? "ResumeProgram" : "SuspendProgram");
+		soca_conf_free(c);
+		return SOCA_EX_USAGE;
+	}
+	sp = soca_spool_open(c, true);
+	if (resume && soca_slurm_resume(c, sp, hostlist) < 0) {
+		warn("resume %s", hostlist);
+		rc = SOCA_EX_TEMP;
+	} else if (!resume && soca_slurm_suspend(c, sp, hostlist) < 0)
+		rc = SOCA_EX_TEMP;
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	return rc;
+}
+
 /* soca-node-run --slurmd: this instance's slurmd, by its launch index */
 void
 soca_slurm_boot(void)
