@@ -9,6 +9,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "provider.h"
 #include "slurm.h"
@@ -29,7 +30,7 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	struct soca_conf *c;
 	struct soca_spool *sp;
-	int ch, n;
+	int ch, n, rc = SOCA_EX_OK;
 
 	soca_slurm_harden();	/* Slurm's SuspendProgram: a bare start */
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
@@ -50,11 +51,14 @@ main(int argc, char **argv)
 	}
 	if ((n = soca_reap(c, sp, stdout)) < 0)
 		err(SOCA_EX_TEMP, "%s", soca_spool_dir(sp));
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm") ==
+	    0 && soca_slurm_reap(c, sp, stdout) < 0)
+		rc = SOCA_EX_TEMP;
 	if (n > 0) {	/* slots freed, jobs requeued: a dispatcher pass */
 		fflush(stdout);
 		soca_kick(c, sp);
 	}
 	soca_spool_close(sp);
 	soca_conf_free(c);
-	return SOCA_EX_OK;
+	return rc;
 }

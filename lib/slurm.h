@@ -34,6 +34,8 @@ int soca_slurm_suspend(const struct soca_conf *, struct soca_spool *,
     const char *hostlist);
 void soca_slurm_boot(void) __attribute__((noreturn));
 int soca_slurm_command(struct soca_conf *, const char *hostlist, bool resume);
+int soca_slurm_reap(const struct soca_conf *, struct soca_spool *, FILE *);
+char *soca_slurm_node_iid(const char *dir, const char *node);
 
 /* slurm_conf.c */
 int soca_slurm_conf(const struct soca_conf *, FILE *, char **why);

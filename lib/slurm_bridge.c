@@ -25,6 +25,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -430,6 +431,23 @@ work(const struct soca_conf *c, struct soca_spool *sp, const char *text,
 	soca_slurm_resume_free(&r);
 }
 
+/* the instance id recorded for node in dir, or NULL */
+char *
+soca_slurm_node_iid(const char *dir, const char *node)
+{
+	char *path = soca_xasprintf("%s/%s", dir, node), line[128], *sp;
+	FILE *f = fopen(path, "r");
+	char *id = NULL;
+
+	free(path);
+	if (f == NULL)
+		return NULL;
+	if (fgets(line, sizeof(line), f) && (sp = strchr(line, ' ')) != NULL)
+		id = soca_xstrndup(line, (size_t)(sp - line));
+	fclose(f);
+	return id;
+}
+
 static char *
 slurp_fd(int fd, size_t *len)
 {
@@ -547,6 +565,123 @@ soca_slurm_suspend(const struct soca_conf *c, struct soca_spool *sp,
 		soca_aws_free(a);
 	soca_strv_free(ids, nids);
 	soca_strv_free(names, n);
+	free(dir);
+	return rc;
+}
+
+/*
+ * Does Slurm still want node's instance?  No when Slurm does not know the
+ * node, or has it powered down (or powering down): its SuspendProgram
+ * run was lost.  A node Slurm cannot be asked about is kept.
+ */
+static bool
+node_wanted(const char *node, bool *asked)
+{
+	char *arg = soca_xasprintf("node=%s", node);
+	char *argv[] = { "scontrol", "show", "-o", arg, NULL };
+	char *out = capture(argv), *st;
+	bool want = true;
+
+	free(arg);
+	*asked = out != NULL;
+	if (out == NULL) {	/* not known, or slurmctld down: sinfo says */
+		char *sargv[] = { "sinfo", "-h", "-o", "%n", NULL };
+		char *all = capture(sargv);
+
+		*asked = all != NULL;
+		want = all == NULL || strstr(all, node) != NULL;
+		free(all);
+		return want;
+	}
+	if ((st = kv(out, "State")) != NULL)
+		want = strstr(st, "POWERED_DOWN") == NULL &&
+		    strstr(st, "POWERING_DOWN") == NULL;
+	free(st);
+	free(out);
+	return want;
+}
+
+/* one record of slurm/nodes: terminate when Slurm no longer wants it */
+static void
+reap_record(const char *dir, const char *node, char ***ids, size_t *n,
+    FILE *f)
+{
+	char *path = soca_xasprintf("%s/%s", dir, node), line[128];
+	FILE *r = fopen(path, "r");
+	bool asked;
+
+	if (r && fgets(line, sizeof(line), r) && strchr(line, ' ') &&
+	    !node_wanted(node, &asked) && asked) {
+		*strchr(line, ' ') = '\0';
+		*ids = soca_xreallocarray(*ids, *n + 1, sizeof(**ids));
+		(*ids)[(*n)++] = soca_xstrdup(line);
+		fprintf(f, "%s %s terminated: Slurm has it powered down or "
+		    "does not know it\n", node, line);
+		unlink(path);
+	}
+	if (r)
+		fclose(r);
+	free(path);
+}
+
+/*
+ * soca-node-down's pass with the Slurm bridge: the instances of recorded
+ * nodes Slurm no longer wants, and tagged instances of this cluster's
+ * Slurm nodes that no record names (a resume killed before it recorded)
+ * once older than [aws] orphan_grace: terminated by instance id.
+ */
+int
+soca_slurm_reap(const struct soca_conf *c, struct soca_spool *sp, FILE *f)
+{
+	struct soca_aws_err e = { 0 };
+	struct soca_ec2_inst *v = NULL;
+	struct soca_aws *a;
+	char *dir = sdir(sp, "nodes"), **ids = NULL, **rec = NULL;
+	size_t n = 0, nv = 0, nrec = 0;
+	long long grace = soca_conf_int(c, "aws", NULL, "orphan_grace");
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int rc = 0;
+
+	while (d && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.') {
+			reap_record(dir, de->d_name, &ids, &n, f);
+			rec = soca_xreallocarray(rec, nrec + 1, sizeof(*rec));
+			rec[nrec++] = soca_slurm_node_iid(dir, de->d_name);
+		}
+	if (d)
+		closedir(d);
+	if ((a = soca_aws_open(c, &e)) == NULL || soca_aws_describe(a,
+	    soca_conf_get(c, "cluster", NULL, "name"), false, &v, &nv, &e) < 0)
+		rc = -1;
+	for (size_t i = 0; i < nv; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < nrec && !known; k++)
+			known = rec[k] && strcmp(rec[k], v[i].id) == 0;
+		if (v[i].slurm == NULL || known ||
+		    time(NULL) - v[i].launched < grace)
+			continue;
+		ids = soca_xreallocarray(ids, n + 1, sizeof(*ids));
+		ids[n++] = soca_xstrdup(v[i].id);
+		fprintf(f, "%s terminated: Slurm job %s's instance, no node "
+		    "recorded for it\n", v[i].id, v[i].slurm);
+	}
+	if (a && n > 0 && soca_aws_terminate(a, ids, n, f) < 0)
+		rc = -1;
+	if (rc < 0 && e.kind != SOCA_AWS_OK) {
+		char *s = soca_aws_err_str(&e);
+
+		warnx("%s", s);
+		free(s);
+	}
+	soca_aws_err_free(&e);
+	soca_ec2_inst_free(v, nv);
+	soca_aws_free(a);
+	for (size_t k = 0; k < nrec; k++)
+		free(rec[k]);
+	free(rec);
+	soca_strv_free(ids, n);
 	free(dir);
 	return rc;
 }

@@ -183,6 +183,39 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	done
 }
 
+@test "the reaper: a recorded node Slurm has powered down, and an unrecorded tagged instance, are terminated" {
+	spool=$BATS_FILE_TMPDIR/spool
+	# a node whose SuspendProgram run was lost: Slurm has it idle~
+	run soca-aws ec2 RunInstances ImageId=ami-0a1b2c3d4e5f60001 InstanceType=c5.large \
+		MinCount=1 MaxCount=1 TagSpecification.1.ResourceType=instance \
+		TagSpecification.1.Tag.1.Key=soca:ClusterId TagSpecification.1.Tag.1.Value=slurm1 \
+		TagSpecification.1.Tag.2.Key=soca:SlurmJobId TagSpecification.1.Tag.2.Value=900
+	assert_success
+	lost=$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)["instancesSet"][0]["instanceId"])')
+	printf '%s 900\n' "$lost" >"$spool/slurm/nodes/hpc-c5large-4"
+	# a launch whose record never got written (resume killed after the call)
+	run soca-aws ec2 RunInstances ImageId=ami-0a1b2c3d4e5f60001 InstanceType=c5.large \
+		MinCount=1 MaxCount=1 TagSpecification.1.ResourceType=instance \
+		TagSpecification.1.Tag.1.Key=soca:ClusterId TagSpecification.1.Tag.1.Value=slurm1 \
+		TagSpecification.1.Tag.2.Key=soca:SlurmJobId TagSpecification.1.Tag.2.Value=901
+	orphan=$(printf '%s' "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)["instancesSet"][0]["instanceId"])')
+	# inside orphan_grace: only the powered-down node goes
+	run soca-node-down
+	assert_success
+	assert_line "hpc-c5large-4 $lost terminated: Slurm has it powered down or does not know it"
+	refute_output --partial "$orphan"
+	[ ! -e "$spool/slurm/nodes/hpc-c5large-4" ]
+	# past it, the unrecorded one too
+	printf '[aws]\norphan_grace = 0s\n' >>"$SOCA_CONF"
+	run soca-node-down
+	assert_success
+	assert_line "$orphan terminated: Slurm job 901's instance, no node recorded for it"
+	run soca-node-down
+	assert_output ''
+	sed -i '$d' "$SOCA_CONF"
+	sed -i '$d' "$SOCA_CONF"
+}
+
 @test "a launch AWS refuses sets exactly that job's nodes DOWN with AWS's reason" {
 	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"capacity","instance_type":"c5.large"}' >/dev/null
 	run sbatch -N 1 -J nocap -o /dev/null --wrap 'true'

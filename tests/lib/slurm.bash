@@ -39,8 +39,8 @@ slurm_start() {
 		--pid-file="$SLURM_DIR/munge/pid" \
 		--log-file="$SLURM_DIR/munge/log" \
 		--seed-file="$SLURM_DIR/munge/seed" || return 1
-	p1=$(service_port) p2=$(service_port) p3=$(service_port)
 	n=$(hostnames "$nodes" | wc -l)
+	p1=$(service_port) p2=$(free_ports "$n") p3=$(free_ports 21)
 	for i in $(hostnames "$nodes"); do
 		mkdir -p "$SLURM_DIR/spool/$i"
 	done
@@ -88,6 +88,29 @@ CONF
 	done
 	echo "slurmctld did not answer: $(tail -n 5 "$SLURM_DIR/log/slurmctld.log")" >&2
 	return 1
+}
+
+# free_ports N: the first of N consecutive loopback ports free now (the
+# nodes' slurmd ports are one range in slurm.conf)
+free_ports() {
+	python3 -c 'import random, socket, sys
+n = int(sys.argv[1])
+for _ in range(200):
+    base = random.randrange(20000, 32000 - n)  # below the ephemeral range
+    socks = []
+    try:
+        for p in range(base, base + n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", p))
+            socks.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in socks:
+            s.close()
+    print(base)
+    sys.exit(0)
+sys.exit(1)' "$1"
 }
 
 # hostnames LIST: one name a line (before slurmctld runs, so without
