@@ -400,3 +400,27 @@ soca_job_outpath(const struct soca_job *j, bool err)
 	return soca_xasprintf("%s/%s.%c%lld", j->workdir, j->name,
 	    err && !j->join ? 'e' : 'o', j->id);
 }
+
+/* Each key=value line of a formatted record, its value unescaped. */
+void
+soca_job_fields(const char *s, size_t len, soca_field_fn fn, void *arg)
+{
+	const char *end = s + len;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *eq;
+
+		if (nl == NULL)
+			nl = end;
+		if ((eq = memchr(s, '=', (size_t)(nl - s))) != NULL) {
+			char *k = soca_xstrndup(s, (size_t)(eq - s));
+			char *v = unesc(eq + 1, (size_t)(nl - eq - 1));
+
+			fn(k, v, arg);
+			free(k);
+			free(v);
+		}
+		s = nl + 1;
+	}
+}

@@ -63,6 +63,8 @@ char *soca_job_validate(const struct soca_conf *, struct soca_job *,
 bool soca_user_in(const char *user, uid_t, gid_t, char **list, size_t n);
 bool soca_is_admin(const struct soca_conf *, uid_t);
 char *soca_job_outpath(const struct soca_job *, bool err);
+typedef void (*soca_field_fn)(const char *key, const char *val, void *);
+void soca_job_fields(const char *, size_t, soca_field_fn, void *);
 
 /* which options the command line set, so #PBS lines do not override */
 enum {
