@@ -33,20 +33,19 @@ fi
 bin=${SOCA_BUILDDIR:-$(pwd)}/bin
 W=$BENCH_TMP
 
-# fill DIR COUNT: COUNT queued records like soca-submit's, and seq
+# fill DIR COUNT: COUNT queued records like soca-submit's (script line
+# last), and seq
 fill() {
 	"$bench_py" - "$1" "$2" <<'EOF'
 import os, sys, time
 d, n = sys.argv[1], int(sys.argv[2])
-for s in ("queued", "scripts"):
-    os.makedirs(os.path.join(d, s), exist_ok=True)
+os.makedirs(os.path.join(d, "queued"), exist_ok=True)
 t = int(time.time())
 for i in range(1, n + 1):
     with open(f"{d}/queued/{i}", "w") as f:
         f.write(f"id={i}\nstate=queued\nuid=0\ngid=0\nuser=root\nqueue=normal\n"
-                f"name=bench\nworkdir=/tmp\nsubmit={t}\nres=nodes=1\nres=ncpus=1\n")
-    with open(f"{d}/scripts/{i}", "w") as f:
-        f.write("true\n")
+                f"name=bench\nworkdir=/tmp\nsubmit={t}\nres=nodes=1\nres=ncpus=1\n"
+                "script=#!/bin/sh\\nexec 'true'\\n\n")
 with open(f"{d}/seq", "w") as f:
     f.write(f"{n + 1}\n")
 EOF

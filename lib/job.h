@@ -65,6 +65,9 @@ bool soca_is_admin(const struct soca_conf *, uid_t);
 char *soca_job_outpath(const struct soca_job *, bool err);
 typedef void (*soca_field_fn)(const char *key, const char *val, void *);
 void soca_job_fields(const char *, size_t, soca_field_fn, void *);
+size_t soca_job_script_at(const char *, size_t);
+void soca_job_format_script(struct soca_buf *, const char *, size_t);
+int soca_job_script(const char *, size_t, char **, size_t *);
 
 /* which options the command line set, so #PBS lines do not override */
 enum {

@@ -7,8 +7,9 @@
  *   kick                "pass again": made by whatever changed what the
  *                       dispatcher decides on (a submission, a job that
  *                       ended), taken by the dispatcher before a pass
- *   tmp/ID.PID.KIND     files being written (KIND r: record, s: script)
- *   scripts/ID          the job script, owner-only
+ *   tmp/ID.PID.KIND     files being written (KIND r: record)
+ *   scripts/ID          the job script of a job submitted before records
+ *                       held scripts (read still; new jobs have none)
  *   run/ID.lock         flock held by the job's runner while it lives;
  *                       the kernel drops it when the runner dies
  *   queued/ provisioning/ running/ done/ failed/ cancelled/
@@ -29,21 +30,25 @@
  *
  * Naming: a job's state is the directory its record is in.  Writing: a
  * file is written under tmp/, fsynced, renamed into place and the
- * directory fsynced.  Submitting renames the script into scripts/, then
- * the record into queued/: the rename of the record is the commit point,
- * and an id is taken from seq before either, so concurrent submitters
- * never collide and submit never scans a directory.  seq itself is not
- * fsynced: the id is checked free (no record, no script) under its lock,
+ * directory fsynced.  A record ends with the job's script (job.c's
+ * script line), so submitting is one file: written to tmp/, fsynced,
+ * renamed into queued/ (the commit point), queued/ fsynced; two fsyncs.
+ * An id is taken from seq first, so concurrent submitters never collide
+ * and submit never scans a directory.  seq itself is not fsynced: the
+ * id is checked free (no record, no old-style script) under its lock,
  * so a seq that lags after a power cut skips ahead instead of reusing.
+ * Old spools are read as they are: a record with no script line takes
+ * its script from scripts/ID; nothing is converted.
  * [cluster] fsync = no drops every fsync (crash-safe still, as renames
  * are atomic, but a power cut may lose the latest changes).  A state change
  * writes the new record into the new state's directory (one rename), then
- * unlinks the old one; a crash between the two leaves the job in both,
+ * unlinks the old one (the new record carries the old one's script
+ * line); a crash between the two leaves the job in both,
  * and every reader takes the later state (the order of enum soca_state),
  * which is also what `soca-spool check --repair` keeps.  So a crash at
  * any point leaves each job in its old or its new state, never lost.
- * Leftovers (temporaries of dead processes, scripts with no record, the
- * earlier copy of a job) are reported and removed by soca_spool_check().
+ * Leftovers (temporaries of dead processes, old-style scripts with no
+ * record, the earlier copy of a job) are reported and removed by soca_spool_check().
  *
  * Locking: state changes serialise on state.lock so that, say, soca-del
  * and the dispatcher never both move one job; a mover reloads the job
@@ -82,16 +87,21 @@ dsync(const struct soca_spool *sp, int fd)
 	return sp->durable ? fsync(fd) : 0;
 }
 
+/* A writer makes what is missing and sets modes that differ (no chmod
+ * of a right one: it would dirty the inode on every command). */
 static int
 subdir(struct soca_spool *sp, const char *name, bool create)
 {
-	int fd;
+	struct stat st;
+	int fd = openat(sp->dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (create && mkdirat(sp->dfd, name, sp->dmode) < 0 &&
-	    errno != EEXIST)
-		return -1;
-	fd = openat(sp->dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && create)
+	if (fd < 0 && create && errno == ENOENT) {
+		if (mkdirat(sp->dfd, name, sp->dmode) < 0 && errno != EEXIST)
+			return -1;
+		fd = openat(sp->dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd >= 0 && create && (fstat(fd, &st) < 0 ||
+	    (st.st_mode & 07777) != sp->dmode))
 		fchmod(fd, sp->dmode);
 	return fd;
 }
@@ -296,7 +306,7 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
     const char *script, size_t len)
 {
 	struct soca_buf b = { 0 };
-	char sname[64], rname[64];
+	char rname[64];
 	int r = -1;
 
 	if ((j->id = next_id(sp)) < 0)
@@ -304,18 +314,14 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
 	soca_crashpoint("submit-id");
 	j->state = SOCA_QUEUED;
 	soca_job_format(j, &b);
-	if (write_tmp(sp, j->id, 's', script, len, 0600, sname) < 0)
+	soca_job_format_script(&b, script, len);
+	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) < 0)
 		goto out;
-	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) < 0) {
-		unlinkat(sp->tmp, sname, 0);
+	soca_crashpoint("submit-tmp");
+	if (publish(sp, rname, sp->sd[SOCA_QUEUED], j->id) < 0) {
+		unlinkat(sp->tmp, rname, 0);
 		goto out;
 	}
-	soca_crashpoint("submit-tmp");
-	if (publish(sp, sname, sp->scripts, j->id) < 0)
-		goto out;
-	soca_crashpoint("submit-script");
-	if (publish(sp, rname, sp->sd[SOCA_QUEUED], j->id) < 0)
-		goto out;
 	soca_crashpoint("submit-published");
 	r = 0;
 out:
@@ -388,6 +394,25 @@ soca_spool_load(struct soca_spool *sp, long long id, struct soca_job *j)
 	return -1;
 }
 
+/* Append the script line of the job's record in state s, if it has one. */
+static int
+carry_script(struct soca_spool *sp, long long id, int s, struct soca_buf *b)
+{
+	struct soca_buf old = { 0 };
+	char name[32];
+	size_t at;
+
+	snprintf(name, sizeof(name), "%lld", id);
+	if (read_at(sp->sd[s], name, &old) < 0) {
+		soca_buf_free(&old);
+		return -1;
+	}
+	if ((at = soca_job_script_at(old.s, old.len)) < old.len)
+		soca_buf_add(b, old.s + at, old.len - at);
+	soca_buf_free(&old);
+	return 0;
+}
+
 /*
  * Move a job (as loaded, under soca_spool_lock) to another state: one
  * rename into the new directory, then the old record goes.
@@ -403,7 +428,9 @@ soca_spool_move(struct soca_spool *sp, struct soca_job *j,
 
 	j->state = to;
 	soca_job_format(j, &b);
-	r = write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, tname);
+	r = carry_script(sp, j->id, from, &b);
+	if (r == 0)
+		r = write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, tname);
 	soca_buf_free(&b);
 	if (r < 0)
 		return j->state = from, -1;
@@ -537,13 +564,21 @@ soca_spool_runner_alive(struct soca_spool *sp, long long id)
 	return alive;
 }
 
+/* The job's script: its record's script line, else scripts/ID (old). */
 int
 soca_spool_script(struct soca_spool *sp, long long id, char **s, size_t *n)
 {
 	struct soca_buf b = { 0 };
 	char name[32];
+	int st = SOCA_NSTATES - 1;
 
 	snprintf(name, sizeof(name), "%lld", id);
+	while (st >= 0 && read_at(sp->sd[st], name, &b) < 0 && errno == ENOENT)
+		st--;
+	if (st >= 0 && soca_job_script(b.s ? b.s : "", b.len, s, n) == 0) {
+		soca_buf_free(&b);
+		return 0;
+	}
 	if (read_at(sp->scripts, name, &b) < 0) {
 		soca_buf_free(&b);
 		return -1;
@@ -871,11 +906,14 @@ cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
 	soca_buf_free(&b);
 }
 
-/* Remember a record for the next index: a pointer if cached, else a copy. */
+/* Remember a record for the next index: a pointer if cached, else a copy
+ * without its script. */
 static void
 keep(struct cache *c, struct fresh **f, size_t *nf, const struct ent *e,
     ino_t ino, const char *rec, size_t len, bool cached)
 {
+	if (!cached)
+		len = soca_job_script_at(rec, len);
 	if (*nf >= 1024 ? (*nf & (*nf - 1)) == 0 : *nf == 0)
 		*f = soca_xreallocarray(*f, *nf ? *nf * 2 : 1024, sizeof(**f));
 	(*f)[*nf] = (struct fresh){ e->id, e->state, ino,
