@@ -5,7 +5,8 @@
  * form: an aligned table with a header (-n drops it), JSON Lines (-J: one
  * object a row, keys are the column names, typed values), or CSV (RFC
  * 4180).  -o picks and orders columns.  JSON and CSV stream; the table is
- * held until the end to align it.  Text from users is escaped in tables
+ * held until the end to align it (its cells in large blocks, as a lister
+ * of 100,000 jobs would otherwise spend its time in malloc).  Text from users is escaped in tables
  * and CSV (control characters never reach a terminal) and JSON-escaped in
  * JSON.
  */
@@ -32,11 +33,16 @@ struct soca_out {
 	bool noheadings, wrote_head;
 	FILE *fp;
 	struct cell *row;	/* one per column */
-	char **rows;		/* table: nsel cells per row */
+	char **blocks;		/* table: the rows' cells, NUL-ended, */
+	size_t nblocks, used;	/* one row after another in blocks */
+	char **rows;		/* where each row starts */
 	size_t nrows, caprows;
+	size_t *w;		/* table: the widest cell per column */
 	size_t hint;		/* where col_index() looks first */
 	bool *on;		/* per column: selected, so worth setting */
 };
+
+static size_t width(const char *);
 
 static void
 bad_column(const struct soca_col *cols, size_t n, const char *name)
@@ -92,8 +98,11 @@ soca_out_new(const struct soca_col *cols, size_t ncols, enum soca_out_fmt fmt,
 	o->row = soca_xcalloc(ncols, sizeof(*o->row));
 	select_columns(o, select);
 	o->on = soca_xcalloc(ncols + 1, sizeof(*o->on));
-	for (size_t i = 0; i < o->nsel; i++)
+	o->w = soca_xcalloc(o->nsel + 1, sizeof(*o->w));
+	for (size_t i = 0; i < o->nsel; i++) {
 		o->on[o->sel[i]] = true;
+		o->w[i] = noheadings ? 0 : width(cols[o->sel[i]].head);
+	}
 	return o;
 }
 
@@ -255,6 +264,50 @@ emit_csv(struct soca_out *o)
 	fputc('\n', o->fp);
 }
 
+#define BLOCK (256 * 1024)
+
+/* Room for n bytes in the last block (a new one when full). */
+static char *
+room(struct soca_out *o, size_t n)
+{
+	if (o->nblocks == 0 || o->used + n > BLOCK) {
+		o->blocks = soca_xreallocarray(o->blocks, o->nblocks + 1,
+		    sizeof(*o->blocks));
+		o->blocks[o->nblocks++] = soca_xmalloc(n > BLOCK ? n : BLOCK);
+		o->used = 0;
+	}
+	o->used += n;
+	return o->blocks[o->nblocks - 1] + o->used - n;
+}
+
+/* Table: copy the row's cells into the held ones. */
+static void
+keep_row(struct soca_out *o)
+{
+	size_t n = 0;
+	char *p;
+
+	for (size_t i = 0; i < o->nsel; i++) {
+		const char *t = o->row[o->sel[i]].text;
+
+		n += strlen(t ? t : "-") + 1;
+	}
+	if (o->nrows == o->caprows) {
+		o->caprows = o->caprows ? o->caprows * 2 : 1024;
+		o->rows = soca_xreallocarray(o->rows, o->caprows,
+		    sizeof(*o->rows));
+	}
+	o->rows[o->nrows++] = p = room(o, n);
+	for (size_t i = 0; i < o->nsel; i++) {
+		const char *t = o->row[o->sel[i]].text;
+		size_t w = width(t ? t : "-");
+
+		if (w > o->w[i])
+			o->w[i] = w;
+		p = stpcpy(p, t ? t : "-") + 1;
+	}
+}
+
 void
 soca_out_row(struct soca_out *o)
 {
@@ -262,27 +315,8 @@ soca_out_row(struct soca_out *o)
 		emit_json(o);
 	else if (o->fmt == SOCA_OUT_CSV)
 		emit_csv(o);
-	else {
-		if (o->nrows == o->caprows) {
-			o->caprows = o->caprows ? o->caprows * 2 : 64;
-			o->rows = soca_xreallocarray(o->rows,
-			    o->caprows * o->nsel, sizeof(*o->rows));
-		}
-		for (size_t i = 0; i < o->nsel; i++) {
-			struct cell *c = &o->row[o->sel[i]];
-			bool again = false;
-
-			for (size_t j = i + 1; j < o->nsel; j++)
-				again = again || o->sel[j] == o->sel[i];
-			/* the row takes the text, unless -o names it twice */
-			o->rows[o->nrows * o->nsel + i] = c->text == NULL ?
-			    soca_xstrdup("-") : again ? soca_xstrdup(c->text) :
-			    c->text;
-			if (!again)
-				c->text = NULL;
-		}
-		o->nrows++;
-	}
+	else
+		keep_row(o);
 	for (size_t i = 0; i < o->ncols; i++) {
 		free(o->row[i].text);
 		json_decref(o->row[i].json);
@@ -308,8 +342,8 @@ spaces(FILE *fp, size_t n)
 	static const char sp[] = "                                ";
 
 	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
-		fwrite(sp, 1, sizeof(sp) - 1, fp);
-	fwrite(sp, 1, n, fp);
+		fwrite_unlocked(sp, 1, sizeof(sp) - 1, fp);
+	fwrite_unlocked(sp, 1, n, fp);
 }
 
 static void
@@ -320,9 +354,9 @@ cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
 
 	if (c->right)
 		spaces(o->fp, pad);
-	fputs(s, o->fp);
+	fputs_unlocked(s, o->fp);
 	if (last)
-		putc('\n', o->fp);
+		putc_unlocked('\n', o->fp);
 	else
 		spaces(o->fp, (c->right ? 0 : pad) + 2);
 }
@@ -330,24 +364,18 @@ cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
 static void
 emit_table(struct soca_out *o)
 {
-	size_t *w = soca_xcalloc(o->nsel + 1, sizeof(*w));
-
-	for (size_t i = 0; i < o->nsel; i++) {
-		w[i] = o->noheadings ? 0 : width(o->cols[o->sel[i]].head);
-		for (size_t r = 0; r < o->nrows; r++) {
-			size_t x = width(o->rows[r * o->nsel + i]);
-			w[i] = x > w[i] ? x : w[i];
-		}
-	}
 	if (!o->noheadings)
 		for (size_t i = 0; i < o->nsel; i++)
-			cell_print(o, i, o->cols[o->sel[i]].head, w,
+			cell_print(o, i, o->cols[o->sel[i]].head, o->w,
 			    i + 1 == o->nsel);
-	for (size_t r = 0; r < o->nrows; r++)
-		for (size_t i = 0; i < o->nsel; i++)
-			cell_print(o, i, o->rows[r * o->nsel + i], w,
-			    i + 1 == o->nsel);
-	free(w);
+	for (size_t r = 0; r < o->nrows; r++) {
+		const char *p = o->rows[r];
+
+		for (size_t i = 0; i < o->nsel; i++) {
+			cell_print(o, i, p, o->w, i + 1 == o->nsel);
+			p += strlen(p) + 1;
+		}
+	}
 }
 
 /* Print what is held, free everything; -1 (errno set) on a write error. */
@@ -366,13 +394,15 @@ soca_out_end(struct soca_out *o)
 		fputc('\n', o->fp);
 	}
 	r = fflush(o->fp) == 0 && !ferror(o->fp) ? 0 : -1;
-	for (size_t i = 0; i < o->nrows * o->nsel; i++)
-		free(o->rows[i]);
 	for (size_t i = 0; i < o->ncols; i++) {
 		free(o->row[i].text);
 		json_decref(o->row[i].json);
 	}
+	for (size_t i = 0; i < o->nblocks; i++)
+		free(o->blocks[i]);
+	free(o->blocks);
 	free(o->rows);
+	free(o->w);
 	free(o->row);
 	free(o->sel);
 	free(o->on);

@@ -67,6 +67,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -604,6 +605,42 @@ cmp_ent(const void *a, const void *b)
 	return x->state - y->state;
 }
 
+/*
+ * Sort by id, keeping the state order the entries came in: a counting
+ * sort when the ids are dense (they are: ids are given out in order),
+ * as qsort took a tenth of a listing.
+ */
+static void
+sort_ents(struct ent *v, size_t n)
+{
+	long long lo = LLONG_MAX, hi = 0;
+	size_t range, *pos;
+	struct ent *out;
+
+	for (size_t i = 0; i < n; i++) {
+		lo = v[i].id < lo ? v[i].id : lo;
+		hi = v[i].id > hi ? v[i].id : hi;
+	}
+	if (n < 2 || (unsigned long long)(hi - lo) >= 4 * (unsigned long long)n +
+	    4096) {
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_ent);
+		return;
+	}
+	range = (size_t)(hi - lo) + 1;
+	pos = soca_xcalloc(range + 1, sizeof(*pos));
+	out = soca_xreallocarray(NULL, n, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		pos[v[i].id - lo + 1]++;
+	for (size_t k = 1; k <= range; k++)
+		pos[k] += pos[k - 1];
+	for (size_t i = 0; i < n; i++)
+		out[pos[v[i].id - lo]++] = v[i];
+	memcpy(v, out, n * sizeof(*v));
+	free(out);
+	free(pos);
+}
+
 /* Every (id, state) in the given states, sorted by id then state. */
 static struct ent *
 scan(struct soca_spool *sp, unsigned states, size_t *np)
@@ -637,8 +674,7 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 		}
 		closedir(d);
 	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_ent);
+	sort_ents(v, n);
 	*np = n;
 	return v;
 }
@@ -665,7 +701,9 @@ struct idx {
 
 struct cache {
 	char head[256];		/* "soca-index 1 BOOT TOKEN " */
-	struct soca_buf file, fresh;
+	char *map;		/* the index, mapped */
+	size_t maplen;
+	struct soca_buf fresh;
 	struct idx *v;
 	size_t n, cap;
 	long long *dirty;
@@ -784,6 +822,34 @@ load_dirty(struct soca_spool *sp, struct cache *c, long long from,
 		qsort(c->dirty, c->nd, sizeof(*c->dirty), cmp_ll);
 }
 
+/* Map the index: it is replaced by rename, never written in place. */
+static int
+map_index(struct soca_spool *sp, struct cache *c)
+{
+	struct stat st;
+	int fd = openat(sp->dfd, "index", O_RDONLY | O_CLOEXEC);
+	void *m;
+
+	if (fd < 0)
+		return -1;
+	/* it ends with a record's newline: no number runs off its end */
+	if (fstat(fd, &st) < 0 || st.st_size == 0 ||
+	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE |
+	    MAP_POPULATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	c->map = m;
+	c->maplen = (size_t)st.st_size;
+	if (c->map[c->maplen - 1] != '\n') {
+		munmap(c->map, c->maplen);
+		c->map = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse index (header, then "id state ino len\n" and len bytes each). */
 static void
 cache_load(struct soca_spool *sp, struct cache *c, long long now)
@@ -793,11 +859,10 @@ cache_load(struct soca_spool *sp, struct cache *c, long long now)
 
 	boot_id(want);
 	log_token(sp, tok);
-	if (tok[0] == '\0' || read_at(sp->dfd, "index", &c->file) < 0 ||
-	    c->file.s == NULL)
+	if (tok[0] == '\0' || map_index(sp, c) < 0)
 		return;
-	p = c->file.s;
-	end = p + c->file.len;
+	p = c->map;
+	end = p + c->maplen;
 	snprintf(c->head, sizeof(c->head), "soca-index 1 %s %s ", want, tok);
 	if (strncmp(p, c->head, strlen(c->head)) != 0)
 		return;
@@ -971,7 +1036,8 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 	free(f);
 	free(c.v);
 	free(c.dirty);
-	soca_buf_free(&c.file);
+	if (c.map != NULL)
+		munmap(c.map, c.maplen);
 	soca_buf_free(&c.fresh);
 	free(v);
 	soca_buf_free(&b);
