@@ -331,17 +331,14 @@ out:
 }
 
 static int
-read_at_ino(int dirfd, const char *name, struct soca_buf *b, ino_t *ino)
+read_at(int dirfd, const char *name, struct soca_buf *b)
 {
 	char chunk[4096];
 	ssize_t n;
-	struct stat st;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return -1;
-	if (ino != NULL)
-		*ino = fstat(fd, &st) == 0 ? st.st_ino : 0;
 	soca_buf_reset(b);
 	/* records are written whole and renamed: a short read is the end */
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
@@ -351,12 +348,6 @@ read_at_ino(int dirfd, const char *name, struct soca_buf *b, ino_t *ino)
 	}
 	close(fd);
 	return n < 0 ? -1 : 0;
-}
-
-static int
-read_at(int dirfd, const char *name, struct soca_buf *b)
-{
-	return read_at_ino(dirfd, name, b, NULL);
 }
 
 static int
@@ -922,6 +913,18 @@ struct fresh {
 };
 
 static void
+idx_add(struct soca_buf *b, long long id, int state, ino_t ino,
+    const char *rec, size_t len)
+{
+	char h[96];
+	int n = snprintf(h, sizeof(h), "%lld %d %llu %zu\n", id, state,
+	    (unsigned long long)ino, len);
+
+	soca_buf_add(b, h, (size_t)n);
+	soca_buf_add(b, rec, len);
+}
+
+static void
 cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
     size_t nf, unsigned states, const char *tok0, long long off)
 {
@@ -951,17 +954,13 @@ cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
 			if ((states & (1u << o->state)) ||
 			    cache_find(c, o->id) == NULL)
 				continue;	/* listed again, or stale */
-			soca_buf_addf(&b, "%lld %d %llu %zu\n", o->id, o->state,
-			    (unsigned long long)o->ino, o->len);
-			soca_buf_add(&b, o->rec, o->len);
+			idx_add(&b, o->id, o->state, o->ino, o->rec, o->len);
 			continue;
 		}
 		if (o && o->id == f[i].id)
 			k++;
-		soca_buf_addf(&b, "%lld %d %llu %zu\n", f[i].id, f[i].state,
-		    (unsigned long long)f[i].ino, f[i].len);
-		soca_buf_add(&b, f[i].rec ? f[i].rec : c->fresh.s + f[i].off,
-		    f[i].len);
+		idx_add(&b, f[i].id, f[i].state, f[i].ino,
+		    f[i].rec ? f[i].rec : c->fresh.s + f[i].off, f[i].len);
 		i++;
 	}
 	snprintf(tname, sizeof(tname), "index.%ld.i", (long)getpid());
@@ -1010,7 +1009,6 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 		struct soca_job j;
 		const struct idx *x;
 		char name[32];
-		ino_t ino;
 
 		if (i + 1 < n && v[i + 1].id == v[i].id)
 			continue;
@@ -1021,11 +1019,13 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 			keep(&c, &f, &nf, &v[i], x->ino, x->rec, x->len, true);
 		} else {
 			snprintf(name, sizeof(name), "%lld", v[i].id);
-			if (read_at_ino(sp->sd[v[i].state], name, &b, &ino) < 0 ||
+			/* the inode readdir saw: were the file replaced
+			 * since, the new one is in the log after off */
+			if (read_at(sp->sd[v[i].state], name, &b) < 0 ||
 			    soca_job_parse(b.s ? b.s : "", b.len, &j) < 0)
 				continue;
 			j.state = v[i].state;
-			keep(&c, &f, &nf, &v[i], ino, b.s, b.len, false);
+			keep(&c, &f, &nf, &v[i], v[i].ino, b.s, b.len, false);
 			misses++;
 		}
 		r = fn(&j, arg);
