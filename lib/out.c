@@ -226,21 +226,92 @@ csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* A JSON string as jansson's compact dump writes it. */
+static void
+json_quote(struct soca_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s, *end = s + n;
+	char u[7] = "\\u00";
+
+	soca_buf_addc(b, '"');
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" :
+		    c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" :
+		    c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+
+		if (e == NULL && c >= 0x20)
+			continue;
+		soca_buf_add(b, run, (size_t)(s - run));
+		if (e == NULL) {
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			e = u;
+		}
+		soca_buf_adds(b, e);
+		run = s + 1;
+	}
+	soca_buf_add(b, run, (size_t)(end - run));
+	soca_buf_addc(b, '"');
+}
+
+static void
+json_value(struct soca_buf *b, json_t *v)
+{
+	char *s, n[24];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		json_quote(b, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(n, sizeof(n), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		soca_buf_adds(b, n);
+		break;
+	case JSON_TRUE:
+		soca_buf_adds(b, "true");
+		break;
+	case JSON_FALSE:
+		soca_buf_adds(b, "false");
+		break;
+	case JSON_NULL:
+		soca_buf_adds(b, "null");
+		break;
+	default:
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		soca_buf_adds(b, s ? s : "null");
+		free(s);
+	}
+}
+
+/* One object a row, written directly: building a jansson object and
+ * dumping it took half of soca-stat -J. */
 static void
 emit_json(struct soca_out *o)
 {
-	json_t *obj = json_object();
-	char *s;
+	struct soca_buf b = { 0 };
 
+	soca_buf_addc(&b, '{');
 	for (size_t i = 0; i < o->nsel; i++) {
 		struct cell *c = &o->row[o->sel[i]];
-		json_object_set(obj, o->cols[o->sel[i]].name,
-		    c->json ? c->json : json_null());
+		const char *name = o->cols[o->sel[i]].name;
+		bool again = false;
+
+		for (size_t k = 0; k < i; k++)
+			again = again || o->sel[k] == o->sel[i];
+		if (again)
+			continue;	/* -o named it twice: one key */
+		if (i > 0)
+			soca_buf_addc(&b, ',');
+		json_quote(&b, name, strlen(name));
+		soca_buf_addc(&b, ':');
+		json_value(&b, c->json ? c->json : json_null());
 	}
-	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fprintf(o->fp, "%s\n", s ? s : "{}");
-	free(s);
-	json_decref(obj);
+	soca_buf_adds(&b, "}\n");
+	fwrite_unlocked(b.s, 1, b.len, o->fp);
+	soca_buf_free(&b);
 }
 
 static void
