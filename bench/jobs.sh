@@ -71,9 +71,9 @@ fi
 submit_floor() {
 	local a b i
 	mkdir -p "$W/floor.d"
-	a=$(now)
+	stamp a
 	for ((i = 0; i < $1; i++)); do "$W/floor" "$W/floor.d" >/dev/null; done
-	b=$(now)
+	stamp b
 	rm -rf "$W/floor.d"
 	per_sec "$1" "$a" "$b"
 }
@@ -81,18 +81,18 @@ submit_floor() {
 # submit_soca COUNT: submissions per second over COUNT submits
 submit_soca() {
 	local a b i
-	a=$(now)
+	stamp a
 	for ((i = 0; i < $1; i++)); do "$bin/soca-submit" -- true >/dev/null; done
-	b=$(now)
+	stamp b
 	per_sec "$1" "$a" "$b"
 }
 
 # list_ms CMD...: milliseconds of one run of CMD, output discarded
 list_ms() {
 	local a b
-	a=$(now)
+	stamp a
 	"$@" >/dev/null
-	b=$(now)
+	stamp b
 	elapsed "$a" "$b"
 }
 
@@ -179,18 +179,18 @@ done
 soca_env s3
 fill "$W/s3" 100
 for ((r = 0; r < runs; r++)); do
-	a=$(now)
+	stamp a
 	for ((i = 0; i < C; i++)); do "$bin/soca-submit" -- true >/dev/null; done
-	b=$(now)
+	stamp b
 	cost_small+=" $(elapsed "$a" "$b" "$C")"
 done
 soca_env s4
 fill "$W/s4" "$BIG"
 big_cold=$(list_ms "$bin/soca-stat")
 for ((r = 0; r < runs; r++)); do
-	a=$(now)
+	stamp a
 	for ((i = 0; i < C; i++)); do "$bin/soca-submit" -- true >/dev/null; done
-	b=$(now)
+	stamp b
 	cost_big+=" $(elapsed "$a" "$b" "$C")"
 	big_list+=" $(list_ms "$bin/soca-stat")"
 	rss_stat_big+=" $(peak_rss_mib "$bin/soca-stat")"
@@ -203,9 +203,9 @@ done
 sb_rate='' sq_list='' sq_json='' rss_sq='' rss_sb=''
 if start_slurm; then
 	for ((r = 0; r < runs; r++)); do
-		a=$(now)
+		stamp a
 		for ((i = 0; i < N; i++)); do sbatch -H -Q --wrap true >/dev/null; done
-		b=$(now)
+		stamp b
 		sb_rate+=" $(per_sec "$N" "$a" "$b")"
 	done
 	workers=()
