@@ -584,6 +584,8 @@ struct ent {
 	long long id;
 	int state;
 	ino_t ino;
+	const char *rec;	/* listed: in the old index, else NULL: */
+	size_t off, len;	/* in cache.fresh; len 0: not listed */
 };
 
 static int
@@ -659,9 +661,9 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 				cap = cap ? cap * 2 : 1024;
 				v = soca_xreallocarray(v, cap, sizeof(*v));
 			}
-			v[n].id = id;
-			v[n].ino = de->d_ino;
-			v[n++].state = s;
+			v[n] = (struct ent){ .id = id, .state = s,
+			    .ino = de->d_ino };
+			n++;
 		}
 		closedir(d);
 	}
@@ -904,14 +906,6 @@ cache_find(const struct cache *c, long long id)
 	return &c->v[lo];
 }
 
-struct fresh {
-	long long id;
-	int state;
-	ino_t ino;
-	const char *rec;	/* in the old index, else NULL: */
-	size_t off, len;	/* in cache.fresh */
-};
-
 static void
 idx_add(struct soca_buf *b, long long id, int state, ino_t ino,
     const char *rec, size_t len)
@@ -925,7 +919,7 @@ idx_add(struct soca_buf *b, long long id, int state, ino_t ino,
 }
 
 static void
-cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
+cache_write(struct soca_spool *sp, struct cache *c, struct ent *f,
     size_t nf, unsigned states, const char *tok0, long long off)
 {
 	struct soca_buf b = { 0 };
@@ -949,6 +943,10 @@ cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
 	while (i < nf || k < c->n) {
 		const struct idx *o = k < c->n ? &c->v[k] : NULL;
 
+		if (i < nf && f[i].len == 0) {
+			i++;		/* not listed: superseded or unreadable */
+			continue;
+		}
 		if (o && (i == nf || o->id < f[i].id)) {
 			k++;
 			if ((states & (1u << o->state)) ||
@@ -973,18 +971,17 @@ cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
 /* Remember a record for the next index: a pointer if cached, else a copy
  * without its script. */
 static void
-keep(struct cache *c, struct fresh **f, size_t *nf, const struct ent *e,
-    ino_t ino, const char *rec, size_t len, bool cached)
+keep(struct cache *c, struct ent *e, const char *rec, size_t len,
+    bool cached)
 {
-	if (!cached)
-		len = soca_job_script_at(rec, len);
-	if (*nf >= 1024 ? (*nf & (*nf - 1)) == 0 : *nf == 0)
-		*f = soca_xreallocarray(*f, *nf ? *nf * 2 : 1024, sizeof(**f));
-	(*f)[*nf] = (struct fresh){ e->id, e->state, ino,
-	    cached ? rec : NULL, c->fresh.len, len };
-	(*nf)++;
-	if (!cached)
-		soca_buf_add(&c->fresh, rec, len);
+	if (cached) {
+		e->rec = rec;
+		e->len = len;
+		return;
+	}
+	e->off = c->fresh.len;
+	e->len = soca_job_script_at(rec, len);
+	soca_buf_add(&c->fresh, rec, e->len);
 }
 
 /* Call fn for each job in the given states, in id order, latest state. */
@@ -994,8 +991,7 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 {
 	struct soca_buf b = { 0 };
 	struct cache c = { 0 };
-	struct fresh *f = NULL;
-	size_t n, nf = 0, misses = 0;
+	size_t n, misses = 0;
 	char tok0[64];
 	long long off;
 	struct ent *v;
@@ -1016,7 +1012,7 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 		if (x && x->state == v[i].state && x->ino == v[i].ino &&
 		    soca_job_parse(x->rec, x->len, &j) == 0) {
 			j.state = v[i].state;
-			keep(&c, &f, &nf, &v[i], x->ino, x->rec, x->len, true);
+			keep(&c, &v[i], x->rec, x->len, true);
 		} else {
 			snprintf(name, sizeof(name), "%lld", v[i].id);
 			/* the inode readdir saw: were the file replaced
@@ -1025,15 +1021,14 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 			    soca_job_parse(b.s ? b.s : "", b.len, &j) < 0)
 				continue;
 			j.state = v[i].state;
-			keep(&c, &f, &nf, &v[i], v[i].ino, b.s, b.len, false);
+			keep(&c, &v[i], b.s, b.len, false);
 			misses++;
 		}
 		r = fn(&j, arg);
 		soca_job_free(&j);
 	}
 	if (r == 0 && misses > 256)
-		cache_write(sp, &c, f, nf, states, tok0, off);
-	free(f);
+		cache_write(sp, &c, v, n, states, tok0, off);
 	free(c.v);
 	free(c.dirty);
 	if (c.map != NULL)
@@ -1105,13 +1100,12 @@ check_dups(struct soca_spool *sp, struct ent *v, size_t n, bool repair,
 static bool
 has_id(struct ent *v, size_t n, long long id)
 {
-	struct ent key = { id, 0, 0 };
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (v[mid].id < key.id)
+		if (v[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
