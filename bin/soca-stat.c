@@ -91,14 +91,15 @@ estimate(struct opts *op, const struct soca_job *j, double *usd,
     double *rate)
 {
 	struct soca_aws_err e = { 0 };
-	const char *sp = soca_job_res(j, "spot_price");
-	long long nodes = soca_job_res_int(j, "nodes", 1);
-	bool spot = sp != NULL && soca_job_res_int(j,
-	    "spot_allocation_count", nodes) >= nodes;
+	long long nodes;
+	bool spot;
 
 	if (op->cost == NULL || j->start == 0 ||
 	    soca_job_res(j, "instance_type") == NULL)
 		return false;
+	nodes = soca_job_res_int(j, "nodes", 1);
+	spot = soca_job_res(j, "spot_price") != NULL && soca_job_res_int(j,
+	    "spot_allocation_count", nodes) >= nodes;
 	*usd = soca_cost_job(op->cost, soca_job_res(j, "instance_type"),
 	    nodes, spot, j->start, j->end, rate, &e);
 	if (*usd < 0) {
