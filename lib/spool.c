@@ -48,7 +48,8 @@
  * which is also what `soca-spool check --repair` keeps.  So a crash at
  * any point leaves each job in its old or its new state, never lost.
  * Leftovers (temporaries of dead processes, old-style scripts with no
- * record, the earlier copy of a job) are reported and removed by soca_spool_check().
+ * record, the earlier copy of a job) are reported and removed by
+ * soca_spool_check().
  *
  * Locking: state changes serialise on state.lock so that, say, soca-del
  * and the dispatcher never both move one job; a mover reloads the job
@@ -674,15 +675,18 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 
 /*
  * The listing cache.  Reading 100,000 records costs 300,000 system
- * calls; `index` keeps a copy of each record with its state and inode,
- * and `changes` logs the id of every job moved or rewritten since (a
+ * calls; `index` keeps a copy of each record (without its script line)
+ * with its state and inode, and `changes` logs the id of every job moved or rewritten since (a
  * mover appends before its rename, under the state lock).  A cached copy
  * is used only when the job is still in the same state under the same
  * inode and is not in the log after the index's offset: a rename always
  * brings a new inode (the temporary exists beside the old file), and any
  * later rewrite, which might reuse an old inode, is in the log.  The
- * index is rebuilt by the lister when it missed many; it is a cache, so
- * it is not fsynced, and one from another boot is ignored.
+ * index is rebuilt by the lister when it missed many, with the inodes
+ * its directory scan saw (a file replaced after the scan is in the log
+ * after the offset taken before it); it is a cache, so it is not
+ * fsynced, and one from another boot is ignored.  It is mapped, not
+ * read: it is only ever replaced by a rename.
  */
 struct idx {
 	long long id;
