@@ -1,12 +1,14 @@
 /*
  * job.c: the job model.  A job record is a few `key=value` lines (values
  * escaped so one never spans lines), small enough that soca-stat reads
- * 100,000 of them quickly; the spool ends a record with one more line,
- * the job's script (soca_job_script_at), which parsing stops before.  Resources given with -l or #PBS -l are
+ * 100,000 of them quickly.  Resources given with -l or #PBS -l are
  * checked against the schema of queue keys (conf_schema.c) and merged
  * with the queue's defaults at submission, so a later edit of soca.conf
  * does not change a job already queued.  Every refusal is one message
  * naming the value, the rule and the fix.
+ *
+ * The spool ends a record with one more line, the job's script
+ * (soca_job_script_at), which parsing stops before.
  */
 #include "config.h"
 
