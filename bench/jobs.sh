@@ -14,7 +14,7 @@
 #
 # Figures: submissions per second (soca-submit vs sbatch, one at a time,
 # and vs "the floor": bench/floor.c, a small static program that does
-# one durable file write, exec'd in the same loop), listing Q queued jobs
+# one durable file write, exec'd by turns with soca-submit in one loop), listing Q queued jobs
 # (soca-stat vs squeue, soca-stat -J vs squeue --json), submit cost at 100
 # vs BIG spooled, soca-stat on BIG jobs (warm, and the first run that
 # builds the index), and peak RSS of soca-submit, soca-stat, soca-del and
@@ -67,15 +67,23 @@ if ! cc -O2 -static -o "$W/floor" "$bench_src/bench/floor.c" 2>/dev/null; then
 	floor_note="the floor is linked dynamically (no static C library)"
 fi
 
-# submit_floor COUNT: the floor's runs per second over COUNT runs
-submit_floor() {
-	local a b i
+# submit_pair COUNT: soca-submit and the floor by turns in one loop, each
+# timed alone (bash's clock in microseconds), so both see the same load;
+# prints both rates per second
+submit_pair() {
+	local a b c i s=0 f=0
 	mkdir -p "$W/floor.d"
-	stamp a
-	for ((i = 0; i < $1; i++)); do "$W/floor" "$W/floor.d" >/dev/null; done
-	stamp b
+	for ((i = 0; i < $1; i++)); do
+		a=${EPOCHREALTIME/[.,]/}
+		"$bin/soca-submit" -- true >/dev/null
+		b=${EPOCHREALTIME/[.,]/}
+		"$W/floor" "$W/floor.d" >/dev/null
+		c=${EPOCHREALTIME/[.,]/}
+		s=$((s + b - a)) f=$((f + c - b))
+	done
 	rm -rf "$W/floor.d"
-	per_sec "$1" "$a" "$b"
+	awk -v n="$1" -v s="$s" -v f="$f" \
+		'BEGIN { printf "%.1f %.1f\n", n * 1e6 / s, n * 1e6 / f }'
 }
 
 # submit_soca COUNT: submissions per second over COUNT submits
@@ -160,8 +168,8 @@ soca_rate='' soca_rate_nosync='' floor_rate='' cost_small='' cost_big='' list=''
 list_json='' rss_stat='' rss_stat_big='' rss_submit='' rss_del='' rss_check=''
 for ((r = 0; r < runs; r++)); do
 	soca_env "s1.$r"
-	soca_rate+=" $(submit_soca "$N")"
-	floor_rate+=" $(submit_floor "$N")"
+	read -r x y < <(submit_pair "$N")
+	soca_rate+=" $x" floor_rate+=" $y"
 	soca_env "s1n.$r" "fsync = no"
 	soca_rate_nosync+=" $(submit_soca "$N")"
 done
