@@ -129,6 +129,16 @@ free_port() {
 
 now() { date +%s.%N; }
 
+# stamp VAR: the time now into VAR (as now prints it) without a fork, so
+# a short command's figure does not carry a date(1) process with it
+stamp() {
+	if [ -n "${EPOCHREALTIME:-}" ]; then
+		printf -v "$1" '%s' "${EPOCHREALTIME/,/.}"
+	else
+		printf -v "$1" '%s' "$(date +%s.%N)"
+	fi
+}
+
 # elapsed A B [N]: milliseconds from A to B (date +%s.%N), divided by N
 elapsed() {
 	awk -v a="$1" -v b="$2" -v n="${3:-1}" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'

@@ -2,12 +2,15 @@
  * soca-stat: list jobs, like qstat.  Without -x only the active states'
  * directories are read; ids given as arguments (or on stdin) are loaded
  * one by one, with no directory scan.  -f prints every field of each
- * record, -J one JSON object per job.
+ * record, -J one JSON object per job; -f -J both: every field, typed
+ * (numbers, booleans, res as an object, env and afterok as arrays; a key
+ * this file does not know, from a newer record, is a string).
  */
 #include "config.h"
 
 #include <err.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -48,7 +51,7 @@ static const struct soca_col cols[] = {
 struct opts {
 	const char *user, *queue;
 	int state;
-	bool full, all;
+	bool full, all, json;
 	struct soca_out *o;
 	long long now;
 	size_t shown;
@@ -89,14 +92,15 @@ estimate(struct opts *op, const struct soca_job *j, double *usd,
     double *rate)
 {
 	struct soca_aws_err e = { 0 };
-	const char *sp = soca_job_res(j, "spot_price");
-	long long nodes = soca_job_res_int(j, "nodes", 1);
-	bool spot = sp != NULL && soca_job_res_int(j,
-	    "spot_allocation_count", nodes) >= nodes;
+	long long nodes;
+	bool spot;
 
 	if (op->cost == NULL || j->start == 0 ||
 	    soca_job_res(j, "instance_type") == NULL)
 		return false;
+	nodes = soca_job_res_int(j, "nodes", 1);
+	spot = soca_job_res(j, "spot_price") != NULL && soca_job_res_int(j,
+	    "spot_allocation_count", nodes) >= nodes;
 	*usd = soca_cost_job(op->cost, soca_job_res(j, "instance_type"),
 	    nodes, spot, j->start, j->end, rate, &e);
 	if (*usd < 0) {
@@ -108,18 +112,141 @@ estimate(struct opts *op, const struct soca_job *j, double *usd,
 	return *usd >= 0;
 }
 
+/* The JSON type of a record's key: i integer, b boolean, I and S arrays
+ * of integers and strings, R the resources (an object); else a string. */
+static char
+ftype(const char *k)
+{
+	static const char *const keys[] = { "afterok", "end", "env", "exit",
+	    "gid", "id", "join", "pgid", "res", "rerun", "runner", "start",
+	    "submit", "uid" };
+	static const char types[] = "IiSiiibiRbiiii";
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(k, keys[i]) == 0)
+			return types[i];
+	return 's';
+}
+
+/* A string as JSON: escaped as in tables when it is not UTF-8. */
+static json_t *
+jstr(const char *v)
+{
+	struct soca_buf b = { 0 };
+	json_t *j = json_string(v);
+
+	if (j == NULL) {
+		soca_buf_esc(&b, v, strlen(v));
+		j = json_string(b.s ? b.s : "");
+		soca_buf_free(&b);
+	}
+	return j;
+}
+
+static void
+jappend(json_t *o, const char *k, json_t *v)
+{
+	json_t *a = json_object_get(o, k);
+
+	if (a == NULL)
+		json_object_set_new(o, k, a = json_array());
+	json_array_append_new(a, v);
+}
+
+static void
+jres(json_t *o, const char *k, const char *v)
+{
+	json_t *res = json_object_get(o, k);
+	const char *eq = strchr(v, '=');
+	char *rk = soca_xstrndup(v, eq ? (size_t)(eq - v) : strlen(v));
+
+	if (res == NULL)
+		json_object_set_new(o, k, res = json_object());
+	json_object_set_new(res, rk, jstr(eq ? eq + 1 : ""));
+	free(rk);
+}
+
+/* A key this file does not know: a string, an array once repeated. */
+static void
+jother(json_t *o, const char *k, const char *v)
+{
+	json_t *old = json_object_get(o, k), *a;
+
+	if (old == NULL)
+		json_object_set_new(o, k, jstr(v));
+	else if (json_is_array(old))
+		json_array_append_new(old, jstr(v));
+	else {
+		a = json_array();
+		json_array_append(a, old);
+		json_array_append_new(a, jstr(v));
+		json_object_set_new(o, k, a);
+	}
+}
+
+static void
+jfield(const char *k, const char *v, void *arg)
+{
+	json_t *o = arg;
+
+	switch (ftype(k)) {
+	case 'i':
+		json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
+		break;
+	case 'b':
+		json_object_set_new(o, k, json_boolean(strcmp(v, "0") != 0));
+		break;
+	case 'I':
+		jappend(o, k, json_integer(strtoll(v, NULL, 10)));
+		break;
+	case 'S':
+		jappend(o, k, jstr(v));
+		break;
+	case 'R':
+		jres(o, k, v);
+		break;
+	default:
+		jother(o, k, v);
+	}
+}
+
+static void
+full_json(const struct soca_buf *b, bool cost, double usd, double rate)
+{
+	json_t *o = json_object();
+	char *s;
+
+	soca_job_fields(b->s, b->len, jfield, o);
+	if (cost) {
+		json_object_set_new(o, "cost", json_real(usd));
+		json_object_set_new(o, "cost_per_hour", json_real(rate));
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (s == NULL)
+		errx(SOCA_EX_TEMP, "out of memory");
+	puts(s);
+	free(s);
+	json_decref(o);
+}
+
 static void
 full(struct opts *op, const struct soca_job *j)
 {
 	struct soca_buf b = { 0 };
-	double usd, rate;
+	double usd = 0, rate = 0;
+	bool cost;
 
 	soca_job_format(j, &b);
-	if (estimate(op, j, &usd, &rate))
-		soca_buf_addf(&b, "cost=%.4f\ncost_per_hour=%.4f\n", usd,
-		    rate);
-	fwrite(b.s, 1, b.len, stdout);
-	putchar('\n');
+	cost = estimate(op, j, &usd, &rate);
+	if (op->json)
+		full_json(&b, cost, usd, rate);
+	else {
+		if (cost)
+			soca_buf_addf(&b, "cost=%.4f\ncost_per_hour=%.4f\n",
+			    usd, rate);
+		fwrite(b.s, 1, b.len, stdout);
+		putchar('\n');
+	}
 	soca_buf_free(&b);
 }
 
@@ -303,6 +430,7 @@ main(int argc, char **argv)
 		return soca_out_list_columns(cols, NCOLS, stdout);
 	if (!op.full && !soca_out_select_ok(cols, NCOLS, sel))
 		return SOCA_EX_USAGE;
+	op.json = fmt == SOCA_OUT_JSON;
 	argc -= optind;
 	argv += optind;
 	c = soca_conf_must();

@@ -6,6 +6,9 @@
  * with the queue's defaults at submission, so a later edit of soca.conf
  * does not change a job already queued.  Every refusal is one message
  * naming the value, the rule and the fix.
+ *
+ * The spool ends a record with one more line, the job's script
+ * (soca_job_script_at), which parsing stops before.
  */
 #include "config.h"
 
@@ -256,7 +259,7 @@ field(struct soca_job *j, const char *k, size_t kl, char *v)
 int
 soca_job_parse(const char *s, size_t len, struct soca_job *j)
 {
-	const char *end = s + len;
+	const char *end = s + soca_job_script_at(s, len);
 
 	memset(j, 0, sizeof(*j));
 	j->exit = -1;
@@ -529,4 +532,79 @@ soca_job_outpath(const struct soca_job *j, bool err)
 		    soca_xasprintf("%s/%s", j->workdir, p);
 	return soca_xasprintf("%s/%s.%c%lld", j->workdir, j->name,
 	    err && !j->join ? 'e' : 'o', j->id);
+}
+
+/* Each key=value line of a formatted record, its value unescaped. */
+void
+soca_job_fields(const char *s, size_t len, soca_field_fn fn, void *arg)
+{
+	const char *end = s + len;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		const char *eq;
+
+		if (nl == NULL)
+			nl = end;
+		if ((eq = memchr(s, '=', (size_t)(nl - s))) != NULL) {
+			char *k = soca_xstrndup(s, (size_t)(eq - s));
+			char *v = unesc(eq + 1, (size_t)(nl - eq - 1));
+
+			fn(k, v, arg);
+			free(k);
+			free(v);
+		}
+		s = nl + 1;
+	}
+}
+
+/*
+ * The script line.  A record written since the spool kept scripts in
+ * their records ends with "script=", the job script escaped like any
+ * value, so a reader that does not know the key skips it and the record
+ * stays one line a field.  Its offset, or len when there is none.
+ */
+size_t
+soca_job_script_at(const char *s, size_t len)
+{
+	const char *end = s + len, *p;
+
+	if (len > 0 && end[-1] == '\n')
+		end--;
+	p = memrchr(s, '\n', (size_t)(end - s));
+	p = p ? p + 1 : s;
+	if ((size_t)(end - p) >= 7 && memcmp(p, "script=", 7) == 0)
+		return (size_t)(p - s);
+	return len;
+}
+
+/* Append the script line (last, after soca_job_format's). */
+void
+soca_job_format_script(struct soca_buf *b, const char *s, size_t len)
+{
+	const char *end = s + len, *run = s;
+
+	soca_buf_adds(b, "script=");
+	for (; s < end; s++)
+		if (*s == '\\' || *s == '\n') {
+			soca_buf_add(b, run, (size_t)(s - run));
+			soca_buf_adds(b, *s == '\\' ? "\\\\" : "\\n");
+			run = s + 1;
+		}
+	soca_buf_add(b, run, (size_t)(end - run));
+	soca_buf_addc(b, '\n');
+}
+
+/* The script of a record, unescaped; -1 when the record has none. */
+int
+soca_job_script(const char *rec, size_t len, char **script, size_t *n)
+{
+	size_t at = soca_job_script_at(rec, len), vl;
+
+	if (at == len)
+		return -1;
+	vl = len - at - 7 - (rec[len - 1] == '\n');
+	*script = unesc(rec + at + 7, vl);
+	*n = strlen(*script);
+	return 0;
 }

@@ -79,6 +79,11 @@ bool soca_user_in(const char *user, uid_t, gid_t, char **list, size_t n);
 bool soca_is_admin(const struct soca_conf *, uid_t);
 char *soca_job_outpath(const struct soca_job *, bool err);
 char *soca_job_waits(const struct soca_job *, long long now);
+typedef void (*soca_field_fn)(const char *key, const char *val, void *);
+void soca_job_fields(const char *, size_t, soca_field_fn, void *);
+size_t soca_job_script_at(const char *, size_t);
+void soca_job_format_script(struct soca_buf *, const char *, size_t);
+int soca_job_script(const char *, size_t, char **, size_t *);
 
 /* which options the command line set, so #PBS lines do not override */
 #define SOCA_SEEN(c) (1ull << ((c) >= 'a' ? (c) - 'a' + 26 : (c) - 'A'))

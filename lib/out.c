@@ -5,7 +5,8 @@
  * form: an aligned table with a header (-n drops it), JSON Lines (-J: one
  * object a row, keys are the column names, typed values), or CSV (RFC
  * 4180).  -o picks and orders columns.  JSON and CSV stream; the table is
- * held until the end to align it.  Text from users is escaped in tables
+ * held until the end to align it (its cells in large blocks, as a lister
+ * of 100,000 jobs would otherwise spend its time in malloc).  Text from users is escaped in tables
  * and CSV (control characters never reach a terminal) and JSON-escaped in
  * JSON.
  */
@@ -32,11 +33,16 @@ struct soca_out {
 	bool noheadings, wrote_head;
 	FILE *fp;
 	struct cell *row;	/* one per column */
-	char **rows;		/* table: nsel cells per row */
+	char **blocks;		/* table: the rows' cells, NUL-ended, */
+	size_t nblocks, used;	/* one row after another in blocks */
+	char **rows;		/* where each row starts */
 	size_t nrows, caprows;
+	size_t *w;		/* table: the widest cell per column */
 	size_t hint;		/* where col_index() looks first */
 	bool *on;		/* per column: selected, so worth setting */
 };
+
+static size_t width(const char *);
 
 static void
 bad_column(const struct soca_col *cols, size_t n, const char *name)
@@ -127,8 +133,11 @@ soca_out_new(const struct soca_col *cols, size_t ncols, enum soca_out_fmt fmt,
 	o->row = soca_xcalloc(ncols, sizeof(*o->row));
 	select_columns(o, select);
 	o->on = soca_xcalloc(ncols + 1, sizeof(*o->on));
-	for (size_t i = 0; i < o->nsel; i++)
+	o->w = soca_xcalloc(o->nsel + 1, sizeof(*o->w));
+	for (size_t i = 0; i < o->nsel; i++) {
 		o->on[o->sel[i]] = true;
+		o->w[i] = noheadings ? 0 : width(cols[o->sel[i]].head);
+	}
 	return o;
 }
 
@@ -252,21 +261,92 @@ csv_field(FILE *fp, const char *s)
 	fputc('"', fp);
 }
 
+/* A JSON string as jansson's compact dump writes it. */
+static void
+json_quote(struct soca_buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s, *end = s + n;
+	char u[7] = "\\u00";
+
+	soca_buf_addc(b, '"');
+	for (; s < end; s++) {
+		unsigned char c = (unsigned char)*s;
+		const char *e = c == '"' ? "\\\"" : c == '\\' ? "\\\\" :
+		    c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" :
+		    c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
+
+		if (e == NULL && c >= 0x20)
+			continue;
+		soca_buf_add(b, run, (size_t)(s - run));
+		if (e == NULL) {
+			u[4] = hex[c >> 4];
+			u[5] = hex[c & 15];
+			e = u;
+		}
+		soca_buf_adds(b, e);
+		run = s + 1;
+	}
+	soca_buf_add(b, run, (size_t)(end - run));
+	soca_buf_addc(b, '"');
+}
+
+static void
+json_value(struct soca_buf *b, json_t *v)
+{
+	char *s, n[24];
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		json_quote(b, json_string_value(v), json_string_length(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(n, sizeof(n), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		soca_buf_adds(b, n);
+		break;
+	case JSON_TRUE:
+		soca_buf_adds(b, "true");
+		break;
+	case JSON_FALSE:
+		soca_buf_adds(b, "false");
+		break;
+	case JSON_NULL:
+		soca_buf_adds(b, "null");
+		break;
+	default:
+		s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		soca_buf_adds(b, s ? s : "null");
+		free(s);
+	}
+}
+
+/* One object a row, written directly: building a jansson object and
+ * dumping it took half of soca-stat -J. */
 static void
 emit_json(struct soca_out *o)
 {
-	json_t *obj = json_object();
-	char *s;
+	struct soca_buf b = { 0 };
 
+	soca_buf_addc(&b, '{');
 	for (size_t i = 0; i < o->nsel; i++) {
 		struct cell *c = &o->row[o->sel[i]];
-		json_object_set(obj, o->cols[o->sel[i]].name,
-		    c->json ? c->json : json_null());
+		const char *name = o->cols[o->sel[i]].name;
+		bool again = false;
+
+		for (size_t k = 0; k < i; k++)
+			again = again || o->sel[k] == o->sel[i];
+		if (again)
+			continue;	/* -o named it twice: one key */
+		if (i > 0)
+			soca_buf_addc(&b, ',');
+		json_quote(&b, name, strlen(name));
+		soca_buf_addc(&b, ':');
+		json_value(&b, c->json ? c->json : json_null());
 	}
-	s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	fprintf(o->fp, "%s\n", s ? s : "{}");
-	free(s);
-	json_decref(obj);
+	soca_buf_adds(&b, "}\n");
+	fwrite_unlocked(b.s, 1, b.len, o->fp);
+	soca_buf_free(&b);
 }
 
 static void
@@ -290,6 +370,50 @@ emit_csv(struct soca_out *o)
 	fputc('\n', o->fp);
 }
 
+#define BLOCK (256 * 1024)
+
+/* Room for n bytes in the last block (a new one when full). */
+static char *
+room(struct soca_out *o, size_t n)
+{
+	if (o->nblocks == 0 || o->used + n > BLOCK) {
+		o->blocks = soca_xreallocarray(o->blocks, o->nblocks + 1,
+		    sizeof(*o->blocks));
+		o->blocks[o->nblocks++] = soca_xmalloc(n > BLOCK ? n : BLOCK);
+		o->used = 0;
+	}
+	o->used += n;
+	return o->blocks[o->nblocks - 1] + o->used - n;
+}
+
+/* Table: copy the row's cells into the held ones. */
+static void
+keep_row(struct soca_out *o)
+{
+	size_t n = 0;
+	char *p;
+
+	for (size_t i = 0; i < o->nsel; i++) {
+		const char *t = o->row[o->sel[i]].text;
+
+		n += strlen(t ? t : "-") + 1;
+	}
+	if (o->nrows == o->caprows) {
+		o->caprows = o->caprows ? o->caprows * 2 : 1024;
+		o->rows = soca_xreallocarray(o->rows, o->caprows,
+		    sizeof(*o->rows));
+	}
+	o->rows[o->nrows++] = p = room(o, n);
+	for (size_t i = 0; i < o->nsel; i++) {
+		const char *t = o->row[o->sel[i]].text;
+		size_t w = width(t ? t : "-");
+
+		if (w > o->w[i])
+			o->w[i] = w;
+		p = stpcpy(p, t ? t : "-") + 1;
+	}
+}
+
 void
 soca_out_row(struct soca_out *o)
 {
@@ -297,27 +421,8 @@ soca_out_row(struct soca_out *o)
 		emit_json(o);
 	else if (o->fmt == SOCA_OUT_CSV)
 		emit_csv(o);
-	else {
-		if (o->nrows == o->caprows) {
-			o->caprows = o->caprows ? o->caprows * 2 : 64;
-			o->rows = soca_xreallocarray(o->rows,
-			    o->caprows * o->nsel, sizeof(*o->rows));
-		}
-		for (size_t i = 0; i < o->nsel; i++) {
-			struct cell *c = &o->row[o->sel[i]];
-			bool again = false;
-
-			for (size_t j = i + 1; j < o->nsel; j++)
-				again = again || o->sel[j] == o->sel[i];
-			/* the row takes the text, unless -o names it twice */
-			o->rows[o->nrows * o->nsel + i] = c->text == NULL ?
-			    soca_xstrdup("-") : again ? soca_xstrdup(c->text) :
-			    c->text;
-			if (!again)
-				c->text = NULL;
-		}
-		o->nrows++;
-	}
+	else
+		keep_row(o);
 	for (size_t i = 0; i < o->ncols; i++) {
 		free(o->row[i].text);
 		json_decref(o->row[i].json);
@@ -343,8 +448,8 @@ spaces(FILE *fp, size_t n)
 	static const char sp[] = "                                ";
 
 	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
-		fwrite(sp, 1, sizeof(sp) - 1, fp);
-	fwrite(sp, 1, n, fp);
+		fwrite_unlocked(sp, 1, sizeof(sp) - 1, fp);
+	fwrite_unlocked(sp, 1, n, fp);
 }
 
 static void
@@ -355,9 +460,9 @@ cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
 
 	if (c->right)
 		spaces(o->fp, pad);
-	fputs(s, o->fp);
+	fputs_unlocked(s, o->fp);
 	if (last)
-		putc('\n', o->fp);
+		putc_unlocked('\n', o->fp);
 	else
 		spaces(o->fp, (c->right ? 0 : pad) + 2);
 }
@@ -365,24 +470,18 @@ cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
 static void
 emit_table(struct soca_out *o)
 {
-	size_t *w = soca_xcalloc(o->nsel + 1, sizeof(*w));
-
-	for (size_t i = 0; i < o->nsel; i++) {
-		w[i] = o->noheadings ? 0 : width(o->cols[o->sel[i]].head);
-		for (size_t r = 0; r < o->nrows; r++) {
-			size_t x = width(o->rows[r * o->nsel + i]);
-			w[i] = x > w[i] ? x : w[i];
-		}
-	}
 	if (!o->noheadings)
 		for (size_t i = 0; i < o->nsel; i++)
-			cell_print(o, i, o->cols[o->sel[i]].head, w,
+			cell_print(o, i, o->cols[o->sel[i]].head, o->w,
 			    i + 1 == o->nsel);
-	for (size_t r = 0; r < o->nrows; r++)
-		for (size_t i = 0; i < o->nsel; i++)
-			cell_print(o, i, o->rows[r * o->nsel + i], w,
-			    i + 1 == o->nsel);
-	free(w);
+	for (size_t r = 0; r < o->nrows; r++) {
+		const char *p = o->rows[r];
+
+		for (size_t i = 0; i < o->nsel; i++) {
+			cell_print(o, i, p, o->w, i + 1 == o->nsel);
+			p += strlen(p) + 1;
+		}
+	}
 }
 
 /* Free everything without printing: a listing given up on an error. */
@@ -391,13 +490,15 @@ soca_out_free(struct soca_out *o)
 {
 	if (o == NULL)
 		return;
-	for (size_t i = 0; i < o->nrows * o->nsel; i++)
-		free(o->rows[i]);
 	for (size_t i = 0; i < o->ncols; i++) {
 		free(o->row[i].text);
 		json_decref(o->row[i].json);
 	}
+	for (size_t i = 0; i < o->nblocks; i++)
+		free(o->blocks[i]);
+	free(o->blocks);
 	free(o->rows);
+	free(o->w);
 	free(o->row);
 	free(o->sel);
 	free(o->on);

@@ -7,8 +7,9 @@
  *   kick                "pass again": made by whatever changed what the
  *                       dispatcher decides on (a submission, a job that
  *                       ended), taken by the dispatcher before a pass
- *   tmp/ID.PID.KIND     files being written (KIND r: record, s: script)
- *   scripts/ID          the job script, owner-only
+ *   tmp/ID.PID.KIND     files being written (KIND r: record)
+ *   scripts/ID          the job script of a job submitted before records
+ *                       held scripts (read still; new jobs have none)
  *   run/ID.lock         flock held by the job's runner while it lives;
  *                       the kernel drops it when the runner dies
  *   queued/ provisioning/ running/ done/ failed/ cancelled/
@@ -29,21 +30,26 @@
  *
  * Naming: a job's state is the directory its record is in.  Writing: a
  * file is written under tmp/, fsynced, renamed into place and the
- * directory fsynced.  Submitting renames the script into scripts/, then
- * the record into queued/: the rename of the record is the commit point,
- * and an id is taken from seq before either, so concurrent submitters
- * never collide and submit never scans a directory.  seq itself is not
- * fsynced: the id is checked free (no record, no script) under its lock,
+ * directory fsynced.  A record ends with the job's script (job.c's
+ * script line), so submitting is one file: written to tmp/, fsynced,
+ * renamed into queued/ (the commit point), queued/ fsynced; two fsyncs.
+ * An id is taken from seq first, so concurrent submitters never collide
+ * and submit never scans a directory.  seq itself is not fsynced: the
+ * id is checked free (no record, no old-style script) under its lock,
  * so a seq that lags after a power cut skips ahead instead of reusing.
+ * Old spools are read as they are: a record with no script line takes
+ * its script from scripts/ID; nothing is converted.
  * [cluster] fsync = no drops every fsync (crash-safe still, as renames
  * are atomic, but a power cut may lose the latest changes).  A state change
  * writes the new record into the new state's directory (one rename), then
- * unlinks the old one; a crash between the two leaves the job in both,
+ * unlinks the old one (the new record carries the old one's script
+ * line); a crash between the two leaves the job in both,
  * and every reader takes the later state (the order of enum soca_state),
  * which is also what `soca-spool check --repair` keeps.  So a crash at
  * any point leaves each job in its old or its new state, never lost.
- * Leftovers (temporaries of dead processes, scripts with no record, the
- * earlier copy of a job) are reported and removed by soca_spool_check().
+ * Leftovers (temporaries of dead processes, old-style scripts with no
+ * record, the earlier copy of a job) are reported and removed by
+ * soca_spool_check().
  *
  * Locking: state changes serialise on state.lock so that, say, soca-del
  * and the dispatcher never both move one job; a mover reloads the job
@@ -62,6 +68,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -82,16 +89,21 @@ dsync(const struct soca_spool *sp, int fd)
 	return sp->durable ? fsync(fd) : 0;
 }
 
+/* A writer makes what is missing and sets modes that differ (no chmod
+ * of a right one: it would dirty the inode on every command). */
 static int
 subdir(struct soca_spool *sp, const char *name, bool create)
 {
-	int fd;
+	struct stat st;
+	int fd = openat(sp->dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (create && mkdirat(sp->dfd, name, sp->dmode) < 0 &&
-	    errno != EEXIST)
-		return -1;
-	fd = openat(sp->dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0 && create)
+	if (fd < 0 && create && errno == ENOENT) {
+		if (mkdirat(sp->dfd, name, sp->dmode) < 0 && errno != EEXIST)
+			return -1;
+		fd = openat(sp->dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (fd >= 0 && create && (fstat(fd, &st) < 0 ||
+	    (st.st_mode & 07777) != sp->dmode))
 		fchmod(fd, sp->dmode);
 	return fd;
 }
@@ -296,7 +308,7 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
     const char *script, size_t len)
 {
 	struct soca_buf b = { 0 };
-	char sname[64], rname[64];
+	char rname[64];
 	int r = -1;
 
 	if ((j->id = next_id(sp)) < 0)
@@ -304,18 +316,14 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
 	soca_crashpoint("submit-id");
 	j->state = SOCA_QUEUED;
 	soca_job_format(j, &b);
-	if (write_tmp(sp, j->id, 's', script, len, 0600, sname) < 0)
+	soca_job_format_script(&b, script, len);
+	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) < 0)
 		goto out;
-	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) < 0) {
-		unlinkat(sp->tmp, sname, 0);
+	soca_crashpoint("submit-tmp");
+	if (publish(sp, rname, sp->sd[SOCA_QUEUED], j->id) < 0) {
+		unlinkat(sp->tmp, rname, 0);
 		goto out;
 	}
-	soca_crashpoint("submit-tmp");
-	if (publish(sp, sname, sp->scripts, j->id) < 0)
-		goto out;
-	soca_crashpoint("submit-script");
-	if (publish(sp, rname, sp->sd[SOCA_QUEUED], j->id) < 0)
-		goto out;
 	soca_crashpoint("submit-published");
 	r = 0;
 out:
@@ -324,17 +332,14 @@ out:
 }
 
 static int
-read_at_ino(int dirfd, const char *name, struct soca_buf *b, ino_t *ino)
+read_at(int dirfd, const char *name, struct soca_buf *b)
 {
 	char chunk[4096];
 	ssize_t n;
-	struct stat st;
 	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0)
 		return -1;
-	if (ino != NULL)
-		*ino = fstat(fd, &st) == 0 ? st.st_ino : 0;
 	soca_buf_reset(b);
 	/* records are written whole and renamed: a short read is the end */
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
@@ -344,12 +349,6 @@ read_at_ino(int dirfd, const char *name, struct soca_buf *b, ino_t *ino)
 	}
 	close(fd);
 	return n < 0 ? -1 : 0;
-}
-
-static int
-read_at(int dirfd, const char *name, struct soca_buf *b)
-{
-	return read_at_ino(dirfd, name, b, NULL);
 }
 
 static int
@@ -388,6 +387,25 @@ soca_spool_load(struct soca_spool *sp, long long id, struct soca_job *j)
 	return -1;
 }
 
+/* Append the script line of the job's record in state s, if it has one. */
+static int
+carry_script(struct soca_spool *sp, long long id, int s, struct soca_buf *b)
+{
+	struct soca_buf old = { 0 };
+	char name[32];
+	size_t at;
+
+	snprintf(name, sizeof(name), "%lld", id);
+	if (read_at(sp->sd[s], name, &old) < 0) {
+		soca_buf_free(&old);
+		return -1;
+	}
+	if ((at = soca_job_script_at(old.s, old.len)) < old.len)
+		soca_buf_add(b, old.s + at, old.len - at);
+	soca_buf_free(&old);
+	return 0;
+}
+
 /*
  * Move a job (as loaded, under soca_spool_lock) to another state: one
  * rename into the new directory, then the old record goes.
@@ -403,7 +421,9 @@ soca_spool_move(struct soca_spool *sp, struct soca_job *j,
 
 	j->state = to;
 	soca_job_format(j, &b);
-	r = write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, tname);
+	r = carry_script(sp, j->id, from, &b);
+	if (r == 0)
+		r = write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, tname);
 	soca_buf_free(&b);
 	if (r < 0)
 		return j->state = from, -1;
@@ -537,13 +557,21 @@ soca_spool_runner_alive(struct soca_spool *sp, long long id)
 	return alive;
 }
 
+/* The job's script: its record's script line, else scripts/ID (old). */
 int
 soca_spool_script(struct soca_spool *sp, long long id, char **s, size_t *n)
 {
 	struct soca_buf b = { 0 };
 	char name[32];
+	int st = SOCA_NSTATES - 1;
 
 	snprintf(name, sizeof(name), "%lld", id);
+	while (st >= 0 && read_at(sp->sd[st], name, &b) < 0 && errno == ENOENT)
+		st--;
+	if (st >= 0 && soca_job_script(b.s ? b.s : "", b.len, s, n) == 0) {
+		soca_buf_free(&b);
+		return 0;
+	}
 	if (read_at(sp->scripts, name, &b) < 0) {
 		soca_buf_free(&b);
 		return -1;
@@ -557,6 +585,8 @@ struct ent {
 	long long id;
 	int state;
 	ino_t ino;
+	const char *rec;	/* listed: in the old index, else NULL: */
+	size_t off, len;	/* in cache.fresh; len 0: not listed */
 };
 
 static int
@@ -567,6 +597,42 @@ cmp_ent(const void *a, const void *b)
 	if (x->id != y->id)
 		return (x->id > y->id) - (x->id < y->id);
 	return x->state - y->state;
+}
+
+/*
+ * Sort by id, keeping the state order the entries came in: a counting
+ * sort when the ids are dense (they are: ids are given out in order),
+ * as qsort took a tenth of a listing.
+ */
+static void
+sort_ents(struct ent *v, size_t n)
+{
+	long long lo = LLONG_MAX, hi = 0;
+	size_t range, *pos;
+	struct ent *out;
+
+	for (size_t i = 0; i < n; i++) {
+		lo = v[i].id < lo ? v[i].id : lo;
+		hi = v[i].id > hi ? v[i].id : hi;
+	}
+	if (n < 2 || (unsigned long long)(hi - lo) >= 4 * (unsigned long long)n +
+	    4096) {
+		if (n > 1)
+			qsort(v, n, sizeof(*v), cmp_ent);
+		return;
+	}
+	range = (size_t)(hi - lo) + 1;
+	pos = soca_xcalloc(range + 1, sizeof(*pos));
+	out = soca_xreallocarray(NULL, n, sizeof(*out));
+	for (size_t i = 0; i < n; i++)
+		pos[v[i].id - lo + 1]++;
+	for (size_t k = 1; k <= range; k++)
+		pos[k] += pos[k - 1];
+	for (size_t i = 0; i < n; i++)
+		out[pos[v[i].id - lo]++] = v[i];
+	memcpy(v, out, n * sizeof(*v));
+	free(out);
+	free(pos);
 }
 
 /* Every (id, state) in the given states, sorted by id then state. */
@@ -596,29 +662,31 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 				cap = cap ? cap * 2 : 1024;
 				v = soca_xreallocarray(v, cap, sizeof(*v));
 			}
-			v[n].id = id;
-			v[n].ino = de->d_ino;
-			v[n++].state = s;
+			v[n] = (struct ent){ .id = id, .state = s,
+			    .ino = de->d_ino };
+			n++;
 		}
 		closedir(d);
 	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_ent);
+	sort_ents(v, n);
 	*np = n;
 	return v;
 }
 
 /*
  * The listing cache.  Reading 100,000 records costs 300,000 system
- * calls; `index` keeps a copy of each record with its state and inode,
- * and `changes` logs the id of every job moved or rewritten since (a
+ * calls; `index` keeps a copy of each record (without its script line)
+ * with its state and inode, and `changes` logs the id of every job moved or rewritten since (a
  * mover appends before its rename, under the state lock).  A cached copy
  * is used only when the job is still in the same state under the same
  * inode and is not in the log after the index's offset: a rename always
  * brings a new inode (the temporary exists beside the old file), and any
  * later rewrite, which might reuse an old inode, is in the log.  The
- * index is rebuilt by the lister when it missed many; it is a cache, so
- * it is not fsynced, and one from another boot is ignored.
+ * index is rebuilt by the lister when it missed many, with the inodes
+ * its directory scan saw (a file replaced after the scan is in the log
+ * after the offset taken before it); it is a cache, so it is not
+ * fsynced, and one from another boot is ignored.  It is mapped, not
+ * read: it is only ever replaced by a rename.
  */
 struct idx {
 	long long id;
@@ -630,7 +698,9 @@ struct idx {
 
 struct cache {
 	char head[256];		/* "soca-index 1 BOOT TOKEN " */
-	struct soca_buf file, fresh;
+	char *map;		/* the index, mapped */
+	size_t maplen;
+	struct soca_buf fresh;
 	struct idx *v;
 	size_t n, cap;
 	long long *dirty;
@@ -749,6 +819,34 @@ load_dirty(struct soca_spool *sp, struct cache *c, long long from,
 		qsort(c->dirty, c->nd, sizeof(*c->dirty), cmp_ll);
 }
 
+/* Map the index: it is replaced by rename, never written in place. */
+static int
+map_index(struct soca_spool *sp, struct cache *c)
+{
+	struct stat st;
+	int fd = openat(sp->dfd, "index", O_RDONLY | O_CLOEXEC);
+	void *m;
+
+	if (fd < 0)
+		return -1;
+	/* it ends with a record's newline: no number runs off its end */
+	if (fstat(fd, &st) < 0 || st.st_size == 0 ||
+	    (m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE |
+	    MAP_POPULATE, fd, 0)) == MAP_FAILED) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	c->map = m;
+	c->maplen = (size_t)st.st_size;
+	if (c->map[c->maplen - 1] != '\n') {
+		munmap(c->map, c->maplen);
+		c->map = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 /* Parse index (header, then "id state ino len\n" and len bytes each). */
 static void
 cache_load(struct soca_spool *sp, struct cache *c, long long now)
@@ -758,11 +856,10 @@ cache_load(struct soca_spool *sp, struct cache *c, long long now)
 
 	boot_id(want);
 	log_token(sp, tok);
-	if (tok[0] == '\0' || read_at(sp->dfd, "index", &c->file) < 0 ||
-	    c->file.s == NULL)
+	if (tok[0] == '\0' || map_index(sp, c) < 0)
 		return;
-	p = c->file.s;
-	end = p + c->file.len;
+	p = c->map;
+	end = p + c->maplen;
 	snprintf(c->head, sizeof(c->head), "soca-index 1 %s %s ", want, tok);
 	if (strncmp(p, c->head, strlen(c->head)) != 0)
 		return;
@@ -813,16 +910,20 @@ cache_find(const struct cache *c, long long id)
 	return &c->v[lo];
 }
 
-struct fresh {
-	long long id;
-	int state;
-	ino_t ino;
-	const char *rec;	/* in the old index, else NULL: */
-	size_t off, len;	/* in cache.fresh */
-};
+static void
+idx_add(struct soca_buf *b, long long id, int state, ino_t ino,
+    const char *rec, size_t len)
+{
+	char h[96];
+	int n = snprintf(h, sizeof(h), "%lld %d %llu %zu\n", id, state,
+	    (unsigned long long)ino, len);
+
+	soca_buf_add(b, h, (size_t)n);
+	soca_buf_add(b, rec, len);
+}
 
 static void
-cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
+cache_write(struct soca_spool *sp, struct cache *c, struct ent *f,
     size_t nf, unsigned states, const char *tok0, long long off)
 {
 	struct soca_buf b = { 0 };
@@ -846,22 +947,22 @@ cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
 	while (i < nf || k < c->n) {
 		const struct idx *o = k < c->n ? &c->v[k] : NULL;
 
+		if (i < nf && f[i].len == 0) {
+			i++;		/* not listed: superseded or unreadable */
+			continue;
+		}
 		if (o && (i == nf || o->id < f[i].id)) {
 			k++;
 			if ((states & (1u << o->state)) ||
 			    cache_find(c, o->id) == NULL)
 				continue;	/* listed again, or stale */
-			soca_buf_addf(&b, "%lld %d %llu %zu\n", o->id, o->state,
-			    (unsigned long long)o->ino, o->len);
-			soca_buf_add(&b, o->rec, o->len);
+			idx_add(&b, o->id, o->state, o->ino, o->rec, o->len);
 			continue;
 		}
 		if (o && o->id == f[i].id)
 			k++;
-		soca_buf_addf(&b, "%lld %d %llu %zu\n", f[i].id, f[i].state,
-		    (unsigned long long)f[i].ino, f[i].len);
-		soca_buf_add(&b, f[i].rec ? f[i].rec : c->fresh.s + f[i].off,
-		    f[i].len);
+		idx_add(&b, f[i].id, f[i].state, f[i].ino,
+		    f[i].rec ? f[i].rec : c->fresh.s + f[i].off, f[i].len);
 		i++;
 	}
 	snprintf(tname, sizeof(tname), "index.%ld.i", (long)getpid());
@@ -871,18 +972,20 @@ cache_write(struct soca_spool *sp, struct cache *c, struct fresh *f,
 	soca_buf_free(&b);
 }
 
-/* Remember a record for the next index: a pointer if cached, else a copy. */
+/* Remember a record for the next index: a pointer if cached, else a copy
+ * without its script. */
 static void
-keep(struct cache *c, struct fresh **f, size_t *nf, const struct ent *e,
-    ino_t ino, const char *rec, size_t len, bool cached)
+keep(struct cache *c, struct ent *e, const char *rec, size_t len,
+    bool cached)
 {
-	if (*nf >= 1024 ? (*nf & (*nf - 1)) == 0 : *nf == 0)
-		*f = soca_xreallocarray(*f, *nf ? *nf * 2 : 1024, sizeof(**f));
-	(*f)[*nf] = (struct fresh){ e->id, e->state, ino,
-	    cached ? rec : NULL, c->fresh.len, len };
-	(*nf)++;
-	if (!cached)
-		soca_buf_add(&c->fresh, rec, len);
+	if (cached) {
+		e->rec = rec;
+		e->len = len;
+		return;
+	}
+	e->off = c->fresh.len;
+	e->len = soca_job_script_at(rec, len);
+	soca_buf_add(&c->fresh, rec, e->len);
 }
 
 /* Call fn for each job in the given states, in id order, latest state. */
@@ -892,8 +995,7 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 {
 	struct soca_buf b = { 0 };
 	struct cache c = { 0 };
-	struct fresh *f = NULL;
-	size_t n, nf = 0, misses = 0;
+	size_t n, misses = 0;
 	char tok0[64];
 	long long off;
 	struct ent *v;
@@ -907,7 +1009,6 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 		struct soca_job j;
 		const struct idx *x;
 		char name[32];
-		ino_t ino;
 
 		if (i + 1 < n && v[i + 1].id == v[i].id)
 			continue;
@@ -915,25 +1016,27 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 		if (x && x->state == v[i].state && x->ino == v[i].ino &&
 		    soca_job_parse(x->rec, x->len, &j) == 0) {
 			j.state = v[i].state;
-			keep(&c, &f, &nf, &v[i], x->ino, x->rec, x->len, true);
+			keep(&c, &v[i], x->rec, x->len, true);
 		} else {
 			snprintf(name, sizeof(name), "%lld", v[i].id);
-			if (read_at_ino(sp->sd[v[i].state], name, &b, &ino) < 0 ||
+			/* the inode readdir saw: were the file replaced
+			 * since, the new one is in the log after off */
+			if (read_at(sp->sd[v[i].state], name, &b) < 0 ||
 			    soca_job_parse(b.s ? b.s : "", b.len, &j) < 0)
 				continue;
 			j.state = v[i].state;
-			keep(&c, &f, &nf, &v[i], ino, b.s, b.len, false);
+			keep(&c, &v[i], b.s, b.len, false);
 			misses++;
 		}
 		r = fn(&j, arg);
 		soca_job_free(&j);
 	}
 	if (r == 0 && misses > 256)
-		cache_write(sp, &c, f, nf, states, tok0, off);
-	free(f);
+		cache_write(sp, &c, v, n, states, tok0, off);
 	free(c.v);
 	free(c.dirty);
-	soca_buf_free(&c.file);
+	if (c.map != NULL)
+		munmap(c.map, c.maplen);
 	soca_buf_free(&c.fresh);
 	free(v);
 	soca_buf_free(&b);
@@ -1001,13 +1104,12 @@ check_dups(struct soca_spool *sp, struct ent *v, size_t n, bool repair,
 static bool
 has_id(struct ent *v, size_t n, long long id)
 {
-	struct ent key = { id, 0, 0 };
 	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (v[mid].id < key.id)
+		if (v[mid].id < id)
 			lo = mid + 1;
 		else
 			hi = mid;

@@ -34,8 +34,7 @@ ec2_curl() {
 }
 
 @test "the signature checker passes the SigV4 vectors and refuses them altered" {
-	[ -d "$SHARED_DIR/testdata/sigv4" ] || skip "no $SHARED_DIR/testdata/sigv4"
-	run "$SOCA_SRCDIR/tests/awsim/selftest" "$SHARED_DIR/testdata/sigv4"
+	run "$SOCA_SRCDIR/tests/awsim/selftest" "$SOCA_SRCDIR/tests/data/sigv4"
 	assert_success
 	assert_line "1..190"
 	refute_output --partial "not ok"

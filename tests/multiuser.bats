@@ -79,11 +79,11 @@ as() {
 	assert_output --partial 'job 1: belongs to socatest-alice; only its owner or an administrator'
 	run soca-stat -n -o state 1
 	assert_output queued
-	run as bob cat "$T/spool/scripts/1"
+	run as bob cat "$T/spool/queued/1"
 	assert_failure
 	run as bob sh -c "echo uid=0 >>'$T/spool/queued/1'"
 	assert_failure
-	run as bob soca-submit "$T/spool/scripts/1"
+	run as bob soca-submit "$T/spool/queued/1"
 	assert_failure 2
 	assert_output --partial 'cannot read it'
 	run as bob soca-stat -f 1

@@ -77,7 +77,7 @@ clean() {
 	assert_output 3
 }
 
-@test "crash at submit-tmp: no job; check finds and removes the temporaries" {
+@test "crash at submit-tmp: no job; check finds and removes the temporary" {
 	crash submit-tmp soca-submit -- true
 	[ "$(spool_count queued)" -eq 0 ]
 	run soca-stat -x -n
@@ -85,20 +85,40 @@ clean() {
 	run soca-spool check
 	assert_failure 1
 	assert_line --regexp 'tmp/1\.[0-9]+\.r: temporary file of a dead process$'
-	assert_line --regexp 'tmp/1\.[0-9]+\.s: temporary file of a dead process$'
+	[ "${#lines[@]}" -eq 1 ]
 	run soca-spool check --repair
 	assert_success
 	assert_output --partial ': removed'
 	clean
 }
 
-@test "crash at submit-script: no job; the unpublished script is removed" {
-	crash submit-script soca-submit -- true
-	run soca-stat -x 1
-	assert_failure 1
+@test "a submission is one file: the record, its script as the last line" {
+	printf 'echo "a\\b"\necho two\n' >s.sh
+	soca-submit s.sh
+	[ -z "$(ls "$(spool_dir)/scripts")" ]
+	run tail -n 1 "$(spool_dir)/queued/1"
+	assert_output 'script=echo "a\\b"\necho two\n'
+	soca-del 1
+	run tail -n 1 "$(spool_dir)/cancelled/1"
+	assert_output 'script=echo "a\\b"\necho two\n'
+	run soca-stat -x -f 1
+	refute_output --partial script
+	clean
+}
+
+@test "an old spool (script in scripts/ID) runs as it is; orphans are removed" {
+	soca-submit -N old -- echo from-the-old-script
+	d=$(spool_dir)
+	sed -i '/^script=/d' "$d/queued/1"
+	printf '#!/bin/sh\necho from-the-old-script\n' >"$d/scripts/1"
+	printf 'true\n' >"$d/scripts/7"
 	run soca-spool check --repair
-	assert_output --partial 'scripts/1: script of a job never published: removed'
-	[ ! -e "$(spool_dir)/scripts/1" ]
+	assert_output --partial 'scripts/7: script of a job never published: removed'
+	[ -e "$d/scripts/1" ]
+	soca-node-up
+	wait_state 1 done 10
+	run cat old.o1
+	assert_output from-the-old-script
 	clean
 }
 

@@ -49,6 +49,29 @@ setup() {
 	assert_output '{"id":1,"exit":null}'
 }
 
+@test "-f -J prints every field of each record as one JSON object" {
+	soca-submit -N j1 -l nodes=2 -v FOO=bar -- true
+	soca-submit -W depend=afterok:1 -j oe -- true
+	soca-del 2
+	run soca-stat -f -J -x
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	printf '%s\n' "$output" | python3 -c '
+import json, sys
+a, b = [json.loads(l) for l in sys.stdin]
+assert a["id"] == 1 and a["state"] == "queued" and a["name"] == "j1", a
+assert a["res"]["nodes"] == "2" and "FOO=bar" in a["env"], a
+assert isinstance(a["uid"], int) and isinstance(a["submit"], int), a
+assert b["id"] == 2 and b["state"] == "cancelled", b
+assert b["afterok"] == [1] and b["join"] is True, b
+'
+	# every key=value line of -f is a key of -f -J
+	run bash -c "soca-stat -f 1 | sed -n 's/=.*//p' | sort -u"
+	keys=$output
+	run bash -c "soca-stat -f -J 1 | python3 -c 'import json,sys; print(\"\\n\".join(sorted(json.load(sys.stdin))))'"
+	assert_output "$keys"
+}
+
 @test "bad ids and states are usage errors; unknown ids exit 1" {
 	run soca-stat abc
 	assert_failure 2

@@ -1,6 +1,6 @@
 /*
  * t_sigv4.c: the SigV4 signer against the 38 aws-c-auth vectors in
- * $SOCA_SIGV4_DIR (shared/testdata/sigv4), header and presigned forms,
+ * $SOCA_SIGV4_DIR (tests/data/sigv4), header and presigned forms,
  * byte for byte; plus S3 rules and the signing-key cache.
  */
 #include "config.h"
