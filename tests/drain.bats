@@ -171,8 +171,8 @@ wait_all() {
 	# what a runner killed before it took its lock leaves: provisioning
 	# with no runner (the dispatcher itself never does this)
 	spool=$(spool_dir)
-	sed -e 's/^state=queued$/state=provisioning/' "$spool/queued/1" >"$spool/provisioning/1"
-	printf 'start=%s\n' "$(($(date +%s) - 5))" >>"$spool/provisioning/1"
+	sed -e 's/^state=queued$/state=provisioning/' \
+		-e "1a start=$(($(date +%s) - 5))" "$spool/queued/1" >"$spool/provisioning/1"
 	rm "$spool/queued/1"
 	conf '[cluster]' 'slots = 1' 'launch_timeout = 1s'
 	run soca-stat -n -o state,reason 1
