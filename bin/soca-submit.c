@@ -43,7 +43,9 @@ usage(int code)
 static void __attribute__((noreturn))
 refuse(char *why)
 {
-	errx(SOCA_EX_USAGE, "%s", why);
+	warnx("%s", why);
+	free(why);
+	exit(SOCA_EX_USAGE);
 }
 
 /* The script as the user may read it (our setgid rights are dropped). */
@@ -126,28 +128,35 @@ owner(struct soca_job *j, const struct soca_conf *c)
 	j->reason = soca_job_waits(j, j->submit);
 }
 
-/* provider = aws: would AWS launch it?  (cached per parameter set) */
-static void
+/*
+ * provider = aws: would AWS launch it?  (cached per parameter set)  NULL,
+ * or why not, for the caller to refuse with once it let go of the spool.
+ */
+static char *
 dry_run(const struct soca_conf *c, struct soca_spool *sp,
     const struct soca_job *j)
 {
-	char *why = NULL;
+	char *why = NULL, *m;
 	int r;
 
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
-		return;
+		return NULL;
 	if ((why = soca_aws_refuse(c, j)) != NULL)	/* soca's own rules */
-		errx(SOCA_EX_USAGE, "%s", why);
+		return why;
 	if (!soca_conf_bool(c, "aws", NULL, "dryrun"))
-		return;
-	if ((r = soca_aws_dryrun(c, sp, j, &why)) == 1)
-		errx(SOCA_EX_USAGE, "AWS would refuse the launch: %s", why);
+		return NULL;
+	if ((r = soca_aws_dryrun(c, sp, j, &why)) == 1) {
+		m = soca_xasprintf("AWS would refuse the launch: %s", why);
+		free(why);
+		return m;
+	}
 	if (r == 2)
-		errx(SOCA_EX_USAGE, "%s", why);
+		return why;
 	if (r < 0)
 		warnx("cannot ask AWS whether the launch would be allowed: %s "
 		    "(the job is queued; soca-node-up will find out)", why);
 	free(why);
+	return NULL;
 }
 
 /*
@@ -280,7 +289,13 @@ main(int argc, char **argv)
 	soca_priv_raise();
 	budget_gate(c, &j);
 	sp = soca_spool_open(c, true);
-	dry_run(c, sp, &j);
+	if ((why = dry_run(c, sp, &j)) != NULL) {
+		soca_spool_close(sp);
+		free(script);
+		soca_job_free(&j);
+		soca_conf_free(c);
+		refuse(why);
+	}
 	if (soca_spool_submit(sp, &j, script, len) < 0)
 		err(SOCA_EX_TEMP, "%s: cannot store the job", soca_spool_dir(sp));
 	printf("%lld\n", j.id);
