@@ -1326,9 +1326,9 @@ dry_cached(const char *path, long long ttl, char **why)
  * itself refuses (*why); -1: AWS could not say (*why), the dispatcher
  * will find out.
  */
-int
-soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
-    const struct soca_job *j, char **why)
+static int
+dryrun(const struct soca_conf *c, struct soca_spool *sp,
+    const struct soca_job *j, bool cached, char **why)
 {
 	const char *cluster = soca_conf_get(c, "cluster", NULL, "name");
 	long long ttl = soca_conf_int(c, "aws", NULL, "dryrun_cache");
@@ -1352,7 +1352,7 @@ soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
 	path = soca_xasprintf("%s/%s", dir, key);
 	free(dir);
 	free(key);
-	if ((rc = dry_cached(path, ttl, why)) >= 0) {
+	if (cached && (rc = dry_cached(path, ttl, why)) >= 0) {
 		free(path);
 		json_decref(p);
 		return rc ? 0 : 1;
@@ -1394,4 +1394,19 @@ soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
 	json_decref(p);
 	free(path);
 	return rc;
+}
+
+int
+soca_aws_dryrun(const struct soca_conf *c, struct soca_spool *sp,
+    const struct soca_job *j, char **why)
+{
+	return dryrun(c, sp, j, true, why);
+}
+
+/* The same, asking AWS now whatever the cache holds (soca-doctor). */
+int
+soca_aws_dryrun_now(const struct soca_conf *c, struct soca_spool *sp,
+    const struct soca_job *j, char **why)
+{
+	return dryrun(c, sp, j, false, why);
 }

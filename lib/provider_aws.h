@@ -38,6 +38,8 @@ bool soca_aws_fleet(const struct soca_job *);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
 int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
     const struct soca_job *, char **why);
+int soca_aws_dryrun_now(const struct soca_conf *, struct soca_spool *,
+    const struct soca_job *, char **why);
 int soca_aws_terminate(struct soca_aws *, char **ids, size_t n, FILE *log);
 
 /* aws_ami.c */
