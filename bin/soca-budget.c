@@ -6,7 +6,9 @@
  * refresh, so cron can run check every minute without paying for Cost
  * Explorer calls.  report asks Cost Explorer directly (one call per page,
  * at most two group-bys, which is all AWS takes in one call); estimate
- * prices the instances soca tagged, per job.
+ * prices the instances soca tagged, per job; platform prices what the
+ * cluster costs before any job runs (deploy/soca.yaml's defaults unless
+ * told otherwise), from the Price List API, with its arithmetic.
  */
 #include "config.h"
 
@@ -27,7 +29,10 @@ static const char usage_text[] =
     "       soca-budget check project...\n"
     "       soca-budget status [project...]\n"
     "       soca-budget refresh\n"
-    "       soca-budget estimate [jobid...]\n";
+    "       soca-budget estimate [jobid...]\n"
+    "       soca-budget platform [--head-type TYPE] [--head-volume GIB]\n"
+    "                            [--volume-type TYPE] [--efs-gib GIB]\n"
+    "                            [--public-ipv4 N] [--nat]\n";
 
 struct opts {
 	enum soca_out_fmt fmt;
@@ -562,6 +567,175 @@ cmd_estimate(struct soca_cost *c, const struct soca_conf *conf,
 	return rc;
 }
 
+/*
+ * platform: the always-on footprint a month (730 hours), item by item
+ * with quantity x list price, and the total: the head node's instance
+ * hours, its root volume, EFS storage, public IPv4 addresses, and a NAT
+ * gateway's hours when asked.  Defaults are deploy/soca.yaml's.
+ */
+#define MONTH_HOURS 730.0
+
+/* FAMILY.SIZE as EC2 spells instance types: c5.large, u-6tb1.metal */
+static bool
+type_ok(const char *t)
+{
+	const char *dot = strchr(t, '.');
+
+	if (dot == NULL || dot == t || dot[1] == '\0' || strlen(t) > 64 ||
+	    !(*t >= 'a' && *t <= 'z'))
+		return false;
+	for (const char *p = t; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		    (*p == '-' && p < dot) || p == dot))
+			return false;
+	return true;
+}
+
+struct item {
+	const char *name, *what;
+	double qty, usd, month;
+	char *unit;
+};
+
+/* it->usd and it->unit from the Price List API, or exit */
+static void
+list_item(struct soca_cost *c, struct item *it, const char *service,
+    const char *const *kv)
+{
+	struct soca_aws_err e = { 0 };
+
+	if ((it->usd = soca_cost_list_price(c, service, kv, &it->unit,
+	    &e)) < 0)
+		awsfail(it->name, &e);
+}
+
+static int
+cmd_platform(struct soca_cost *c, const struct opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "head-type", required_argument, NULL, 't' },
+		{ "head-volume", required_argument, NULL, 'v' },
+		{ "volume-type", required_argument, NULL, 'V' },
+		{ "efs-gib", required_argument, NULL, 'e' },
+		{ "public-ipv4", required_argument, NULL, 'p' },
+		{ "nat", no_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct soca_col cols[] = {
+		{ "item", "ITEM", SOCA_COL_STR, false, false },
+		{ "what", "WHAT", SOCA_COL_STR, false, false },
+		{ "quantity", "QUANTITY", SOCA_COL_NUM, true, false },
+		{ "unit", "UNIT", SOCA_COL_STR, false, false },
+		{ "usd_per_unit", "USD/UNIT", SOCA_COL_NUM, true, false },
+		{ "usd_per_month", "USD/MONTH", SOCA_COL_NUM, true, false },
+	};
+	const char *type = "t4g.small", *vtype = "gp3";
+	long long vol = 20, efs = 10, ips = 1;
+	bool nat = false;
+	struct soca_aws_err e = { 0 };
+	struct item it[6];
+	size_t n = 0;
+	double total = 0;
+	struct soca_out *out;
+	int ch, rc;
+
+	argv[0] = (char *)"soca-budget platform";
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1)
+		switch (ch) {
+		case 't':
+			if (!type_ok(optarg))
+				errx(SOCA_EX_USAGE, "--head-type %s: not an "
+				    "instance type (e.g. t4g.small)", optarg);
+			type = optarg;
+			break;
+		case 'v':
+			if (soca_parse_int(optarg, 1, 65536, &vol) != 0)
+				errx(SOCA_EX_USAGE, "--head-volume %s: not a "
+				    "size in GiB from 1 to 65536", optarg);
+			break;
+		case 'V':
+			if (strcmp(optarg, "gp3") != 0 &&
+			    strcmp(optarg, "gp2") != 0 &&
+			    strcmp(optarg, "io2") != 0)
+				errx(SOCA_EX_USAGE, "--volume-type %s: not gp3, "
+				    "gp2 or io2", optarg);
+			vtype = optarg;
+			break;
+		case 'e':
+			if (soca_parse_int(optarg, 0, 1LL << 40, &efs) != 0)
+				errx(SOCA_EX_USAGE, "--efs-gib %s: not a size "
+				    "in GiB (0 or more)", optarg);
+			break;
+		case 'p':
+			if (soca_parse_int(optarg, 0, 1000, &ips) != 0)
+				errx(SOCA_EX_USAGE, "--public-ipv4 %s: not a "
+				    "count from 0 to 1000", optarg);
+			break;
+		case 'N': nat = true; break;
+		default: usage();
+		}
+	if (optind != argc)
+		usage();
+
+	it[n] = (struct item){ "head node", type, MONTH_HOURS, 0, 0, NULL };
+	if ((it[n].usd = soca_cost_price(c, type, false, NULL, &e)) < 0)
+		awsfail(type, &e);
+	it[n++].unit = soca_xstrdup("Hrs");
+	{
+		const char *kv[] = { "volumeApiName", vtype, NULL };
+
+		it[n] = (struct item){ "head volume", vtype, (double)vol, 0, 0,
+		    NULL };
+		list_item(c, &it[n++], "AmazonEC2", kv);
+	}
+	if (efs > 0) {
+		const char *kv[] = { "storageClass", "General Purpose", NULL };
+
+		it[n] = (struct item){ "efs", "Standard storage", (double)efs,
+		    0, 0, NULL };
+		list_item(c, &it[n++], "AmazonEFS", kv);
+	}
+	if (ips > 0) {
+		const char *kv[] = { "group", "VPCPublicIPv4Address", NULL };
+
+		it[n] = (struct item){ "public ipv4", "in-use addresses",
+		    (double)ips * MONTH_HOURS, 0, 0, NULL };
+		list_item(c, &it[n++], "AmazonVPC", kv);
+	}
+	if (nat) {
+		const char *kv[] = { "usagetype", "NatGateway-Hours", NULL };
+
+		it[n] = (struct item){ "nat gateway", "hours (traffic extra)",
+		    MONTH_HOURS, 0, 0, NULL };
+		list_item(c, &it[n++], "AmazonEC2", kv);
+	}
+	out = out_new(o, cols, sizeof(cols) / sizeof(*cols));
+	for (size_t i = 0; i < n; i++) {
+		it[i].month = it[i].qty * it[i].usd;
+		total += it[i].month;
+		soca_out_str(out, "item", it[i].name);
+		soca_out_str(out, "what", it[i].what);
+		soca_out_num(out, "quantity", it[i].qty);
+		soca_out_str(out, "unit", it[i].unit);
+		soca_out_num(out, "usd_per_unit", it[i].usd);
+		soca_out_num(out, "usd_per_month", round(it[i].month * 100) /
+		    100);
+		soca_out_row(out);
+		free(it[i].unit);
+	}
+	soca_out_str(out, "item", "total");
+	soca_out_str(out, "what", "a month of 730 hours");
+	soca_out_str(out, "quantity", NULL);
+	soca_out_str(out, "unit", NULL);
+	soca_out_str(out, "usd_per_unit", NULL);
+	soca_out_num(out, "usd_per_month", round(total * 100) / 100);
+	soca_out_row(out);
+	rc = soca_out_end(out);
+	soca_aws_err_free(&e);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -611,6 +785,8 @@ main(int argc, char **argv)
 		rc = cmd_report(c, &o, argc, argv);
 	else if (strcmp(cmd, "estimate") == 0)
 		rc = cmd_estimate(c, conf, &o, argc - 1, argv + 1);
+	else if (strcmp(cmd, "platform") == 0)
+		rc = cmd_platform(c, &o, argc, argv);
 	else
 		usage();
 	soca_cost_free(c);

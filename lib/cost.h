@@ -63,6 +63,14 @@ int soca_cost_refresh(struct soca_cost *, struct soca_aws_err *);
 json_t *soca_cost_cache(struct soca_cost *, bool *refreshed,
     struct soca_aws_err *);
 
+/*
+ * cost_platform.c: the list price (USD per *unit: "Hrs", "GB-Mo") of the
+ * first product of service matching the TERM_MATCH field/value pairs of
+ * kv (NULL-terminated) in the region; < 0 on error
+ */
+double soca_cost_list_price(struct soca_cost *, const char *service,
+    const char *const *kv, char **unit, struct soca_aws_err *);
+
 /* $/hour of a type, On-Demand or Spot in az (cached); < 0 on error */
 double soca_cost_price(struct soca_cost *, const char *type, bool spot,
     const char *az, struct soca_aws_err *);

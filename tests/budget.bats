@@ -640,3 +640,49 @@ gate_conf() {
 	run soca-stat -n -o state,reason 3
 	assert_output --regexp '^queued +budget unknown: project wind: '
 }
+
+@test "platform: the default footprint item by item, each quantity x list price, under \$25 a month" {
+	run soca-budget -J platform
+	assert_success
+	[ "${#lines[@]}" = 5 ]
+	# every row's month is its quantity x its list price, the total their sum
+	jq -se '
+		(.[:-1] | all((.quantity * .usd_per_unit * 100 | round) == (.usd_per_month * 100 | round)))
+		and (.[-1].item == "total")
+		and (([.[:-1][].usd_per_month] | add) * 100 | round) == (.[-1].usd_per_month * 100 | round)' <<<"$output"
+	run jq -r 'select(.item != "total") | "\(.item) \(.what) \(.quantity) \(.unit) \(.usd_per_unit)"' <<<"$output"
+	assert_output "head node t4g.small 730 Hrs 0.0168
+head volume gp3 20 GB-Mo 0.08
+efs Standard storage 10 GB-Mo 0.3
+public ipv4 in-use addresses 730 Hrs 0.005"
+	[ "$(awsim_calls pricing:GetProducts)" = 4 ]
+	total=$(soca-budget -J platform | jq -r 'select(.item == "total") | .usd_per_month')
+	jq -e --argjson t "$total" -n '$t < 25' >/dev/null
+}
+
+@test "platform: options change the items; bad values exit 2; no price exits with AWS's reason" {
+	run soca-budget -J platform --nat --head-type t3.small --efs-gib 0 --public-ipv4 2 --volume-type gp2 --head-volume 30
+	assert_success
+	run jq -r '"\(.item) \(.what) \(.quantity) \(.usd_per_month)"' <<<"$output"
+	assert_output "head node t3.small 730 15.18
+head volume gp2 30 3
+public ipv4 in-use addresses 1460 7.3
+nat gateway hours (traffic extra) 730 32.85
+total a month of 730 hours null 58.33"
+	run soca-budget platform --head-type c5
+	assert_failure 2
+	assert_output --partial '--head-type c5: not an instance type'
+	run soca-budget platform --head-volume 0
+	assert_failure 2
+	assert_output --partial 'not a size in GiB from 1 to 65536'
+	run soca-budget platform --volume-type st1
+	assert_failure 2
+	run soca-budget platform extra
+	assert_failure 2
+	run soca-budget platform --head-type x9.huge
+	assert_failure 1
+	assert_output 'soca-budget: x9.huge: NoPrice: x9.huge: the Price List API has no On-Demand Linux price for it in us-east-1'
+	awsim_ctl POST faults '{"op": "pricing:GetProducts", "kind": "throttle"}' >/dev/null
+	run soca-budget platform --head-type t3.small --efs-gib 0
+	assert_failure 3
+}

@@ -11,6 +11,9 @@ ACCOUNT = "123456789012"
 #        (gpu count, gpu name, gpu MiB each) or None, GHz)
 _TYPES = {
     "t3.micro": (2, 1, 2, 1024, "Up to 5 Gigabit", 0, "x86_64", None, 2.5),
+    "t4g.micro": (2, 2, 1, 1024, "Up to 5 Gigabit", 0, "arm64", None, 2.5),
+    "t4g.small": (2, 2, 1, 2048, "Up to 5 Gigabit", 0, "arm64", None, 2.5),
+    "t4g.medium": (2, 2, 1, 4096, "Up to 5 Gigabit", 0, "arm64", None, 2.5),
     "t3.small": (2, 1, 2, 2048, "Up to 5 Gigabit", 0, "x86_64", None, 2.5),
     "t3.medium": (2, 1, 2, 4096, "Up to 5 Gigabit", 0, "x86_64", None, 2.5),
     "t3.large": (2, 1, 2, 8192, "Up to 5 Gigabit", 0, "x86_64", None, 2.5),

@@ -1,6 +1,9 @@
 # pricing.py: the AWS Price List API (signing name "pricing", JSON 1.1,
 # scope region us-east-1), minimal: GetProducts for AmazonEC2 on-demand
-# Linux prices of the instance types in ec2data.py, DescribeServices.
+# Linux prices of the instance types in ec2data.py, EBS volume storage
+# (productFamily Storage, volumeApiName), NAT gateway hours, AmazonEFS
+# storage classes and AmazonVPC's in-use public IPv4 address hours (the
+# baseline soca-budget platform prices), DescribeServices.
 #
 # Each PriceList entry is a JSON string in the real product/terms layout
 # (product.attributes, terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD)
@@ -10,6 +13,7 @@
 # Spot prices and other services are for later issues.
 
 import base64
+import itertools
 import json
 
 import ec2data
@@ -29,7 +33,65 @@ ON_DEMAND = {
     "g5.48xlarge": 16.288, "p4d.24xlarge": 32.7726,
     "hpc6a.48xlarge": 2.88, "hpc7g.16xlarge": 1.6832, "c7g.large": 0.0725,
     "c6gn.16xlarge": 2.7648,
+    "t4g.micro": 0.0084, "t4g.small": 0.0168, "t4g.medium": 0.0336,
 }
+
+# the rest of the baseline, us-east-1 list prices: (service, family,
+# attributes, unit, USD)
+OTHER = [
+    ("AmazonEC2", "Storage", {"volumeApiName": "gp3",
+                              "volumeType": "General Purpose",
+                              "usagetype": "EBS:VolumeUsage.gp3"},
+     "GB-Mo", 0.08),
+    ("AmazonEC2", "Storage", {"volumeApiName": "gp2",
+                              "volumeType": "General Purpose",
+                              "usagetype": "EBS:VolumeUsage.gp2"},
+     "GB-Mo", 0.10),
+    ("AmazonEC2", "Storage", {"volumeApiName": "io2",
+                              "volumeType": "Provisioned IOPS",
+                              "usagetype": "EBS:VolumeUsage.io2"},
+     "GB-Mo", 0.125),
+    ("AmazonEC2", "NAT Gateway", {"group": "NGW:NatGateway",
+                                  "usagetype": "NatGateway-Hours",
+                                  "operation": "NatGateway"},
+     "Hrs", 0.045),
+    ("AmazonEFS", "Storage", {"storageClass": "General Purpose",
+                              "usagetype": "TimedStorage-ByteHrs"},
+     "GB-Mo", 0.30),
+    ("AmazonEFS", "Storage", {"storageClass": "Infrequent Access",
+                              "usagetype": "IATimedStorage-ByteHrs"},
+     "GB-Mo", 0.016),
+    ("AmazonVPC", "VPC Public IPv4 Address",
+     {"group": "VPCPublicIPv4Address",
+      "usagetype": "PublicIPv4:InUseAddress"}, "Hrs", 0.005),
+]
+
+
+def _other_products(region, service):
+    for svc, family, extra, unit, usd in OTHER:
+        if svc != service:
+            continue
+        attrs = dict(extra, servicecode=svc, regionCode=region,
+                     location=LOCATIONS.get(region, region),
+                     locationType="AWS Region")
+        sku = _sku(svc + family + extra["usagetype"], region)
+        yield attrs, {
+            "product": {"productFamily": family, "attributes": attrs,
+                        "sku": sku},
+            "serviceCode": svc,
+            "terms": {"OnDemand": {"%s.%s" % (sku, OD_TERM): {
+                "priceDimensions": {"%s.%s.%s" % (sku, OD_TERM, OD_RATE): {
+                    "unit": unit, "endRange": "Inf", "beginRange": "0",
+                    "description": "$%s per %s (%s)" % (
+                        _usd(usd), unit, extra["usagetype"]),
+                    "appliesTo": [],
+                    "rateCode": "%s.%s.%s" % (sku, OD_TERM, OD_RATE),
+                    "pricePerUnit": {"USD": "%.10f" % usd}}},
+                "sku": sku, "effectiveDate": "2024-02-01T00:00:00Z",
+                "offerTermCode": OD_TERM, "termAttributes": {}}}},
+            "version": "20240201000000",
+            "publicationDate": "2024-02-01T00:00:00Z",
+        }
 
 LOCATIONS = {"us-east-1": "US East (N. Virginia)",
              "us-east-2": "US East (Ohio)",
@@ -115,14 +177,19 @@ def _page(items, p):
 
 
 def get_products(sim, p):
-    if p["ServiceCode"] != "AmazonEC2":
-        raise AwsError("NotFoundException", "awsim prices only AmazonEC2, "
-                       "not %s" % p["ServiceCode"])
+    services = {svc for svc, _, _, _, _ in OTHER} | {"AmazonEC2"}
+    if p["ServiceCode"] not in services:
+        raise AwsError("NotFoundException", "awsim prices only %s, not %s"
+                       % (", ".join(sorted(services)), p["ServiceCode"]))
     if p.get("FormatVersion", "aws_v1") != "aws_v1":
         raise AwsError("InvalidParameterException", "Unsupported "
                        "FormatVersion %s" % p["FormatVersion"])
     out = []
-    for attrs, doc in _products(sim.region):
+
+    every = itertools.chain(
+        _products(sim.region) if p["ServiceCode"] == "AmazonEC2" else (),
+        _other_products(sim.region, p["ServiceCode"]))
+    for attrs, doc in every:
         ok = True
         for f in p.get("Filters") or []:
             have = attrs.get(f["Field"])
