@@ -406,6 +406,162 @@ check_queue(const struct soca_conf *c, struct soca_spool *sp, const char *q)
 	free(check);
 }
 
+/*
+ * The account's running On-Demand vCPU quotas (Service Quotas) against
+ * what the queues' max_provisioned_instances allow at once: per quota,
+ * the sum over its queues of max x the vCPUs of the queue's largest type
+ * (DescribeInstanceTypes, one call).  A queue without a max is bounded
+ * only by the quota itself (its launches are held at VcpuLimitExceeded).
+ */
+static const struct quota {
+	const char *code, *name;
+} quotas[] = {
+	{ "L-1216C47A", "Standard (A, C, D, H, I, M, R, T, Z)" },
+	{ "L-DB2E81BA", "G and VT" },
+	{ "L-417A185B", "P" },
+};
+#define NQUOTAS (sizeof(quotas) / sizeof(*quotas))
+
+/* which of quotas[] an instance type counts against, or -1 */
+static int
+quota_of(const char *type)
+{
+	if (strncmp(type, "vt", 2) == 0 || type[0] == 'g')
+		return 1;
+	if (type[0] == 'p')
+		return 2;
+	if (strchr("acdhimrtz", type[0]) != NULL &&
+	    strncmp(type, "dl", 2) != 0 && strncmp(type, "inf", 3) != 0 &&
+	    strncmp(type, "hpc", 3) != 0 && strncmp(type, "u-", 2) != 0)
+		return 0;
+	return -1;
+}
+
+static long long
+type_vcpus(json_t *info, const char *type)
+{
+	json_t *it;
+	size_t i;
+
+	json_array_foreach(json_object_get(info, "instanceTypeSet"), i, it)
+		if (strcmp(json_string_value(json_object_get(it,
+		    "instanceType")), type) == 0) {
+			const char *v = json_string_value(json_object_get(
+			    json_object_get(it, "vCpuInfo"), "defaultVCpus"));
+
+			return v ? strtoll(v, NULL, 10) : 0;
+		}
+	return 0;
+}
+
+static void
+check_quotas(const struct soca_conf *c, struct soca_aws *a)
+{
+	struct soca_aws_err e = { 0 };
+	long long need[NQUOTAS] = { 0 };
+	struct soca_buf open[NQUOTAS] = { { 0 } };
+	bool used[NQUOTAS] = { false };
+	json_t *p = json_object(), *l = json_array(), *info, *r;
+	char **q, *s;
+	size_t nq = soca_conf_names(c, "queue", &q);
+
+	for (size_t i = 0; i < nq; i++) {
+		const char *t = soca_conf_get(c, "queue", q[i], "instance_type");
+		char *copy, *tok, *save = NULL;
+
+		if (t == NULL || !soca_conf_bool(c, "queue", q[i], "enabled"))
+			continue;
+		copy = soca_xstrdup(t);
+		for (tok = strtok_r(copy, "+", &save); tok;
+		    tok = strtok_r(NULL, "+", &save))
+			json_array_append_new(l, json_string(tok));
+		free(copy);
+	}
+	json_object_set_new(p, "InstanceType", l);
+	if (json_array_size(l) == 0 ||
+	    (info = soca_aws_ec2(a, "DescribeInstanceTypes", p, &e)) == NULL) {
+		s = json_array_size(l) ? soca_aws_err_str(&e) :
+		    soca_xstrdup("no queue names an instance_type");
+		report(ST_SKIP, "vcpu-quota", NULL, "%s", s);
+		free(s);
+		goto out;
+	}
+	for (size_t i = 0; i < nq; i++) {
+		const char *t = soca_conf_get(c, "queue", q[i], "instance_type");
+		long long max = soca_conf_int(c, "queue", q[i],
+		    "max_provisioned_instances"), v = 0;
+		char *copy, *tok, *save = NULL;
+		int k = -1;
+
+		if (t == NULL || !soca_conf_bool(c, "queue", q[i], "enabled"))
+			continue;
+		copy = soca_xstrdup(t);
+		for (tok = strtok_r(copy, "+", &save); tok;
+		    tok = strtok_r(NULL, "+", &save)) {
+			long long tv = type_vcpus(info, tok);
+
+			if (tv > v)
+				v = tv;
+			if (k < 0)
+				k = quota_of(tok);
+		}
+		free(copy);
+		if (k < 0)
+			continue;
+		used[k] = true;
+		if (max > 0)
+			need[k] += max * v;
+		else
+			soca_buf_addf(&open[k], "%s%s", open[k].len ? ", " : "",
+			    q[i]);
+	}
+	json_decref(info);
+	for (size_t k = 0; k < NQUOTAS; k++) {
+		char *check;
+		double have;
+
+		if (!used[k])
+			continue;
+		check = soca_xasprintf("vcpu-quota %s", quotas[k].code);
+		json_decref(p);
+		p = json_pack("{s:s,s:s}", "ServiceCode", "ec2", "QuotaCode",
+		    quotas[k].code);
+		if ((r = soca_aws_call(a, "servicequotas", "GetServiceQuota", p,
+		    &e)) == NULL) {
+			s = soca_aws_err_str(&e);
+			report(ST_WARN, check, "allow servicequotas:GetServiceQuota "
+			    "to the head node role", "GetServiceQuota: %s", s);
+			free(s);
+			soca_aws_err_free(&e);
+			e = (struct soca_aws_err){ 0 };
+		} else {
+			have = json_number_value(json_object_get(json_object_get(
+			    r, "Quota"), "Value"));
+			if ((double)need[k] > have)
+				report(ST_WARN, check, "ask AWS for more (Service "
+				    "Quotas, ec2) or lower the queues' "
+				    "max_provisioned_instances", "%s: %.0f vCPUs, "
+				    "but the queues may run %lld at once", quotas[k].name,
+				    have, need[k]);
+			else
+				report(ST_OK, check, NULL, "%s: %.0f vCPUs; the "
+				    "queues' max_provisioned_instances allow "
+				    "%lld%s%s%s", quotas[k].name, have, need[k],
+				    open[k].len ? " (unbounded: " : "",
+				    open[k].len ? open[k].s : "",
+				    open[k].len ? ")" : "");
+			json_decref(r);
+		}
+		free(check);
+	}
+out:
+	for (size_t k = 0; k < NQUOTAS; k++)
+		soca_buf_free(&open[k]);
+	soca_aws_err_free(&e);
+	json_decref(p);
+	soca_strv_free(q, nq);
+}
+
 static void
 check_shared_fs(const struct soca_conf *c)
 {
@@ -509,6 +665,7 @@ check_aws(const struct soca_conf *c, struct soca_spool *sp)
 			check_queue(c, sp, q[i]);
 	soca_strv_free(q, nq);
 	soca_strv_free(seen, nseen);
+	check_quotas(c, a);
 	check_shared_fs(c);
 	check_cost(a);
 	soca_aws_free(a);

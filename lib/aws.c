@@ -35,6 +35,8 @@ static const struct soca_aws_service services[] = {
 	{ "s3", "s3", "S3", NULL, NULL, "s3.%s.amazonaws.com" },
 	{ "pricing", "pricing", "PRICING", "AWSPriceListService", "us-east-1",
 	    "api.pricing.us-east-1.amazonaws.com" },
+	{ "servicequotas", "servicequotas", "SERVICE_QUOTAS",
+	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -61,6 +61,8 @@ ok instances
 ok ami
 ok queue normal
 ok queue gpu
+ok vcpu-quota L-1216C47A
+ok vcpu-quota L-DB2E81BA
 skip shared-fs
 ok cost-explorer"
 	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
@@ -86,6 +88,20 @@ ok cost-explorer"
 	run soca-doctor -J -q
 	assert_failure 1
 	[ "$(jq -r 'select(.status == "FAIL") | .check' <<<"$output" | sort -u | tr '\n' ' ')" = "ami queue gpu queue normal " ]
+}
+
+@test "the queues may need more vCPUs than the account's quota: warn with both figures" {
+	sed -i 's/^instance_type = c5.large$/instance_type = c5.large\nmax_provisioned_instances = 600/' "$SOCA_CONF"
+	awsim_ctl POST limits '{"vcpus": 1000}' >/dev/null
+	run soca-doctor -J -q
+	assert_success
+	[ "$(jq -r '"\(.status) \(.check) \(.detail)"' <<<"$output")" = "warn vcpu-quota L-1216C47A Standard (A, C, D, H, I, M, R, T, Z): 1000 vCPUs, but the queues may run 1200 at once" ]
+	awsim_ctl POST limits '{"vcpus": 1200}' >/dev/null
+	run soca-doctor -J
+	assert_success
+	[ "$(jq -r 'select(.check == "vcpu-quota L-1216C47A") | "\(.status) \(.detail)"' <<<"$output")" = "ok Standard (A, C, D, H, I, M, R, T, Z): 1200 vCPUs; the queues' max_provisioned_instances allow 1200" ]
+	[ "$(jq -r 'select(.check == "vcpu-quota L-DB2E81BA") | "\(.status) \(.detail)"' <<<"$output")" = "ok G and VT: 10000 vCPUs; the queues' max_provisioned_instances allow 0 (unbounded: gpu)" ]
+	[ "$(awsim_calls servicequotas:GetServiceQuota)" = 4 ]
 }
 
 @test "AWS down: the queue lines warn that AWS could not say, the credentials line holds" {

@@ -30,6 +30,7 @@ import billing
 import ec2
 import ec2data
 import pricing
+import quotas
 import services
 import sigv4
 import wire
@@ -45,6 +46,8 @@ SERVICES = {
     "s3": {"protocol": "s3", "handlers": services.S3_HANDLERS},
     "pricing": {"protocol": "json", "handlers": pricing.PRICING_HANDLERS,
                 "region": "us-east-1"},
+    "servicequotas": {"protocol": "json", "handlers": quotas.HANDLERS,
+                      "model": "service-quotas"},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -211,7 +214,7 @@ class Handler(BaseHTTPRequestHandler):
                 "awsim does not serve the signing name '%s'"
                 % auth.service, 400))
         proto = svc["protocol"]
-        mdl = wire.model(auth.service)
+        mdl = wire.model(svc.get("model", auth.service))
         try:
             op, args = self.identify(proto, mdl, raw_path, qp, body)
         except AwsError as e:

@@ -163,7 +163,7 @@ class Sim:
                 self.seed = seed
             self.rng = random.Random(self.seed)
             self.clock = float(int(time.time()))
-            self.limits = {"vcpus": 10000}
+            self.limits = {"vcpus": 10000, "vcpus_g": 10000, "vcpus_p": 10000}
             self.pending_seconds = 30.0
             self.shutdown_seconds = 30.0
             self.calls = collections.Counter()
