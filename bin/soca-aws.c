@@ -25,7 +25,7 @@ static const char usage_text[] =
     "usage: soca-aws [-v] [-c file] [--region region] [--profile profile]\n"
     "                [--endpoint-url url] [--all] [--dry-run]\n"
     "                service operation [key=value | key:=json ... | json]\n"
-    "services: ec2, ce, budgets, pricing, s3\n";
+    "services: ec2, ce, budgets, pricing, servicequotas, s3\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -313,7 +313,7 @@ main(int argc, char **argv)
 	service = argv[optind];
 	op = argv[optind + 1];
 	if (soca_aws_service(service) == NULL)
-		errx(SOCA_EX_USAGE, "%s: unknown service (ec2, ce, budgets, pricing, s3)",
+		errx(SOCA_EX_USAGE, "%s: unknown service (ec2, ce, budgets, pricing, servicequotas, s3)",
 		    service);
 	if (!isupper((unsigned char)op[0]))
 		errx(SOCA_EX_USAGE, "%s: operations are written as in the API "
