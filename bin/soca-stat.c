@@ -5,6 +5,8 @@
  * record, -J one JSON object per job; -f -J both: every field, typed
  * (numbers, booleans, res as an object, env and afterok as arrays; a key
  * this file does not know, from a newer record, is a string).
+ * resources_used.* (a job that ended) are PBS's forms with -f, numbers
+ * with -f -J: cput and walltime in seconds, mem in kilobytes.
  */
 #include "config.h"
 
@@ -184,11 +186,29 @@ jother(json_t *o, const char *k, const char *v)
 	}
 }
 
+/* resources_used: {"cput":s,"mem":kb,"ncpus":n,"walltime":s} */
+static void
+jused(json_t *o, const char *k, const char *v)
+{
+	json_t *u = json_object_get(o, "resources_used");
+	long long h = 0, m = 0, sec = 0, n;
+
+	if (u == NULL)
+		json_object_set_new(o, "resources_used", u = json_object());
+	if (sscanf(v, "%lld:%lld:%lld", &h, &m, &sec) == 3)
+		n = h * 3600 + m * 60 + sec;
+	else
+		n = strtoll(v, NULL, 10);	/* 51200kb, ncpus */
+	json_object_set_new(u, k, json_integer(n));
+}
+
 static void
 jfield(const char *k, const char *v, void *arg)
 {
 	json_t *o = arg;
 
+	if (strncmp(k, "resources_used.", 15) == 0)
+		return jused(o, k + 15, v);
 	switch (ftype(k)) {
 	case 'i':
 		json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));

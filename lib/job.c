@@ -93,6 +93,34 @@ putn(struct soca_buf *b, const char *k, long long v)
 	soca_buf_addf(b, "%s=%lld\n", k, v);
 }
 
+static void
+putclock(struct soca_buf *b, const char *k, long long s)
+{
+	soca_buf_addf(b, "%s=%02lld:%02lld:%02lld\n", k, s / 3600,
+	    s / 60 % 60, s % 60);
+}
+
+/* What the job used, in PBS's names and forms (qstat -f). */
+static void
+put_used(struct soca_buf *b, const struct soca_job *j)
+{
+	putclock(b, "resources_used.cput", j->cput);
+	soca_buf_addf(b, "resources_used.mem=%lldkb\n", j->mem);
+	putn(b, "resources_used.ncpus", j->ncpus);
+	putclock(b, "resources_used.walltime", j->wall);
+}
+
+/* "HH:MM:SS" (as put_used writes it) in seconds */
+static long long
+clock_secs(const char *v)
+{
+	long long h = 0, m = 0, s = 0;
+
+	if (sscanf(v, "%lld:%lld:%lld", &h, &m, &s) != 3)
+		return 0;
+	return h * 3600 + m * 60 + s;
+}
+
 void
 soca_job_format(const struct soca_job *j, struct soca_buf *b)
 {
@@ -137,6 +165,8 @@ soca_job_format(const struct soca_job *j, struct soca_buf *b)
 	put(b, "mail_users", j->mailto);
 	put(b, "keep", j->keep);
 	put(b, "shell", j->shell);
+	if (j->used)
+		put_used(b, j);
 	for (size_t i = 0; i < j->nres; i++)
 		put(b, "res", j->res[i]);
 	for (size_t i = 0; i < j->nenv; i++)
@@ -245,6 +275,14 @@ field(struct soca_job *j, const char *k, size_t kl, char *v)
 		return setstr(&j->keep, v), 0;
 	else if (K("shell"))
 		return setstr(&j->shell, v), 0;
+	else if (K("resources_used.cput"))
+		j->used = true, j->cput = clock_secs(v);
+	else if (K("resources_used.walltime"))
+		j->wall = clock_secs(v);
+	else if (K("resources_used.mem"))
+		j->mem = n;
+	else if (K("resources_used.ncpus"))
+		j->ncpus = n;
 	else
 		for (int d = SOCA_AFTEROK; d <= SOCA_AFTER; d++)
 			if (kl == strlen(depnames[d]) &&

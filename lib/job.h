@@ -48,6 +48,8 @@ struct soca_job {
 	long long eligible;	/* -a: not before this time (0: now) */
 	int priority;		/* -p: -1024..1023, higher goes first */
 	char *mailpoints, *mailto, *keep, *shell;	/* -m -M -k -S */
+	bool used;		/* resources_used.* recorded (it ended) */
+	long long cput, wall, mem, ncpus;	/* seconds, seconds, kb */
 };
 
 /* -W depend=KIND:ID: what of the parent the job waits for */
