@@ -5,7 +5,8 @@
  * soca-node-down knows a runner is alive), moves the job to running,
  * then forks the job into its own process group: as root it becomes the
  * owner (initgroups, setgid, setuid) before touching any user path; it
- * changes to the working directory, opens NAME.oID/NAME.eID (or -o/-e),
+ * changes to the working directory, opens NAME.oID/NAME.eID (a subjob's
+ * NAME.oID.INDEX, as PBS names them; or -o/-e),
  * and execs the script from a private copy (through /bin/sh when it has
  * no #! line; through -S's interpreter when one was given).  No shell
  * command line is ever built from user data.  A close-on-exec pipe
@@ -120,11 +121,11 @@ job_env(const struct soca_job *j, const struct passwd *pw,
 {
 	static const char *keep[] = { "PATH", "LANG", "LC_ALL", "TZ", "TERM",
 	    NULL };
-	char **v = NULL, id[32], num[32];
+	char **v = NULL, id[48], num[32];
 	long long ncpus = soca_job_res_int(j, "ncpus", 1);
 	size_t n = 0;
 
-	snprintf(id, sizeof(id), "%lld", j->id);
+	soca_job_idstr(j, id, sizeof(id));
 	for (const char **k = keep; *k; k++)
 		if (getenv(*k))
 			addenv(&v, &n, *k, getenv(*k));
@@ -142,6 +143,12 @@ job_env(const struct soca_job *j, const struct passwd *pw,
 	addenv(&v, &n, "PBS_ENVIRONMENT", "PBS_BATCH");
 	addenv(&v, &n, "PBS_JOBDIR", pw->pw_dir);
 	addenv(&v, &n, "PBS_NODEFILE", f->nodes);
+	if (j->aparent) {	/* a subjob of an array (-J) */
+		snprintf(num, sizeof(num), "%lld[]", j->aparent);
+		addenv(&v, &n, "PBS_ARRAY_ID", num);
+		snprintf(num, sizeof(num), "%lld", j->aidx);
+		addenv(&v, &n, "PBS_ARRAY_INDEX", num);
+	}
 	addenv(&v, &n, "TMPDIR", f->tmpdir[0] ? f->tmpdir : "/tmp");
 	snprintf(num, sizeof(num), "%lld", ncpus);
 	addenv(&v, &n, "NCPUS", num);
