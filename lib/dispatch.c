@@ -488,6 +488,7 @@ make_sub(struct pass *ps, size_t i, long long count)
 		    cur.anext, SOCA_QUEUED, &sub)) == 1)
 			cur.anext++;	/* made already, or soca-del'd */
 		if (r == 0) {
+			soca_crashpoint("array-made");
 			cur.anext++;
 			cur.start = cur.start ? cur.start : time(NULL);
 			free(cur.reason);
