@@ -255,22 +255,32 @@ full_json(const struct soca_buf *b, bool cost, double usd, double rate)
 	json_decref(o);
 }
 
+/* An array's or a subjob's record, its id and state as they are shown */
+static void
+array_format(const struct soca_job *j, struct soca_buf *b)
+{
+	struct soca_buf t = { 0 };
+	char id[48];
+	const char *rest;
+
+	soca_job_idstr(j, id, sizeof(id));
+	soca_buf_addf(b, "id=%s\nstate=%s\n", id, soca_job_state(j));
+	soca_job_format(j, &t);
+	rest = strchr(strchr(t.s, '\n') + 1, '\n') + 1;	/* id=, state= */
+	soca_buf_add(b, rest, t.len - (size_t)(rest - t.s));
+	soca_buf_free(&t);
+}
+
 static void
 full(struct opts *op, const struct soca_job *j)
 {
-	struct soca_buf b = { 0 }, t = { 0 };
+	struct soca_buf b = { 0 };
 	double usd = 0, rate = 0;
 	bool cost;
 
-	if (j->array || j->aparent) {
-		char id[48];
-		soca_job_idstr(j, id, sizeof(id));
-		soca_buf_addf(&b, "id=%s\n", id);
-		soca_job_format(j, &t);
-		soca_buf_add(&b, strchr(t.s, '\n') + 1, t.len -
-		    (size_t)(strchr(t.s, '\n') + 1 - t.s));
-		soca_buf_free(&t);
-	} else
+	if (j->array || j->aparent)
+		array_format(j, &b);
+	else
 		soca_job_format(j, &b);
 	cost = estimate(op, j, &usd, &rate);
 	if (op->json)

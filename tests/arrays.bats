@@ -129,6 +129,12 @@ wait_file() {
 	assert_output --regexp '^1\[\] +begun +array limit: at most 2 running at once \(-J \.\.\.%2\)$'
 	run soca-stat -n -t -s running -o id
 	[ "${#lines[@]}" -le 2 ]
+	run soca-stat -f '1[]'
+	assert_line 'state=begun'
+	assert_line 'array=1-6%2'
+	run soca-stat -f -J 1
+	assert_output --partial '{"id":"1[]","state":"begun",'
+
 	wait_state '1[]' done 30
 	# the records: at no second more than 2 between start and end
 	soca-stat -x -t -n -o id,start,end '1[]' >times
