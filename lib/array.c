@@ -131,7 +131,10 @@ copy(const struct soca_job *a, struct soca_job *b)
 	soca_buf_free(&t);
 }
 
-/* Subjob k of array a as it is before it is made: queued, its own ids. */
+/*
+ * Subjob k of array a as it is before it is made: queued with the
+ * array's reason (or cancelled once the array ended), its own ids.
+ */
 void
 soca_array_virtual(const struct soca_job *a, long long k,
     struct soca_job *s)
@@ -146,10 +149,9 @@ soca_array_virtual(const struct soca_job *a, long long k,
 	s->id = a->id + 1 + k;
 	s->aparent = a->id;
 	s->aidx = r.x + k * r.z;
-	s->state = SOCA_QUEUED;
-	free(s->reason);
-	s->reason = NULL;
+	s->state = SOCA_QUEUED;	/* waiting for what its array waits for */
 	if (a->state >= SOCA_DONE) {	/* it never began and never will */
+		free(s->reason);
 		s->state = SOCA_CANCELLED;
 		s->reason = soca_xasprintf("never began: its array is %s",
 		    soca_state_name(a->state));
@@ -183,6 +185,8 @@ soca_array_make(struct soca_spool *sp, struct soca_job *a, long long k,
 		return -1;
 	soca_array_virtual(a, k, s);
 	s->state = state;
+	free(s->reason);
+	s->reason = NULL;
 	if (state == SOCA_CANCELLED) {
 		s->end = time(NULL);
 		s->reason = soca_xasprintf("cancelled by uid %ld",
