@@ -45,8 +45,12 @@ change(const struct soca_conf *c, struct soca_spool *sp, const char *verb,
 	} else if ((rc = fn(c, sp, &j, arg, &why)) == 0 &&
 	    soca_spool_update(sp, &j) < 0)
 		err(SOCA_EX_TEMP, "job %lld", id);
-	if (why)
-		warnx("job %lld: %s", id, why);
+	if (why) {
+		char ref[48];
+
+		soca_job_idstr(&j, ref, sizeof(ref));	/* an array: 42[] */
+		warnx("job %s: %s", ref, why);
+	}
 	free(why);
 	soca_job_free(&j);
 	return rc;

@@ -277,6 +277,10 @@ assert v[2]["array_id"] == 1 and v[2]["array_index"] == 2, v[2]'
 	assert_output '{"id":"1[]","state":"queued","held":false}'
 	wait_state '1[]' done 20
 	[ -e renamed.o1.1 ] && [ -e renamed.o1.2 ]
+	run soca-hold 1
+	assert_failure 1
+	assert_output --partial 'job 1[]: is done; only a queued or held job can be changed (hold)'
+
 }
 
 @test "a crash between making a subjob and counting it: each subjob still runs once" {
