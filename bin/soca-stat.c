@@ -377,10 +377,10 @@ show(struct opts *op, struct soca_job *j)
 	if (op->full)
 		return full(op, j);
 	elapsed(el, sizeof(el), j, op->now);
-	soca_job_idstr(j, id, sizeof(id));
-	if (j->array || j->aparent)
+	if (j->array || j->aparent) {
+		soca_job_idstr(j, id, sizeof(id));
 		soca_out_str(o, "id", id);
-	else
+	} else
 		soca_out_int(o, "id", j->id);
 	soca_out_str(o, "name", j->name);
 	soca_out_str(o, "user", j->user);

@@ -328,10 +328,13 @@ check_aws_ids(const struct soca_job *j)
 static char *
 check_array(const struct soca_conf *c, const struct soca_job *j)
 {
-	long long max = soca_conf_int(c, "cluster", NULL, "max_array_size");
 	struct soca_range r;
+	long long max;
 
-	if (!soca_array_range(j, &r) || soca_range_count(&r) <= max)
+	if (!soca_array_range(j, &r))
+		return NULL;
+	max = soca_conf_int(c, "cluster", NULL, "max_array_size");
+	if (soca_range_count(&r) <= max)
 		return NULL;
 	return soca_xasprintf("-J \"%s\": %lld subjobs, more than "
 	    "max_array_size %lld (split the array, use a step :Z, or ask "
