@@ -21,14 +21,17 @@ slots() {
 	printf '[cluster]\nslots = %s\n%s\n' "$1" "${2:-}" >"$SOCA_CONF"
 }
 
-# wait_file FILE [SECONDS]: until FILE exists
-wait_file() {
-	local n=$(( ${2:-10} * 10 ))
-	while [ ! -e "$1" ] && [ "$n" -gt 0 ]; do
+# wait_reason ID REASON [SECONDS]: until soca-stat gives job ID that reason
+wait_reason() {
+	local n=$(( ${3:-10} * 10 )) got
+	while [ "$n" -gt 0 ]; do
+		got=$(soca-stat -n -o reason "$1" </dev/null 2>/dev/null)
+		[ "$got" = "$2" ] && return 0
 		sleep 0.1
 		n=$((n - 1))
 	done
-	[ -e "$1" ] || { echo "no $1" >&2; return 1; }
+	echo "job $1: reason \"$got\", wanted \"$2\"" >&2
+	return 1
 }
 
 @test "-J X-Y[:Z][%M] and #PBS -J are taken; the array prints as ID[]" {
@@ -124,9 +127,9 @@ wait_file() {
 	slots 8
 	run soca-submit -J 1-6%2 -N lim -- sh -c 'date +%s.%N; sleep 1; date +%s.%N'
 	assert_output '1[]'
-	sleep 0.5
-	run soca-stat -n -o id,state,reason '1[]'
-	assert_output --regexp '^1\[\] +begun +array limit: at most 2 running at once \(-J \.\.\.%2\)$'
+	wait_reason '1[]' 'array limit: at most 2 running at once (-J ...%2)' 10
+	run soca-stat -n -o id,state '1[]'
+	assert_output --regexp '^1\[\] +begun$'
 	run soca-stat -n -t -s running -o id
 	[ "${#lines[@]}" -le 2 ]
 	run soca-stat -f '1[]'
@@ -235,12 +238,7 @@ assert v[2]["array_id"] == 1 and v[2]["array_index"] == 2, v[2]'
 	soca-submit -J 1-3 -- sh -c 'sleep 1; echo "$PBS_ARRAY_INDEX" >>marks' >/dev/null
 	run soca-submit -W 'depend=afterok:1[]' -N after -- sh -c 'wc -l <marks'
 	assert_output 5
-	for _ in $(seq 50); do
-		run soca-stat -n -o reason 5
-		[ "$output" != - ] && break
-		sleep 0.1
-	done
-	assert_output --regexp '^dependency: job 1\[\] is (queued|begun)$'
+	wait_reason 5 'dependency: job 1[] is begun' 10
 	wait_state 5 done 20
 	run cat after.o5
 	assert_output 3
