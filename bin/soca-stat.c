@@ -5,6 +5,11 @@
  * record, -J one JSON object per job; -f -J both: every field, typed
  * (numbers, booleans, res as an object, env and afterok as arrays; a key
  * this file does not know, from a newer record, is a string).
+ * An array (-J) is one line, ID[], its state "begun" once a subjob began;
+ * -t adds its subjobs ID[INDEX], those not begun yet shown from the
+ * array's record (lib/array.c).  resources_used.* (a job that ended) are
+ * PBS's forms with -f, numbers with -f -J: cput and walltime in seconds,
+ * mem in kilobytes.
  */
 #include "config.h"
 
@@ -21,7 +26,7 @@
 #include "provider.h"
 
 static const char usage_text[] =
-    "usage: soca-stat [-fJnx] [--csv] [-o columns] [-q queue] [-s state] "
+    "usage: soca-stat [-fJntx] [--csv] [-o columns] [-q queue] [-s state] "
     "[-u user] [id ...]\n"
     "       soca-stat -O\n";
 
@@ -52,6 +57,7 @@ struct opts {
 	const char *user, *queue;
 	int state;
 	bool full, all, json;
+	bool expand;			/* -t: an array's subjobs too */
 	struct soca_out *o;
 	long long now;
 	size_t shown;
@@ -119,8 +125,8 @@ ftype(const char *k)
 {
 	static const char *const keys[] = { "afterok", "end", "env", "exit",
 	    "gid", "id", "join", "pgid", "res", "rerun", "runner", "start",
-	    "submit", "uid" };
-	static const char types[] = "IiSiiibiRbiiii";
+	    "submit", "uid", "array_next", "array_id", "array_index" };
+	static const char types[] = "IiSiiibiRbiiiiiii";
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strcmp(k, keys[i]) == 0)
@@ -184,11 +190,31 @@ jother(json_t *o, const char *k, const char *v)
 	}
 }
 
+/* resources_used: {"cput":s,"mem":kb,"ncpus":n,"walltime":s} */
+static void
+jused(json_t *o, const char *k, const char *v)
+{
+	json_t *u = json_object_get(o, "resources_used");
+	long long h = 0, m = 0, sec = 0, n;
+
+	if (u == NULL)
+		json_object_set_new(o, "resources_used", u = json_object());
+	if (sscanf(v, "%lld:%lld:%lld", &h, &m, &sec) == 3)
+		n = h * 3600 + m * 60 + sec;
+	else
+		n = strtoll(v, NULL, 10);	/* 51200kb, ncpus */
+	json_object_set_new(u, k, json_integer(n));
+}
+
 static void
 jfield(const char *k, const char *v, void *arg)
 {
 	json_t *o = arg;
 
+	if (strncmp(k, "resources_used.", 15) == 0)
+		return jused(o, k + 15, v);
+	if (strcmp(k, "id") == 0 && strchr(v, '[') != NULL)
+		return jother(o, k, v);		/* 42[] or 42[7] */
 	switch (ftype(k)) {
 	case 'i':
 		json_object_set_new(o, k, json_integer(strtoll(v, NULL, 10)));
@@ -229,6 +255,22 @@ full_json(const struct soca_buf *b, bool cost, double usd, double rate)
 	json_decref(o);
 }
 
+/* An array's or a subjob's record, its id and state as they are shown */
+static void
+array_format(const struct soca_job *j, struct soca_buf *b)
+{
+	struct soca_buf t = { 0 };
+	char id[48];
+	const char *rest;
+
+	soca_job_idstr(j, id, sizeof(id));
+	soca_buf_addf(b, "id=%s\nstate=%s\n", id, soca_job_state(j));
+	soca_job_format(j, &t);
+	rest = strchr(strchr(t.s, '\n') + 1, '\n') + 1;	/* id=, state= */
+	soca_buf_add(b, rest, t.len - (size_t)(rest - t.s));
+	soca_buf_free(&t);
+}
+
 static void
 full(struct opts *op, const struct soca_job *j)
 {
@@ -236,7 +278,10 @@ full(struct opts *op, const struct soca_job *j)
 	double usd = 0, rate = 0;
 	bool cost;
 
-	soca_job_format(j, &b);
+	if (j->array || j->aparent)
+		array_format(j, &b);
+	else
+		soca_job_format(j, &b);
 	cost = estimate(op, j, &usd, &rate);
 	if (op->json)
 		full_json(&b, cost, usd, rate);
@@ -316,28 +361,31 @@ live_reason(struct opts *op, struct soca_job *j)
 	soca_job_free(&d);
 }
 
-static int
-row(struct soca_job *j, void *arg)
+static void
+show(struct opts *op, struct soca_job *j)
 {
-	struct opts *op = arg;
 	struct soca_out *o = op->o;
-	char el[32];
+	char el[32], id[48];
 	double usd, rate;
 
 	if ((op->user && strcmp(op->user, j->user) != 0) ||
 	    (op->queue && strcmp(op->queue, j->queue) != 0) ||
 	    (op->state >= 0 && (int)j->state != op->state))
-		return 0;
+		return;
 	op->shown++;
 	live_reason(op, j);
 	if (op->full)
-		return full(op, j), 0;
+		return full(op, j);
 	elapsed(el, sizeof(el), j, op->now);
-	soca_out_int(o, "id", j->id);
+	if (j->array || j->aparent) {
+		soca_job_idstr(j, id, sizeof(id));
+		soca_out_str(o, "id", id);
+	} else
+		soca_out_int(o, "id", j->id);
 	soca_out_str(o, "name", j->name);
 	soca_out_str(o, "user", j->user);
 	soca_out_str(o, "queue", j->queue);
-	soca_out_str(o, "state", soca_state_name(j->state));
+	soca_out_str(o, "state", soca_job_state(j));
 	soca_out_int(o, "nodes", soca_job_res_int(j, "nodes", 1));
 	soca_out_str(o, "instance_type", soca_job_res(j, "instance_type"));
 	soca_out_str(o, "elapsed", el[0] ? el : NULL);
@@ -358,7 +406,65 @@ row(struct soca_job *j, void *arg)
 		soca_out_str(o, "cost_per_hour", NULL);
 	}
 	soca_out_row(o);
+}
+
+/* -t: each subjob of array a, from its record or, not begun, a's */
+static void
+subjobs(struct opts *op, const struct soca_job *a)
+{
+	struct soca_range r;
+	long long n;
+
+	if (!soca_array_range(a, &r) || op->sp == NULL)
+		return;
+	n = soca_range_count(&r);
+	for (long long k = 0; k < n; k++) {
+		struct soca_job s;
+
+		if (soca_spool_load(op->sp, a->id + 1 + k, &s) < 0)
+			soca_array_virtual(a, k, &s);
+		show(op, &s);
+		soca_job_free(&s);
+	}
+}
+
+/* A listed record: a subjob is shown with its array (-t), not alone. */
+static int
+row(struct soca_job *j, void *arg)
+{
+	struct opts *op = arg;
+
+	if (j->aparent)
+		return 0;
+	show(op, j);
+	if (op->expand && j->array)
+		subjobs(op, j);
 	return 0;
+}
+
+/* 42[7]: the subjob's record, or as it waits in its array's */
+static int
+by_index(struct soca_spool *sp, long long id, long long idx,
+    struct opts *op, int rc)
+{
+	struct soca_job a, s;
+	long long sid;
+	char *why = NULL;
+
+	if (sp == NULL || soca_array_resolve(sp, id, idx, &sid, &why) < 0) {
+		warnx("%s", why ? why : "no jobs");
+		free(why);
+		return rc ? rc : SOCA_EX_FALSE;
+	}
+	if (soca_spool_load(sp, sid, &s) < 0) {
+		if (soca_spool_load(sp, id, &a) < 0)
+			return rc ? rc : SOCA_EX_FALSE;
+		soca_array_virtual(&a, sid - id - 1, &s);
+		soca_job_free(&a);
+	}
+	show(op, &s);
+	soca_job_free(&s);
+	return rc;
 }
 
 static int
@@ -368,21 +474,37 @@ by_id(struct soca_spool *sp, char **ids, size_t n, struct opts *op)
 
 	for (size_t i = 0; i < n; i++) {
 		struct soca_job j;
-		long long id;
+		long long id, idx;
+		int ref = soca_job_ref(ids[i], &id, &idx);
 
-		if (soca_job_id(ids[i], &id) != 0) {
+		if (ref < 0) {
 			warnx("%s: not a job id (ids are numbers, e.g. 42 or 42.server)",
 			    ids[i]);
 			rc = SOCA_EX_USAGE;
-		} else if (sp == NULL || soca_spool_load(sp, id, &j) < 0) {
+		} else if (ref == 1)
+			rc = by_index(sp, id, idx, op, rc);
+		else if (sp == NULL || soca_spool_load(sp, id, &j) < 0) {
 			warnx("job %lld: no such job", id);
 			rc = rc ? rc : SOCA_EX_FALSE;
 		} else {
-			row(&j, op);
+			show(op, &j);
+			if (op->expand && j.array)
+				subjobs(op, &j);
 			soca_job_free(&j);
 		}
 	}
 	return rc;
+}
+
+/* What to read: -s's state, but with -t the arrays its subjobs are in */
+static unsigned
+list_states(const struct opts *op)
+{
+	if (op->state >= 0 && !op->expand)
+		return 1u << op->state;
+	if (op->all || op->state >= SOCA_DONE)
+		return SOCA_ALLSTATES;
+	return SOCA_ACTIVE;
 }
 
 int
@@ -406,7 +528,7 @@ main(int argc, char **argv)
 	int ch, rc = SOCA_EX_OK;
 
 	soca_priv_init();
-	while ((ch = getopt_long(argc, argv, "fhJno:Oq:s:u:x", lo, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "fhJno:Oq:s:tu:x", lo, NULL)) != -1)
 		switch (ch) {
 		case 'C': fmt = SOCA_OUT_CSV; break;
 		case 'f': op.full = true; break;
@@ -422,6 +544,7 @@ main(int argc, char **argv)
 				    "provisioning, running, done, failed, "
 				    "cancelled)", optarg);
 			break;
+		case 't': op.expand = true; break;
 		case 'u': op.user = optarg; break;
 		case 'x': op.all = true; break;
 		default: usage(SOCA_EX_USAGE);
@@ -454,8 +577,7 @@ main(int argc, char **argv)
 	if (n > 0)
 		rc = by_id(sp, ids, n, &op);
 	else if (sp != NULL)
-		soca_spool_list(sp, op.state >= 0 ? 1u << op.state :
-		    op.all ? SOCA_ALLSTATES : SOCA_ACTIVE, row, &op);
+		soca_spool_list(sp, list_states(&op), row, &op);
 	if (op.kick)
 		soca_kick(c, sp);
 	if (!op.full && soca_out_end(op.o) != 0)

@@ -2,7 +2,8 @@
  * soca-submit: validate a job against its queue and store it in the
  * spool; print its id.  The script comes from a file, from stdin, or is
  * the command after `--`.  #PBS lines in the script's header are read as
- * options; the command line wins.  With [cluster] dispatch = immediate
+ * options; the command line wins.  An array (-J) prints as ID[].
+ * With [cluster] dispatch = immediate
  * the dispatcher is started right away, detached.
  */
 #include "config.h"
@@ -25,7 +26,9 @@
 static const char usage_text[] =
     "usage: soca-submit [-hV] [-a [[[[CC]YY]MM]DD]hhmm[.SS]] [-A account] "
     "[-e path]\n"
-    "                   [-j oe|n] [-k o|e|oe|n] [-l key=value[,...]] "
+    "                   [-J X-Y[:Z][%M]] [-j oe|n] [-k o|e|oe|n] "
+    "[-l key=value[,...]]\n"
+    "                   "
     "[-M user[@host][,...]]\n"
     "                   [-m abe|n] [-N name] [-o path] [-P project] "
     "[-p priority]\n"
@@ -298,7 +301,7 @@ main(int argc, char **argv)
 	}
 	if (soca_spool_submit(sp, &j, script, len) < 0)
 		err(SOCA_EX_TEMP, "%s: cannot store the job", soca_spool_dir(sp));
-	printf("%lld\n", j.id);
+	printf("%lld%s\n", j.id, j.array ? "[]" : "");
 	fflush(stdout);
 	soca_kick(c, sp);
 	soca_spool_close(sp);

@@ -35,6 +35,8 @@ static const struct soca_key cluster_keys[] = {
 	    "local provider: jobs at once on this host (default: cores)" },
 	{ "max_script_size", SOCA_T_SIZE, "1M", NULL, 0, 0,
 	    "largest job script accepted" },
+	{ "max_array_size", SOCA_T_INT, "10000", NULL, 1, 10000000,
+	    "most subjobs in one job array (-J), as PBS's server attribute" },
 	{ "kill_grace", SOCA_T_DURATION, "10s", NULL, 0, 0,
 	    "soca-del: SIGTERM, then SIGKILL after this long" },
 	{ "fsync", SOCA_T_BOOL, "yes", NULL, 0, 0,

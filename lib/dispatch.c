@@ -18,6 +18,10 @@
  * provider whose runners live on this host (local) each pass first hands
  * jobs whose runner died to the reaper's logic (reap.c), so no job holds
  * its slots forever where no cron runs soca-node-down.
+ * A job array (-J, array.c) is considered as a job; each time it may
+ * start, its next subjob's record is made and the subjob considered at
+ * once, while fewer than its M are active; once every subjob is made
+ * and none is active the pass ends the array.
  * A dispatcher that is not root only launches its own user's jobs.
  * A provider with parallel > 1 gets its launches from a pool of forked
  * workers (pool.c): the pass admits jobs and counts them held as it goes,
@@ -50,7 +54,12 @@ struct ucount {
 
 struct qjob {
 	long long rank;			/* fairshare: lower goes first */
+	bool seen;			/* considered already (a new subjob) */
 	struct soca_job j;
+};
+
+struct alive {
+	long long array, n;		/* an array's active subjobs */
 };
 
 struct pass {
@@ -69,6 +78,8 @@ struct pass {
 	char **gprojects;
 	size_t ngated;
 	struct soca_pool *pool;		/* parallel launches */
+	struct alive *al;
+	size_t nal;
 };
 
 /* a launch worker died with a job this run: soca-node-up exits 3 */
@@ -96,6 +107,17 @@ ucount(struct pass *ps, uid_t uid)
 	return &ps->uc[ps->nuc++];
 }
 
+static struct alive *
+alive(struct pass *ps, long long array)
+{
+	for (size_t i = 0; i < ps->nal; i++)
+		if (ps->al[i].array == array)
+			return &ps->al[i];
+	ps->al = soca_xreallocarray(ps->al, ps->nal + 1, sizeof(*ps->al));
+	ps->al[ps->nal] = (struct alive){ array, 0 };
+	return &ps->al[ps->nal++];
+}
+
 static void
 hold(struct pass *ps, struct soca_job *j, long long nodes)
 {
@@ -121,9 +143,12 @@ gather(struct soca_job *j, void *arg)
 {
 	struct pass *ps = arg;
 
+	if (j->aparent)
+		alive(ps, j->aparent)->n++;
 	if (j->state == SOCA_QUEUED) {
 		ps->q = soca_xreallocarray(ps->q, ps->nq + 1, sizeof(*ps->q));
 		ps->q[ps->nq].rank = 0;
+		ps->q[ps->nq].seen = false;
 		ps->q[ps->nq++].j = *j;
 		memset(j, 0, sizeof(*j));
 		return 0;
@@ -196,6 +221,8 @@ dep_wait(struct pass *ps, const struct soca_job *j, bool *dead)
 {
 	for (size_t i = 0; i < j->ndeps; i++) {
 		struct soca_job d;
+		char id[48];
+		const char *sn;
 		int st, met;
 
 		if (soca_spool_load(ps->sp, j->deps[i], &d) < 0) {
@@ -204,18 +231,21 @@ dep_wait(struct pass *ps, const struct soca_job *j, bool *dead)
 			    "exist", j->deps[i]);
 		}
 		st = d.state;
+		if (d.array && st == SOCA_QUEUED && d.start > 0)
+			st = SOCA_RUNNING;	/* an array began (PBS's B) */
 		met = dep_met(j->dkind[i], st, d.start > 0 &&
 		    st != SOCA_PROVISIONING);
+		soca_job_idstr(&d, id, sizeof(id));
+		sn = soca_job_state(&d);
 		soca_job_free(&d);
 		if (met > 0)
 			continue;
 		*dead = met < 0;
 		if (*dead && j->dkind[i] != SOCA_AFTEROK)
-			return soca_xasprintf("dependency: job %lld is %s "
-			    "(%s can never be met)", j->deps[i],
-			    soca_state_name(st), soca_dep_name(j->dkind[i]));
-		return soca_xasprintf("dependency: job %lld is %s", j->deps[i],
-		    soca_state_name(st));
+			return soca_xasprintf("dependency: job %s is %s "
+			    "(%s can never be met)", id, sn,
+			    soca_dep_name(j->dkind[i]));
+		return soca_xasprintf("dependency: job %s is %s", id, sn);
 	}
 	return NULL;
 }
@@ -362,23 +392,35 @@ provision(struct pass *ps, struct soca_job *j)
 	return r;
 }
 
-/* pool.c, in a worker: launch queued job i, say if launching stopped */
+/*
+ * pool.c, in a worker: launch queued job id, say if launching stopped.
+ * The pool carries ids, not indices: a worker forked before a subjob
+ * was made (array.c) has no copy of it; provision() reloads the job.
+ */
 static int
-work(size_t i, void *arg, char *note, size_t len)
+work(size_t id, void *arg, char *note, size_t len)
 {
 	struct pass *ps = arg;
-	enum soca_launch r = provision(ps, &ps->q[i].j);
+	struct soca_job j = { .id = (long long)id };
+	enum soca_launch r = provision(ps, &j);
 	const char *h = ps->p->halted ? ps->p->halted(ps->p) : NULL;
 
+	soca_job_free(&j);
 	snprintf(note, len, "%s", h ? h : "");
 	return (int)r;
 }
 
 /* A launch's answer: count it, or give back what consider() held. */
 static void
-done(size_t i, int rc, const char *note, void *arg)
+done(size_t id, int rc, const char *note, void *arg)
 {
 	struct pass *ps = arg;
+	size_t i = 0;
+
+	while (i < ps->nq && ps->q[i].j.id != (long long)id)
+		i++;
+	if (i == ps->nq)	/* gone from the spool meanwhile */
+		return;
 
 	if (rc == SOCA_LAUNCH_OK)
 		ps->launched++;
@@ -394,38 +436,173 @@ done(size_t i, int rc, const char *note, void *arg)
 		ps->p->halt(ps->p, note);
 }
 
-static void
-consider(struct pass *ps, size_t i)
+/* Does the job wait (its reason settled)?  Else it may be launched. */
+static bool
+waits(struct pass *ps, struct soca_job *j, long long nodes)
 {
-	struct soca_job *j = &ps->q[i].j;
-	long long nodes = soca_job_res_int(j, "nodes", 1);
 	bool dead = false, over = false;
 	char *why, *held;
 	enum soca_launch r;
 
-	if (getuid() != 0 && j->uid != getuid())
-		return;
 	why = dep_wait(ps, j, &dead);
 	if (!dead && (held = soca_job_waits(j, time(NULL))) != NULL) {
 		free(why);	/* held or -a: that is the reason shown */
 		why = held;
 	}
 	if (why != NULL)
-		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why);
+		return settle(ps, j, dead ? SOCA_FAILED : SOCA_QUEUED, why),
+		    true;
 	if ((why = budget_wait(ps, j, &over)) != NULL)
 		return settle(ps, j, over && strcmp(soca_conf_get(ps->c,
 		    "budget", NULL, "action"), "cancel") == 0 ?
-		    SOCA_CANCELLED : SOCA_QUEUED, why);
+		    SOCA_CANCELLED : SOCA_QUEUED, why), true;
 	if ((why = limit_wait(ps, j, nodes)) != NULL)
-		return settle(ps, j, SOCA_QUEUED, why);
+		return settle(ps, j, SOCA_QUEUED, why), true;
 	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)
 		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
-		    SOCA_QUEUED, why);
+		    SOCA_QUEUED, why), true;
+	return false;
+}
+
+static void consider(struct pass *, size_t);
+
+/*
+ * Make the array's next subjob (array.c) and add it to the pass; its
+ * index in ps->q, or -1 when none was made.  The array's copy in the
+ * pass is refreshed.
+ */
+static ssize_t
+make_sub(struct pass *ps, size_t i, long long count)
+{
+	struct soca_job cur, sub;
+	int r = 1;
+
+	if (soca_spool_lock(ps->sp) < 0)
+		return -1;
+	if (soca_spool_load(ps->sp, ps->q[i].j.id, &cur) < 0) {
+		soca_spool_unlock(ps->sp);
+		return -1;
+	}
+	if (cur.state == SOCA_QUEUED && cur.holder == NULL) {
+		while (cur.anext < count && (r = soca_array_make(ps->sp, &cur,
+		    cur.anext, SOCA_QUEUED, &sub)) == 1)
+			cur.anext++;	/* made already, or soca-del'd */
+		if (r == 0) {
+			soca_crashpoint("array-made");
+			cur.anext++;
+			cur.start = cur.start ? cur.start : time(NULL);
+			free(cur.reason);
+			cur.reason = NULL;
+		}
+		soca_spool_update(ps->sp, &cur);
+	}
+	soca_spool_unlock(ps->sp);
+	soca_job_free(&ps->q[i].j);
+	ps->q[i].j = cur;
+	if (r != 0)
+		return -1;
+	ps->q = soca_xreallocarray(ps->q, ps->nq + 1, sizeof(*ps->q));
+	ps->q[ps->nq] = (struct qjob){ .rank = 0, .seen = true, .j = sub };
+	return (ssize_t)ps->nq++;
+}
+
+static void
+finish(struct pass *ps, const struct soca_job *a)
+{
+	struct soca_job cur;
+
+	if (soca_spool_lock(ps->sp) < 0)
+		return;
+	if (soca_spool_load(ps->sp, a->id, &cur) == 0) {
+		if (soca_array_finish(ps->sp, &cur) == 0)
+			soca_spool_kick(ps->sp);	/* its dependents */
+		soca_job_free(&cur);
+	}
+	soca_spool_unlock(ps->sp);
+}
+
+/*
+ * An array: while fewer than M of its subjobs are active and the array
+ * itself may start (held, -a, dependencies, budget, limits, capacity,
+ * as a job), its next subjob is made and considered at once.
+ */
+static void
+consider_array(struct pass *ps, size_t i)
+{
+	struct soca_range r;
+	long long n, nodes = soca_job_res_int(&ps->q[i].j, "nodes", 1);
+	struct alive *al;
+	char *why;
+	ssize_t k;
+
+	if (!soca_array_range(&ps->q[i].j, &r))
+		return settle(ps, &ps->q[i].j, SOCA_FAILED,
+		    soca_xstrdup("array: its range cannot be read"));
+	n = soca_range_count(&r);
+	if ((why = soca_job_waits(&ps->q[i].j, time(NULL))) != NULL)
+		return settle(ps, &ps->q[i].j, SOCA_QUEUED, why);
+	for (;;) {
+		al = alive(ps, ps->q[i].j.id);
+		if (ps->q[i].j.anext >= n) {
+			if (al->n == 0)
+				finish(ps, &ps->q[i].j);
+			return;
+		}
+		if (r.m > 0 && al->n >= r.m)
+			return settle(ps, &ps->q[i].j, SOCA_QUEUED,
+			    soca_xasprintf("array limit: at most %lld running "
+			    "at once (-J ...%%%lld)", r.m, r.m));
+		if (waits(ps, &ps->q[i].j, nodes) ||
+		    (k = make_sub(ps, i, n)) < 0)
+			return;
+		alive(ps, ps->q[i].j.id)->n++;
+		consider(ps, (size_t)k);
+	}
+}
+
+/* A subjob left queued (requeued, or a crash) whose array ended or is
+ * held: true when it must not start. */
+static bool
+orphan(struct pass *ps, struct soca_job *j)
+{
+	struct soca_job a;
+	int st;
+	bool held;
+
+	if (soca_spool_load(ps->sp, j->aparent, &a) < 0)
+		return false;
+	st = a.state;
+	held = a.holder != NULL;
+	soca_job_free(&a);
+	if (st != SOCA_QUEUED)
+		settle(ps, j, SOCA_CANCELLED, soca_xasprintf("its array "
+		    "%lld[] is %s", j->aparent, soca_state_name(st)));
+	else if (held)
+		settle(ps, j, SOCA_QUEUED, soca_xasprintf("its array %lld[] "
+		    "is held", j->aparent));
+	return st != SOCA_QUEUED || held;
+}
+
+static void
+consider(struct pass *ps, size_t i)
+{
+	struct soca_job *j = &ps->q[i].j;
+	long long nodes = soca_job_res_int(j, "nodes", 1);
+
+	if (getuid() != 0 && j->uid != getuid())
+		return;
+	if (j->array != NULL)
+		return consider_array(ps, i);
+	if (j->aparent && orphan(ps, j))
+		return;
+	if (waits(ps, j, nodes))
+		return;
+	j = &ps->q[i].j;
 	hold(ps, j, nodes);
 	if (ps->p->parallel > 1 && ps->pool == NULL)
 		ps->pool = soca_pool_new(ps->p->parallel, work, done, ps);
-	if (ps->pool == NULL || soca_pool_give(ps->pool, i) < 0)
-		done(i, (int)provision(ps, j), "", ps);
+	if (ps->pool == NULL || soca_pool_give(ps->pool, (size_t)j->id) < 0)
+		done((size_t)j->id, (int)provision(ps, j), "", ps);
 }
 
 static int
@@ -441,6 +618,8 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 	if (ps.nq > 1)
 		qsort(ps.q, ps.nq, sizeof(*ps.q), cmp_job);
 	for (size_t i = 0; i < ps.nq; i++) {
+		if (ps.q[i].seen)
+			continue;
 		if (ps.pool)	/* wait for a free launch slot first */
 			soca_pool_ready(ps.pool);
 		consider(&ps, i);
@@ -454,6 +633,7 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 		free(ps.qc[i].queue);
 	free(ps.qc);
 	free(ps.uc);
+	free(ps.al);
 	for (size_t i = 0; i < ps.ngated; i++) {
 		free(ps.gated[i]);
 		free(ps.gprojects[i]);

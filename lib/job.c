@@ -37,6 +37,15 @@ soca_state_name(enum soca_state s)
 	return s < SOCA_NSTATES ? states[s] : "?";
 }
 
+/* The state shown: an array that began is "begun" (PBS's B) till it ends. */
+const char *
+soca_job_state(const struct soca_job *j)
+{
+	if (j->array && j->state == SOCA_QUEUED && j->start > 0)
+		return "begun";
+	return soca_state_name(j->state);
+}
+
 int
 soca_state_parse(const char *s)
 {
@@ -67,6 +76,7 @@ soca_job_free(struct soca_job *j)
 	free(j->mailto);
 	free(j->keep);
 	free(j->shell);
+	free(j->array);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -91,6 +101,34 @@ static void
 putn(struct soca_buf *b, const char *k, long long v)
 {
 	soca_buf_addf(b, "%s=%lld\n", k, v);
+}
+
+static void
+putclock(struct soca_buf *b, const char *k, long long s)
+{
+	soca_buf_addf(b, "%s=%02lld:%02lld:%02lld\n", k, s / 3600,
+	    s / 60 % 60, s % 60);
+}
+
+/* What the job used, in PBS's names and forms (qstat -f). */
+static void
+put_used(struct soca_buf *b, const struct soca_job *j)
+{
+	putclock(b, "resources_used.cput", j->cput);
+	soca_buf_addf(b, "resources_used.mem=%lldkb\n", j->mem);
+	putn(b, "resources_used.ncpus", j->ncpus);
+	putclock(b, "resources_used.walltime", j->wall);
+}
+
+/* "HH:MM:SS" (as put_used writes it) in seconds */
+static long long
+clock_secs(const char *v)
+{
+	long long h = 0, m = 0, s = 0;
+
+	if (sscanf(v, "%lld:%lld:%lld", &h, &m, &s) != 3)
+		return 0;
+	return h * 3600 + m * 60 + s;
 }
 
 void
@@ -137,6 +175,15 @@ soca_job_format(const struct soca_job *j, struct soca_buf *b)
 	put(b, "mail_users", j->mailto);
 	put(b, "keep", j->keep);
 	put(b, "shell", j->shell);
+	put(b, "array", j->array);
+	if (j->array)
+		putn(b, "array_next", j->anext);
+	if (j->aparent) {
+		putn(b, "array_id", j->aparent);
+		putn(b, "array_index", j->aidx);
+	}
+	if (j->used)
+		put_used(b, j);
 	for (size_t i = 0; i < j->nres; i++)
 		put(b, "res", j->res[i]);
 	for (size_t i = 0; i < j->nenv; i++)
@@ -245,6 +292,22 @@ field(struct soca_job *j, const char *k, size_t kl, char *v)
 		return setstr(&j->keep, v), 0;
 	else if (K("shell"))
 		return setstr(&j->shell, v), 0;
+	else if (K("array"))
+		return setstr(&j->array, v), 0;
+	else if (K("array_next"))
+		j->anext = n;
+	else if (K("array_id"))
+		j->aparent = n;
+	else if (K("array_index"))
+		j->aidx = n;
+	else if (K("resources_used.cput"))
+		j->used = true, j->cput = clock_secs(v);
+	else if (K("resources_used.walltime"))
+		j->wall = clock_secs(v);
+	else if (K("resources_used.mem"))
+		j->mem = n;
+	else if (K("resources_used.ncpus"))
+		j->ncpus = n;
 	else
 		for (int d = SOCA_AFTEROK; d <= SOCA_AFTER; d++)
 			if (kl == strlen(depnames[d]) &&
@@ -427,20 +490,61 @@ soca_job_add_dep(struct soca_job *j, enum soca_dep d, long long id)
 	j->dkind[j->ndeps++] = (unsigned char)d;
 }
 
-/* A job id as PBS prints them too: "42" or "42.server". */
+/*
+ * A job id as PBS prints them too: "42" or "42.server", an array "42[]"
+ * or "42[].server", one of its subjobs "42[7]" or "42[7].server".  0 for
+ * a job or an array (*idx -1), 1 for a subjob, -1 for no id.
+ */
 int
-soca_job_id(const char *s, long long *id)
+soca_job_ref(const char *s, long long *id, long long *idx)
 {
-	size_t n = strcspn(s, ".");
+	size_t n = strcspn(s, ".["), e;
 	char *num;
 	int r;
 
-	if (s[n] == '.' && s[n + 1] == '\0')
+	*idx = -1;
+	e = n;
+	if (s[n] == '[') {
+		e = n + 1 + strcspn(s + n + 1, "]");
+		if (s[e] != ']')
+			return -1;
+		if (e > n + 1) {
+			num = soca_xstrndup(s + n + 1, e - n - 1);
+			r = soca_parse_int(num, 0, LLONG_MAX, idx);
+			free(num);
+			if (r != 0)
+				return -1;
+		}
+		e++;
+	}
+	if ((s[e] != '.' && s[e] != '\0') || (s[e] == '.' &&
+	    s[e + 1] == '\0'))
 		return -1;
 	num = soca_xstrndup(s, n);
 	r = soca_parse_int(num, 1, LLONG_MAX, id);
 	free(num);
-	return r;
+	return r != 0 ? -1 : *idx >= 0;
+}
+
+/* A job or an array by id ("42", "42[]", "42.server"); not a subjob. */
+int
+soca_job_id(const char *s, long long *id)
+{
+	long long idx;
+
+	return soca_job_ref(s, id, &idx) == 0 ? 0 : -1;
+}
+
+/* The id as users write it: 42, 42[] (an array), 42[7] (a subjob). */
+void
+soca_job_idstr(const struct soca_job *j, char *b, size_t n)
+{
+	if (j->aparent)
+		snprintf(b, n, "%lld[%lld]", j->aparent, j->aidx);
+	else if (j->array)
+		snprintf(b, n, "%lld[]", j->id);
+	else
+		snprintf(b, n, "%lld", j->id);
 }
 
 static int
@@ -459,8 +563,9 @@ dep_one(struct soca_job *j, const char *spec, const char *item)
 	size_t kl = strcspn(item, ":");
 	int kind = dep_kind(item, kl);
 	char *copy, *tok, *save, *why = NULL;
-	long long id;
+	long long id, idx;
 	size_t before = j->ndeps;
+	int r;
 
 	if (kind < 0)
 		return soca_xasprintf("dependency \"%.*s\" in \"%s\" is not "
@@ -469,10 +574,15 @@ dep_one(struct soca_job *j, const char *spec, const char *item)
 	copy = soca_xstrdup(item + kl);
 	for (tok = strtok_r(copy, ":", &save); tok && why == NULL;
 	    tok = strtok_r(NULL, ":", &save))
-		if (soca_job_id(tok, &id) != 0)
+		if ((r = soca_job_ref(tok, &id, &idx)) == 1)
+			why = soca_xasprintf("dependency \"%s\": \"%s\" is a "
+			    "subjob; a job waits for a whole array (write "
+			    "%s:%lld[])", spec, tok, depnames[kind], id);
+		else if (r != 0)
 			why = soca_xasprintf("dependency \"%s\": \"%s\" is not "
-			    "a job id (write %s:ID[:ID...], e.g. %s:42)", spec,
-			    tok, depnames[kind], depnames[kind]);
+			    "a job id (write %s:ID[:ID...], e.g. %s:42, or an "
+			    "array, %s:42[])", spec, tok, depnames[kind],
+			    depnames[kind], depnames[kind]);
 		else
 			soca_job_add_dep(j, kind, id);
 	free(copy);
@@ -520,16 +630,43 @@ soca_job_waits(const struct soca_job *j, long long now)
 	return soca_xasprintf("not before %s (-a)", when);
 }
 
+/* -o/-e of a subjob: PBS's ^array_index^ becomes its index */
+static char *
+subst_index(const struct soca_job *j, const char *p)
+{
+	static const char tag[] = "^array_index^";
+	struct soca_buf b = { 0 };
+	const char *t;
+
+	while (j->aparent && (t = strstr(p, tag)) != NULL) {
+		soca_buf_add(&b, p, (size_t)(t - p));
+		soca_buf_addf(&b, "%lld", j->aidx);
+		p = t + sizeof(tag) - 1;
+	}
+	soca_buf_adds(&b, p);
+	return soca_buf_steal(&b);
+}
+
+/* NAME.oID, a subjob's NAME.oID.INDEX (PBS), or -o/-e's path */
 char *
 soca_job_outpath(const struct soca_job *j, bool err)
 {
 	const char *p = err ? j->err : j->out;
+	char *s, *r;
 
 	if (err && j->join)
 		p = j->out;
-	if (p != NULL)
-		return p[0] == '/' ? soca_xstrdup(p) :
-		    soca_xasprintf("%s/%s", j->workdir, p);
+	if (p != NULL) {
+		s = subst_index(j, p);
+		if (s[0] == '/')
+			return s;
+		r = soca_xasprintf("%s/%s", j->workdir, s);
+		free(s);
+		return r;
+	}
+	if (j->aparent)
+		return soca_xasprintf("%s/%s.%c%lld.%lld", j->workdir, j->name,
+		    err && !j->join ? 'e' : 'o', j->aparent, j->aidx);
 	return soca_xasprintf("%s/%s.%c%lld", j->workdir, j->name,
 	    err && !j->join ? 'e' : 'o', j->id);
 }

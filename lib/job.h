@@ -48,6 +48,17 @@ struct soca_job {
 	long long eligible;	/* -a: not before this time (0: now) */
 	int priority;		/* -p: -1024..1023, higher goes first */
 	char *mailpoints, *mailto, *keep, *shell;	/* -m -M -k -S */
+	char *array;		/* -J X-Y[:Z][%M]: an array job (array.c) */
+	long long anext;	/* array: subjobs made so far */
+	long long aparent;	/* subjob: its array's id (0: not one) */
+	long long aidx;		/* subjob: its index */
+	bool used;		/* resources_used.* recorded (it ended) */
+	long long cput, wall, mem, ncpus;	/* seconds, seconds, kb */
+};
+
+/* an array's range, from -J X-Y[:Z][%M] (m 0: no limit) */
+struct soca_range {
+	long long x, y, z, m;
 };
 
 /* -W depend=KIND:ID: what of the parent the job waits for */
@@ -56,6 +67,7 @@ enum soca_dep { SOCA_AFTEROK, SOCA_AFTERNOTOK, SOCA_AFTERANY, SOCA_AFTER };
 /* job.c */
 const char *soca_state_name(enum soca_state);
 int soca_state_parse(const char *);
+const char *soca_job_state(const struct soca_job *);
 void soca_job_free(struct soca_job *);
 void soca_job_format(const struct soca_job *, struct soca_buf *);
 int soca_job_parse(const char *, size_t, struct soca_job *);
@@ -69,6 +81,8 @@ char *soca_job_depend(struct soca_job *, const char *spec);
 void soca_job_add_dep(struct soca_job *, enum soca_dep, long long id);
 const char *soca_dep_name(enum soca_dep);
 int soca_job_id(const char *, long long *);
+int soca_job_ref(const char *, long long *id, long long *idx);
+void soca_job_idstr(const struct soca_job *, char *, size_t);
 char *soca_job_directives(struct soca_job *, const char *script, size_t,
     unsigned long long *seen);
 char *soca_job_validate(const struct soca_conf *, struct soca_job *,
@@ -95,6 +109,19 @@ char *soca_job_begin(const char *spec, long long now, long long *when);
 
 struct soca_spool;
 
+/* array.c: job arrays (-J), subjobs made as they are dispatched */
+char *soca_range_parse(const char *spec, struct soca_range *);
+long long soca_range_count(const struct soca_range *);
+bool soca_array_range(const struct soca_job *, struct soca_range *);
+long long soca_array_subid(const struct soca_job *, long long idx);
+int soca_array_make(struct soca_spool *, struct soca_job *parent,
+    long long k, int state, struct soca_job *sub);
+void soca_array_virtual(const struct soca_job *parent, long long k,
+    struct soca_job *sub);
+int soca_array_resolve(struct soca_spool *, long long id, long long idx,
+    long long *sid, char **why);
+int soca_array_finish(struct soca_spool *, struct soca_job *parent);
+
 /* jobctl.c: soca-hold, soca-release, soca-alter: one change per job */
 typedef int (*soca_ctl_fn)(const struct soca_conf *, struct soca_spool *,
     struct soca_job *, void *, char **why);
@@ -107,6 +134,9 @@ void soca_spool_close(struct soca_spool *);
 const char *soca_spool_dir(const struct soca_spool *);
 int soca_spool_submit(struct soca_spool *, struct soca_job *,
     const char *script, size_t);
+int soca_spool_create(struct soca_spool *, struct soca_job *,
+    const char *script, size_t);
+bool soca_spool_taken(struct soca_spool *, long long id);
 int soca_spool_load(struct soca_spool *, long long id, struct soca_job *);
 int soca_spool_move(struct soca_spool *, struct soca_job *, enum soca_state);
 int soca_spool_update(struct soca_spool *, struct soca_job *);

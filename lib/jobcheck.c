@@ -324,6 +324,24 @@ check_aws_ids(const struct soca_job *j)
 	return NULL;
 }
 
+/* An array no larger than [cluster] max_array_size (PBS's attribute). */
+static char *
+check_array(const struct soca_conf *c, const struct soca_job *j)
+{
+	struct soca_range r;
+	long long max;
+
+	if (!soca_array_range(j, &r))
+		return NULL;
+	max = soca_conf_int(c, "cluster", NULL, "max_array_size");
+	if (soca_range_count(&r) <= max)
+		return NULL;
+	return soca_xasprintf("-J \"%s\": %lld subjobs, more than "
+	    "max_array_size %lld (split the array, use a step :Z, or ask "
+	    "for a larger [cluster] max_array_size)", j->array,
+	    soca_range_count(&r), max);
+}
+
 char *
 soca_job_validate(const struct soca_conf *c, struct soca_job *j,
     const char *script, size_t len)
@@ -350,6 +368,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	    (why = check_users(c, j)) || (why = check_project(c, j)) ||
 	    (why = check_restricted(c, j)) ||
 	    (why = check_types(c, j)) || (why = check_aws_ids(j)))
+		return why;
+	if ((why = check_array(c, j)) != NULL)
 		return why;
 	merge_defaults(c, j);
 	nodes = soca_job_res_int(j, "nodes", 1);

@@ -5,7 +5,10 @@
  * changed only by its owner or an administrator and only while queued (a
  * held job is a queued one), and rewritten in place: a change that is
  * refused writes nothing.  Each changed id is printed, then one kick
- * tells the dispatcher something it decides on changed.
+ * tells the dispatcher something it decides on changed.  An array, ID[],
+ * is changed as one job while it is queued (its subjobs not begun yet
+ * take the change, running ones keep theirs); a subjob alone is refused,
+ * as qhold, qrls and qalter refuse it.
  */
 #include "config.h"
 
@@ -42,8 +45,12 @@ change(const struct soca_conf *c, struct soca_spool *sp, const char *verb,
 	} else if ((rc = fn(c, sp, &j, arg, &why)) == 0 &&
 	    soca_spool_update(sp, &j) < 0)
 		err(SOCA_EX_TEMP, "job %lld", id);
-	if (why)
-		warnx("job %lld: %s", id, why);
+	if (why) {
+		char ref[48];
+
+		soca_job_idstr(&j, ref, sizeof(ref));	/* an array: 42[] */
+		warnx("job %s: %s", ref, why);
+	}
 	free(why);
 	soca_job_free(&j);
 	return rc;
@@ -53,17 +60,22 @@ static void
 say(long long id, bool json, struct soca_spool *sp)
 {
 	struct soca_job j;
-	bool held = false;
+	bool held = false, arr = false;
+	char ref[48];
 
-	if (json && soca_spool_load(sp, id, &j) == 0) {
+	snprintf(ref, sizeof(ref), "%lld", id);
+	if (soca_spool_load(sp, id, &j) == 0) {
 		held = j.holder != NULL;
+		arr = j.array != NULL;
+		soca_job_idstr(&j, ref, sizeof(ref));	/* an array: 42[] */
 		soca_job_free(&j);
 	}
 	if (json)
-		printf("{\"id\":%lld,\"state\":\"queued\",\"held\":%s}\n", id,
+		printf("{\"id\":%s%s%s,\"state\":\"queued\",\"held\":%s}\n",
+		    arr ? "\"" : "", ref, arr ? "\"" : "",
 		    held ? "true" : "false");
 	else
-		printf("%lld\n", id);
+		printf("%s\n", ref);
 	fflush(stdout);
 }
 
@@ -76,7 +88,7 @@ soca_jobctl(const struct soca_conf *c, const char *verb, int argc,
 	char **ids;
 	size_t n, changed = 0;
 	int rc = SOCA_EX_OK, r;
-	long long id;
+	long long id, idx;
 
 	if (soca_ids_or_stdin(argc, argv, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
@@ -87,9 +99,14 @@ soca_jobctl(const struct soca_conf *c, const char *verb, int argc,
 		errx(SOCA_EX_FALSE, "no jobs (spool %s does not exist)",
 		    soca_conf_get(c, "cluster", NULL, "spool"));
 	for (size_t i = 0; i < n; i++) {
-		if (soca_job_id(ids[i], &id) != 0) {
-			warnx("%s: not a job id (ids are numbers, e.g. 42 or "
-			    "42.server)", ids[i]);
+		if ((r = soca_job_ref(ids[i], &id, &idx)) != 0) {
+			if (r < 0)
+				warnx("%s: not a job id (ids are numbers, e.g. "
+				    "42 or 42.server; arrays 42[])", ids[i]);
+			else
+				warnx("%s: a subjob cannot be changed alone "
+				    "(%s), as in PBS; give its array, %lld[]",
+				    ids[i], verb, id);
 			rc = SOCA_EX_USAGE;
 			continue;
 		}

@@ -23,7 +23,7 @@ extern char **environ;
 static const struct { char opt; const char *what; } refused[] = {
 	{ 'c', "checkpointing" }, { 'C', "another directive prefix" },
 	{ 'f', "qsub in the foreground" }, { 'G', "GUI interactive jobs" },
-	{ 'J', "job arrays" }, { 'R', "removing output files" },
+	{ 'R', "removing output files" },
 	{ 'u', "running as another user" }, { 'X', "X11 forwarding" },
 	{ 'z', "not printing the job id" },
 };
@@ -180,6 +180,13 @@ bad:
 	    spec);
 }
 
+/* the option's prefix without its dash: "" or "#PBS " */
+static const char *
+directive_pre(const char *pre)
+{
+	return pre[0] == '#' ? "#PBS " : "";
+}
+
 /* "oe": each letter of set at most once; "n" alone */
 static bool
 letters(const char *s, const char *set)
@@ -247,6 +254,22 @@ setstr(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = soca_xstrdup(v);
+}
+
+/* -J X-Y[:Z][%M]: kept as written once its form is right (array.c) */
+static char *
+array(struct soca_job *j, const char *arg, const char *pre)
+{
+	struct soca_range r;
+	char *why = soca_range_parse(arg, &r), *m;
+
+	if (why == NULL) {
+		setstr(&j->array, arg);
+		return NULL;
+	}
+	m = soca_xasprintf("%s%s", directive_pre(pre), why);
+	free(why);
+	return m;
 }
 
 static char *
@@ -325,10 +348,10 @@ soca_job_option(struct soca_job *j, int opt, const char *arg,
 	const char *pre = directive ? "#PBS -" : "-";
 	unsigned long long bit;
 
-	if (!isalpha(opt) || strchr("AaehjklmMNopPqrSvVW", opt) == NULL)
+	if (!isalpha(opt) || strchr("AaehJjklmMNopPqrSvVW", opt) == NULL)
 		return refuse(opt, pre);
 	bit = SOCA_SEEN(opt);
-	if (strchr("AaeMjklmNopPqrSvW", opt) && *arg == '\0')
+	if (strchr("AaeMJjklmNopPqrSvW", opt) && *arg == '\0')
 		return soca_xasprintf("%s%c needs a value (see soca-submit(1))",
 		    pre, opt);
 	if (opt == 'l')
@@ -349,6 +372,8 @@ soca_job_option(struct soca_job *j, int opt, const char *arg,
 	case 'h':
 		setstr(&j->holder, "");
 		return NULL;
+	case 'J':
+		return array(j, arg, pre);
 	case 'V':
 		all_vars(j);
 		return NULL;

@@ -2,7 +2,7 @@
  * pool.c: launches in flight at once, as forked workers.
  *
  * A launch mostly waits: on the network, on the remote API and on the
- * spool's fsyncs.  The dispatcher hands admitted jobs (by index) to up to
+ * spool's fsyncs.  The dispatcher hands admitted jobs (by id) to up to
  * `workers` children, forked when first needed, one job each at a time
  * over a pipe; each answers on its own pipe with the job's result and a
  * note (fixed size, so one write is one read).  How many may be in

@@ -5,7 +5,8 @@
  * soca-node-down knows a runner is alive), moves the job to running,
  * then forks the job into its own process group: as root it becomes the
  * owner (initgroups, setgid, setuid) before touching any user path; it
- * changes to the working directory, opens NAME.oID/NAME.eID (or -o/-e),
+ * changes to the working directory, opens NAME.oID/NAME.eID (a subjob's
+ * NAME.oID.INDEX, as PBS names them; or -o/-e),
  * and execs the script from a private copy (through /bin/sh when it has
  * no #! line; through -S's interpreter when one was given).  No shell
  * command line is ever built from user data.  A close-on-exec pipe
@@ -27,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -119,11 +121,11 @@ job_env(const struct soca_job *j, const struct passwd *pw,
 {
 	static const char *keep[] = { "PATH", "LANG", "LC_ALL", "TZ", "TERM",
 	    NULL };
-	char **v = NULL, id[32], num[32];
+	char **v = NULL, id[48], num[32];
 	long long ncpus = soca_job_res_int(j, "ncpus", 1);
 	size_t n = 0;
 
-	snprintf(id, sizeof(id), "%lld", j->id);
+	soca_job_idstr(j, id, sizeof(id));
 	for (const char **k = keep; *k; k++)
 		if (getenv(*k))
 			addenv(&v, &n, *k, getenv(*k));
@@ -141,6 +143,12 @@ job_env(const struct soca_job *j, const struct passwd *pw,
 	addenv(&v, &n, "PBS_ENVIRONMENT", "PBS_BATCH");
 	addenv(&v, &n, "PBS_JOBDIR", pw->pw_dir);
 	addenv(&v, &n, "PBS_NODEFILE", f->nodes);
+	if (j->aparent) {	/* a subjob of an array (-J) */
+		snprintf(num, sizeof(num), "%lld[]", j->aparent);
+		addenv(&v, &n, "PBS_ARRAY_ID", num);
+		snprintf(num, sizeof(num), "%lld", j->aidx);
+		addenv(&v, &n, "PBS_ARRAY_INDEX", num);
+	}
 	addenv(&v, &n, "TMPDIR", f->tmpdir[0] ? f->tmpdir : "/tmp");
 	snprintf(num, sizeof(num), "%lld", ncpus);
 	addenv(&v, &n, "NCPUS", num);
@@ -246,6 +254,11 @@ set_state(struct soca_spool *sp, struct soca_job *j, int from, int to)
 		cur.start = j->start;
 		cur.end = j->end;
 		cur.exit = j->exit;
+		cur.used = j->used;
+		cur.cput = j->cput;
+		cur.wall = j->wall;
+		cur.mem = j->mem;
+		cur.ncpus = j->ncpus;
 		free(cur.host);
 		cur.host = j->host ? soca_xstrdup(j->host) : NULL;
 		if ((int)cur.state == from || (from == -1 &&
@@ -297,11 +310,13 @@ cancelled(struct soca_spool *sp, long long id)
 /*
  * Wait for the job, waking each second: past walltime, or once the job
  * is cancelled (by soca-del anywhere, which may not be able to signal
- * it), the group gets SIGTERM, then SIGKILL after kill_grace.
+ * it), the group gets SIGTERM, then SIGKILL after kill_grace.  wait4's
+ * rusage is the job's: its script's process and every descendant it
+ * waited for (the shell waits for its commands).
  */
 static int
 wait_job(const struct soca_conf *c, struct soca_spool *sp,
-    struct soca_job *j, pid_t pid)
+    struct soca_job *j, pid_t pid, struct rusage *ru)
 {
 	long long wall = -1, grace = soca_conf_int(c, "cluster", NULL,
 	    "kill_grace"), t0 = time(NULL), kill_at = 0, now;
@@ -314,7 +329,7 @@ wait_job(const struct soca_conf *c, struct soca_spool *sp,
 		wall = -1;
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &tick, NULL);
-	while (waitpid(pid, &st, 0) < 0) {
+	while (wait4(pid, &st, 0, ru) < 0) {
 		if (errno != EINTR)
 			break;
 		now = time(NULL);
@@ -532,11 +547,29 @@ drop_tmpdir(const char *path, const struct soca_job *j)
 		;
 }
 
+/*
+ * resources_used (PBS's qstat -f): CPU time (user + system) and peak
+ * resident memory (ru_maxrss, kB on Linux) of the job's processes as
+ * wait4 saw them, wall time from start to end, the cpus it was given.
+ */
+static void
+used(struct soca_job *j, const struct rusage *ru)
+{
+	j->used = true;
+	j->cput = ru->ru_utime.tv_sec + ru->ru_stime.tv_sec +
+	    (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) / 1000000;
+	j->mem = ru->ru_maxrss;
+	j->wall = j->end > j->start ? j->end - j->start : 0;
+	j->ncpus = soca_job_res_int(j, "nodes", 1) *
+	    soca_job_res_int(j, "ncpus", 1);
+}
+
 /* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
 int
 soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 {
 	struct soca_job j = { 0 };
+	struct rusage ru = { 0 };
 	struct files f = { "", "", "" };
 	char *script = NULL, *nodes = NULL, why[512] = "";
 	size_t len;
@@ -582,9 +615,10 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		why[n > 0 ? n : 0] = '\0';
 		close(p[0]);
 	}
-	st = pid > 0 ? wait_job(c, sp, &j, pid) : 0;
+	st = pid > 0 ? wait_job(c, sp, &j, pid, &ru) : 0;
 	soca_crashpoint("run-exited");
 	to = reason_exit(&j, st, why);
+	used(&j, &ru);
 	set_state(sp, &j, SOCA_RUNNING, to);
 	if (f.script[0] != '\0')
 		unlink(f.script);

@@ -37,6 +37,8 @@
  * and submit never scans a directory.  seq itself is not fsynced: the
  * id is checked free (no record, no old-style script) under its lock,
  * so a seq that lags after a power cut skips ahead instead of reusing.
+ * An array (-J) takes its subjobs' ids with its own, and seq is fsynced
+ * then; its subjobs' records are made as they are dispatched (array.c).
  * Old spools are read as they are: a record with no script line takes
  * its script from scripts/ID; nothing is converted.
  * [cluster] fsync = no drops every fsync (crash-safe still, as renames
@@ -267,25 +269,41 @@ write_tmp_nosync(struct soca_spool *sp, const char *name, const char *data,
 	return close(fd);
 }
 
+/* Is any of id..id+n-1 taken?  The first free id at or after it. */
 static long long
-next_id(struct soca_spool *sp)
+free_from(struct soca_spool *sp, long long id, long long n)
+{
+	for (long long k = 0; k < n; k++)
+		if (id_taken(sp, id + k)) {
+			id += k + 1;
+			k = -1;
+		}
+	return id;
+}
+
+/*
+ * The next id, and with n > 1 the n - 1 after it for an array's subjobs
+ * (array.c): seq is then fsynced, so that no job can take one of them
+ * after a power cut, when no record holds them yet.
+ */
+static long long
+next_id(struct soca_spool *sp, long long n)
 {
 	char b[32] = { 0 };
 	long long id = 0;
 	int fd = open_shared(sp->dfd, "seq", O_RDWR, sp->fmode);
-	ssize_t n;
+	ssize_t w;
 
 	if (fd < 0 || flock(fd, LOCK_EX) < 0)
 		return -1;
-	if ((n = pread(fd, b, sizeof(b) - 1, 0)) > 0)
+	if ((w = pread(fd, b, sizeof(b) - 1, 0)) > 0)
 		id = strtoll(b, NULL, 10);
 	if (id < 1)
 		id = 1;
 	/* seq is not fsynced: after a power cut it may lag the records */
-	while (id_taken(sp, id))
-		id++;
-	n = snprintf(b, sizeof(b), "%lld\n", id + 1);
-	if (pwrite(fd, b, (size_t)n, 0) != n)
+	id = free_from(sp, id, n);
+	w = snprintf(b, sizeof(b), "%lld\n", id + n);
+	if (pwrite(fd, b, (size_t)w, 0) != w || (n > 1 && dsync(sp, fd) < 0))
 		id = -1;
 	close(fd);
 	return id;
@@ -308,10 +326,12 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
     const char *script, size_t len)
 {
 	struct soca_buf b = { 0 };
+	struct soca_range rg;
 	char rname[64];
 	int r = -1;
 
-	if ((j->id = next_id(sp)) < 0)
+	if ((j->id = next_id(sp, soca_array_range(j, &rg) ?
+	    soca_range_count(&rg) + 1 : 1)) < 0)
 		return -1;
 	soca_crashpoint("submit-id");
 	j->state = SOCA_QUEUED;
@@ -329,6 +349,41 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
 out:
 	soca_buf_free(&b);
 	return r;
+}
+
+/*
+ * A record of a given id in its state (an array's subjob, array.c),
+ * under the state lock; -1 (EEXIST) when the id is taken.
+ */
+int
+soca_spool_create(struct soca_spool *sp, struct soca_job *j,
+    const char *script, size_t len)
+{
+	struct soca_buf b = { 0 };
+	char rname[64];
+	int r = -1;
+
+	if (id_taken(sp, j->id)) {
+		errno = EEXIST;
+		return -1;
+	}
+	soca_job_format(j, &b);
+	soca_job_format_script(&b, script, len);
+	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) == 0) {
+		log_change(sp, j->id);
+		if (publish(sp, rname, sp->sd[j->state], j->id) == 0)
+			r = 0;
+		else
+			unlinkat(sp->tmp, rname, 0);
+	}
+	soca_buf_free(&b);
+	return r;
+}
+
+bool
+soca_spool_taken(struct soca_spool *sp, long long id)
+{
+	return id_taken(sp, id);
 }
 
 static int

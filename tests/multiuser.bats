@@ -238,3 +238,36 @@ as() {
 	run soca-stat -x -n
 	assert_output ""
 }
+
+@test "arrays: only the owner cancels an array or a subjob; subjobs run as their owner" {
+	run as alice soca-submit -J 1-3 -N arr -- id -un
+	assert_output '1[]'
+	run as bob soca-del '1[]'
+	assert_failure 1
+	assert_output --partial 'job 1[]: belongs to socatest-alice; only its owner or an administrator'
+	run as bob soca-del '1[2]'
+	assert_failure 1
+	assert_output --partial 'job 1[2]: belongs to socatest-alice'
+	run as bob soca-hold '1[]'
+	assert_failure 1
+	# a subjob not begun: its cancelled record, written through setgid
+	run as alice soca-del '1[2]'
+	assert_success
+	assert_output '1[2]'
+	run stat -c '%G %a' "$T/spool/cancelled/3"
+	assert_output "$(stat -c '%G %a' "$T/spool/queued/1")"
+	assert_output --regexp "^$G "
+	# root's cron dispatches
+	soca-node-up
+	wait_state '1[1]' done 10
+	wait_state '1[3]' done 10
+	soca-node-up
+	wait_state '1[]' failed 5
+	run as bob soca-stat -x -n -t -o id,user,state,exit 1
+	assert_output "$(printf ' 1[]  socatest-alice  failed     2\n1[1]  socatest-alice  done       0\n1[2]  socatest-alice  cancelled  -\n1[3]  socatest-alice  done       0')"
+	run cat "$T/alice/arr.o1.1" "$T/alice/arr.o1.3"
+	assert_output "$(printf 'socatest-alice\nsocatest-alice')"
+	run stat -c %U "$T/alice/arr.o1.3"
+	assert_output socatest-alice
+	[ ! -e "$T/alice/arr.o1.2" ]
+}

@@ -337,13 +337,12 @@ record() {
 	refused '-C (another directive prefix)' -C '#X' -- true
 	refused '-f (qsub in the foreground)' -f -- true
 	refused '-G (GUI interactive jobs)' -G -- true
-	refused '-J (job arrays)' -J 1-4 -- true
 	refused '-R (removing output files)' -R oe -- true
 	refused '-u (running as another user)' -u bob -- true
 	refused '-X (X11 forwarding)' -X -- true
 	refused '-z (not printing the job id)' -z -- true
 	refused '-W "group_list=x": only -W depend=... is supported' -W group_list=x -- true
-	for o in '-I' '-c n' '-J 1-4' '-X' '-z' '-W sandbox=private' '-Y y' '-N'; do
+	for o in '-I' '-c n' '-X' '-z' '-W sandbox=private' '-Y y' '-N'; do
 		printf '#!/bin/sh\n#PBS %s\ntrue\n' "$o" >d.sh
 		refused "#PBS ${o:0:2}" d.sh
 	done

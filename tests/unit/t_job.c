@@ -1,6 +1,6 @@
 /*
- * t_job.c: the job record's round trip, -l parsing, #PBS directives and
- * queue validation, without a spool.
+ * t_job.c: the job record's round trip, -l parsing, #PBS directives,
+ * queue validation, job ids (arrays too) and -J ranges, without a spool.
  */
 #include "config.h"
 
@@ -143,6 +143,63 @@ validate(void)
 	soca_conf_free(c);
 }
 
+/* 42, 42.server, 42[], 42[].server, 42[7], 42[7].server */
+static void
+ids(void)
+{
+	static const struct { const char *s; int r; long long id, idx; } v[] = {
+		{ "42", 0, 42, -1 }, { "42.head", 0, 42, -1 },
+		{ "42[]", 0, 42, -1 }, { "42[].head.example.com", 0, 42, -1 },
+		{ "42[7]", 1, 42, 7 }, { "42[0].head", 1, 42, 0 },
+		{ "42.", -1, 0, 0 }, { "42[", -1, 0, 0 }, { "42[x]", -1, 0, 0 },
+		{ "42[-1]", -1, 0, 0 }, { "42[]x", -1, 0, 0 }, { "[3]", -1, 0, 0 },
+		{ "42[3]]", -1, 0, 0 }, { "42[].", -1, 0, 0 }, { "0", -1, 0, 0 },
+	};
+	long long id, idx;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		int r = soca_job_ref(v[i].s, &id, &idx);
+
+		is_int(r, v[i].r, "soca_job_ref(\"%s\")", v[i].s);
+		if (r >= 0 && v[i].r >= 0) {
+			is_int(id, v[i].id, "  its id");
+			is_int(idx, v[i].idx, "  its index");
+		}
+	}
+	is_int(soca_job_id("42[7]", &id), -1, "soca_job_id refuses a subjob");
+	is_int(soca_job_id("42[]", &id), 0, "soca_job_id takes an array");
+}
+
+static void
+ranges(void)
+{
+	static const struct { const char *s; long long n; const char *why; }
+	    v[] = {
+		{ "1-10", 10, NULL }, { "0-9:3", 4, NULL }, { "5-5", 1, NULL },
+		{ "1-100%5", 100, NULL }, { "0-6:2%2", 4, NULL },
+		{ "5-1", 0, "below the first X" }, { "1-9:0", 0, "step Z" },
+		{ "1-9%0", 0, "the limit M" }, { "1-", 0, "not a range" },
+		{ "x", 0, "not a range" }, { "1-2:", 0, "not a range" },
+		{ "1-2%", 0, "not a range" }, { "-1-2", 0, "not a range" },
+		{ "1-2 ", 0, "not a range" },
+		{ "0-99999999999999999999", 0, "not a range" },
+		{ "0-1000000000", 0, "above 999999999" },
+	};
+	struct soca_range r;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *why = soca_range_parse(v[i].s, &r);
+
+		if (v[i].why == NULL)
+			ok(why == NULL && soca_range_count(&r) == v[i].n,
+			    "-J %s: %lld subjobs", v[i].s, v[i].n);
+		else
+			ok(why && strstr(why, v[i].why) && strstr(why, v[i].s),
+			    "-J %s refused: %s", v[i].s, why ? why : "");
+		free(why);
+	}
+}
+
 void
 t_job(void)
 {
@@ -150,4 +207,6 @@ t_job(void)
 	resources();
 	directives();
 	validate();
+	ids();
+	ranges();
 }
