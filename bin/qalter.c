@@ -33,7 +33,7 @@ main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "help", no_argument, NULL, 'H' }, { NULL, 0, NULL, 0 } };
-	char **av = soca_xcalloc((size_t)argc * 2 + 2, sizeof(*av));
+	char **av;
 	const char *account = NULL;
 	struct soca_conf *c;
 	size_t n = 0;
@@ -42,6 +42,7 @@ main(int argc, char **argv)
 
 	if (soca_pbs_version(argc, argv))
 		return SOCA_EX_OK;
+	av = soca_xcalloc((size_t)argc * 2 + 2, sizeof(*av));
 	av[n++] = "soca-alter";
 	while ((ch = getopt_long(argc, argv, "+a:A:c:e:h:j:k:l:m:M:N:o:p:P:r:"
 	    "R:S:u:W:", lo, NULL)) != -1)
