@@ -93,6 +93,16 @@ chunk_res(struct soca_chunk *ch, const char *spec, const char *item)
 #undef K
 }
 
+/* no empty piece between colons, nor at either end */
+static bool
+colons_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[0] != ':' && s[n - 1] != ':' &&
+	    strstr(s, "::") == NULL;
+}
+
 /* "[N:]res=v[:res=v...]" */
 static char *
 chunk(struct soca_chunk *ch, const char *spec, char *s)
@@ -102,6 +112,10 @@ chunk(struct soca_chunk *ch, const char *spec, char *s)
 	long long n;
 
 	ch->count = 1;
+	if (!colons_ok(s))
+		return soca_xasprintf("-l select=%s: a chunk with an empty "
+		    "resource (write N:res=value[:res=value...], e.g. "
+		    "select=2:ncpus=4)", spec);
 	for (tok = strtok_r(s, ":", &save); tok && why == NULL;
 	    tok = strtok_r(NULL, ":", &save), first = false) {
 		if (first && isdigit((unsigned char)*tok) && !strchr(tok, '=')) {
@@ -246,8 +260,14 @@ soca_job_place(struct soca_job *j, const char *spec)
 {
 	static const char *const words[] = { "free", "pack", "scatter",
 	    "vscatter", "excl", "shared", "exclhost", NULL };
-	char *copy = soca_xstrdup(spec), *tok, *save = NULL, *why = NULL;
+	char *copy, *tok, *save = NULL, *why = NULL;
 	int arr = 0, share = 0;
+
+	if (!colons_ok(spec))
+		return soca_xasprintf("-l place=%s: an empty word (write "
+		    "place=arrangement[:sharing], e.g. place=scatter:excl)",
+		    spec);
+	copy = soca_xstrdup(spec);
 
 	for (tok = strtok_r(copy, ":", &save); tok && why == NULL;
 	    tok = strtok_r(NULL, ":", &save)) {

@@ -83,6 +83,8 @@ setup() {
 	    -l select=1:instance_type=c5.large+1:instance_type=c5.xlarge -- true
 	refused '20000 chunks in all' -l select=10000:ncpus=1+10000:ncpus=1 -- true
 	refused 'resource mem: bad value "4xb"' -l mem=4xb -- true
+	refused 'a chunk with an empty resource' -l select=1::ncpus=1 -- true
+	refused 'a chunk with an empty resource' -l select=1:ncpus=1: -- true
 }
 
 @test "a select beside a resource it sets is refused, whichever comes first" {
@@ -119,6 +121,8 @@ setup() {
 	    -l select=2:ncpus=1 -l place=pack -- true
 	refused 'group=switch cannot hold' -l select=2:ncpus=1 -l place=scatter:group=switch -- true
 	refused '"spread" is not a placement' -l place=spread -- true
+	refused 'place=:: an empty word' -l place=: -- true
+	refused 'an empty word' -l place=scatter::excl -- true
 	refused '"pack" is a second arrangement' -l place=scatter:pack -- true
 	refused '"shared" is a second sharing' -l place=excl:shared -- true
 	printf '[cluster]\ndispatch = cron\n[queue "normal"]\n[queue "shared"]\nscaling_mode = multiple_jobs\n' >"$SOCA_CONF"
