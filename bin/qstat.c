@@ -294,10 +294,18 @@ jobs(struct qs *q, char **ops, size_t nops)
 		if (is_id(ops[i]))
 			ids[n++] = ops[i];
 		else if (ops[i][0] != '@') {
+			char *name = soca_xstrndup(ops[i], strcspn(ops[i],
+			    "@"));
+
+			if (!soca_conf_has_section(q->c, "queue", name)) {
+				warnx("Unknown queue destination %s", ops[i]);
+				free(name);
+				rc = SOCA_PBS_UNKQUE;
+				continue;
+			}
 			q->queues = soca_xreallocarray(q->queues,
 			    q->nqueues + 1, sizeof(*q->queues));
-			q->queues[q->nqueues++] = soca_xstrndup(ops[i],
-			    strcspn(ops[i], "@"));
+			q->queues[q->nqueues++] = name;
 		}
 	all = soca_pbs_jobs(ids, n, q->hist || n > 0, q->subjobs, &r);
 	if (r != SOCA_EX_OK)
@@ -316,7 +324,7 @@ jobs(struct qs *q, char **ops, size_t nops)
 			} else
 				show(q, j, out);
 		}
-	else
+	else if (rc != SOCA_PBS_UNKQUE || q->nqueues > 0)
 		json_array_foreach(all, i, j)
 			if (wanted(q, j))
 				show(q, j, out);

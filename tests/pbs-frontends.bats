@@ -192,6 +192,11 @@ refused_fe() {
 	run qstat -Q nosuch
 	assert_failure 154
 	assert_output 'qstat: Unknown queue nosuch'
+	run qstat nosuch@soca
+	assert_failure 154
+	assert_output 'qstat: Unknown queue destination nosuch@soca'
+	run qstat ''
+	assert_failure 154
 	for o in -G -M -p -q -T -J; do
 		run qstat $o
 		assert_failure 2
