@@ -196,9 +196,49 @@ alt_row(struct qs *q, json_t *j, json_t *a)
 	free(id);
 }
 
-/* "    key = value", nested objects as key.sub, Variable_List joined */
+/*
+ * "    key = value", folded as PBS folds it: a line that would pass 78
+ * columns goes on after a newline and a tab, at a comma of the value
+ * (never inside a piece); -w does not fold.
+ */
 static void
-full_text(json_t *a, const char *id)
+attr_line(const char *k, const char *k2, const char *v, bool fold)
+{
+	int col = printf("    %s%s%s = ", k, k2 ? "." : "", k2 ? k2 : "");
+	bool first = true;
+
+	while (*v) {
+		size_t n = strcspn(v, ",");
+
+		n += v[n] == ',';
+		if (fold && !first && col + (int)n > 78) {
+			fputs("\n\t", stdout);
+			col = 8;
+		}
+		col += printf("%.*s", (int)n, v);
+		v += n;
+		first = false;
+	}
+	putchar('\n');
+}
+
+static void
+attr_val(const char *k, const char *k2, json_t *v, bool fold)
+{
+	char num[32];
+
+	if (json_is_integer(v)) {
+		snprintf(num, sizeof(num), "%lld",
+		    (long long)json_integer_value(v));
+		attr_line(k, k2, num, fold);
+	} else
+		attr_line(k, k2, json_string_value(v) ? json_string_value(v) :
+		    "", fold);
+}
+
+/* a Job Id block: nested objects as key.sub, Variable_List joined */
+static void
+full_text(json_t *a, const char *id, bool fold)
 {
 	const char *k, *k2;
 	json_t *v, *v2;
@@ -206,28 +246,18 @@ full_text(json_t *a, const char *id)
 	printf("Job Id: %s\n", id);
 	json_object_foreach(a, k, v) {
 		if (strcmp(k, "Variable_List") == 0) {
-			bool first = true;
+			struct soca_buf b = { 0 };
 
-			printf("    %s = ", k);
-			json_object_foreach(v, k2, v2) {
-				printf("%s%s=%s", first ? "" : ",", k2,
-				    json_string_value(v2));
-				first = false;
-			}
-			putchar('\n');
+			json_object_foreach(v, k2, v2)
+				soca_buf_addf(&b, "%s%s=%s", b.len ? "," : "",
+				    k2, json_string_value(v2));
+			attr_line(k, NULL, b.s ? b.s : "", fold);
+			soca_buf_free(&b);
 		} else if (json_is_object(v)) {
 			json_object_foreach(v, k2, v2)
-				if (json_is_integer(v2))
-					printf("    %s.%s = %lld\n", k, k2,
-					    (long long)json_integer_value(v2));
-				else
-					printf("    %s.%s = %s\n", k, k2,
-					    json_string_value(v2));
-		} else if (json_is_integer(v))
-			printf("    %s = %lld\n", k, (long long)
-			    json_integer_value(v));
-		else
-			printf("    %s = %s\n", k, json_string_value(v));
+				attr_val(k, k2, v2, fold);
+		} else
+			attr_val(k, NULL, v, fold);
 	}
 	putchar('\n');
 }
@@ -266,7 +296,7 @@ show(struct qs *q, json_t *j, json_t *out)
 	if (q->json)
 		json_object_set(out, id, a);
 	else if (q->full)
-		full_text(a, id);
+		full_text(a, id, !q->wide);
 	else if (q->alt)
 		alt_row(q, j, a);
 	else

@@ -147,7 +147,13 @@ refused_fe() {
 	assert_line "    Output_Path = $(hostname):$PWD/full.o1"
 	assert_line "    Error_Path = $(hostname):$PWD/full.e1"
 	assert_line --regexp '^    ctime = [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [0-9]{4}$'
-	assert_line --regexp '^    Variable_List = .*PBS_O_WORKDIR|PBS_O_HOST='
+	# folded as PBS folds: at a comma, after a newline and a tab
+	run qstat -f 1
+	assert_line --regexp '^    Variable_List = PBS_O_[A-Z]+=[^,]*,'
+	assert_line --regexp $'^\tPBS_O_'
+	run qstat -f -w 1
+	assert_line --regexp '^    Variable_List = .*PBS_O_HOST='
+	refute_line --regexp $'^\t'
 }
 
 @test "qstat -F json: PBS's JSON shape" {
