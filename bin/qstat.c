@@ -196,96 +196,6 @@ alt_row(struct qs *q, json_t *j, json_t *a)
 	free(id);
 }
 
-/*
- * "    key = value", folded as PBS folds it: a line that would pass 78
- * columns goes on after a newline and a tab, at a comma of the value
- * (never inside a piece); -w does not fold.
- */
-static void
-attr_line(const char *k, const char *k2, const char *v, bool fold)
-{
-	int col = printf("    %s%s%s = ", k, k2 ? "." : "", k2 ? k2 : "");
-	bool first = true;
-
-	while (*v) {
-		size_t n = strcspn(v, ",");
-
-		n += v[n] == ',';
-		if (fold && !first && col + (int)n > 78) {
-			fputs("\n\t", stdout);
-			col = 8;
-		}
-		col += printf("%.*s", (int)n, v);
-		v += n;
-		first = false;
-	}
-	putchar('\n');
-}
-
-static void
-attr_val(const char *k, const char *k2, json_t *v, bool fold)
-{
-	char num[32];
-
-	if (json_is_integer(v)) {
-		snprintf(num, sizeof(num), "%lld",
-		    (long long)json_integer_value(v));
-		attr_line(k, k2, num, fold);
-	} else
-		attr_line(k, k2, json_string_value(v) ? json_string_value(v) :
-		    "", fold);
-}
-
-/* a Job Id block: nested objects as key.sub, Variable_List joined */
-static void
-full_text(json_t *a, const char *id, bool fold)
-{
-	const char *k, *k2;
-	json_t *v, *v2;
-
-	printf("Job Id: %s\n", id);
-	json_object_foreach(a, k, v) {
-		if (strcmp(k, "Variable_List") == 0) {
-			struct soca_buf b = { 0 };
-
-			json_object_foreach(v, k2, v2)
-				soca_buf_addf(&b, "%s%s=%s", b.len ? "," : "",
-				    k2, json_string_value(v2));
-			attr_line(k, NULL, b.s ? b.s : "", fold);
-			soca_buf_free(&b);
-		} else if (json_is_object(v)) {
-			json_object_foreach(v, k2, v2)
-				attr_val(k, k2, v2, fold);
-		} else
-			attr_val(k, NULL, v, fold);
-	}
-	putchar('\n');
-}
-
-static json_t *
-envelope(const struct soca_conf *c, long long now, const char *what,
-    json_t *body)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "timestamp", json_integer(now));
-	json_object_set_new(o, "pbs_version", json_string(SOCA_PBS_VERSION));
-	json_object_set_new(o, "pbs_server", json_string(soca_pbs_server(c)));
-	json_object_set_new(o, what, body);
-	return o;
-}
-
-static void
-dump(json_t *o)
-{
-	char *s = json_dumps(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-
-	if (s == NULL)
-		errx(SOCA_EX_TEMP, "out of memory");
-	puts(s);
-	free(s);
-}
-
 /* one job, in the chosen form; json: into out */
 static void
 show(struct qs *q, json_t *j, json_t *out)
@@ -296,7 +206,7 @@ show(struct qs *q, json_t *j, json_t *out)
 	if (q->json)
 		json_object_set(out, id, a);
 	else if (q->full)
-		full_text(a, id, !q->wide);
+		soca_pbs_block("Job Id", id, a, !q->wide);
 	else if (q->alt)
 		alt_row(q, j, a);
 	else
@@ -358,12 +268,9 @@ jobs(struct qs *q, char **ops, size_t nops)
 		json_array_foreach(all, i, j)
 			if (wanted(q, j))
 				show(q, j, out);
-	if (q->json) {
-		json_t *env = envelope(q->c, q->now, "Jobs", out);
-		dump(env);
-		json_decref(env);
-	} else
-		json_decref(out);
+	if (q->json)
+		soca_pbs_json(q->c, q->now, "Jobs", out);
+	json_decref(out);
 	json_decref(all);
 	free(ids);
 	return rc;

@@ -42,6 +42,12 @@ int soca_pbs_act(const struct soca_conf *, char **argv, size_t nargv,
 bool soca_pbs_version(int argc, char **argv);
 json_t *soca_pbs_attrs(const struct soca_conf *, json_t *job, long long now);
 
+/* pbs_print.c: qstat -f blocks and -F json */
+void soca_pbs_block(const char *what, const char *name, json_t *attrs,
+    bool fold);
+void soca_pbs_json(const struct soca_conf *, long long now, const char *what,
+    json_t *body);
+
 /* pbs_queue.c: qstat -Q and -B */
 int soca_pbs_status(const struct soca_conf *, json_t *jobs, char **names,
     size_t n, bool full, bool json, bool server, long long now);

@@ -91,26 +91,6 @@ server_attrs(const struct soca_conf *c, const long long n[5])
 }
 
 static void
-block(const char *what, const char *name, json_t *a)
-{
-	const char *k, *k2;
-	json_t *v, *v2;
-
-	printf("%s: %s\n", what, name);
-	json_object_foreach(a, k, v)
-		if (json_is_object(v))
-			json_object_foreach(v, k2, v2)
-				printf("    %s.%s = %s\n", k, k2,
-				    json_string_value(v2));
-		else if (json_is_integer(v))
-			printf("    %s = %lld\n", k,
-			    (long long)json_integer_value(v));
-		else
-			printf("    %s = %s\n", k, json_string_value(v));
-	putchar('\n');
-}
-
-static void
 table_line(bool server, const char *name, const struct soca_conf *c,
     const long long n[5], bool head)
 {
@@ -186,28 +166,14 @@ soca_pbs_status(const struct soca_conf *c, json_t *jobs, char **names,
 		if (json)
 			json_object_set(body, name, a);
 		else if (full)
-			block(server ? "Server" : "Queue", name, a);
+			soca_pbs_block(server ? "Server" : "Queue", name, a,
+			    true);
 		else
 			table_line(server, name, c, n, i == 0);
 		json_decref(a);
 	}
-	if (json) {
-		json_t *o = json_object();
-		char *s;
-
-		json_object_set_new(o, "timestamp", json_integer(now));
-		json_object_set_new(o, "pbs_version",
-		    json_string(SOCA_PBS_VERSION));
-		json_object_set_new(o, "pbs_server",
-		    json_string(soca_pbs_server(c)));
-		json_object_set(o, server ? "Server" : "Queue", body);
-		if ((s = json_dumps(o, JSON_INDENT(4) |
-		    JSON_PRESERVE_ORDER)) == NULL)
-			errx(SOCA_EX_TEMP, "out of memory");
-		puts(s);
-		free(s);
-		json_decref(o);
-	}
+	if (json)
+		soca_pbs_json(c, now, server ? "Server" : "Queue", body);
 	json_decref(body);
 	soca_strv_free(qs, nq);
 	return rc;
