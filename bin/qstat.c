@@ -21,7 +21,7 @@
 
 static const char usage_text[] =
     "usage: qstat [-fx] [-F json] [job_identifier | destination ...]\n"
-    "       qstat [-a|-i|-r|-H] [-nstwx] [-u user_list] "
+    "       qstat [-a|-i|-r|-H] [-1nstwx] [-u user_list] "
     "[job_identifier | destination ...]\n"
     "       qstat -Q [-f] [-F json] [destination ...]\n"
     "       qstat -B [-f] [-F json]\n"
@@ -29,7 +29,7 @@ static const char usage_text[] =
 
 struct qs {
 	bool alt, full, json, hist, fin, queued, running, nodes, comment, wide;
-	bool subjobs;
+	bool subjobs, oneline;
 	char **users, **queues;
 	size_t nusers, nqueues;
 	const struct soca_conf *c;
@@ -184,15 +184,18 @@ alt_row(struct qs *q, json_t *j, json_t *a)
 	v[9] = st, v[10] = el;
 	for (int i = 0; i < 11; i++) {
 		field(v[i], w[i], i < 4, i == 10);
-		putchar(i < 10 ? ' ' : '\n');
+		if (i < 10)
+			putchar(' ');
 	}
+	/* -n, -s: on lines of their own, or with -1 on the row's */
 	if (q->nodes)
-		printf("   %s\n", st[0] == 'R' && json_object_get(a,
-		    "exec_host") ? json_string_value(json_object_get(a,
-		    "exec_host")) : "--");
+		printf("%s%s", q->oneline ? " " : "\n   ", st[0] == 'R' &&
+		    json_object_get(a, "exec_host") ? json_string_value(
+		    json_object_get(a, "exec_host")) : "--");
 	if (q->comment)
-		printf("   %s\n", soca_pbs_str(j, "reason") ?
-		    soca_pbs_str(j, "reason") : "--");
+		printf("%s%s", q->oneline ? " " : "\n   ", soca_pbs_str(j,
+		    "reason") ? soca_pbs_str(j, "reason") : "--");
+	putchar('\n');
 	free(id);
 }
 
@@ -307,9 +310,10 @@ main(int argc, char **argv)
 
 	if (soca_pbs_version(argc, argv))
 		return SOCA_EX_OK;
-	while ((ch = getopt_long(argc, argv, "aBfF:GhHiJMnpqQrstTu:wWx", lo,
-	    NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "1aBD:EfF:GhHiJMnpqQrstTu:wWx",
+	    lo, NULL)) != -1)
 		switch (ch) {
+		case '1': q.oneline = true; break;
 		case 'a': q.alt = true; break;
 		case 'B': server = true; break;
 		case 'f': q.full = true; break;

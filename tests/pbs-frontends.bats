@@ -112,6 +112,9 @@ refused_fe() {
 	run qstat -a -n -s
 	assert_line --index 5 '   --'
 	assert_line --index 6 '   --'
+	run qstat -a -n -s -1
+	assert_line --index 4 --regexp ' Q    -- -- --$'
+	assert_equal "${#lines[@]}" 5
 	run qstat -w
 	assert_line --index 2 --partial '1.soca'
 	run qstat -a -w
@@ -203,10 +206,10 @@ refused_fe() {
 	assert_output 'qstat: Unknown queue destination nosuch@soca'
 	run qstat ''
 	assert_failure 154
-	for o in -G -M -p -q -T -J; do
+	for o in -D, -E -G -M -p -q -T -J; do
 		run qstat $o
 		assert_failure 2
-		assert_output --partial "qstat: $o: not a qstat option soca takes"
+		assert_output --partial "qstat: ${o%,}: not a qstat option soca takes"
 	done
 	run qstat -F dsv
 	assert_failure 2
