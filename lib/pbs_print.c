@@ -23,8 +23,10 @@ attr_line(const char *k, const char *k2, const char *v, bool fold)
 	bool first = true;
 
 	while (*v) {
-		size_t n = strcspn(v, ",");
+		size_t n = 0;
 
+		while (v[n] && (v[n] != ',' || (n > 0 && v[n - 1] == '\\')))
+			n++;	/* a value's own comma is "\," */
 		n += v[n] == ',';
 		if (fold && !first && col + (int)n > 78) {
 			fputs("\n\t", stdout);
@@ -53,7 +55,8 @@ attr_val(const char *k, const char *k2, json_t *v, bool fold)
 
 /*
  * A "Job Id: ID" (or "Queue: NAME", "Server: NAME") block: nested
- * objects as key.sub, Variable_List joined by commas, then a blank line.
+ * objects as key.sub, Variable_List joined by commas (a value's own
+ * escaped, "\,", as PBS does), then a blank line.
  */
 void
 soca_pbs_block(const char *what, const char *id, json_t *a, bool fold)
@@ -66,9 +69,16 @@ soca_pbs_block(const char *what, const char *id, json_t *a, bool fold)
 		if (strcmp(k, "Variable_List") == 0) {
 			struct soca_buf b = { 0 };
 
-			json_object_foreach(v, k2, v2)
-				soca_buf_addf(&b, "%s%s=%s", b.len ? "," : "",
-				    k2, json_string_value(v2));
+			json_object_foreach(v, k2, v2) {
+				soca_buf_addf(&b, "%s%s=", b.len ? "," : "",
+				    k2);
+				for (const char *p = json_string_value(v2);
+				    p && *p; p++) {
+					if (*p == ',')
+						soca_buf_addc(&b, '\\');
+					soca_buf_addc(&b, *p);
+				}
+			}
 			attr_line(k, NULL, b.s ? b.s : "", fold);
 			soca_buf_free(&b);
 		} else if (json_is_object(v)) {

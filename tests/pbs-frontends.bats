@@ -157,6 +157,10 @@ refused_fe() {
 	run qstat -f -w 1
 	assert_line --regexp '^    Variable_List = .*PBS_O_HOST='
 	refute_line --regexp $'^\t'
+	# a value's own comma is escaped, as PBS writes it
+	LIST=a,b qsub -V -- true
+	run qstat -f -w 2
+	assert_line --regexp '^    Variable_List = (.*,)?LIST=a\\,b(,|$)'
 }
 
 @test "qstat -F json: PBS's JSON shape" {
