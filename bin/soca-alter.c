@@ -75,6 +75,15 @@ alter(const struct soca_conf *c, struct soca_spool *sp, struct soca_job *j,
 	char *oldp = j->project ? soca_xstrdup(j->project) : NULL;
 
 	(void)sp;
+	if (soca_job_res(&a->given, "select") != NULL)	/* a new select */
+		for (size_t i = j->nres; i-- > 0;) {
+			char *k = soca_xstrndup(j->res[i], strcspn(j->res[i],
+			    "="));
+
+			if (soca_select_owns(k) || strcmp(k, "select") == 0)
+				soca_job_del_res(j, k);
+			free(k);
+		}
 	for (size_t i = 0; i < a->n && *why == NULL; i++)
 		*why = soca_job_option(j, a->opt[i], a->arg[i], &seen, false);
 	if (*why == NULL && strcmp(oldq, j->queue) != 0)

@@ -144,7 +144,8 @@ dry_run(const struct soca_conf *c, struct soca_spool *sp,
 
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
 		return NULL;
-	if ((why = soca_aws_refuse(c, j)) != NULL)	/* soca's own rules */
+	if ((why = soca_aws_refuse(c, j)) != NULL ||	/* soca's own rules */
+	    (why = soca_aws_chunks(c, j)) != NULL)	/* select vs type */
 		return why;
 	if (!soca_conf_bool(c, "aws", NULL, "dryrun"))
 		return NULL;

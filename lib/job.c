@@ -413,6 +413,48 @@ soca_job_add_env(struct soca_job *j, const char *kv)
 	push(&j->env, &j->nenv, soca_xstrdup(kv));
 }
 
+/* PBS's job-wide mem=SIZE (one chunk's), as a select chunk takes it */
+static char *
+job_mem(struct soca_job *j, const char *val)
+{
+	unsigned long long b;
+	char sz[32];
+
+	if (soca_parse_size(val, &b) != 0 || b == 0 || b > LLONG_MAX)
+		return soca_xasprintf("resource mem: bad value \"%s\": not a "
+		    "size (a whole number with b, kb, mb, gb or tb; fix: -l "
+		    "mem=4gb)", val);
+	soca_job_set_res(j, "mem", soca_size_str((long long)b, sz));
+	return NULL;
+}
+
+/*
+ * select= replaces one select by another (soca-alter), but not -l of a
+ * resource a select owns given beside it, before it or after it.
+ */
+static char *
+select_place(struct soca_job *j, const char *key, const char *val)
+{
+	if (strcmp(key, "place") == 0)
+		return soca_job_place(j, val);
+	if (soca_job_res(j, "select") == NULL)
+		for (size_t i = 0; i < j->nres; i++) {
+			size_t kl = strcspn(j->res[i], "=");
+			char *k = soca_xstrndup(j->res[i], kl), *why = NULL;
+
+			if (soca_select_owns(k))
+				why = soca_xasprintf("resource select=%s "
+				    "beside %s: a select sets %s for each "
+				    "chunk; put it in the chunks (e.g. "
+				    "select=N:%s) or drop one of them", val,
+				    j->res[i], k, j->res[i]);
+			free(k);
+			if (why)
+				return why;
+		}
+	return soca_job_select(j, val);
+}
+
 /*
  * "-l a=1,b=x+y": a piece without '=' continues the previous value, so
  * list values such as security_groups=sg-1,sg-2 work too.  Unknown keys
@@ -422,8 +464,18 @@ static char *
 set_checked(struct soca_job *j, const char *key, const char *val)
 {
 	const struct soca_section_schema *qs = soca_schema_section("queue");
+	const char *sel = soca_job_res(j, "select");
 	char *bad, *why = NULL;
 
+	if (strcmp(key, "select") == 0 || strcmp(key, "place") == 0)
+		return select_place(j, key, val);
+	if (sel != NULL && soca_select_owns(key))
+		return soca_xasprintf("resource %s=%s beside select=%s: a "
+		    "select sets %s for each chunk; put it in the chunks "
+		    "(e.g. select=N:%s=%s) or drop one of them", key, val, sel,
+		    key, key, val);
+	if (strcmp(key, "mem") == 0)
+		return job_mem(j, val);
 	if (!soca_is_resource(key))
 		return soca_xasprintf("unknown resource \"%s\" (see "
 		    "soca.conf(5) for resource names, e.g. nodes, "

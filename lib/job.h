@@ -107,6 +107,25 @@ char *soca_job_option(struct soca_job *, int opt, const char *arg,
     unsigned long long *seen, bool directive);
 char *soca_job_begin(const char *spec, long long now, long long *when);
 
+/* jobselect.c: -l select= chunks and -l place= */
+struct soca_chunk {
+	long long count, ncpus, mpiprocs, ompthreads, mem;	/* mem: bytes */
+	char *type;
+};
+bool soca_select_owns(const char *key);
+int soca_select_parse(const char *, struct soca_chunk **, size_t *,
+    char **why);
+void soca_chunks_free(struct soca_chunk *, size_t);
+const char *soca_size_str(long long bytes, char buf[32]);
+char *soca_job_select(struct soca_job *, const char *spec);
+char *soca_job_place(struct soca_job *, const char *spec);
+char *soca_job_chunks_fit(const struct soca_job *, long long cpus,
+    long long mem, const char *what, const char *fix);
+char *soca_job_chunks_check(const struct soca_conf *,
+    const struct soca_job *);
+long long soca_job_cpus(const struct soca_job *);
+long long soca_job_node_ranks(const struct soca_job *, long long node);
+
 struct soca_spool;
 
 /* array.c: job arrays (-J), subjobs made as they are dispatched */

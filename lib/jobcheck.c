@@ -372,6 +372,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	if ((why = check_array(c, j)) != NULL)
 		return why;
 	merge_defaults(c, j);
+	if ((why = soca_job_chunks_check(c, j)) != NULL)
+		return why;
 	nodes = soca_job_res_int(j, "nodes", 1);
 	spot = soca_job_res_int(j, "spot_allocation_count", 0);
 	if (spot > nodes)

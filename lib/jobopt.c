@@ -236,12 +236,20 @@ merge_res(struct soca_job *j, const char *arg)
 {
 	struct soca_job tmp = { 0 };
 	char *why = soca_job_resources(&tmp, arg);
+	bool jsel = soca_job_res(j, "select") != NULL;
+	bool tsel = soca_job_res(&tmp, "select") != NULL;
 
 	for (size_t i = 0; why == NULL && i < tmp.nres; i++) {
 		char *eq = strchr(tmp.res[i], '=');
 		char *k = soca_xstrndup(tmp.res[i], (size_t)(eq - tmp.res[i]));
+		bool owned = soca_select_owns(k) || strcmp(k, "select") == 0;
 
-		if (soca_job_res(j, k) == NULL)
+		/* a select and what it owns go together, or not at all */
+		if (owned && tsel && !jsel && strcmp(k, "select") == 0)
+			why = soca_job_resources(j, tmp.res[i]);
+		else if (owned && (jsel || tsel))
+			;
+		else if (soca_job_res(j, k) == NULL)
 			soca_job_set_res(j, k, eq + 1);
 		free(k);
 	}

@@ -42,6 +42,9 @@ int soca_aws_dryrun_now(const struct soca_conf *, struct soca_spool *,
     const struct soca_job *, char **why);
 int soca_aws_terminate(struct soca_aws *, char **ids, size_t n, FILE *log);
 
+/* aws_fit.c: each select chunk against its instance type */
+char *soca_aws_chunks(const struct soca_conf *, const struct soca_job *);
+
 /* aws_ami.c */
 char *soca_aws_root_device(const struct soca_conf *, const char *ami,
     char **why, bool *temp);

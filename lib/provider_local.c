@@ -1,6 +1,6 @@
 /*
  * provider_local.c: capacity is this host.  A job takes nodes x ncpus
- * slots out of [cluster] slots (default: the number of cores); a job
+ * (with -l select, each chunk's count x ncpus) slots out of [cluster] slots (default: the number of cores); a job
  * that could never fit is held with that reason rather than run.
  * Launching starts soca-node-run for the job, detached (double fork,
  * setsid, stdio on /dev/null), so the dispatcher never waits for a job.
@@ -28,7 +28,7 @@ struct local {
 static long long
 need(const struct soca_job *j)
 {
-	return soca_job_res_int(j, "nodes", 1) * soca_job_res_int(j, "ncpus", 1);
+	return soca_job_cpus(j);	/* nodes x ncpus, or each chunk's */
 }
 
 static void

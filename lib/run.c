@@ -482,22 +482,26 @@ aws_follow(struct soca_spool *sp, long long id)
 
 /*
  * PBS_NODEFILE: one newline-terminated line per MPI rank, each node's
- * host repeated mpiprocs times (default 1).
+ * host repeated its chunk's mpiprocs times (default 1).  On the local
+ * provider every node of the job is this host.
  */
 static char *
 nodefile(const struct soca_job *j)
 {
-	long long per = soca_job_res_int(j, "mpiprocs", 1);
+	long long nodes = soca_job_res_int(j, "nodes", 1), k = 0;
 	const char *h = node_list ? node_list : j->host;
 	struct soca_buf b = { 0 };
 
 	while (h && *h) {
 		size_t len = strcspn(h, "\n");
+		long long per = soca_job_node_ranks(j, k++);
 
 		for (long long i = 0; i < per && len > 0; i++) {
 			soca_buf_add(&b, h, len);
 			soca_buf_addc(&b, '\n');
 		}
+		if (node_list == NULL && k < nodes)
+			continue;	/* this host again, as the next node */
 		h += len + (h[len] == '\n');
 	}
 	return b.s ? b.s : soca_xstrdup("");

@@ -13,7 +13,7 @@ load lib/helper
 
 @test "every command has a man page and bash and zsh completions" {
 	local c cmd missing=
-	for c in "$SOCA_SRCDIR"/bin/soca-*.c; do
+	for c in "$SOCA_SRCDIR"/bin/soca-*.c "$SOCA_SRCDIR"/bin/q*.c qrls; do
 		cmd=$(basename "$c" .c)
 		[ -f "$SOCA_SRCDIR/man/$cmd.1" ] || missing+=" man/$cmd.1"
 		[ -f "$SOCA_SRCDIR/completions/bash/$cmd" ] || missing+=" completions/bash/$cmd"

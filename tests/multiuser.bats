@@ -28,6 +28,10 @@ setup() {
 		soca-node-up soca-node-run soca-node-down soca-spool; do
 		cp "$SOCA_BUILDDIR/bin/$c" "$T/bin/"
 	done
+	# the PBS front-ends need no privilege: they run the setgid soca-*
+	for c in qsub qstat qdel qhold qrls qalter qselect; do
+		cp "$SOCA_BUILDDIR/bin/$c" "$T/bin/"
+	done
 	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter; do
 		chgrp $G "$T/bin/$c"
 		chmod 2755 "$T/bin/$c"
@@ -270,4 +274,28 @@ as() {
 	run stat -c %U "$T/alice/arr.o1.3"
 	assert_output socatest-alice
 	[ ! -e "$T/alice/arr.o1.2" ]
+}
+
+@test "the PBS front-ends, unprivileged, over the setgid commands: another's job is 159" {
+	run as alice qsub -- sleep 60
+	assert_success
+	assert_output 1.soca
+	run as bob qstat 1.soca
+	assert_success
+	assert_line --regexp '^1\.soca +sleep +socatest-alice +0 Q normal$'
+	run as bob qdel 1.soca
+	assert_failure 159
+	assert_output 'qdel: Unauthorized Request  1.soca'
+	run as bob qhold 1
+	assert_failure 159
+	run as bob qalter -N x 1
+	assert_failure 159
+	run as alice qhold 1.soca
+	assert_success
+	run as bob qselect -s H
+	assert_output 1.soca
+	run as alice qdel 1
+	assert_success
+	run as alice qstat -x -f 1
+	assert_line '    job_state = F'
 }
