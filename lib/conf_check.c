@@ -141,6 +141,23 @@ check_queue(struct soca_conf *c, const char *q)
 		    nodes);
 }
 
+static void
+check_license(struct soca_conf *c, const char *l)
+{
+	bool cmd = soca_conf_isset(c, "license", l, "command");
+	bool srv = soca_conf_isset(c, "license", l, "server");
+
+	if (soca_is_resource(l) || strcmp(l, "select") == 0 ||
+	    strcmp(l, "place") == 0 || strcmp(l, "mem") == 0)
+		add(c, "license", l, NULL, "[license \"%s\"]: %s is a job "
+		    "resource already; name the license otherwise (e.g. "
+		    "%s_lic)", l, l, l);
+	if (cmd == srv)
+		add(c, "license", l, NULL, "[license \"%s\"]: give either "
+		    "server (FlexLM) or command, %s", l, cmd ? "not both" :
+		    "one of them");
+}
+
 /* Add a diagnostic for every cross-reference problem. */
 void
 soca_conf_check(struct soca_conf *c)
@@ -155,5 +172,9 @@ soca_conf_check(struct soca_conf *c)
 		    dq, dq);
 	for (size_t i = 0; i < n; i++)
 		check_queue(c, qs[i]);
+	soca_strv_free(qs, n);
+	n = soca_conf_names(c, "license", &qs);
+	for (size_t i = 0; i < n; i++)
+		check_license(c, qs[i]);
 	soca_strv_free(qs, n);
 }

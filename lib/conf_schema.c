@@ -271,6 +271,30 @@ static const struct soca_key budget_keys[] = {
 	END
 };
 
+static const struct soca_key license_keys[] = {
+	{ "server", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "FlexLM servers: PORT@HOST, or HOST with port; several for "
+	    "redundant servers" },
+	{ "port", SOCA_T_INT, "27000", NULL, 1, 65535,
+	    "the port of servers given without one" },
+	{ "feature", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "the FlexLM feature (matched whole; default: the section's name)" },
+	{ "lmutil", SOCA_T_PATH, "lmutil", NULL, 0, 0,
+	    "the lmutil program (a path, or a name found on PATH)" },
+	{ "reserved", SOCA_T_INT, "0", NULL, 0, 1000000,
+	    "licenses kept back for users outside soca" },
+	{ "timeout", SOCA_T_DURATION, "10s", NULL, 0, 0,
+	    "how long lmutil (or command) may take before the license is "
+	    "unreadable" },
+	{ "command", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "instead of FlexLM: a shell command that prints the number "
+	    "available" },
+	{ "checkout_grace", SOCA_T_DURATION, "1m", NULL, 0, 0,
+	    "how long after its start a job's licenses still count as "
+	    "soca's (until the server can see them checked out)" },
+	END
+};
+
 const struct soca_section_schema soca_schema[] = {
 	{ "cluster", false, cluster_keys, "the cluster as a whole" },
 	{ "aws", false, aws_keys, "how soca reaches AWS" },
@@ -278,6 +302,8 @@ const struct soca_section_schema soca_schema[] = {
 	{ "queue", true, queue_keys, "one queue: policy and resource defaults" },
 	{ "project", true, project_keys, "one project: who may charge it" },
 	{ "budget", false, budget_keys, "budgets and the spend cache" },
+	{ "license", true, license_keys, "one license jobs ask for with "
+	    "-l NAME=N" },
 	{ NULL, false, NULL, NULL },
 };
 

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "cost.h"
+#include "license.h"
 #include "pool.h"
 #include "provider.h"
 
@@ -50,6 +51,16 @@ struct qcount {
 struct ucount {
 	uid_t uid;
 	long long jobs, queued;
+};
+
+/* a [license "NAME"] as this pass sees it: read once, on first need */
+struct lic {
+	char *name;
+	int state;		/* 0 not read yet, 1 read, -1 unreadable */
+	struct soca_lic l;
+	char *why;
+	long long handed;	/* asked by jobs soca launched that lmstat may
+				   not see yet: provisioning, or this pass */
 };
 
 struct qjob {
@@ -80,6 +91,8 @@ struct pass {
 	struct soca_pool *pool;		/* parallel launches */
 	struct alive *al;
 	size_t nal;
+	struct lic *lic;		/* licenses, as jobs ask for them */
+	size_t nlic;
 };
 
 /* a launch worker died with a job this run: soca-node-up exits 3 */
@@ -118,6 +131,82 @@ alive(struct pass *ps, long long array)
 	return &ps->al[ps->nal++];
 }
 
+static struct lic *
+lic(struct pass *ps, const char *name)
+{
+	for (size_t i = 0; i < ps->nlic; i++)
+		if (strcmp(ps->lic[i].name, name) == 0)
+			return &ps->lic[i];
+	ps->lic = soca_xreallocarray(ps->lic, ps->nlic + 1, sizeof(*ps->lic));
+	memset(&ps->lic[ps->nlic], 0, sizeof(*ps->lic));
+	ps->lic[ps->nlic].name = soca_xstrdup(name);
+	return &ps->lic[ps->nlic++];
+}
+
+/* each license the job asks for (-l NAME=N): fn(ps, its entry, N) */
+static char *
+lic_each(struct pass *ps, const struct soca_job *j,
+    char *(*fn)(struct pass *, struct lic *, long long, int), int arg)
+{
+	char *why = NULL;
+
+	for (size_t i = 0; i < j->nres && why == NULL; i++) {
+		size_t kl = strcspn(j->res[i], "=");
+		char *k = soca_xstrndup(j->res[i], kl);
+
+		if (soca_conf_has_section(ps->c, "license", k))
+			why = fn(ps, lic(ps, k), strtoll(j->res[i] + kl + 1,
+			    NULL, 10), arg);
+		free(k);
+	}
+	return why;
+}
+
+static char *
+lic_hand(struct pass *ps, struct lic *l, long long n, int sign)
+{
+	(void)ps;
+	l->handed += sign * n;
+	return NULL;
+}
+
+/*
+ * The license gate: the job waits while any license it asks for has
+ * fewer free than it needs (issued - in use - reserved - handed out by
+ * soca and not yet seen by the server) or cannot be read (then nothing
+ * is launched for it).  The reason's figures change only when the
+ * server's or soca's do, so it stays put from pass to pass.
+ */
+static char *
+lic_check(struct pass *ps, struct lic *l, long long n, int unused)
+{
+	long long free_now;
+
+	(void)unused;
+	if (l->state == 0) {
+		l->state = soca_license_read(ps->c, l->name, &l->l, &l->why) ==
+		    0 ? 1 : -1;
+	}
+	if (l->state < 0)
+		return soca_xasprintf("license %s unreadable: %s (nothing "
+		    "launched for it; soca-license shows it)", l->name, l->why);
+	if (l->l.uncounted)
+		return NULL;
+	free_now = l->l.available - l->handed;
+	if (free_now >= n)
+		return NULL;
+	return soca_xasprintf("waiting for license %s: needs %lld, %lld free "
+	    "(issued %lld, in use %lld, reserved %lld, handed out by soca "
+	    "%lld)", l->name, n, free_now > 0 ? free_now : 0, l->l.issued,
+	    l->l.in_use, l->l.reserved, l->handed);
+}
+
+/*
+ * A job soca launched holds its licenses in soca's count until the server
+ * can be expected to see them: while provisioning, and for the license's
+ * checkout_grace once running (jobs check out as they start).  Counting
+ * such a job twice for that while wastes a moment, never a license.
+ */
 static void
 hold(struct pass *ps, struct soca_job *j, long long nodes)
 {
@@ -126,6 +215,26 @@ hold(struct pass *ps, struct soca_job *j, long long nodes)
 	qc->jobs++;
 	qc->nodes += nodes;
 	ucount(ps, j->uid)->jobs++;
+	if (j->state != SOCA_RUNNING) {
+		lic_each(ps, j, lic_hand, 1);
+		return;
+	}
+	for (size_t i = 0; i < j->nres; i++) {
+		size_t kl = strcspn(j->res[i], "=");
+		char *k = soca_xstrndup(j->res[i], kl);
+		const char *g;
+		long long grace = 60;
+
+		if (soca_conf_has_section(ps->c, "license", k)) {
+			if ((g = soca_conf_get(ps->c, "license", k,
+			    "checkout_grace")) != NULL)
+				soca_parse_duration(g, &grace);
+			if ((long long)time(NULL) - j->start < grace)
+				lic(ps, k)->handed += strtoll(j->res[i] + kl + 1,
+				    NULL, 10);
+		}
+		free(k);
+	}
 }
 
 static void
@@ -136,6 +245,7 @@ unhold(struct pass *ps, const struct soca_job *j)
 	qc->jobs--;
 	qc->nodes -= soca_job_res_int(j, "nodes", 1);
 	ucount(ps, j->uid)->jobs--;
+	lic_each(ps, j, lic_hand, -1);
 }
 
 static int
@@ -456,7 +566,8 @@ waits(struct pass *ps, struct soca_job *j, long long nodes)
 		return settle(ps, j, over && strcmp(soca_conf_get(ps->c,
 		    "budget", NULL, "action"), "cancel") == 0 ?
 		    SOCA_CANCELLED : SOCA_QUEUED, why), true;
-	if ((why = limit_wait(ps, j, nodes)) != NULL)
+	if ((why = limit_wait(ps, j, nodes)) != NULL ||
+	    (why = lic_each(ps, j, lic_check, 0)) != NULL)
 		return settle(ps, j, SOCA_QUEUED, why), true;
 	if ((r = ps->p->admit(ps->p, j, &why)) != SOCA_LAUNCH_OK)
 		return settle(ps, j, r == SOCA_LAUNCH_FAIL ? SOCA_FAILED :
@@ -640,6 +751,11 @@ one_pass(const struct soca_conf *c, struct soca_spool *sp)
 	}
 	free(ps.gated);
 	free(ps.gprojects);
+	for (size_t i = 0; i < ps.nlic; i++) {
+		free(ps.lic[i].name);
+		free(ps.lic[i].why);
+	}
+	free(ps.lic);
 	soca_cost_free(ps.cost);
 	ps.p->free(ps.p);
 	return ps.launched;

@@ -476,10 +476,19 @@ set_checked(struct soca_job *j, const char *key, const char *val)
 		    key, key, val);
 	if (strcmp(key, "mem") == 0)
 		return job_mem(j, val);
-	if (!soca_is_resource(key))
+	if (!soca_is_resource(key)) {
+		long long n;
+
+		/* NAME=N may be a [license "NAME"]: validation decides */
+		if (soca_name_ok(key) && soca_parse_int(val, 1, 1000000,
+		    &n) == 0) {
+			soca_job_set_res(j, key, val);
+			return NULL;
+		}
 		return soca_xasprintf("unknown resource \"%s\" (see "
 		    "soca.conf(5) for resource names, e.g. nodes, "
 		    "instance_type, ncpus)", key);
+	}
 	if ((bad = soca_key_check(soca_schema_key(qs, key), val)) != NULL)
 		why = soca_xasprintf("resource %s: bad value \"%s\": %s (fix: "
 		    "-l %s=VALUE)", key, val, bad, key);

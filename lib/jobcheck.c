@@ -342,6 +342,30 @@ check_array(const struct soca_conf *c, const struct soca_job *j)
 	    soca_range_count(&r), max);
 }
 
+/* a resource that is no queue key must name a [license] section */
+static char *
+check_licenses(const struct soca_conf *c, const struct soca_job *j)
+{
+	for (size_t i = 0; i < j->nres; i++) {
+		size_t kl = strcspn(j->res[i], "=");
+		char *k = soca_xstrndup(j->res[i], kl);
+
+		if (!soca_is_resource(k) && strcmp(k, "select") != 0 &&
+		    strcmp(k, "place") != 0 && strcmp(k, "mem") != 0 &&
+		    !soca_conf_has_section(c, "license", k)) {
+			char *why = soca_xasprintf("unknown resource \"%s\" "
+			    "(see soca.conf(5) for resource names, e.g. nodes, "
+			    "instance_type, ncpus; soca-license lists the "
+			    "licenses)", k);
+
+			free(k);
+			return why;
+		}
+		free(k);
+	}
+	return NULL;
+}
+
 char *
 soca_job_validate(const struct soca_conf *c, struct soca_job *j,
     const char *script, size_t len)
@@ -364,6 +388,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	if (j->project != NULL && !soca_name_ok(j->project))
 		return soca_xasprintf("project name \"%s\" is not allowed (use "
 		    "letters, digits, '.', '_', '-')", j->project);
+	if ((why = check_licenses(c, j)) != NULL)
+		return why;
 	if ((script != NULL && (why = check_script(c, script, len))) ||
 	    (why = check_users(c, j)) || (why = check_project(c, j)) ||
 	    (why = check_restricted(c, j)) ||
