@@ -68,8 +68,13 @@ resources(void)
 	why = soca_job_resources(&j, "spot_price=auto");
 	ok(why == NULL, "spot_price=auto accepted");
 	free(why);
-	why = soca_job_resources(&j, "bogus=1");
+	why = soca_job_resources(&j, "bogus=red");
 	ok(why && strstr(why, "unknown resource \"bogus\""), "unknown key");
+	free(why);
+	/* NAME=N may name a [license]: soca_job_validate decides */
+	why = soca_job_resources(&j, "bogus=1");
+	ok(why == NULL && soca_job_res(&j, "bogus") != NULL,
+	    "NAME=N kept for the license check");
 	free(why);
 	soca_job_free(&j);
 }
