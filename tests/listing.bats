@@ -20,6 +20,9 @@ soca-group+list name slapd
 soca-budget+list name awsim
 soca-budget+estimate job awsim
 soca-budget+report+--by+project cost awsim
+soca-budget+platform item awsim
+soca-license license default
+soca-doctor check default
 "
 
 setup_file() {
