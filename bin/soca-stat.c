@@ -50,6 +50,7 @@ static const struct soca_col cols[] = {
 	{ "workdir", "WORKDIR", SOCA_COL_STR, false, true },
 	{ "cost", "COST", SOCA_COL_NUM, true, true },
 	{ "cost_per_hour", "$/HOUR", SOCA_COL_NUM, true, true },
+	{ "estimate", "ESTIMATE", SOCA_COL_NUM, true, true },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -405,6 +406,10 @@ show(struct opts *op, struct soca_job *j)
 		soca_out_str(o, "cost", NULL);
 		soca_out_str(o, "cost_per_hour", NULL);
 	}
+	if (j->estimate)
+		soca_out_num(o, "estimate", strtod(j->estimate, NULL));
+	else
+		soca_out_str(o, "estimate", NULL);
 	soca_out_row(o);
 }
 

@@ -14,12 +14,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <math.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "estimate.h"
 #include "provider.h"
 #include "provider_aws.h"
 
@@ -34,7 +36,9 @@ static const char usage_text[] =
     "[-p priority]\n"
     "                   [-q queue] [-r y|n] [-S path] [-v VAR[=value][,...]]\n"
     "                   [-W depend=KIND:ID[:ID...][,...]] "
-    "[script | -- command [arg ...]]\n";
+    "[script | -- command [arg ...]]\n"
+    "       soca-submit --estimate [--json] [options as above] "
+    "[script | -- command ...]\n";
 
 static void __attribute__((noreturn))
 usage(int code)
@@ -239,11 +243,98 @@ pbs_origin(struct soca_job *j)
 	}
 }
 
+/*
+ * --estimate: the job's projected cost, item by item, then the total; no
+ * job is stored.  0, or 3 when a price cannot be had.
+ */
+static int
+print_estimate(struct soca_conf *c, struct soca_job *j, bool json)
+{
+	static const struct soca_col cols[] = {
+		{ "item", "ITEM", SOCA_COL_STR, false, false },
+		{ "what", "WHAT", SOCA_COL_STR, false, false },
+		{ "quantity", "QUANTITY", SOCA_COL_NUM, true, false },
+		{ "unit", "UNIT", SOCA_COL_STR, false, false },
+		{ "usd_per_unit", "USD/UNIT", SOCA_COL_NUM, true, false },
+		{ "usd", "USD", SOCA_COL_NUM, true, false },
+	};
+	struct soca_estimate e;
+	struct soca_out *o;
+	char *why, *tot;
+	int rc;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0) {
+		soca_job_free(j);
+		soca_conf_free(c);
+		printf("%s\n", json ? "{\"item\":\"total\",\"usd\":0,"
+		    "\"why\":\"provider = local: the job runs on this host\"}" :
+		    "0 USD: provider = local, the job runs on this host");
+		return SOCA_EX_OK;
+	}
+	if ((rc = soca_job_estimate(c, j, &e, &why)) < 0) {
+		warnx("cannot estimate the job's cost: %s%s", why, rc == -2 ?
+		    " (check the instance type: -l instance_type=TYPE)" : "");
+		free(why);
+		soca_job_free(j);
+		soca_conf_free(c);
+		return rc == -2 ? SOCA_EX_USAGE : SOCA_EX_TEMP;
+	}
+	o = soca_out_new(cols, sizeof(cols) / sizeof(*cols), json ?
+	    SOCA_OUT_JSON : SOCA_OUT_TABLE, false, NULL, stdout);
+	for (size_t i = 0; i < e.nrows; i++) {
+		soca_out_str(o, "item", e.rows[i].item);
+		soca_out_str(o, "what", e.rows[i].what);
+		soca_out_num(o, "quantity", round(e.rows[i].quantity * 1e4) /
+		    1e4);
+		soca_out_str(o, "unit", e.rows[i].unit);
+		soca_out_num(o, "usd_per_unit", e.rows[i].usd_per_unit);
+		soca_out_num(o, "usd", round(e.rows[i].usd * 1e4) / 1e4);
+		soca_out_row(o);
+	}
+	tot = e.has_walltime ? soca_xasprintf("for a walltime of %g h",
+	    round(e.hours * 1e4) / 1e4) : soca_xstrdup("per hour: the job and "
+	    "its queue set no walltime");
+	soca_out_str(o, "item", "total");
+	soca_out_str(o, "what", tot);
+	soca_out_str(o, "quantity", NULL);
+	soca_out_str(o, "unit", NULL);
+	soca_out_str(o, "usd_per_unit", NULL);
+	soca_out_num(o, "usd", round(e.total * 1e4) / 1e4);
+	soca_out_row(o);
+	rc = soca_out_end(o);
+	free(tot);
+	soca_estimate_free(&e);
+	soca_job_free(j);
+	soca_conf_free(c);
+	return rc;
+}
+
+/* with provider = aws, the projection goes into the record when it can */
+static void
+record_estimate(const struct soca_conf *c, struct soca_job *j)
+{
+	struct soca_estimate e;
+	char *why;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
+		return;
+	if (soca_job_estimate(c, j, &e, &why) < 0) {
+		free(why);	/* a price not to be had: no estimate, no harm */
+		return;
+	}
+	free(j->estimate);
+	j->estimate = soca_xasprintf("%.4f", e.total);
+	soca_estimate_free(&e);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'H' }, { NULL, 0, NULL, 0 } };
+		{ "help", no_argument, NULL, 'H' },
+		{ "estimate", no_argument, NULL, 'E' },
+		{ "json", no_argument, NULL, 'O' }, { NULL, 0, NULL, 0 } };
+	bool estimate = false, json = false;
 	struct soca_job j = { 0 };
 	struct soca_conf *c;
 	struct soca_spool *sp;
@@ -260,6 +351,10 @@ main(int argc, char **argv)
 	    NULL)) != -1 && why == NULL) {
 		if (ch == 'H')
 			usage(0);
+		if (ch == 'E' || ch == 'O') {
+			*(ch == 'E' ? &estimate : &json) = true;
+			continue;
+		}
 		if (ch == '?' || ch == ':')
 			usage(SOCA_EX_USAGE);
 		why = soca_job_option(&j, ch, optarg ? optarg : "", &seen,
@@ -290,7 +385,15 @@ main(int argc, char **argv)
 	pbs_origin(&j);
 	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
 		refuse(why);
+	if (json && !estimate)
+		refuse(soca_xstrdup("--json goes with --estimate (soca-stat -J "
+		    "lists submitted jobs as JSON)"));
+	if (estimate) {
+		free(script);
+		return print_estimate(c, &j, json);
+	}
 	soca_priv_raise();
+	record_estimate(c, &j);
 	budget_gate(c, &j);
 	sp = soca_spool_open(c, true);
 	if ((why = dry_run(c, sp, &j)) != NULL) {

@@ -76,6 +76,7 @@ soca_job_free(struct soca_job *j)
 	free(j->mailto);
 	free(j->keep);
 	free(j->shell);
+	free(j->estimate);
 	free(j->array);
 	memset(j, 0, sizeof(*j));
 }
@@ -175,6 +176,7 @@ soca_job_format(const struct soca_job *j, struct soca_buf *b)
 	put(b, "mail_users", j->mailto);
 	put(b, "keep", j->keep);
 	put(b, "shell", j->shell);
+	put(b, "estimate", j->estimate);
 	put(b, "array", j->array);
 	if (j->array)
 		putn(b, "array_next", j->anext);
@@ -292,6 +294,8 @@ field(struct soca_job *j, const char *k, size_t kl, char *v)
 		return setstr(&j->keep, v), 0;
 	else if (K("shell"))
 		return setstr(&j->shell, v), 0;
+	else if (K("estimate"))
+		return setstr(&j->estimate, v), 0;
 	else if (K("array"))
 		return setstr(&j->array, v), 0;
 	else if (K("array_next"))

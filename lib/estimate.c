@@ -1,0 +1,129 @@
+/*
+ * estimate.c: what a job will cost before it runs.  Its nodes x the
+ * hourly price of its instance type (On-Demand from the Price List API,
+ * Spot from the Spot price history when the job asks for Spot: the
+ * highest price of the region's AZs, as soca cannot know which AZ it
+ * gets), plus each node's root and scratch EBS volumes by their GB-month
+ * price, for its walltime (the job's, else its queue's).  Prices come
+ * through lib/cost's cache, as soca-budget estimate gets them.  Without a
+ * walltime the figures are per hour and say so.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cost.h"
+#include "estimate.h"
+
+#define MONTH_HOURS 730.0
+
+static void
+row(struct soca_estimate *e, const char *item, const char *what,
+    double qty, const char *unit, double usd)
+{
+	struct soca_est_row *r;
+
+	e->rows = soca_xreallocarray(e->rows, e->nrows + 1, sizeof(*e->rows));
+	r = &e->rows[e->nrows++];
+	r->item = soca_xstrdup(item);
+	r->what = soca_xstrdup(what);
+	r->quantity = qty;
+	r->unit = soca_xstrdup(unit);
+	r->usd_per_unit = usd;
+	r->usd = qty * usd;
+	e->total += r->usd;
+}
+
+/* a volume of gib per node for the job's hours, by its type's price */
+static int
+volume(struct soca_cost *c, struct soca_estimate *e, const char *item,
+    long long gib, const char *vtype, long long nodes, char **why)
+{
+	const char *kv[] = { "volumeApiName", vtype, NULL };
+	struct soca_aws_err ae = { 0 };
+	char *unit = NULL, *what;
+	double gbmo = soca_cost_list_price(c, "AmazonEC2", kv, &unit, &ae);
+
+	free(unit);
+	if (gbmo < 0) {
+		*why = soca_aws_err_str(&ae);
+		soca_aws_err_free(&ae);
+		return -1;
+	}
+	what = soca_xasprintf("%lld x %lld GiB %s", nodes, gib, vtype);
+	row(e, item, what, (double)(nodes * gib) * e->hours, "GiB-hours",
+	    gbmo / MONTH_HOURS);
+	free(what);
+	return 0;
+}
+
+int
+soca_job_estimate(const struct soca_conf *conf, const struct soca_job *j,
+    struct soca_estimate *e, char **why)
+{
+	struct soca_aws_cfg cfg = { 0 };
+	struct soca_aws_err ae = { 0 };
+	const char *types = soca_job_res(j, "instance_type");
+	const char *spot = soca_job_res(j, "spot_price");
+	const char *wall = soca_job_res(j, "walltime");
+	long long nodes = soca_job_res_int(j, "nodes", 1);
+	long long root = soca_job_res_int(j, "root_size", 0);
+	long long scratch = soca_job_res_int(j, "scratch_size", 0);
+	long long iops = soca_job_res_int(j, "scratch_iops", 0);
+	long long secs = 0;
+	struct soca_cost *c;
+	char *type, *what;
+	double h;
+	int rc = -1;
+
+	memset(e, 0, sizeof(*e));
+	*why = NULL;
+	if (types == NULL) {
+		*why = soca_xstrdup("the job has no instance_type (set one "
+		    "with -l instance_type=TYPE or in its queue)");
+		return -1;
+	}
+	e->has_walltime = wall && soca_parse_duration(wall, &secs) == 0 &&
+	    secs > 0;
+	e->hours = e->has_walltime ? (double)secs / 3600.0 : 1.0;
+	e->spot = spot != NULL;
+	c = soca_cost_new(conf, &cfg);
+	type = soca_xstrndup(types, strcspn(types, "+"));
+	if ((h = soca_cost_price(c, type, e->spot, NULL, &ae)) < 0) {
+		*why = soca_aws_err_str(&ae);
+		if (ae.code && strcmp(ae.code, "NoPrice") == 0)
+			rc = -2;	/* no such type here: the input */
+		goto out;
+	}
+	what = soca_xasprintf("%lld x %s, %s", nodes, type, e->spot ?
+	    "Spot (highest AZ)" : "On-Demand");
+	row(e, "instances", what, (double)nodes * e->hours, "instance-hours",
+	    h);
+	free(what);
+	if (root > 0 && volume(c, e, "root volume", root, "gp3", nodes,
+	    why) < 0)
+		goto out;
+	if (scratch > 0 && volume(c, e, "scratch volume", scratch, iops > 0 ?
+	    "io2" : "gp3", nodes, why) < 0)
+		goto out;
+	rc = 0;
+out:
+	soca_aws_err_free(&ae);
+	free(type);
+	soca_cost_free(c);
+	return rc;
+}
+
+void
+soca_estimate_free(struct soca_estimate *e)
+{
+	for (size_t i = 0; i < e->nrows; i++) {
+		free(e->rows[i].item);
+		free(e->rows[i].what);
+		free(e->rows[i].unit);
+	}
+	free(e->rows);
+	memset(e, 0, sizeof(*e));
+}

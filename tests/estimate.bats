@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# Cost before a job runs (issue 17): soca-submit --estimate prints the
+# projected cost item by item (nodes x the type's hourly price x walltime,
+# root and scratch volumes by their GB-month price), stores no job, and the
+# same figure is recorded with every submitted job (soca-stat -o estimate).
+# Prices from awsim's Price List API and Spot price history.
+
+load lib/helper
+load lib/jobs
+load lib/awsim
+
+AMI=ami-0a1b2c3d4e5f60001
+
+setup_file() {
+	awsim_start
+}
+
+teardown_file() {
+	awsim_stop
+}
+
+setup() {
+	soca_test_env
+	awsim_reset
+	export SOCA_AWS_BACKOFF_SCALE=0
+	mkdir -p "$HOME/etc"
+	export SOCA_CONF="$HOME/etc/soca.conf"
+	{
+		printf '[cluster]\nname = t1\nprovider = aws\ndispatch = cron\n'
+		printf '[aws]\nami = %s\ndryrun = no\n' "$AMI"
+		printf '[queue "normal"]\ninstance_type = c5.large\n'
+		printf '[queue "long"]\ninstance_type = m5.xlarge\nwalltime = 2h\n'
+	} >"$SOCA_CONF"
+}
+
+@test "--estimate: nodes x price x walltime plus volumes, the arithmetic of the prices; no job stored" {
+	run soca-submit --estimate --json -l nodes=2,walltime=1:30:00,root_size=40,scratch_size=100,scratch_iops=3000 -- true
+	assert_success
+	run jq -r '"\(.item) \(.quantity) \(.unit) \(.usd_per_unit) \(.usd)"' <<<"$output"
+	# c5.large 0.085/h; gp3 0.08 and io2 0.125 per GB-month of 730 h
+	assert_line 'instances 3 instance-hours 0.085 0.255'
+	assert_line --regexp '^root volume 120 GiB-hours 0\.000109589[0-9]* 0\.0132$'
+	assert_line --regexp '^scratch volume 300 GiB-hours 0\.000171232[0-9]* 0\.0514$'
+	assert_line 'total null null null 0.3195'
+	# nothing stored, nothing launched
+	run soca-stat -x -n
+	assert_output ''
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	run soca-submit --estimate -- true
+	assert_success
+	assert_line --regexp '^instances +1 x c5\.large, On-Demand +1 +instance-hours +0\.085 +0\.085$'
+	assert_line --regexp '^total +per hour: the job and its queue set no walltime .* 0\.085$'
+}
+
+@test "--estimate: the queue's walltime counts; Spot uses the highest AZ's price" {
+	run soca-submit --estimate --json -q long -- true
+	assert_success
+	[ "$(jq -r 'select(.item == "total") | "\(.what) \(.usd)"' <<<"$output")" = "for a walltime of 2 h 0.384" ]
+	hi=$(soca-aws ec2 DescribeSpotPriceHistory InstanceType.1=c5.large ProductDescription.1=Linux/UNIX |
+		jq '[.spotPriceHistorySet[] | .spotPrice | tonumber] | max')
+	run soca-submit --estimate --json -l spot_price=auto,walltime=1h -- true
+	assert_success
+	[ "$(jq -r 'select(.item == "instances") | "\(.what) \(.usd_per_unit)"' <<<"$output")" = "1 x c5.large, Spot (highest AZ) $hi" ]
+}
+
+@test "a submitted job records its estimate; soca-stat -o estimate and -f show it" {
+	run soca-submit -l nodes=3,walltime=2h -- true
+	assert_success
+	run soca-stat -n -o id,estimate 1
+	assert_output --regexp '^ *1 +0\.51$'
+	run soca-stat -f 1
+	assert_line 'estimate=0.5100'
+}
+
+@test "--estimate: local provider costs nothing; bad input exit 2; no price exit 3" {
+	run soca-submit --json -- true
+	assert_failure 2
+	assert_output --partial '--json goes with --estimate'
+	run soca-submit --estimate -l instance_type=c5.nope -- true
+	assert_failure 2
+	assert_output --partial 'c5.nope'
+	assert_output --partial 'check the instance type'
+	awsim_ctl POST faults '{"op": "pricing:GetProducts", "kind": "throttle"}' >/dev/null
+	run soca-submit --estimate -l instance_type=m5.large -- true
+	assert_failure 3
+	assert_output --partial 'cannot estimate the job'"'"'s cost'
+	# a submission still goes through, without an estimate
+	run soca-submit -l instance_type=m5.large -- true
+	assert_success
+	run soca-stat -n -o estimate 1
+	[ "$output" = - ]
+	sed -i 's/^provider = aws/provider = local/' "$SOCA_CONF"
+	run soca-submit --estimate -- true
+	assert_success
+	assert_output '0 USD: provider = local, the job runs on this host'
+}
