@@ -557,21 +557,29 @@ od_filters(const char *type, const char *region)
 }
 
 /* the first USD pricePerUnit in a PriceList entry's OnDemand terms */
-static double
-od_price(const char *doc)
+double
+soca_cost_doc_price(const char *doc, char **unit)
 {
-	json_t *j = json_loads(doc, 0, NULL), *term, *dim;
+	json_t *j = doc ? json_loads(doc, 0, NULL) : NULL, *term, *dim;
 	const char *k1, *k2;
 	double v = -1;
 
+	if (unit)
+		*unit = NULL;
 	json_object_foreach(json_object_get(json_object_get(j, "terms"),
 	    "OnDemand"), k1, term) {
 		json_object_foreach(json_object_get(term, "priceDimensions"),
 		    k2, dim) {
 			json_t *usd = json_object_get(json_object_get(dim,
 			    "pricePerUnit"), "USD");
-			if (json_is_string(usd) && v < 0)
+			const char *u = json_string_value(json_object_get(dim,
+			    "unit"));
+
+			if (json_is_string(usd) && v < 0) {
 				v = strtod(json_string_value(usd), NULL);
+				if (unit)
+					*unit = soca_xstrdup(u ? u : "");
+			}
 		}
 	}
 	json_decref(j);
@@ -591,8 +599,8 @@ fetch_od(struct soca_cost *c, const char *type, struct soca_aws_err *e)
 	json_decref(p);
 	if (r == NULL)
 		return -1;
-	v = od_price(json_string_value(json_array_get(json_object_get(r,
-	    "PriceList"), 0)));
+	v = soca_cost_doc_price(json_string_value(json_array_get(json_object_get(r,
+	    "PriceList"), 0)), NULL);
 	json_decref(r);
 	if (v < 0)
 		soca_aws_err_set(e, SOCA_AWS_E_SERVICE, 0, "NoPrice", "%s: the "

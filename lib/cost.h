@@ -70,6 +70,8 @@ json_t *soca_cost_cache(struct soca_cost *, bool *refreshed,
  */
 double soca_cost_list_price(struct soca_cost *, const char *service,
     const char *const *kv, char **unit, struct soca_aws_err *);
+/* a PriceList entry's first On-Demand USD price (and *unit); < 0: none */
+double soca_cost_doc_price(const char *doc, char **unit);
 
 /* $/hour of a type, On-Demand or Spot in az (cached); < 0 on error */
 double soca_cost_price(struct soca_cost *, const char *type, bool spot,

@@ -12,34 +12,6 @@
 
 #include "cost.h"
 
-/* the first USD price of the first product's On-Demand terms, and unit */
-static double
-first_price(json_t *list, char **unit)
-{
-	const char *doc = json_string_value(json_array_get(list, 0)), *k1, *k2;
-	json_t *j = doc ? json_loads(doc, 0, NULL) : NULL, *term, *dim;
-	double v = -1;
-
-	json_object_foreach(json_object_get(json_object_get(j, "terms"),
-	    "OnDemand"), k1, term) {
-		json_object_foreach(json_object_get(term, "priceDimensions"),
-		    k2, dim) {
-			json_t *usd = json_object_get(json_object_get(dim,
-			    "pricePerUnit"), "USD");
-			const char *u = json_string_value(json_object_get(dim,
-			    "unit"));
-
-			if (json_is_string(usd) && v < 0) {
-				v = strtod(json_string_value(usd), NULL);
-				if (unit)
-					*unit = soca_xstrdup(u ? u : "");
-			}
-		}
-	}
-	json_decref(j);
-	return v;
-}
-
 double
 soca_cost_list_price(struct soca_cost *c, const char *service,
     const char *const *kv, char **unit, struct soca_aws_err *e)
@@ -64,7 +36,8 @@ soca_cost_list_price(struct soca_cost *c, const char *service,
 	json_decref(p);
 	if (r == NULL)
 		return -1;
-	v = first_price(json_object_get(r, "PriceList"), unit);
+	v = soca_cost_doc_price(json_string_value(json_array_get(
+	    json_object_get(r, "PriceList"), 0)), unit);
 	json_decref(r);
 	if (v < 0)
 		soca_aws_err_set(e, SOCA_AWS_E_SERVICE, 0, "NoPrice", "the Price "

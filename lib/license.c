@@ -32,6 +32,19 @@
 
 #define OUT_MAX (1 << 20)
 
+/* past the deadline: the process group is killed */
+static bool
+past(const struct timespec *t0, long long secs, pid_t pid)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - t0->tv_sec < secs)
+		return false;
+	kill(-pid, SIGKILL);
+	return true;
+}
+
 /*
  * Run argv (or "sh -c cmd" when argv[0] is NULL) with stdin from
  * /dev/null, stdout into *out, stderr to /dev/null, killed after secs.
@@ -43,7 +56,7 @@ run(char *const *argv, const char *cmd, long long secs, char **out,
     int *status, char **why)
 {
 	struct soca_buf b = { 0 };
-	struct timespec t0, now;
+	struct timespec t0;
 	int p[2], st = 0, fl;
 	char buf[4096];
 	bool timedout = false;
@@ -91,26 +104,15 @@ run(char *const *argv, const char *cmd, long long secs, char **out,
 			break;
 		if (errno != EAGAIN && errno != EINTR)
 			break;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - t0.tv_sec >= secs) {
-			timedout = true;
-			kill(-pid, SIGKILL);
+		if ((timedout = past(&t0, secs, pid)))
 			break;
-		}
 		usleep(10000);
 	}
 	close(p[0]);
-	if (!timedout) {	/* output closed: give it the rest to exit */
-		while (waitpid(pid, &st, WNOHANG) == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec - t0.tv_sec >= secs) {
-				timedout = true;
-				kill(-pid, SIGKILL);
-				break;
-			}
-			usleep(10000);
-		}
-	}
+	/* output closed: give it the rest of its time to exit */
+	while (!timedout && waitpid(pid, &st, WNOHANG) == 0 &&
+	    !(timedout = past(&t0, secs, pid)))
+		usleep(10000);
 	if (timedout) {
 		waitpid(pid, &st, 0);
 		soca_buf_free(&b);
