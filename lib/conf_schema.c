@@ -104,6 +104,9 @@ static const struct soca_key aws_keys[] = {
 	    "how long a DryRun answer holds for the same parameters" },
 	{ "orphan_grace", SOCA_T_DURATION, "10m", NULL, 0, 0,
 	    "instances of the cluster with no job older than this go" },
+	{ "capacity_backoff", SOCA_T_DURATION, "5m", NULL, 0, 0,
+	    "scheduler = slurm: after a capacity error, launch no more of "
+	    "that instance type for this long" },
 	END
 };
 
