@@ -21,6 +21,7 @@
 
 #include "provider.h"
 #include "provider_aws.h"
+#include "slurm.h"
 
 static const char usage_text[] =
     "usage: soca-submit [-hV] [-a [[[[CC]YY]MM]DD]hhmm[.SS]] [-A account] "
@@ -235,6 +236,23 @@ pbs_origin(struct soca_job *j)
 	}
 }
 
+static int
+slurm_submit(struct soca_conf *c, struct soca_job *j, char *script,
+    size_t len)
+{
+	char *why = strcmp(soca_conf_get(c, "cluster", NULL, "provider"),
+	    "aws") == 0 ? soca_aws_refuse(c, j) : NULL;
+	int rc;
+
+	if (why)
+		refuse(why);
+	rc = soca_slurm_submit(c, j, script, len);
+	free(script);
+	soca_job_free(j);
+	soca_conf_free(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -287,6 +305,8 @@ main(int argc, char **argv)
 	if ((why = soca_job_validate(c, &j, script, len)) != NULL)
 		refuse(why);
 	soca_priv_raise();
+	if (soca_slurm_on(c))	/* Slurm schedules: sbatch, held if over budget */
+		return slurm_submit(c, &j, script, len);
 	budget_gate(c, &j);
 	sp = soca_spool_open(c, true);
 	if ((why = dry_run(c, sp, &j)) != NULL) {

@@ -52,6 +52,19 @@ time_t soca_slurm_backoff_set(const struct soca_conf *, struct soca_spool *,
     const char *type, const char *why);
 size_t soca_slurm_backoff_list(struct soca_spool *, FILE *, const char *);
 
+/* slurm_submit.c */
+struct soca_job;
+struct soca_slurm_filter {
+	const char *user, *queue, *state;	/* NULL: any */
+	bool all;				/* ended jobs too */
+};
+bool soca_slurm_on(const struct soca_conf *);
+int soca_slurm_submit(const struct soca_conf *, const struct soca_job *,
+    const char *script, size_t);
+int soca_slurm_jobctl(const char *verb, int argc, char **argv, bool json);
+int soca_slurm_stat(struct soca_out *, const struct soca_slurm_filter *,
+    char **ids, size_t n);
+
 /* slurm_cron.c */
 int soca_slurm_hold_why(const char *id, const char *project, const char *why);
 int soca_slurm_release_pass(const struct soca_conf *, FILE *);
