@@ -380,6 +380,95 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	assert_output ''
 }
 
+@test "soca-submit validates, then hands the job to sbatch (#PBS directives and all); soca-stat, soca-hold, soca-release, soca-del work on it" {
+	cat >job.sh <<-'EOF2'
+	#!/bin/sh
+	#PBS -N pbsname
+	#PBS -P cfd
+	#PBS -l nodes=2,walltime=1:30:00,instance_type=c5.large
+	echo hi
+	EOF2
+	run soca-submit -h job.sh
+	assert_success
+	assert_output --regexp '^[0-9]+$'
+	job=$output
+	run scontrol show job -o "$job"
+	assert_output --partial "JobName=pbsname UserId=$(id -un)("
+	assert_output --partial 'JobState=PENDING Reason=JobHeldUser'
+	assert_output --partial 'Partition=normal'
+	assert_output --partial 'NumNodes=2'
+	assert_output --partial 'TimeLimit=01:30:00'
+	assert_output --partial 'Features=c5.large'
+	assert_output --partial 'Comment=cfd'
+	assert_output --partial "WorkDir=$PWD"
+	run soca-stat -n -o id,name,state,nodes,instance_type,project,reason "$job"
+	assert_success
+	assert_output --regexp "^ *$job +pbsname +queued +2 +c5.large +cfd +JobHeldUser\$"
+	run soca-stat -J -o id,state "$job"
+	assert_output "{\"id\":$job,\"state\":\"queued\"}"
+	# soca's rules still come first: nothing reaches Slurm
+	before=$(squeue -h -t all | wc -l)
+	run soca-submit -q nosuch -- true
+	assert_failure 2
+	assert_output --partial 'nosuch'
+	run soca-submit -l nodes=0 -- true
+	assert_failure 2
+	[ "$(squeue -h -t all | wc -l)" -eq "$before" ]
+	# hold, release, cancel through scontrol and scancel
+	run soca-release "$job"
+	assert_success
+	assert_output "$job"
+	run soca-hold "$job"
+	assert_output "$job"
+	run scontrol show job -o "$job"
+	assert_output --partial 'Reason=JobHeld'
+	run soca-del "$job"
+	assert_success
+	assert_output "$job"
+	run soca-stat -n -o state "$job"
+	assert_output cancelled
+	run soca-stat 99999
+	assert_failure 1
+}
+
+@test "a project over its budget: soca-submit submits the job held with why, nothing launches; cron's soca-node-up releases it within budget" {
+	fresh
+	cp "$SOCA_CONF" "$BATS_FILE_TMPDIR/soca.conf.keep"
+	cat >>"$SOCA_CONF" <<-EOF2
+	[budget]
+	account_id = 123456789012
+	[project "cfd"]
+	limit = 0
+	EOF2
+	calls=$(awsim_calls ec2:RunInstances)
+	run soca-submit -P cfd -l instance_type=c5.large -o /dev/null -- true
+	assert_success
+	assert_line --index 0 --regexp '^[0-9]+$'
+	job=${lines[0]}
+	assert_line --index 1 --regexp "^soca-submit: job $job submitted held: budget exceeded: project cfd at \\\$0\.00 of \\\$0\.00"
+	run scontrol show job -o "$job"
+	assert_output --partial 'JobState=PENDING Reason=JobHeld'
+	assert_output --partial 'Comment=cfd (held by soca: budget exceeded: project cfd'
+	run soca-stat -n -o state,project,reason "$job"
+	assert_output --regexp '^queued +cfd +budget exceeded: project cfd at \$0\.00 of \$0\.00'
+	# still over: the pass leaves it, and no capacity is launched for it
+	run soca-node-up -v
+	assert_output '0 jobs released, 0 resumes replayed'
+	sleep 2
+	[ "$(awsim_calls ec2:RunInstances)" -eq "$calls" ]
+	# within budget again: the pass releases it, and it gets its instance
+	sed -i 's/^limit = 0$/limit = 100/' "$SOCA_CONF"
+	run soca-node-up -v
+	assert_line "$job released: project cfd is within its budget"
+	assert_line '1 job released, 0 resumes replayed'
+	wait_for 30 recorded "$job"
+	run scontrol show job -o "$job"
+	assert_output --regexp 'Comment=cfd( |$)'
+	run tagged "$job"
+	assert_output --regexp "^i-[0-9a-f]+ $(id -un) cfd\$"
+	cp "$BATS_FILE_TMPDIR/soca.conf.keep" "$SOCA_CONF"
+}
+
 @test "tags on every instance equal its Slurm job's user and project" {
 	ids=$(soca-aws ec2 DescribeInstances Filter.1.Name=tag-key Filter.1.Value.1=soca:SlurmJobId |
 		jq -r '.reservationSet[].instancesSet[].tagSet[] | select(.key == "soca:SlurmJobId") | .value' | sort -un)
