@@ -23,6 +23,9 @@ static const struct soca_key cluster_keys[] = {
 	{ "scheduler", SOCA_T_ENUM, "soca", "soca|slurm", 0, 0,
 	    "who schedules: soca's own dispatcher, or Slurm (soca as its "
 	    "cloud capacity)" },
+	{ "slurm_conf", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "scheduler = slurm: the slurm.conf soca-config check compares "
+	    "(else $SLURM_CONF, else /etc/slurm/slurm.conf)" },
 	{ "spool", SOCA_T_PATH, NULL, NULL, 0, 0,
 	    "job store (default: $XDG_STATE_HOME/soca, per user)" },
 	{ "dispatch", SOCA_T_ENUM, "immediate", "immediate|cron", 0, 0,

@@ -65,6 +65,10 @@ int soca_slurm_jobctl(const char *verb, int argc, char **argv, bool json);
 int soca_slurm_stat(struct soca_out *, const struct soca_slurm_filter *,
     char **ids, size_t n);
 
+/* slurm_check.c */
+const char *soca_slurm_conf_path(const struct soca_conf *);
+long soca_slurm_check(const struct soca_conf *, FILE *);
+
 /* slurm_cron.c */
 int soca_slurm_hold_why(const char *id, const char *project, const char *why);
 int soca_slurm_release_pass(const struct soca_conf *, FILE *);
