@@ -526,3 +526,42 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	assert_failure 3
 	assert_output --partial 'DescribeInstanceTypes'
 }
+
+@test "soca-config check: says where slurm.conf and soca.conf disagree (programs, partitions, Feature types)" {
+	cat >"$HOME/soca.conf" <<-EOF2
+	[cluster]
+	name = slurm1
+	provider = aws
+	scheduler = slurm
+	slurm_conf = $HOME/slurm.conf
+	[aws]
+	ami = ami-0a1b2c3d4e5f60001
+	[queue "normal"]
+	instance_type = c5.large
+	[queue "high"]
+	instance_type = c5.xlarge
+	allowed_instance_types = c5
+	EOF2
+	soca-config -c "$HOME/soca.conf" slurm >"$HOME/slurm.conf"
+	run soca-config check "$HOME/soca.conf"
+	assert_success
+	assert_output "$HOME/soca.conf: ok (2 queues, 0 projects); $HOME/slurm.conf agrees"
+	# a wrapper as ResumeProgram, a partition soca does not know, none for
+	# high, and node sets of types the queues do not list or allow
+	sed -i -e 's|^ResumeProgram=.*|ResumeProgram=/usr/local/bin/resume.sh|' \
+		-e 's|^PartitionName=high |PartitionName=gpu |' \
+		-e 's|Feature=c5.large$|Feature=m5.large|' "$HOME/slurm.conf"
+	printf 'PartitionName=high Nodes=normal-c5large-[1-2] State=UP\n' >>"$HOME/slurm.conf"
+	run soca-config check "$HOME/soca.conf"
+	assert_failure 2
+	assert_line "soca-config: $HOME/slurm.conf: ResumeProgram is /usr/local/bin/resume.sh, not soca-node-up: soca launches no capacity for Slurm (set ResumeProgram=/path/to/soca-node-up; soca-config slurm prints it)"
+	assert_line "soca-config: $HOME/slurm.conf: partition gpu is no soca queue: its jobs get queue \"normal\"'s policy and tags (add [queue \"gpu\"] to soca.conf, or remove the partition)"
+	assert_line "soca-config: $HOME/slurm.conf: node normal-c5large-1 (partition normal) is m5.large, which queue \"normal\" does not list in instance_type (c5.large): its jobs never ask for it (add the type to the queue, or drop the node set)"
+	assert_line "soca-config: $HOME/slurm.conf: node normal-c5large-1 (partition high): instance type m5.large is not allowed in queue \"high\" (allowed: c5) (move the node set, or allow the type in soca.conf)"
+	assert_line "soca-config: $HOME/slurm.conf and soca.conf disagree in 4 places"
+	# no slurm.conf to read: said, exit 2
+	rm "$HOME/slurm.conf"
+	run soca-config check "$HOME/soca.conf"
+	assert_failure 2
+	assert_output --partial "$HOME/slurm.conf: cannot read it"
+}
