@@ -273,7 +273,8 @@ token(const char *cluster, const struct soca_slurm_job *sj)
 	soca_aws_sha256_hex(b.s, b.len, h);
 	h[40] = '\0';
 	t = soca_xasprintf("soca-s%lld-%s", sj->id, h);
-	t[t[63] ? 64 : strlen(t)] = '\0';
+	if (strlen(t) > 64)	/* EC2's limit */
+		t[64] = '\0';
 	soca_buf_free(&b);
 	return t;
 }
@@ -536,6 +537,8 @@ detach(const struct soca_conf *c, struct soca_spool *sp, const char *copy,
 		_exit(0);
 	slog = fopen(logp, "a");
 	free(logp);
+	if (slog)	/* warnings and crash reports land in the log too */
+		dup2(fileno(slog), STDERR_FILENO);
 	logx("resume %s: worker started%s", arg, replay ? " (a replay: its "
 	    "first worker died)" : "");
 	work(c, sp, text, len, arg, replay);
@@ -725,6 +728,19 @@ soca_slurm_suspend(const struct soca_conf *c, struct soca_spool *sp,
 	return rc;
 }
 
+/* is node one of the lines of list (sinfo -N -o %N)? */
+static bool
+listed(const char *list, const char *node)
+{
+	size_t n = strlen(node);
+
+	for (const char *p = list; (p = strstr(p, node)) != NULL; p += n)
+		if ((p == list || p[-1] == '\n') && (p[n] == '\n' ||
+		    p[n] == '\0'))
+			return true;
+	return false;
+}
+
 /*
  * Does Slurm still want node's instance?  No when Slurm does not know the
  * node, or has it powered down (or powering down): its SuspendProgram
@@ -741,11 +757,11 @@ node_wanted(const char *node, bool *asked)
 	free(arg);
 	*asked = out != NULL;
 	if (out == NULL) {	/* not known, or slurmctld down: sinfo says */
-		char *sargv[] = { "sinfo", "-h", "-o", "%n", NULL };
+		char *sargv[] = { "sinfo", "-h", "-N", "-o", "%N", NULL };
 		char *all = soca_slurm_capture(sargv);
 
 		*asked = all != NULL;
-		want = all == NULL || strstr(all, node) != NULL;
+		want = all == NULL || listed(all, node);
 		free(all);
 		return want;
 	}
