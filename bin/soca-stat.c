@@ -391,8 +391,14 @@ slurm_stat(struct soca_conf *c, const struct opts *op, struct soca_out *o,
     char **ids, size_t n)
 {
 	struct soca_slurm_filter f = { op->user, op->queue, op->state >= 0 ?
-	    soca_state_name(op->state) : NULL, op->all };
-	int rc = soca_slurm_stat(o, &f, ids, n);
+	    soca_state_name(op->state) : NULL, op->all, NULL };
+	int rc;
+
+	soca_priv_raise();	/* the spool's back-offs, then squeue as us */
+	f.sp = soca_spool_open(c, false);
+	rc = soca_slurm_stat(o, &f, ids, n);
+	if (f.sp)
+		soca_spool_close(f.sp);
 
 	if (soca_out_end(o) != 0)
 		rc = SOCA_EX_TEMP;

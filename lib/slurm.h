@@ -57,6 +57,7 @@ struct soca_job;
 struct soca_slurm_filter {
 	const char *user, *queue, *state;	/* NULL: any */
 	bool all;				/* ended jobs too */
+	struct soca_spool *sp;			/* back-offs, or NULL */
 };
 bool soca_slurm_on(const struct soca_conf *);
 int soca_slurm_submit(const struct soca_conf *, const struct soca_job *,

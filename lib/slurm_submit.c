@@ -231,8 +231,9 @@ state(const char *s)
 static bool
 stat_row(struct soca_out *o, char *line, const struct soca_slurm_filter *f)
 {
-	char *x[11], *p = line, *m;
+	char *x[11], *p = line, *m, at[32], bo[128];
 	const char *st, *why;
+	time_t until;
 	size_t k;
 
 	for (k = 0; k < 11 && p; k++) {
@@ -254,6 +255,12 @@ stat_row(struct soca_out *o, char *line, const struct soca_slurm_filter *f)
 			((char *)why)[strlen(why) - 1] = '\0';
 	} else if ((m = strchr(x[9], ' ')) != NULL)
 		*m = '\0';
+	if (f->sp && strcmp(st, "queued") == 0 && soca_slurm_backoff_get(f->sp,
+	    x[6], &until, NULL)) {	/* its type backs off: say until when */
+		soca_slurm_time(until, at);
+		snprintf(bo, sizeof(bo), "%s backing off until %s", x[6], at);
+		why = bo;
+	}
 	soca_out_int(o, "id", strtoll(x[0], NULL, 10));
 	soca_out_str(o, "name", x[1]);
 	soca_out_str(o, "user", x[2]);
@@ -305,8 +312,10 @@ soca_slurm_stat(struct soca_out *o, const struct soca_slurm_filter *f,
 		argv[a++] = jl.s;
 	}
 	argv[a] = NULL;
-	soca_priv_lose();
-	if ((out = soca_slurm_capture(argv)) == NULL) {
+	soca_priv_drop();	/* squeue as the user; the rows read back-offs */
+	out = soca_slurm_capture(argv);
+	soca_priv_raise();
+	if (out == NULL) {
 		soca_buf_free(&jl);
 		if (n > 0) {	/* squeue -j refuses ids it does not know */
 			warnx("squeue -j: no such job, or slurmctld is down");
