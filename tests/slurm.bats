@@ -353,6 +353,8 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	# its nodes DOWN at once, without asking AWS
 	run sh -c 'soca-node-ls 2>&1 >/dev/null'
 	assert_output --regexp '^soca-node-ls: c5.large backing off until [0-9-]+T[0-9:]+Z: InsufficientInstanceCapacity'
+	run soca-stat -n -o state,instance_type,reason "$a"
+	assert_output --regexp '^queued +c5.large +c5.large backing off until [0-9-]+T[0-9:]+Z$'
 	calls=$(awsim_calls ec2:RunInstances)
 	c=$(sbatch --parsable -C c5.large -J later -o /dev/null --wrap true)
 	wait_for 20 sh -c 'sinfo -h -N -t down -o %E | grep -q "backing off"'
