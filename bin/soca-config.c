@@ -63,6 +63,37 @@ load_sound(void)
 	return NULL;
 }
 
+/* scheduler = slurm: slurm.conf must agree (lib/slurm_check.c) */
+static int
+slurm_agrees(const struct soca_conf *c)
+{
+	char *text = NULL, *line, *save = NULL;
+	size_t len = 0;
+	FILE *m;
+	long n;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm"))
+		return 0;
+	if ((m = open_memstream(&text, &len)) == NULL)
+		err(SOCA_EX_TEMP, "open_memstream");
+	n = soca_slurm_check(c, m);
+	fclose(m);
+	if (n < 0) {
+		warn("%s: cannot read it (set [cluster] slurm_conf to the "
+		    "slurm.conf soca serves)", soca_slurm_conf_path(c));
+		free(text);
+		return -1;
+	}
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL,
+	    "\n", &save))
+		warnx("%s", line);
+	if (n > 0)
+		warnx("%s and soca.conf disagree in %ld place%s",
+		    soca_slurm_conf_path(c), n, n == 1 ? "" : "s");
+	free(text);
+	return n > 0 ? -1 : 1;
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
@@ -70,6 +101,7 @@ cmd_check(int argc, char **argv)
 	struct soca_conf *c;
 	char **q;
 	size_t nq, np, nd;
+	int agrees;
 
 	if (argc > 1)
 		usage();
@@ -82,13 +114,18 @@ cmd_check(int argc, char **argv)
 		soca_conf_free(c);
 		return SOCA_EX_USAGE;
 	}
+	if ((agrees = slurm_agrees(c)) < 0) {
+		soca_conf_free(c);
+		return SOCA_EX_USAGE;
+	}
 	nq = soca_conf_names(c, "queue", &q);
 	soca_strv_free(q, nq);
 	np = soca_conf_names(c, "project", &q);
 	soca_strv_free(q, np);
-	printf("%s: ok (%zu queue%s, %zu project%s)\n",
+	printf("%s: ok (%zu queue%s, %zu project%s)%s%s%s\n",
 	    path ? path : "no configuration file, built-in defaults", nq,
-	    nq == 1 ? "" : "s", np, np == 1 ? "" : "s");
+	    nq == 1 ? "" : "s", np, np == 1 ? "" : "s", agrees ? "; " : "",
+	    agrees ? soca_slurm_conf_path(c) : "", agrees ? " agrees" : "");
 	soca_conf_free(c);
 	return SOCA_EX_OK;
 }

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "provider.h"
+#include "slurm.h"
 
 static const char usage_text[] = "usage: soca-del [-J] [id ...]\n";
 
@@ -220,6 +221,11 @@ main(int argc, char **argv)
 		default: usage(SOCA_EX_USAGE);
 		}
 	c = soca_conf_must();
+	if (soca_slurm_on(c)) {	/* scancel on Slurm's jobs */
+		soca_conf_free(c);
+		return soca_slurm_jobctl("cancel", argc - optind,
+		    argv + optind, json);
+	}
 	if (soca_ids_or_stdin(argc - optind, argv + optind, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
 	if (n == 0) {

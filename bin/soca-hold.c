@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "job.h"
+#include "slurm.h"
 
 static const char usage_text[] = "usage: soca-hold [-J] [id ...]\n";
 
@@ -63,6 +64,11 @@ main(int argc, char **argv)
 		errx(SOCA_EX_USAGE, "uid %ld has no user name (add it to the "
 		    "directory)", (long)getuid());
 	c = soca_conf_must();
+	if (soca_slurm_on(c)) {	/* scontrol hold on Slurm's jobs */
+		soca_conf_free(c);
+		return soca_slurm_jobctl("hold", argc - optind, argv + optind,
+		    json);
+	}
 	rc = soca_jobctl(c, "hold", argc - optind, argv + optind, json, hold,
 	    pw->pw_name);
 	if (rc < 0)

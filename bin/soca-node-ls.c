@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "provider_aws.h"
+#include "slurm.h"
 
 static const char usage_text[] =
     "usage: soca-node-ls [-aJn] [--csv] [-j job] [-s state] [-q queue] [-o cols]\n"
@@ -178,6 +179,9 @@ main(int argc, char **argv)
 		}
 	if (soca_out_end(o) < 0)
 		err(SOCA_EX_TEMP, "stdout");
+	if (sp && strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"),
+	    "slurm") == 0)	/* on stderr: stdout stays the listing */
+		soca_slurm_backoff_list(sp, stderr, "soca-node-ls: ");
 	soca_ec2_inst_free(v, n);
 	soca_aws_free(a);
 	if (sp)

@@ -11,6 +11,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "provider.h"
 #include "provider_aws.h"
@@ -51,6 +52,25 @@ user_data(struct soca_conf *c)
 	return SOCA_EX_OK;
 }
 
+/* scheduler = slurm: release budget holds, replay dead resume work */
+static int
+slurm_pass(struct soca_conf *c, bool verbose)
+{
+	struct soca_spool *sp = soca_spool_open(c, true);
+	int n = soca_slurm_release_pass(c, stdout), r;
+
+	if (n < 0)
+		warnx("squeue failed: held jobs not looked at (is slurmctld "
+		    "up?)");
+	r = soca_slurm_replay(c, sp);
+	if (verbose)
+		printf("%d job%s released, %d resume%s replayed\n", n < 0 ? 0 :
+		    n, n == 1 ? "" : "s", r, r == 1 ? "" : "s");
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	return n < 0 ? SOCA_EX_TEMP : SOCA_EX_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -80,6 +100,9 @@ main(int argc, char **argv)
 		return user_data(c);
 	if (optind < argc)
 		return soca_slurm_command(c, argv[optind], true);
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm") ==
+	    0)
+		return slurm_pass(c, verbose);
 	if ((sp = soca_spool_open(c, false)) == NULL) {
 		soca_conf_free(c);
 		return SOCA_EX_OK;	/* no spool yet: nothing queued */

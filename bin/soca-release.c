@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "job.h"
+#include "slurm.h"
 
 static const char usage_text[] = "usage: soca-release [-J] [id ...]\n";
 
@@ -64,6 +65,11 @@ main(int argc, char **argv)
 		default: usage(SOCA_EX_USAGE);
 		}
 	c = soca_conf_must();
+	if (soca_slurm_on(c)) {	/* scontrol release on Slurm's jobs */
+		soca_conf_free(c);
+		return soca_slurm_jobctl("release", argc - optind, argv + optind,
+		    json);
+	}
 	rc = soca_jobctl(c, "release", argc - optind, argv + optind, json,
 	    release, NULL);
 	if (rc < 0)

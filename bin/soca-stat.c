@@ -24,6 +24,7 @@
 #include "cost.h"
 #include "job.h"
 #include "provider.h"
+#include "slurm.h"
 
 static const char usage_text[] =
     "usage: soca-stat [-fJntx] [--csv] [-o columns] [-q queue] [-s state] "
@@ -512,6 +513,27 @@ list_states(const struct opts *op)
 	return SOCA_ACTIVE;
 }
 
+static int
+slurm_stat(struct soca_conf *c, const struct opts *op, struct soca_out *o,
+    char **ids, size_t n)
+{
+	struct soca_slurm_filter f = { op->user, op->queue, op->state >= 0 ?
+	    soca_state_name(op->state) : NULL, op->all, NULL };
+	int rc;
+
+	soca_priv_raise();	/* the spool's back-offs, then squeue as us */
+	f.sp = soca_spool_open(c, false);
+	rc = soca_slurm_stat(o, &f, ids, n);
+	if (f.sp)
+		soca_spool_close(f.sp);
+
+	if (soca_out_end(o) != 0)
+		rc = SOCA_EX_TEMP;
+	soca_strv_free(ids, n);
+	soca_conf_free(c);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -565,6 +587,12 @@ main(int argc, char **argv)
 	if (soca_ids_or_stdin(argc, argv, &ids, &n) < 0)
 		err(SOCA_EX_TEMP, "stdin");
 	op.now = time(NULL);
+	if (soca_slurm_on(c) && op.full)
+		errx(SOCA_EX_USAGE, "-f: Slurm keeps the full record with "
+		    "scheduler = slurm (use scontrol show job ID)");
+	if (soca_slurm_on(c))	/* squeue, in soca-stat's columns */
+		return slurm_stat(c, &op, soca_out_new(cols, NCOLS, fmt,
+		    noheads, sel, stdout), ids, n);
 	op.o = op.full ? NULL : soca_out_new(cols, NCOLS, fmt, noheads, sel,
 	    stdout);
 	if ((op.full || (sel && strstr(sel, "cost"))) &&

@@ -24,6 +24,7 @@
 #include "estimate.h"
 #include "provider.h"
 #include "provider_aws.h"
+#include "slurm.h"
 
 static const char usage_text[] =
     "usage: soca-submit [-hV] [-a [[[[CC]YY]MM]DD]hhmm[.SS]] [-A account] "
@@ -309,6 +310,23 @@ print_estimate(struct soca_conf *c, struct soca_job *j, bool json)
 	return rc;
 }
 
+static int
+slurm_submit(struct soca_conf *c, struct soca_job *j, char *script,
+    size_t len)
+{
+	char *why = strcmp(soca_conf_get(c, "cluster", NULL, "provider"),
+	    "aws") == 0 ? soca_aws_refuse(c, j) : NULL;
+	int rc;
+
+	if (why)
+		refuse(why);
+	rc = soca_slurm_submit(c, j, script, len);
+	free(script);
+	soca_job_free(j);
+	soca_conf_free(c);
+	return rc;
+}
+
 /* with provider = aws, the projection goes into the record when it can */
 static void
 record_estimate(const struct soca_conf *c, struct soca_job *j)
@@ -393,6 +411,8 @@ main(int argc, char **argv)
 		return print_estimate(c, &j, json);
 	}
 	soca_priv_raise();
+	if (soca_slurm_on(c))	/* Slurm schedules: sbatch, held if over budget */
+		return slurm_submit(c, &j, script, len);
 	record_estimate(c, &j);
 	budget_gate(c, &j);
 	sp = soca_spool_open(c, true);

@@ -23,6 +23,9 @@ static const struct soca_key cluster_keys[] = {
 	{ "scheduler", SOCA_T_ENUM, "soca", "soca|slurm", 0, 0,
 	    "who schedules: soca's own dispatcher, or Slurm (soca as its "
 	    "cloud capacity)" },
+	{ "slurm_conf", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "scheduler = slurm: the slurm.conf soca-config check compares "
+	    "(else $SLURM_CONF, else /etc/slurm/slurm.conf)" },
 	{ "spool", SOCA_T_PATH, NULL, NULL, 0, 0,
 	    "job store (default: $XDG_STATE_HOME/soca, per user)" },
 	{ "dispatch", SOCA_T_ENUM, "immediate", "immediate|cron", 0, 0,
@@ -106,6 +109,9 @@ static const struct soca_key aws_keys[] = {
 	    "how long a DryRun answer holds for the same parameters" },
 	{ "orphan_grace", SOCA_T_DURATION, "10m", NULL, 0, 0,
 	    "instances of the cluster with no job older than this go" },
+	{ "capacity_backoff", SOCA_T_DURATION, "5m", NULL, 0, 0,
+	    "scheduler = slurm: after a capacity error, launch no more of "
+	    "that instance type for this long" },
 	END
 };
 

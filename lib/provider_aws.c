@@ -61,8 +61,8 @@ static char *stop;
 /* the soca-node-up run (its launch workers share it): see held_here() */
 static long runpid;
 
-static bool
-is_capacity(const char *code)
+bool
+soca_aws_capacity_code(const char *code)
 {
 	static const char *const codes[] = {
 		"InsufficientInstanceCapacity", "InstanceLimitExceeded",
@@ -946,7 +946,7 @@ launch_error(struct paws *pa, struct soca_aws_err *e, char **why)
 {
 	char *s = e->message ? soca_xstrdup(e->message) : soca_aws_err_str(e);
 
-	if (e->kind == SOCA_AWS_E_SERVICE && is_capacity(e->code)) {
+	if (e->kind == SOCA_AWS_E_SERVICE && soca_aws_capacity_code(e->code)) {
 		*why = soca_xasprintf("capacity: %s: %s", e->code, s);
 		free(s);
 		return SOCA_LAUNCH_HOLD;
@@ -998,7 +998,7 @@ fleet_short(struct paws *pa, const struct soca_job *j, json_t *r,
 	s->nids = 0;
 	s->heldby = runpid;
 	s->tries++;
-	if (code && !is_capacity(code) && got == 0) {
+	if (code && !soca_aws_capacity_code(code) && got == 0) {
 		*why = soca_xasprintf("aws: %s: %s", code, msg ? msg : "");
 		return SOCA_LAUNCH_FAIL;
 	}
@@ -1372,7 +1372,7 @@ dryrun(const struct soca_conf *c, struct soca_spool *sp,
 		soca_buf_adds(&b, "ok\n");
 		rc = 0;
 	} else if (e.kind == SOCA_AWS_E_SERVICE && !soca_aws_retryable(&e) &&
-	    !is_capacity(e.code)) {
+	    !soca_aws_capacity_code(e.code)) {
 		s = e.message ? soca_xstrdup(e.message) : soca_aws_err_str(&e);
 		*why = soca_xasprintf("%s: %s", e.code ? e.code : "error", s);
 		for (char *q = *why; *q; q++)

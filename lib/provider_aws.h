@@ -35,6 +35,7 @@ char *soca_aws_user_data(const struct soca_conf *, const char *path,
 char *soca_aws_user_data_nodes(const struct soca_conf *, const char *path,
     long long id, const char *slurm_nodes, char **why);
 bool soca_aws_fleet(const struct soca_job *);
+bool soca_aws_capacity_code(const char *);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
 int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
     const struct soca_job *, char **why);

@@ -211,3 +211,19 @@ soca_slurm_resume_free(struct soca_slurm_resume *r)
 	soca_strv_free(r->all, r->nall);
 	memset(r, 0, sizeof(*r));
 }
+
+/* the resume file's all-nodes hostlist ("" when it has none) */
+char *
+soca_slurm_all_nodes(const char *text, size_t len)
+{
+	json_t *root = text ? json_loadb(text, len, 0, NULL) : NULL;
+	const char *all = json_string_value(json_object_get(root,
+	    "all_nodes_resume"));
+	char *s;
+
+	if (all == NULL)
+		all = json_string_value(json_object_get(root, "all_nodes"));
+	s = soca_xstrdup(all ? all : "");
+	json_decref(root);
+	return s;
+}

@@ -32,6 +32,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -104,8 +105,8 @@ sdir(struct soca_spool *sp, const char *sub)
 }
 
 /* argv's standard output (at most 64 KiB), or NULL when it failed */
-static char *
-capture(char *const argv[])
+char *
+soca_slurm_capture(char *const argv[])
 {
 	struct soca_buf b = { 0 };
 	char buf[4096];
@@ -145,8 +146,8 @@ capture(char *const argv[])
  * KEY's value in one line of `scontrol show -o` (KEY=value pairs split
  * by spaces; a value runs to the next " Word=").
  */
-static char *
-kv(const char *line, const char *key)
+char *
+soca_slurm_kv(const char *line, const char *key)
 {
 	size_t kl = strlen(key);
 	const char *p = line, *v, *e;
@@ -171,14 +172,14 @@ kv(const char *line, const char *key)
 	    soca_xstrndup(v, (size_t)(e - v)) : NULL;
 }
 
-static void
-nodes_down(const char *nodes, const char *why)
+void
+soca_slurm_down(const char *nodes, const char *why)
 {
 	char *arg = soca_xasprintf("nodename=%s", nodes);
 	char *reason = soca_xasprintf("reason=soca: %s", why);
 	char *argv[] = { "scontrol", "update", arg, "state=down", reason,
 	    NULL };
-	char *out = capture(argv);
+	char *out = soca_slurm_capture(argv);
 
 	logx("nodes %s down: %s%s", nodes, why, out ? "" :
 	    " (scontrol update failed)");
@@ -193,10 +194,10 @@ node_type(const char *node)
 {
 	char *arg = soca_xasprintf("node=%s", node);
 	char *argv[] = { "scontrol", "show", "-o", arg, NULL };
-	char *out = capture(argv), *f, *tok, *save = NULL, *type = NULL;
+	char *out = soca_slurm_capture(argv), *f, *tok, *save = NULL, *type = NULL;
 
 	free(arg);
-	if (out == NULL || (f = kv(out, "AvailableFeatures")) == NULL) {
+	if (out == NULL || (f = soca_slurm_kv(out, "AvailableFeatures")) == NULL) {
 		free(out);
 		return NULL;
 	}
@@ -212,31 +213,43 @@ node_type(const char *node)
 /* The Slurm job as a soca job: owner, account (project), partition. */
 static int
 slurm_job(const struct soca_conf *c, const struct soca_slurm_job *sj,
-    struct soca_job *j, char **why)
+    struct soca_job *j, bool replay, char **why)
 {
 	char id[32], *argv[] = { "scontrol", "show", "-o", "job", id, NULL };
-	char *out, *u, *paren, *part, num[32];
+	char *out, *u, *paren, *part, num[32], *st = NULL;
 
 	snprintf(id, sizeof(id), "%lld", sj->id);
-	if ((out = capture(argv)) == NULL) {
+	if ((out = soca_slurm_capture(argv)) == NULL) {
 		*why = soca_xasprintf("scontrol show job %lld failed", sj->id);
 		return -1;
 	}
 	memset(j, 0, sizeof(*j));
 	j->id = sj->id;
 	j->exit = -1;
-	if ((u = kv(out, "UserId")) != NULL) {
+	if ((u = soca_slurm_kv(out, "UserId")) != NULL) {
 		if ((paren = strchr(u, '(')) != NULL) {
 			j->uid = (uid_t)strtol(paren + 1, NULL, 10);
 			*paren = '\0';
 		}
 		j->user = u;
 	}
-	j->name = kv(out, "JobName");
-	if ((j->project = kv(out, "Account")) == NULL &&
-	    (j->project = kv(out, "WCKey")) == NULL)
-		j->project = kv(out, "Comment");
-	part = sj->partition ? soca_xstrdup(sj->partition) : kv(out,
+	j->name = soca_slurm_kv(out, "JobName");
+	if ((j->project = soca_slurm_kv(out, "Account")) == NULL &&
+	    (j->project = soca_slurm_kv(out, "WCKey")) == NULL)
+		j->project = soca_slurm_kv(out, "Comment");
+	if (j->project && strchr(j->project, ' '))	/* "cfd (held: ...)" */
+		*strchr(j->project, ' ') = '\0';
+	if (replay && (st = soca_slurm_kv(out, "JobState")) != NULL &&
+	    strcmp(st, "CONFIGURING") != 0 && strcmp(st, "RUNNING") != 0) {
+		*why = soca_xasprintf("job %lld is %s now: nothing to launch",
+		    sj->id, st);
+		free(st);
+		free(out);
+		soca_job_free(j);
+		return 1;
+	}
+	free(st);
+	part = sj->partition ? soca_xstrdup(sj->partition) : soca_slurm_kv(out,
 	    "Partition");
 	j->queue = part && soca_conf_has_section(c, "queue", part) ? part :
 	    soca_xstrdup(soca_conf_get(c, "cluster", NULL, "default_queue"));
@@ -260,7 +273,8 @@ token(const char *cluster, const struct soca_slurm_job *sj)
 	soca_aws_sha256_hex(b.s, b.len, h);
 	h[40] = '\0';
 	t = soca_xasprintf("soca-s%lld-%s", sj->id, h);
-	t[t[63] ? 64 : strlen(t)] = '\0';
+	if (strlen(t) > 64)	/* EC2's limit */
+		t[64] = '\0';
 	soca_buf_free(&b);
 	return t;
 }
@@ -353,41 +367,88 @@ record(struct soca_spool *sp, const struct soca_slurm_job *sj, json_t *r)
 	free(dir);
 }
 
+/* a capacity error backs the type off; any error sets the job's nodes DOWN */
+static void
+refused(const struct soca_conf *c, struct soca_spool *sp, const char *type,
+    const char *nodes, struct soca_aws_err *e)
+{
+	char *s = soca_aws_err_str(e);
+
+	if (e->kind == SOCA_AWS_E_SERVICE && soca_aws_capacity_code(e->code)) {
+		char at[32];
+
+		soca_slurm_time(soca_slurm_backoff_set(c, sp, type, s), at);
+		logx("%s backing off until %s", type, at);
+	}
+	soca_slurm_down(nodes, s);
+	free(s);
+	soca_aws_err_free(e);
+}
+
+/* a budget that is spent: the job waits held, its nodes go back */
+static bool
+over_budget(const struct soca_conf *c, const struct soca_job *j,
+    const char *nodes)
+{
+	char *why = soca_job_budget(c, j, false), id[32];
+
+	if (why == NULL)
+		return false;
+	snprintf(id, sizeof(id), "%lld", j->id);
+	soca_slurm_down(nodes, why);
+	soca_slurm_hold_why(id, j->project, why);
+	logx("job %s: held: %s", id, why);
+	free(why);
+	return true;
+}
+
 static void
 launch(const struct soca_conf *c, struct soca_spool *sp, struct soca_aws *a,
-    const struct soca_slurm_job *sj, const char *nodes)
+    const struct soca_slurm_job *sj, const char *nodes, bool replay)
 {
 	struct soca_aws_err e = { 0 };
 	struct soca_job j;
-	char *why = NULL, *type;
-	json_t *p, *r;
+	char *why = NULL, *type, at[32];
+	json_t *p = NULL, *r;
+	time_t until;
+	int rc;
 
 	if ((type = node_type(sj->nodes[0])) == NULL) {
-		nodes_down(nodes, "no instance type: give the node set "
+		soca_slurm_down(nodes, "no instance type: give the node set "
 		    "Feature=TYPE (soca-config slurm prints it)");
 		return;
 	}
-	if (slurm_job(c, sj, &j, &why) < 0) {
-		nodes_down(nodes, why);
+	if (soca_slurm_backoff_get(sp, type, &until, NULL)) {
+		soca_slurm_time(until, at);
+		why = soca_xasprintf("%s backing off until %s", type, at);
+		soca_slurm_down(nodes, why);
+		free(why);
+		free(type);
+		return;
+	}
+	if ((rc = slurm_job(c, sj, &j, replay, &why)) != 0) {
+		if (rc < 0)
+			soca_slurm_down(nodes, why);
+		else
+			logx("%s", why);
 		free(type);
 		free(why);
 		return;
 	}
 	soca_job_set_res(&j, "instance_type", type);
-	free(type);
-	if ((p = params(c, sj, &j, &why)) == NULL) {
-		nodes_down(nodes, why);
+	if (over_budget(c, &j, nodes))
+		;
+	else if ((p = params(c, sj, &j, &why)) == NULL) {
+		soca_slurm_down(nodes, why);
 	} else if ((r = soca_aws_ec2(a, "RunInstances", p, &e)) == NULL) {
-		char *s = soca_aws_err_str(&e);
-
-		nodes_down(nodes, s);
-		free(s);
-		soca_aws_err_free(&e);
+		refused(c, sp, type, nodes, &e);
 	} else {
+		soca_crashpoint("slurm-after-run");
 		record(sp, sj, r);
 		json_decref(r);
 	}
 	json_decref(p);
+	free(type);
 	free(why);
 	soca_job_free(&j);
 }
@@ -395,7 +456,7 @@ launch(const struct soca_conf *c, struct soca_spool *sp, struct soca_aws *a,
 /* the detached worker: one launch per job of the resume file */
 static void
 work(const struct soca_conf *c, struct soca_spool *sp, const char *text,
-    size_t len, const char *arg)
+    size_t len, const char *arg, bool replay)
 {
 	struct soca_slurm_resume r;
 	struct soca_aws_err e = { 0 };
@@ -410,7 +471,7 @@ work(const struct soca_conf *c, struct soca_spool *sp, const char *text,
 	if ((a = soca_aws_open(c, &e)) == NULL) {
 		char *s = soca_aws_err_str(&e);
 
-		nodes_down(arg, s);
+		soca_slurm_down(arg, s);
 		free(s);
 		soca_aws_err_free(&e);
 	}
@@ -421,11 +482,11 @@ work(const struct soca_conf *c, struct soca_spool *sp, const char *text,
 			soca_buf_addf(&b, "%s%s", k ? "," : "",
 			    r.jobs[i].nodes[k]);
 		logx("job %lld: resume %s", r.jobs[i].id, b.s);
-		launch(c, sp, a, &r.jobs[i], b.s);
+		launch(c, sp, a, &r.jobs[i], b.s, replay);
 		soca_buf_free(&b);
 	}
-	if (a && r.njobs == 0)
-		nodes_down(arg, "no job asked for these nodes (resumed by "
+	if (a && r.njobs == 0 && !replay)
+		soca_slurm_down(arg, "no job asked for these nodes (resumed by "
 		    "hand?); soca launches capacity for jobs only");
 	soca_aws_free(a);
 	soca_slurm_resume_free(&r);
@@ -463,19 +524,77 @@ slurp_fd(int fd, size_t *len)
 	return b.s;
 }
 
+/* the worker holds its resume copy locked; done, the copy goes */
+static void
+detach(const struct soca_conf *c, struct soca_spool *sp, const char *copy,
+    int fd, const char *text, size_t len, const char *arg, bool replay)
+{
+	char *lp = sdir(sp, NULL), *logp = soca_xasprintf("%s/log", lp);
+
+	free(lp);
+	setsid();
+	if (fork() != 0)
+		_exit(0);
+	slog = fopen(logp, "a");
+	free(logp);
+	if (slog)	/* warnings and crash reports land in the log too */
+		dup2(fileno(slog), STDERR_FILENO);
+	logx("resume %s: worker started%s", arg, replay ? " (a replay: its "
+	    "first worker died)" : "");
+	work(c, sp, text, len, arg, replay);
+	if (copy)
+		unlink(copy);
+	if (fd >= 0)
+		close(fd);
+	logx("resume %s: worker done", arg);
+	_exit(0);
+}
+
+/*
+ * The copy, written under a temporary name and renamed into place while
+ * locked: a copy without a lock is always a dead worker's.  The locked
+ * fd, or -1.
+ */
+static int
+locked_copy(const char *path, const char *text, size_t len)
+{
+	char *tmp = soca_xasprintf("%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0660);
+	size_t off = 0;
+	ssize_t n;
+
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		free(tmp);
+		return -1;
+	}
+	while (off < len && ((n = write(fd, text + off, len - off)) > 0 ||
+	    (n < 0 && errno == EINTR)))
+		off += n > 0 ? (size_t)n : 0;
+	if (off < len || fsync(fd) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		close(fd);
+		free(tmp);
+		return -1;
+	}
+	free(tmp);
+	return fd;
+}
+
 /*
  * ResumeProgram: copy the resume file, start the worker, return.  0, or
- * -1 with errno when not even the copy could be made.
+ * -1 with errno when not even the copy could be made.  The copy stays
+ * locked by the worker until it is done: a copy left unlocked is a worker
+ * that died, which soca-node-up's pass replays (soca_slurm_replay).
  */
 int
 soca_slurm_resume(const struct soca_conf *c, struct soca_spool *sp,
     const char *arg)
 {
 	const char *file = getenv("SLURM_RESUME_FILE");
-	char *dir = sdir(sp, "resume"), *copy, *text = NULL, *lp;
+	char *dir = sdir(sp, "resume"), *copy, *text = NULL;
 	size_t len = 0;
 	pid_t pid;
-	int fd;
+	int fd, lk = -1;
 
 	if (file && (fd = open(file, O_RDONLY | O_CLOEXEC)) >= 0) {
 		text = slurp_fd(fd, &len);
@@ -483,33 +602,73 @@ soca_slurm_resume(const struct soca_conf *c, struct soca_spool *sp,
 	}
 	copy = soca_xasprintf("%s/%lld.%ld.json", dir, (long long)time(NULL),
 	    (long)getpid());
-	if (text && soca_write_atomic(copy, text, len, 0660) < 0)
-		warn("%s", copy);
-	free(copy);
 	free(dir);
-	lp = sdir(sp, NULL);
-	copy = soca_xasprintf("%s/log", lp);
-	free(lp);
+	if (text && (lk = locked_copy(copy, text, len)) < 0)
+		warn("%s", copy);
 	if ((pid = fork()) < 0) {
 		free(copy);
 		free(text);
 		return -1;
 	}
-	if (pid == 0) {
-		setsid();
-		if (fork() != 0)
-			_exit(0);
-		slog = fopen(copy, "a");
-		logx("resume %s: worker started", arg);
-		work(c, sp, text, len, arg);
-		logx("resume %s: worker done", arg);
-		_exit(0);
-	}
+	if (pid == 0)
+		detach(c, sp, lk >= 0 ? copy : NULL, lk, text, len, arg,
+		    false);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
+	if (lk >= 0)
+		close(lk);
 	free(copy);
 	free(text);
 	return 0;
+}
+
+/*
+ * soca-node-up's pass: replay each resume copy that no worker holds (its
+ * worker died, e.g. killed after RunInstances).  The same ClientTokens
+ * make EC2 answer with the instances it launched, which get recorded;
+ * jobs neither CONFIGURING nor RUNNING are left alone.  The number
+ * replayed.
+ */
+int
+soca_slurm_replay(const struct soca_conf *c, struct soca_spool *sp)
+{
+	char *dir = sdir(sp, "resume"), *path, *text, *all;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t len;
+	int n = 0, fd;
+	pid_t pid;
+
+	while (d && (de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name);
+
+		if (de->d_name[0] == '.' || nl < 6 ||
+		    strcmp(de->d_name + nl - 5, ".json") != 0)
+			continue;
+		path = soca_xasprintf("%s/%s", dir, de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (fd >= 0)
+				close(fd);
+			free(path);
+			continue;
+		}
+		text = slurp_fd(fd, &len);
+		all = soca_slurm_all_nodes(text, len);
+		if ((pid = fork()) == 0)
+			detach(c, sp, path, fd, text, len, all, true);
+		while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		n += pid > 0;
+		close(fd);
+		free(all);
+		free(text);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return n;
 }
 
 /*
@@ -569,6 +728,19 @@ soca_slurm_suspend(const struct soca_conf *c, struct soca_spool *sp,
 	return rc;
 }
 
+/* is node one of the lines of list (sinfo -N -o %N)? */
+static bool
+listed(const char *list, const char *node)
+{
+	size_t n = strlen(node);
+
+	for (const char *p = list; (p = strstr(p, node)) != NULL; p += n)
+		if ((p == list || p[-1] == '\n') && (p[n] == '\n' ||
+		    p[n] == '\0'))
+			return true;
+	return false;
+}
+
 /*
  * Does Slurm still want node's instance?  No when Slurm does not know the
  * node, or has it powered down (or powering down): its SuspendProgram
@@ -579,21 +751,21 @@ node_wanted(const char *node, bool *asked)
 {
 	char *arg = soca_xasprintf("node=%s", node);
 	char *argv[] = { "scontrol", "show", "-o", arg, NULL };
-	char *out = capture(argv), *st;
+	char *out = soca_slurm_capture(argv), *st;
 	bool want = true;
 
 	free(arg);
 	*asked = out != NULL;
 	if (out == NULL) {	/* not known, or slurmctld down: sinfo says */
-		char *sargv[] = { "sinfo", "-h", "-o", "%n", NULL };
-		char *all = capture(sargv);
+		char *sargv[] = { "sinfo", "-h", "-N", "-o", "%N", NULL };
+		char *all = soca_slurm_capture(sargv);
 
 		*asked = all != NULL;
-		want = all == NULL || strstr(all, node) != NULL;
+		want = all == NULL || listed(all, node);
 		free(all);
 		return want;
 	}
-	if ((st = kv(out, "State")) != NULL)
+	if ((st = soca_slurm_kv(out, "State")) != NULL)
 		want = strstr(st, "POWERED_DOWN") == NULL &&
 		    strstr(st, "POWERING_DOWN") == NULL;
 	free(st);

@@ -7,8 +7,9 @@
 #   teardown_file() { slurm_stop; }
 #
 # NODES is a hostlist of State=CLOUD nodes (default hpc-c5large-[1-4],
-# Feature=c5.large, one port each); RESUME and SUSPEND are the programs
-# slurmctld runs.  slurm_boot NAME starts the slurmd of one node as an
+# Feature=c5.large, one port each); SLURM_MORE_NODES may add node sets of
+# other types ("hpc-m5large-[1-2]=m5.large ..."), in the same partition;
+# RESUME and SUSPEND are the programs slurmctld runs.  slurm_boot NAME starts the slurmd of one node as an
 # instance's user data would (slurmd -N NAME), with a clean signal mask.
 # Exports SLURM_CONF and SLURM_DIR.  slurm_skip_reason says why Slurm
 # cannot run here (then the suite skips).
@@ -27,7 +28,7 @@ slurm_skip_reason() {
 
 slurm_start() {
 	local nodes=${1:-hpc-c5large-[1-4]} resume=${2:-/bin/true}
-	local suspend=${3:-/bin/true} p1 p2 p3 n i
+	local suspend=${3:-/bin/true} p1 p2 p3 n i set all sets
 	SLURM_DIR=$BATS_FILE_TMPDIR/slurm
 	export SLURM_DIR
 	mkdir -p "$SLURM_DIR/state" "$SLURM_DIR/spool" "$SLURM_DIR/munge" \
@@ -39,10 +40,13 @@ slurm_start() {
 		--pid-file="$SLURM_DIR/munge/pid" \
 		--log-file="$SLURM_DIR/munge/log" \
 		--seed-file="$SLURM_DIR/munge/seed" || return 1
-	n=$(hostnames "$nodes" | wc -l)
-	p1=$(service_port) p2=$(free_ports "$n") p3=$(free_ports 21)
-	for i in $(hostnames "$nodes"); do
-		mkdir -p "$SLURM_DIR/spool/$i"
+	p1=$(service_port) p3=$(free_ports 21)
+	sets="$nodes=c5.large ${SLURM_MORE_NODES:-}" all=
+	for set in $sets; do
+		for i in $(hostnames "${set%=*}"); do
+			mkdir -p "$SLURM_DIR/spool/$i"
+		done
+		all=${all:+$all,}${set%=*}
 	done
 	cat >"$SLURM_DIR/slurm.conf" <<CONF
 ClusterName=soca
@@ -73,13 +77,19 @@ ResumeRate=0
 SuspendRate=0
 ResumeTimeout=60
 SuspendTime=600
+SuspendTimeout=5
+MinJobAge=3600
 TreeWidth=65533
 SlurmctldParameters=idle_on_node_suspend,cloud_reg_addrs
 CommunicationParameters=NoAddrCache
 PrivateData=cloud
-NodeName=$nodes CPUs=1 State=CLOUD Feature=c5.large Port=[$p2-$((p2 + n - 1))]
-PartitionName=normal Nodes=$nodes Default=YES MaxTime=INFINITE State=UP
 CONF
+	for set in $sets; do
+		n=$(hostnames "${set%=*}" | wc -l)
+		p2=$(free_ports "$n")
+		echo "NodeName=${set%=*} CPUs=1 State=CLOUD Feature=${set#*=} Port=[$p2-$((p2 + n - 1))]"
+	done >>"$SLURM_DIR/slurm.conf"
+	echo "PartitionName=normal Nodes=$all Default=YES MaxTime=INFINITE State=UP" >>"$SLURM_DIR/slurm.conf"
 	export SLURM_CONF=$SLURM_DIR/slurm.conf
 	slurmctld -i >"$SLURM_DIR/log/ctld.out" 2>&1 || return 1
 	for ((i = 0; i < 100; i++)); do
@@ -131,6 +141,36 @@ for part in re.findall(r"[^,\[]+(?:\[[^\]]*\])?", sys.argv[1]):
 slurm_boot() {
 	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin SLURM_CONF="$SLURM_CONF" \
 		slurmd -N "$1" -b >>"$SLURM_DIR/log/boot.out" 2>&1
+}
+
+# slurm_restart: slurmctld stopped and started again, its state kept
+slurm_restart() {
+	local pid
+	pid=$(cat "$SLURM_DIR/slurmctld.pid")
+	kill "$pid"
+	while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	slurmctld -i >>"$SLURM_DIR/log/ctld.out" 2>&1 || return 1
+	for ((i = 0; i < 100; i++)); do
+		sinfo -h >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# slurm_kill_nodes: every process of this Slurm's nodes (instances never
+# terminated): found by the SLURM_CONF in their environment, never by name
+slurm_kill_nodes() {
+	local p
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in
+		slurmd | slurmstepd) ;;
+		*) continue ;;
+		esac
+		tr '\0' '\n' <"$p/environ" 2>/dev/null |
+			grep -qxF "SLURM_CONF=$SLURM_CONF" &&
+			kill -9 "${p#/proc/}" 2>/dev/null
+	done
+	return 0
 }
 
 slurm_stop() {
