@@ -503,3 +503,45 @@ $ME"
 	    ./soca-desktop-report.service ./soca-desktop-report.timer
 	assert_success
 }
+
+@test "budget gate: a project over its limit cannot launch a desktop" {
+	printf '[budget]\naccount_id = 123456789012\n' >>"$SOCA_CONF"
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","CalculatedSpend":{"ActualSpend":{"Amount":"120","Unit":"USD"}}}]' >/dev/null
+	run soca-desktop launch ws1 -P cfd
+	assert_failure 1
+	assert_output --regexp 'launch ws1: budget exceeded: project cfd at \$12[0-9.]+ of \$100'
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	[ ! -e "$SPOOL/desktop/$ME/ws1" ]
+	run soca-desktop launch ws1 -P other
+	assert_success
+	[ "$(launches)" = 1 ]
+}
+
+@test "awsim: stop/start/resize follow EC2's rules, validated against botocore's model" {
+	id=$(aws ec2 run-instances --image-id ami-0a1b2c3d4e5f60001 --instance-type m5.large --count 1 --query 'Instances[0].InstanceId' --output text)
+	run aws ec2 stop-instances --instance-ids "$id"
+	assert_failure
+	assert_output --partial IncorrectInstanceState	# still pending
+	awsim_advance 60
+	run aws ec2 stop-instances --instance-ids "$id" --hibernate
+	assert_failure
+	assert_output --partial UnsupportedHibernationConfiguration
+	run aws ec2 modify-instance-attribute --instance-id "$id" --instance-type '{"Value": "m5.xlarge"}'
+	assert_failure
+	assert_output --partial "not in the 'stopped' state"
+	aws ec2 stop-instances --instance-ids "$id" >/dev/null
+	[ "$(aws ec2 describe-instances --instance-ids "$id" --query 'Reservations[0].Instances[0].State.Name' --output text)" = stopping ]
+	awsim_advance 60
+	run aws ec2 modify-instance-attribute --instance-id "$id" --instance-type '{"Value": "c7g.large"}'
+	assert_failure
+	assert_output --partial "architecture"
+	aws ec2 modify-instance-attribute --instance-id "$id" --instance-type '{"Value": "m5.xlarge"}'
+	aws ec2 start-instances --instance-ids "$id" >/dev/null
+	[ "$(aws ec2 describe-instances --instance-ids "$id" --query 'Reservations[0].Instances[0].[State.Name,InstanceType]' --output text)" = "pending	m5.xlarge" ]
+	run aws ec2 describe-instance-types --instance-types t3.large g5.xlarge m5.24xlarge --query 'InstanceTypes[].[InstanceType,HibernationSupported,MemoryInfo.SizeInMiB]' --output text
+	assert_line "t3.large	True	8192"
+	assert_line "g5.xlarge	False	16384"
+	assert_line "m5.24xlarge	False	393216"
+	run aws ec2 stop-instances --instance-ids "$id" --bogus
+	assert_failure
+}
