@@ -293,6 +293,9 @@ report(struct soca_desk_ctx *x, struct opts *o)
 	    soca_imds_get(paths, got, 2) < 0)
 		errx(SOCA_EX_TEMP, "report: instance metadata: no instance id "
 		    "or soca:DesktopSession tag; give --instance and --session");
+	if (!soca_desk_iid_ok(o->iid ? o->iid : got[0]))
+		errx(SOCA_EX_USAGE, "report: instance \"%s\": not an instance "
+		    "id (i- and 8 or 17 hex digits)", o->iid ? o->iid : got[0]);
 	rc = soca_desk_report(x->c, x->sp, o->iid ? o->iid : got[0],
 	    o->session ? o->session : got[1]);
 	free(got[0]);

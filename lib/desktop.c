@@ -33,6 +33,16 @@
 
 /* 1 to 32 of [A-Za-z0-9_-], a letter or digit first */
 bool
+soca_desk_iid_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strncmp(s, "i-", 2) != 0 || (n != 10 && n != 19))
+		return false;
+	return strspn(s + 2, "0123456789abcdef") == n - 2;
+}
+
+bool
 soca_desk_name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -313,7 +323,10 @@ soca_desk_now(void)
 	    "YYYY-MM-DDTHH:MM:SSZ)", s);
 }
 
-/* The live desktops (not terminated), of owner or of everyone. */
+/*
+ * The live desktops (not terminated), of owner or of everyone; an
+ * instance whose owner or name tag could not be a spool path is left out.
+ */
 int
 soca_desk_sweep(struct soca_desk_ctx *x, const char *owner,
     struct soca_ec2_inst **v, size_t *n, struct soca_aws_err *e)
@@ -325,8 +338,11 @@ soca_desk_sweep(struct soca_desk_ctx *x, const char *owner,
 	    "desktop", false, &all, &na, e) < 0)
 		return -1;
 	for (size_t i = 0; i < na; i++) {
-		if (owner && (all[i].owner == NULL ||
-		    strcmp(all[i].owner, owner) != 0)) {
+		/* tags anyone with EC2 access may write: names in spool paths */
+		bool sane = all[i].owner && all[i].dname &&
+		    soca_name_ok(all[i].owner) && soca_desk_name_ok(all[i].dname);
+
+		if (!sane || (owner && strcmp(all[i].owner, owner) != 0)) {
 			soca_ec2_inst_free_one(&all[i]);
 			continue;
 		}

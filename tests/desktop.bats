@@ -256,7 +256,20 @@ launches() {	# real launches, whatever the token
 	run soca-desktop frobnicate ws1
 	assert_failure 2
 	assert_output --partial "not a verb"
+	run soca-desktop report --instance ../../etc --session x
+	assert_failure 2
+	assert_output --partial 'instance "../../etc": not an instance id'
 	[ "$(launches)" = 1 ]
+	# tags anyone may write never become spool paths
+	aws ec2 run-instances --image-id ami-0a1b2c3d4e5f60001 --instance-type t3.large --count 1 \
+	    --tag-specifications 'ResourceType=instance,Tags=[{Key=soca:ClusterId,Value=t1},{Key=soca:NodeType,Value=desktop},{Key=soca:JobOwner,Value=..},{Key=soca:DesktopName,Value=../../x}]' >/dev/null
+	awsim_advance 60
+	run soca-desktop list -a -n -o name
+	assert_success
+	assert_output ws1
+	run soca-desktop tick
+	assert_success
+	cmp before "$SPOOL/desktop/$ME/ws1"
 }
 
 @test "schedule: printed grouped, kept in the spool" {
