@@ -296,6 +296,34 @@ hibernate_check(struct soca_desk_ctx *x, const struct soca_desk_launch *l)
 	return 0;
 }
 
+/* --subnet: one of the configured subnets, when there are some */
+static char *
+subnet_refused(const struct soca_conf *c, const char *subnet)
+{
+	char **v = NULL, *why = NULL;
+	size_t n = soca_conf_list(c, "desktop", NULL, "subnet_ids", &v);
+	struct soca_buf b = { 0 };
+	bool ok = false;
+
+	if (n == 0)
+		n = soca_conf_list(c, "aws", NULL, "subnet_ids", &v);
+	for (size_t i = 0; i < n; i++) {
+		ok = ok || strcmp(v[i], subnet) == 0;
+		soca_buf_addf(&b, "%s%s", i ? ", " : "", v[i]);
+	}
+	if (n && !ok)
+		why = soca_xasprintf("subnet %s: not one desktops may use (%s); "
+		    "pick one of those or ask an admin to add it to [desktop] "
+		    "subnet_ids", subnet, b.s);
+	else if (strncmp(subnet, "subnet-", 7) != 0 || strlen(subnet) > 32 ||
+	    strspn(subnet + 7, "0123456789abcdef") != strlen(subnet + 7))
+		why = soca_xasprintf("subnet \"%s\": not a subnet id "
+		    "(subnet- and hex digits)", subnet);
+	soca_buf_free(&b);
+	soca_strv_free(v, n);
+	return why;
+}
+
 static char *
 project_refused(const struct soca_conf *c, const char *user,
     const char *project)
@@ -496,6 +524,7 @@ soca_desk_launch(struct soca_desk_ctx *x, const struct soca_desk_launch *in)
 		l.root = soca_conf_int(x->c, "desktop", NULL, "root_size");
 	if ((why = soca_desk_type_refused(x->c, l.type)) ||
 	    (why = soca_desk_image(x->c, l.image, &ami)) ||
+	    (l.subnet && (why = subnet_refused(x->c, l.subnet))) ||
 	    (l.project && (why = project_refused(x->c, l.user, l.project)))) {
 		warnx("launch %s: %s", l.name, why);
 		free(why);

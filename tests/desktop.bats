@@ -230,9 +230,17 @@ launches() {	# real launches, whatever the token
 	assert_output --partial 'image "win": not registered (images: al2023, rhel8)'
 	run soca-desktop launch ws1 --root-size 4
 	assert_failure 2
+	run soca-desktop launch ws1 --subnet 'subnet-0a;x'
+	assert_failure 2
+	assert_output --partial 'not a subnet id'
+	printf 'subnet_ids = subnet-0b00000000000000b\n' >>"$SOCA_CONF"
+	run soca-desktop launch ws1 --subnet subnet-0a00000000000000a
+	assert_failure 2
+	assert_output --partial "subnet subnet-0a00000000000000a: not one desktops may use (subnet-0b00000000000000b)"
 	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
 
 	soca-desktop launch ws1
+	[ "$(field ws1 SubnetId)" = subnet-0b00000000000000b ]
 	cp "$SPOOL/desktop/$ME/ws1" before
 	run soca-desktop schedule ws1 mon-fry 08:00-19:00
 	assert_failure 2
