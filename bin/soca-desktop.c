@@ -21,7 +21,8 @@ static const char usage_text[] =
     "usage: soca-desktop launch NAME [-t type] [-i image] [--root-size GiB]\n"
     "                    [--hibernate] [--subnet id] [-P project]\n"
     "       soca-desktop list [-aJn] [--csv] [-o cols]\n"
-    "       soca-desktop show|connect|stop|hibernate|start|terminate NAME\n"
+    "       soca-desktop connect NAME [--dcv-file FILE]\n"
+    "       soca-desktop show|stop|hibernate|start|terminate NAME\n"
     "       soca-desktop resize NAME TYPE\n"
     "       soca-desktop schedule NAME [--tz zone] [--clear] [DAYS WINDOW]...\n"
     "       soca-desktop tick\n"
@@ -46,7 +47,7 @@ static const struct soca_col cols[] = {
 
 struct opts {
 	struct soca_desk_launch l;
-	const char *sel, *tz, *iid, *session;
+	const char *sel, *tz, *iid, *session, *dcvfile;
 	enum soca_out_fmt fmt;
 	bool all, noheads, clear;
 };
@@ -65,6 +66,7 @@ parse(int argc, char **argv, struct opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "clear", no_argument, NULL, 'X' },
 		{ "csv", no_argument, NULL, 'C' },
+		{ "dcv-file", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "hibernate", no_argument, NULL, 'H' },
 		{ "image", required_argument, NULL, 'i' },
@@ -87,6 +89,7 @@ parse(int argc, char **argv, struct opts *o)
 		switch (ch) {
 		case 'a': o->all = true; break;
 		case 'C': o->fmt = SOCA_OUT_CSV; break;
+		case 'D': o->dcvfile = optarg; break;
 		case 'h': usage(0);
 		case 'H': o->l.hibernate = true; break;
 		case 'i': o->l.image = optarg; break;
@@ -202,33 +205,62 @@ list(struct soca_desk_ctx *x, struct opts *op, const char *me,
 	return one && shown == 0 ? SOCA_EX_FALSE : 0;
 }
 
+/* a DCV connection file: the client opens it and asks for the password */
 static int
-connect_to(struct soca_desk_ctx *x, const char *user, const char *name)
+dcv_file(const char *path, const char *host, long long port,
+    const char *session, const char *user)
 {
-	struct soca_ec2_inst *v, *i;
+	char *s = soca_xasprintf("[version]\nformat=1.0\n\n[connect]\n"
+	    "host=%s\nport=%lld\nsessionid=%s\nuser=%s\nweburlpath=\n", host,
+	    port, session, user);
+	int r = soca_write_atomic(path, s, strlen(s), 0644);
+
+	if (r < 0)
+		warn("connect: %s", path);
+	free(s);
+	return r < 0 ? SOCA_EX_TEMP : 0;
+}
+
+/* the ssh line for a private address, the URL, the DCV file if asked */
+static int
+reach(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
+    const char *user, const char *file)
+{
 	long long port = soca_conf_int(x->c, "desktop", NULL, "dcv_port");
 	const char *gw = soca_conf_get(x->c, "desktop", NULL, "gateway");
 	char host[256] = "localhost";
+
+	if (file && dcv_file(file, i->pubip ? i->pubip : "localhost", port,
+	    i->session, user) != 0)
+		return SOCA_EX_TEMP;
+	if (i->pubip) {
+		printf("https://%s:%lld/#%s\n", i->pubip, port, i->session);
+		return 0;
+	}
+	if (gw == NULL && gethostname(host, sizeof(host) - 1) == 0)
+		gw = host;
+	printf("ssh -N -L %lld:%s:%lld %s@%s\n", port, i->ip, port, user,
+	    gw ? gw : "localhost");
+	printf("https://localhost:%lld/#%s\n", port, i->session);
+	return 0;
+}
+
+static int
+connect_to(struct soca_desk_ctx *x, const char *user, const char *name,
+    const char *file)
+{
+	struct soca_ec2_inst *v, *i;
 	size_t n;
-	int rc = 0;
+	int rc = SOCA_EX_FALSE;
 
 	sweep_or_fail(x, user, &v, &n);
-	if ((i = soca_desk_find(v, n, user, name)) == NULL) {
+	if ((i = soca_desk_find(v, n, user, name)) == NULL)
 		warnx("connect %s: no such desktop of %s", name, user);
-		rc = SOCA_EX_FALSE;
-	} else if (strcmp(i->state, "running") != 0) {
+	else if (strcmp(i->state, "running") != 0)
 		warnx("connect %s: %s is %s; soca-desktop start %s first", name,
 		    i->id, i->state, name);
-		rc = SOCA_EX_FALSE;
-	} else if (i->pubip)
-		printf("https://%s:%lld/#%s\n", i->pubip, port, i->session);
-	else {
-		if (gw == NULL && gethostname(host, sizeof(host) - 1) == 0)
-			gw = host;
-		printf("ssh -N -L %lld:%s:%lld %s@%s\n", port, i->ip, port,
-		    user, gw ? gw : "localhost");
-		printf("https://localhost:%lld/#%s\n", port, i->session);
-	}
+	else
+		rc = reach(x, i, user, file);
 	soca_ec2_inst_free(v, n);
 	return rc;
 }
@@ -338,7 +370,7 @@ run(struct soca_desk_ctx *x, struct opts *o, const char *verb, int argc,
 	if (strcmp(verb, "show") == 0)
 		return list(x, o, user, name);
 	if (strcmp(verb, "connect") == 0)
-		return connect_to(x, user, name);
+		return connect_to(x, user, name, o->dcvfile);
 	if (strcmp(verb, "schedule") == 0)
 		return schedule(x, o, user, name, argc - 1, argv + 1);
 	return soca_desk_power(x, user, name, verb, argc == 2 ? argv[1] :

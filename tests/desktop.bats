@@ -89,6 +89,19 @@ launches() {	# real launches, whatever the token
 	assert_success
 	assert_line --index 0 --regexp "^ssh -N -L 8443:172\.31\.[0-9.]+:8443 $ME@"
 	assert_line --index 1 --regexp '^https://localhost:8443/#[0-9a-f-]{36}$'
+	ses=$(field ws1 'Tags["soca:DesktopSession"]')
+	run soca-desktop connect ws1 --dcv-file ws1.dcv
+	assert_success
+	assert_line --index 1 "https://localhost:8443/#$ses"
+	[ "$(cat ws1.dcv)" = "[version]
+format=1.0
+
+[connect]
+host=localhost
+port=8443
+sessionid=$ses
+user=$ME
+weburlpath=" ]
 
 	# resize while running: refused, nothing sent
 	run soca-desktop resize ws1 m5.large
