@@ -283,6 +283,12 @@ schedule(struct soca_desk_ctx *x, struct opts *o, const char *user,
 		soca_desk_free(&d);
 		return have < 0 ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	}
+	if (argc == 0 && o->tz && !d.sched.set && !o->clear) {
+		warnx("schedule %s: --tz %s: no schedule to set the zone of; "
+		    "give DAYS WINDOW pairs too", name, o->tz);
+		soca_desk_free(&d);
+		return SOCA_EX_USAGE;
+	}
 	if (argc == 0 && o->tz && d.sched.set) {	/* a new zone only */
 		s = d.sched;
 		if (!soca_tz_ok(o->tz))

@@ -411,7 +411,8 @@ existing(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	const char *g = i->token ? strrchr(i->token, '-') : NULL;
 	int rc;
 
-	if (have && !d->gone && d->session) {
+	if (have && !d->gone && d->session && i->session &&
+	    strcmp(d->session, i->session) == 0) {
 		printf("%s: exists, %s %s (%s)\n", l->name, i->id, i->state,
 		    i->type);
 		return 0;

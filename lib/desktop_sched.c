@@ -299,7 +299,7 @@ soca_sched_eval(const struct soca_sched *s, time_t now, bool *inside,
 {
 	struct tm tm;
 	struct soca_buf b = { 0 };
-	int d, min;
+	int d;
 
 	*inside = false;
 	*wstart = *last_end = 0;
@@ -308,13 +308,11 @@ soca_sched_eval(const struct soca_sched *s, time_t now, bool *inside,
 	tz_push(s->tz);
 	localtime_r(&now, &tm);
 	d = tm.tm_wday;
-	min = tm.tm_hour * 60 + tm.tm_min;
 	/* a skipped hour: mktime moves a start inside it to the first minute */
 	if (s->start[d] != s->end[d]) {
 		*wstart = local_at(&tm, 0, s->start[d]);
 		*inside = now >= *wstart && now < local_at(&tm, 0, s->end[d]);
 	}
-	(void)min;
 	for (int back = 0; back <= 7 && *last_end == 0; back++) {
 		int wd = ((d - back) % 7 + 7) % 7;
 		time_t e;

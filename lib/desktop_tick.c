@@ -135,7 +135,7 @@ idle(struct soca_desk_ctx *x, const char *iid, char **why)
 }
 
 static void
-logf_(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
+say(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
     const char *what, const char *why)
 {
 	struct tm tm;
@@ -159,13 +159,13 @@ act(struct soca_desk_ctx *x, const struct soca_ec2_inst *i, const char *op,
 	json_decref(p);
 	if (r != NULL) {
 		json_decref(r);
-		logf_(x, i, what, why);
+		say(x, i, what, why);
 		return 0;
 	}
 	s = e.message ? soca_xstrdup(e.message) : soca_aws_err_str(&e);
 	m = soca_xasprintf("%s (failed: %s%s%s; retried next tick)", why,
 	    e.code ? e.code : "", e.code ? ": " : "", s);
-	logf_(x, i, what, m);
+	say(x, i, what, m);
 	free(s);
 	free(m);
 	soca_aws_err_free(&e);
@@ -182,18 +182,17 @@ one(struct soca_desk_ctx *x, const struct soca_ec2_inst *i, bool verbose)
 	int rc = 0;
 
 	if (soca_desk_read(x->sp, i->owner, i->dname, &d) < 0) {
-		logf_(x, i, "skip", "its spool record cannot be read");
+		say(x, i, "skip", "its spool record cannot be read");
 		soca_desk_free(&d);
 		return -1;
 	}
 	if (d.sched.set)
 		soca_sched_eval(&d.sched, x->now, &inside, &ws, &le, &why);
 	if (inside && strcmp(i->state, "stopped") == 0) {
-		if (d.user_stop >= ws)
-			verbose ? logf_(x, i, "keep", "stopped by its owner "
-			    "in this window") : (void)0;
-		else
+		if (d.user_stop < ws)
 			rc = act(x, i, "StartInstances", "start", why);
+		else if (verbose)
+			say(x, i, "keep", "stopped by its owner in this window");
 	} else if (!inside && run) {
 		time_t started = d.user_start > i->launched ? d.user_start :
 		    i->launched;
@@ -213,10 +212,10 @@ one(struct soca_desk_ctx *x, const struct soca_ec2_inst *i, bool verbose)
 			rc = act(x, i, "StopInstances", "stop", m);
 			free(m);
 		} else if (verbose)
-			logf_(x, i, "keep", iw);
+			say(x, i, "keep", iw);
 		free(iw);
 	} else if (verbose)
-		logf_(x, i, "keep", why ? why : i->state);
+		say(x, i, "keep", why ? why : i->state);
 	free(why);
 	soca_desk_free(&d);
 	return rc;

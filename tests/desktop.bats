@@ -271,6 +271,9 @@ weburlpath=" ]
 	assert_output --partial 'time zone "Mars/Olympus": not in the TZ database'
 	run soca-desktop schedule ws1 --tz ../../etc/passwd daily all-day
 	assert_failure 2
+	run soca-desktop schedule ws1 --tz Europe/Paris
+	assert_failure 2
+	assert_output --partial "no schedule to set the zone of"
 	cmp before "$SPOOL/desktop/$ME/ws1"
 	run soca-desktop resize ws1 p4d.24xlarge
 	assert_failure 2
@@ -300,8 +303,10 @@ weburlpath=" ]
 	assert_output "ws1: mon-fri 08:00-19:00 sat off sun all-day Europe/Paris"
 	run soca-desktop schedule ws1
 	assert_output "ws1: mon-fri 08:00-19:00 sat off sun all-day Europe/Paris"
+	run soca-desktop schedule ws1 --tz America/New_York
+	assert_output "ws1: mon-fri 08:00-19:00 sat off sun all-day America/New_York"
 	run soca-desktop list -o name,schedule,tz -J
-	[ "$(jq -r .tz <<<"$output")" = Europe/Paris ]
+	[ "$(jq -r .tz <<<"$output")" = America/New_York ]
 	run soca-desktop schedule ws1 --clear
 	assert_output "ws1: none"
 }
