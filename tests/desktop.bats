@@ -584,3 +584,16 @@ $ME"
 	run aws ec2 stop-instances --instance-ids "$id" --bogus
 	assert_failure
 }
+
+@test "costs land in soca-budget by owner and project" {
+	printf '[budget]\naccount_id = 123456789012\n' >>"$SOCA_CONF"
+	t0=$(date +%s)
+	awsim_ctl POST clock "{\"set\": $((t0 - 3 * 3600))}" >/dev/null
+	soca-desktop launch ws1 -P cfd
+	awsim_ctl POST clock "{\"set\": $t0}" >/dev/null
+	run soca-budget -J report --by owner --by project --from "$(date -u -d @$((t0 - 86400)) +%F)"
+	assert_success
+	cost=$(jq -s --arg o "$ME" '[.[] | select(.owner == $o and .project == "cfd") | .cost] | add' <<<"$output")
+	# t3.large for 3 h at awsim's $0.0832/h
+	awk -v c="$cost" 'BEGIN { exit !(c > 0.24 && c < 0.26) }'
+}
