@@ -73,7 +73,6 @@ struct soca_ec2_inst *soca_desk_find(struct soca_ec2_inst *, size_t,
 /* desktop_sched.c */
 int soca_sched_parse(char **argv, int argc, const char *tz,
     struct soca_sched *, char **why);
-bool soca_tz_ok(const char *tz);
 void soca_sched_str(const struct soca_sched *, struct soca_buf *);
 void soca_sched_write(const struct soca_sched *, struct soca_buf *);
 int soca_sched_read_line(struct soca_sched *, const char *line);

@@ -597,3 +597,21 @@ $ME"
 	# t3.large for 3 h at awsim's $0.0832/h
 	awk -v c="$cost" 'BEGIN { exit !(c > 0.24 && c < 0.26) }'
 }
+
+@test "soca-config check: [desktop]'s defaults must be among its lists" {
+	desk_conf 'default_type = c5.large' 'default_image = win' \
+	    'timezone = Mars/Olympus'
+	sed -i 's/^images = /images = bad, /' "$SOCA_CONF"
+	run soca-config check
+	assert_failure 2
+	assert_output --partial "default_type c5.large is not in allowed_types"
+	assert_output --partial 'images: "bad" is not NAME=ami-...'
+	assert_output --partial 'default_image "win" is not one of images'
+	assert_output --partial 'timezone "Mars/Olympus": not in the TZ database'
+	run soca-desktop launch ws1
+	assert_failure 2
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	desk_conf 'default_image = rhel8' 'timezone = Europe/Paris'
+	run soca-config check
+	assert_success
+}
