@@ -537,9 +537,13 @@ $ME"
 		    on = 1; next } $0 == "UNIT" { on = 0 } on' ud.sh >"embedded.$u"
 		cmp "embedded.$u" "$SOCA_SRCDIR/etc/$u"
 	done
-	cp "$SOCA_SRCDIR"/etc/soca-desktop-*.service "$SOCA_SRCDIR"/etc/soca-desktop-report.timer .
+	cp "$SOCA_SRCDIR"/etc/soca-desktop-*.service "$SOCA_SRCDIR"/etc/soca-desktop-*.timer .
 	run systemd-analyze verify --man=no ./soca-desktop-session.service \
 	    ./soca-desktop-report.service ./soca-desktop-report.timer
+	assert_success
+	# and the head node's timer for the tick
+	run systemd-analyze verify --man=no ./soca-desktop-tick.service \
+	    ./soca-desktop-tick.timer
 	assert_success
 }
 
