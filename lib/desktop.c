@@ -55,17 +55,36 @@ soca_desk_name_ok(const char *s)
 	return true;
 }
 
+/*
+ * A directory of the spool's desktop/ tree, 2770 whatever the umask: on
+ * a shared spool every user's setgid soca-desktop must be able to add
+ * its own directory and records.
+ */
+void
+soca_desk_mkdir(const char *path)
+{
+	struct stat st;
+
+	if (mkdir(path, 02770) < 0 && errno != EEXIST) {
+		warn("%s", path);
+		return;
+	}
+	if (stat(path, &st) == 0 && st.st_uid == geteuid() &&
+	    (st.st_mode & 07777) != 02770)
+		chmod(path, 02770);
+}
+
 static char *
 user_dir(struct soca_spool *sp, const char *user, bool create)
 {
 	char *d = soca_xasprintf("%s/desktop", soca_spool_dir(sp)), *u;
 
-	if (create && mkdir(d, 02770) < 0 && errno != EEXIST)
-		warn("%s", d);
+	if (create)
+		soca_desk_mkdir(d);
 	u = soca_xasprintf("%s/%s", d, user);
 	free(d);
-	if (create && mkdir(u, 02770) < 0 && errno != EEXIST)
-		warn("%s", u);
+	if (create)
+		soca_desk_mkdir(u);
 	return u;
 }
 
@@ -292,6 +311,7 @@ soca_desk_lock(struct soca_spool *sp, const char *user, bool wait)
 	free(p);
 	if (fd < 0)
 		return -1;
+	fchmod(fd, 0660);	/* an admin's setgid run may take it too */
 	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
 		close(fd);
 		return -1;

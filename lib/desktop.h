@@ -51,6 +51,7 @@ struct soca_desk_ctx {
 /* desktop.c */
 bool soca_desk_name_ok(const char *);
 bool soca_desk_iid_ok(const char *);
+void soca_desk_mkdir(const char *);
 char *soca_desk_path(struct soca_spool *, const char *user, const char *name);
 int soca_desk_read(struct soca_spool *, const char *user, const char *name,
     struct soca_desk *);

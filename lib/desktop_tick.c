@@ -231,7 +231,7 @@ soca_desk_tick(struct soca_desk_ctx *x)
 	size_t n, failed = 0;
 	int fd;
 
-	mkdir(lp, 02770);
+	soca_desk_mkdir(lp);
 	free(lp);
 	lp = soca_xasprintf("%s/desktop/.tick", soca_spool_dir(x->sp));
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0660);
@@ -365,10 +365,10 @@ soca_desk_report(const struct soca_conf *c, struct soca_spool *sp,
 	json_decref(j);
 	free(out);
 	dir = soca_xasprintf("%s/desktop", soca_spool_dir(sp));
-	mkdir(dir, 02770);
+	soca_desk_mkdir(dir);
 	free(dir);
 	dir = soca_xasprintf("%s/desktop/report", soca_spool_dir(sp));
-	mkdir(dir, 02770);
+	soca_desk_mkdir(dir);
 	free(dir);
 	p = report_path(soca_spool_dir(sp), iid);
 	rc = soca_write_atomic(p, b.s, b.len, 0664);

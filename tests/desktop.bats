@@ -619,3 +619,59 @@ $ME"
 	run soca-config check
 	assert_success
 }
+
+@test "multi-user: a setgid soca-desktop on a shared spool; users see and touch only their own" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (useradd, chown, setgid binaries)"
+	command -v runuser >/dev/null || skip "runuser(1) is missing"
+	[ -z "${SOCA_SANITIZED:-}" ] || skip "LeakSanitizer cannot run setgid programs"
+	G=socatest-soca
+	getent group $G >/dev/null || groupadd $G
+	for u in alice bob; do
+		id socatest-$u >/dev/null 2>&1 || useradd -M -d /nonexistent -s /bin/sh socatest-$u
+	done
+	T=$(mktemp -d /tmp/soca-desk-mu.XXXXXX)
+	chmod 0755 "$T"
+	mkdir "$T/bin"
+	cp "$SOCA_BUILDDIR/bin/soca-desktop" "$SOCA_BUILDDIR/bin/soca-spool" "$T/bin/"
+	chgrp $G "$T/bin/soca-desktop"
+	chmod 2755 "$T/bin/soca-desktop"
+	SPOOL=$T/spool
+	desk_conf
+	chmod 0644 "$SOCA_CONF"
+	cp "$SOCA_CONF" "$T/soca.conf"
+	export SOCA_CONF=$T/soca.conf
+	"$T/bin/soca-spool" init $G
+	as() {
+		local u=$1
+		shift
+		(cd "$T" && runuser -u socatest-"$u" -- env SOCA_CONF="$SOCA_CONF" \
+		    PATH="$T/bin:$PATH" "$@")
+	}
+	run as alice soca-desktop launch ws1
+	assert_success
+	assert_output --partial "ws1: launched"
+	run stat -c '%U %G %a' "$SPOOL/desktop/socatest-alice"
+	assert_output "socatest-alice $G 2770"
+	run stat -c '%G' "$SPOOL/desktop/socatest-alice/ws1"
+	assert_output "$G"
+	run as bob soca-desktop launch ws1	# the same name, another user
+	assert_success
+	[ "$(launches)" = 2 ]
+	run as bob soca-desktop list -n -o name,owner
+	assert_output --regexp '^ws1 +socatest-bob$'
+	run as bob soca-desktop list -a
+	assert_failure 2
+	awsim_advance 60
+	run as bob soca-desktop stop socatest-alice/ws1
+	assert_failure 2
+	assert_output --partial "only admins act on another user's desktops"
+	[ "$(awsim_calls ec2:StopInstances)" = 0 ]
+	run as bob soca-desktop schedule socatest-alice/ws1 daily off
+	assert_failure 2
+	run "$T/bin/soca-desktop" list -a -n -o owner
+	assert_output "socatest-alice
+socatest-bob"
+	run "$T/bin/soca-desktop" stop socatest-alice/ws1	# root: an admin
+	assert_success
+	rm -rf "$T"
+}
