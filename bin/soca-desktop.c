@@ -25,7 +25,7 @@ static const char usage_text[] =
     "       soca-desktop show|stop|hibernate|start|terminate NAME\n"
     "       soca-desktop resize NAME TYPE\n"
     "       soca-desktop schedule NAME [--tz zone] [--clear] [DAYS WINDOW]...\n"
-    "       soca-desktop tick\n"
+    "       soca-desktop tick [-v]\n"
     "       soca-desktop report [--instance id] [--session id]\n";
 
 static const struct soca_col cols[] = {
@@ -49,7 +49,7 @@ struct opts {
 	struct soca_desk_launch l;
 	const char *sel, *tz, *iid, *session, *dcvfile;
 	enum soca_out_fmt fmt;
-	bool all, noheads, clear;
+	bool all, noheads, clear, verbose;
 };
 
 static void __attribute__((noreturn))
@@ -79,12 +79,13 @@ parse(int argc, char **argv, struct opts *o)
 		{ "session", required_argument, NULL, 'S' },
 		{ "subnet", required_argument, NULL, 's' },
 		{ "type", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "tz", required_argument, NULL, 'z' },
 		{ NULL, 0, NULL, 0 } };
 	long long v;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "+aChi:Jno:P:t:", lo, NULL)) !=
+	while ((ch = getopt_long(argc, argv, "+aChi:Jno:P:t:v", lo, NULL)) !=
 	    -1)
 		switch (ch) {
 		case 'a': o->all = true; break;
@@ -107,6 +108,7 @@ parse(int argc, char **argv, struct opts *o)
 		case 'S': o->session = optarg; break;
 		case 's': o->l.subnet = optarg; break;
 		case 't': o->l.type = optarg; break;
+		case 'v': o->verbose = true; break;
 		case 'X': o->clear = true; break;
 		case 'z': o->tz = optarg; break;
 		default: usage(SOCA_EX_USAGE);
@@ -431,6 +433,7 @@ main(int argc, char **argv)
 
 		errx(soca_aws_err_exit(&e), "aws: %s", s);
 	}
+	x.verbose = o.verbose;
 	rc = run(&x, &o, verb, nops, ops, me);
 	soca_aws_free(x.a);
 	soca_spool_close(x.sp);

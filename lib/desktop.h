@@ -46,6 +46,7 @@ struct soca_desk_ctx {
 	const char *cluster;
 	FILE *log;
 	time_t now;
+	bool verbose;		/* tick: also why a desktop is left alone */
 };
 
 /* desktop.c */

@@ -227,7 +227,6 @@ soca_desk_tick(struct soca_desk_ctx *x)
 	struct soca_aws_err e = { 0 };
 	struct soca_ec2_inst *v;
 	char *lp = soca_xasprintf("%s/desktop", soca_spool_dir(x->sp));
-	bool verbose = getenv("SOCA_DESKTOP_VERBOSE") != NULL;
 	size_t n, failed = 0;
 	int fd;
 
@@ -253,7 +252,7 @@ soca_desk_tick(struct soca_desk_ctx *x)
 	}
 	for (size_t k = 0; k < n; k++)
 		if (v[k].owner && v[k].dname && v[k].state &&
-		    one(x, &v[k], verbose) < 0)
+		    one(x, &v[k], x->verbose) < 0)
 			failed++;
 	soca_ec2_inst_free(v, n);
 	fflush(x->log);

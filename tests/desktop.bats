@@ -371,7 +371,7 @@ at() {
 	at "$(date -ud 2026-10-26T11:00 +%s)"
 	soca-desktop stop ws1
 	at "$(date -ud 2026-10-26T12:00 +%s)"
-	SOCA_DESKTOP_VERBOSE=1 run soca-desktop tick
+	run soca-desktop tick -v
 	assert_output --partial "keep: stopped by its owner in this window"
 	[ "$(awsim_calls ec2:StartInstances)" = 0 ]
 	at "$(date -ud 2026-10-27T08:00 +%s)"
@@ -445,7 +445,7 @@ report() {	# report NAME LOAD: the node's report, as its timer runs it
 	grep -qx 'connections 1' "$SPOOL/desktop/report/$(field conn InstanceId)"
 	grep -qx "last_disconnect $(date -ud 2026-10-26T18:00 +%s)" \
 	    "$SPOOL/desktop/report/$(field idle InstanceId)"
-	SOCA_DESKTOP_VERBOSE=1 run soca-desktop tick
+	run soca-desktop tick -v
 	assert_success
 	assert_line --regexp "$ME/idle i-[0-9a-f]+ stop: no schedule; idle: no DCV connection for 3.0 h, load 0.05, GPU none$"
 	assert_line --regexp "$ME/cpu i-[0-9a-f]+ keep: load 3.20 \(idle_cpu 0.5\)$"
