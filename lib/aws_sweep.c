@@ -51,6 +51,12 @@ take(struct soca_ec2_inst *x, json_t *in)
 	x->lifecycle = jstr(in, "instanceLifecycle");
 	x->launched = iso_time(x->launch);
 	x->why = jstr(json_object_get(in, "stateReason"), "message");
+	x->ip = jstr(in, "privateIpAddress");
+	x->pubip = jstr(in, "ipAddress");
+	x->hibernate = json_string_value(json_object_get(json_object_get(in,
+	    "hibernationOptions"), "configured")) != NULL &&
+	    strcmp(json_string_value(json_object_get(json_object_get(in,
+	    "hibernationOptions"), "configured")), "true") == 0;
 	json_array_foreach(json_object_get(in, "tagSet"), i, t) {
 		const char *k = json_string_value(json_object_get(t, "key"));
 
@@ -68,28 +74,47 @@ take(struct soca_ec2_inst *x, json_t *in)
 			x->hash = jstr(t, "value");
 		else if (strcmp(k, "soca:SlurmJobId") == 0)
 			x->slurm = jstr(t, "value");
+		else if (strcmp(k, "soca:NodeType") == 0)
+			x->nodetype = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopName") == 0)
+			x->dname = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopSession") == 0)
+			x->session = jstr(t, "value");
+		else if (strcmp(k, "soca:JobProject") == 0)
+			x->project = jstr(t, "value");
 	}
+}
+
+void
+soca_ec2_inst_free_one(struct soca_ec2_inst *x)
+{
+	free(x->id);
+	free(x->type);
+	free(x->state);
+	free(x->az);
+	free(x->launch);
+	free(x->token);
+	free(x->lifecycle);
+	free(x->job);
+	free(x->owner);
+	free(x->queue);
+	free(x->keep);
+	free(x->hash);
+	free(x->slurm);
+	free(x->why);
+	free(x->nodetype);
+	free(x->ip);
+	free(x->pubip);
+	free(x->dname);
+	free(x->project);
+	free(x->session);
 }
 
 void
 soca_ec2_inst_free(struct soca_ec2_inst *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].id);
-		free(v[i].type);
-		free(v[i].state);
-		free(v[i].az);
-		free(v[i].launch);
-		free(v[i].token);
-		free(v[i].lifecycle);
-		free(v[i].job);
-		free(v[i].owner);
-		free(v[i].queue);
-		free(v[i].keep);
-		free(v[i].hash);
-		free(v[i].slurm);
-		free(v[i].why);
-	}
+	for (size_t i = 0; i < n; i++)
+		soca_ec2_inst_free_one(&v[i]);
 	free(v);
 }
 
@@ -98,11 +123,27 @@ int
 soca_aws_describe(struct soca_aws *a, const char *cluster, bool all,
     struct soca_ec2_inst **out, size_t *n, struct soca_aws_err *e)
 {
+	return soca_aws_describe_tag(a, cluster, NULL, NULL, all, out, n, e);
+}
+
+/* The same sweep, narrowed to instances whose tag key has value. */
+int
+soca_aws_describe_tag(struct soca_aws *a, const char *cluster,
+    const char *key, const char *value, bool all,
+    struct soca_ec2_inst **out, size_t *n, struct soca_aws_err *e)
+{
 	json_t *p, *r, *rs, *in;
 	size_t i, k;
 
 	p = json_pack("{s:[{s:s, s:[s]}]}", "Filter", "Name",
 	    "tag:soca:ClusterId", "Value", cluster);
+	if (key) {
+		char *f = soca_xasprintf("tag:%s", key);
+
+		json_array_append_new(json_object_get(p, "Filter"), json_pack(
+		    "{s:s, s:[s]}", "Name", f, "Value", value));
+		free(f);
+	}
 	if (!all)
 		json_array_append_new(json_object_get(p, "Filter"), json_pack(
 		    "{s:s, s:[s,s,s,s]}", "Name", "instance-state-name",
@@ -489,6 +530,8 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 
 			for (size_t m = i; m < k; m++)
 				if (w.v[m].slurm == NULL &&	/* Slurm's: its own */
+				    !(w.v[m].nodetype &&	/* soca-desktop's */
+				    strcmp(w.v[m].nodetype, "desktop") == 0) &&
 				    w.now - w.v[m].launched >= grace)
 					doom(&w, &w.v[m], "orphan: no job tag");
 			continue;

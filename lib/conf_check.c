@@ -1,7 +1,8 @@
 /*
  * conf_check.c: the rules that span keys and sections, which the line
  * parser cannot see: the default queue exists, a queue's own defaults obey
- * its own policy, restricted parameters are real resources.  soca-submit
+ * its own policy, restricted parameters are real resources, [desktop]'s
+ * defaults are among its lists.  soca-submit
  * applies the same instance-type rule to jobs, so it lives here once.
  */
 #include "config.h"
@@ -158,6 +159,42 @@ check_license(struct soca_conf *c, const char *l)
 		    "one of them");
 }
 
+/* [desktop]: images are NAME=ami-..., the defaults are among them */
+static void
+check_desktop(struct soca_conf *c)
+{
+	const char *dt = soca_conf_get(c, "desktop", NULL, "default_type");
+	const char *di = soca_conf_get(c, "desktop", NULL, "default_image");
+	const char *tz = soca_conf_get(c, "desktop", NULL, "timezone");
+	char **v = NULL;
+	size_t n = soca_conf_list(c, "desktop", NULL, "allowed_types", &v);
+	bool found = false;
+
+	if (dt && !in_patterns(dt, v, n))
+		add(c, "desktop", NULL, "default_type", "default_type %s is not "
+		    "in allowed_types (add it there or pick one of them)", dt);
+	soca_strv_free(v, n);
+	n = soca_conf_list(c, "desktop", NULL, "images", &v);
+	for (size_t i = 0; i < n; i++) {
+		char *eq = strchr(v[i], '=');
+
+		if (eq == NULL || eq == v[i] || strncmp(eq + 1, "ami-", 4) != 0)
+			add(c, "desktop", NULL, "images", "images: \"%s\" is not "
+			    "NAME=ami-... (e.g. al2023=ami-0a1b2c3d4e5f60002)", v[i]);
+		else if (di && (size_t)(eq - v[i]) == strlen(di) &&
+		    strncmp(v[i], di, strlen(di)) == 0)
+			found = true;
+	}
+	soca_strv_free(v, n);
+	if (di && !found)
+		add(c, "desktop", NULL, "default_image", "default_image \"%s\" "
+		    "is not one of images (add it there or name one of them)",
+		    di);
+	if (tz && !soca_tz_ok(tz))
+		add(c, "desktop", NULL, "timezone", "timezone \"%s\": not in "
+		    "the TZ database (e.g. Europe/Paris, UTC)", tz);
+}
+
 /* Add a diagnostic for every cross-reference problem. */
 void
 soca_conf_check(struct soca_conf *c)
@@ -177,4 +214,5 @@ soca_conf_check(struct soca_conf *c)
 	for (size_t i = 0; i < n; i++)
 		check_license(c, qs[i]);
 	soca_strv_free(qs, n);
+	check_desktop(c);
 }

@@ -301,6 +301,51 @@ static const struct soca_key license_keys[] = {
 	END
 };
 
+/* remote desktops: soca-desktop (issue 14) */
+static const struct soca_key desktop_keys[] = {
+	{ "allowed_types", SOCA_T_LIST,
+	    "t3.large, t3.xlarge, m5.large, m5.xlarge, g5.xlarge", NULL, 0, 0,
+	    "instance types users may launch desktops with (type or family)" },
+	{ "default_type", SOCA_T_STRING, "t3.large", NULL, 0, 0,
+	    "type of a desktop launched without -t" },
+	{ "images", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "NAME=ami-... pairs: the images users may pick with -i" },
+	{ "default_image", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "image NAME (of images) used without -i (default: the first)" },
+	{ "root_size", SOCA_T_INT, "30", NULL, 8, 16384,
+	    "root volume in GiB when launch names none" },
+	{ "max_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "desktops a user may have at once (not terminated)" },
+	{ "subnet_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "subnets desktops may launch in (default: [aws] subnet_ids)" },
+	{ "security_group_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "security groups of desktops (default: [aws] security_group_ids)" },
+	{ "instance_profile", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "IAM instance profile of desktops (must read "
+	    "s3://dcv-license.REGION/*)" },
+	{ "user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "user-data template of desktops (etc/desktop-user-data.sh)" },
+	{ "timezone", SOCA_T_STRING, "UTC", NULL, 0, 0,
+	    "time zone of schedules that name none (TZ database name)" },
+	{ "idle_hours", SOCA_T_NUMBER, "2", NULL, 0, 0,
+	    "outside its window, a desktop with no DCV connection for this "
+	    "long is stopped" },
+	{ "idle_cpu", SOCA_T_NUMBER, "0.5", NULL, 0, 0,
+	    "... when its 1-minute load average is below this" },
+	{ "idle_gpu", SOCA_T_NUMBER, "5", NULL, 0, 0,
+	    "... and its busiest GPU below this utilisation (percent)" },
+	{ "report_max_age", SOCA_T_DURATION, "15m", NULL, 0, 0,
+	    "a node report older than this is not trusted for an idle stop" },
+	{ "stop_at_window_end", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "stop a running desktop when its window ends, idle or not" },
+	{ "dcv_port", SOCA_T_INT, "8443", NULL, 1, 65535,
+	    "port DCV listens on" },
+	{ "gateway", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "host users ssh through to reach private desktops (default: this "
+	    "host's name)" },
+	END
+};
+
 const struct soca_section_schema soca_schema[] = {
 	{ "cluster", false, cluster_keys, "the cluster as a whole" },
 	{ "aws", false, aws_keys, "how soca reaches AWS" },
@@ -310,6 +355,7 @@ const struct soca_section_schema soca_schema[] = {
 	{ "budget", false, budget_keys, "budgets and the spend cache" },
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
+	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },
 	{ NULL, false, NULL, NULL },
 };
 

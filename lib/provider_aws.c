@@ -415,8 +415,8 @@ shquote(struct soca_buf *b, const char *v)
 	soca_buf_addc(b, '\'');
 }
 
-static void
-b64(struct soca_buf *out, const unsigned char *s, size_t n)
+void
+soca_aws_b64(struct soca_buf *out, const unsigned char *s, size_t n)
 {
 	static const char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789+/";
@@ -498,7 +498,7 @@ soca_aws_user_data_nodes(const struct soca_conf *c, const char *path,
 		soca_buf_free(&r);
 		return NULL;
 	}
-	b64(&o, (const unsigned char *)(r.s ? r.s : ""), r.len);
+	soca_aws_b64(&o, (const unsigned char *)(r.s ? r.s : ""), r.len);
 	soca_buf_free(&r);
 	soca_buf_add(&o, "", 0);
 	return soca_buf_steal(&o);

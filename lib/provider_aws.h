@@ -34,6 +34,7 @@ char *soca_aws_user_data(const struct soca_conf *, const char *path,
     long long id, char **why);
 char *soca_aws_user_data_nodes(const struct soca_conf *, const char *path,
     long long id, const char *slurm_nodes, char **why);
+void soca_aws_b64(struct soca_buf *, const unsigned char *, size_t);
 bool soca_aws_fleet(const struct soca_job *);
 bool soca_aws_capacity_code(const char *);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
@@ -72,11 +73,20 @@ struct soca_ec2_inst {
 	char *slurm;		/* soca:SlurmJobId: the Slurm bridge's */
 	char *why;		/* StateReason: why it stopped or ended */
 	time_t launched;
+	/* remote desktops (desktop.c) */
+	char *nodetype;		/* soca:NodeType */
+	char *ip, *pubip;	/* private and public IPv4 addresses */
+	char *dname, *project, *session;	/* soca:Desktop*, soca:JobProject */
+	bool hibernate;		/* HibernationOptions.Configured */
 };
 
 int soca_aws_describe(struct soca_aws *, const char *cluster, bool all,
     struct soca_ec2_inst **, size_t *, struct soca_aws_err *);
+int soca_aws_describe_tag(struct soca_aws *, const char *cluster,
+    const char *key, const char *value, bool all,
+    struct soca_ec2_inst **, size_t *, struct soca_aws_err *);
 void soca_ec2_inst_free(struct soca_ec2_inst *, size_t);
+void soca_ec2_inst_free_one(struct soca_ec2_inst *);
 int soca_aws_sweep(const struct soca_conf *, struct soca_spool *,
     struct soca_aws *, FILE *log);
 

@@ -142,6 +142,9 @@ bool soca_is_resource(const char *);
 char *soca_instance_type_refused(const struct soca_conf *, const char *queue,
     const char *type);
 
+/* desktop_sched.c: a name of the TZ database (schedules, [desktop]) */
+bool soca_tz_ok(const char *tz);
+
 /* out.c: tables, JSON Lines and CSV for every listing command */
 enum soca_out_fmt { SOCA_OUT_TABLE, SOCA_OUT_JSON, SOCA_OUT_CSV };
 enum soca_col_type { SOCA_COL_STR, SOCA_COL_INT, SOCA_COL_NUM, SOCA_COL_BOOL };

@@ -30,6 +30,7 @@ import threading
 
 import billing
 import ec2data
+import ec2power
 from wire import AwsError
 
 STATES = {"pending": 0, "running": 16, "shutting-down": 32,
@@ -59,6 +60,8 @@ class Ec2State:
             if now >= inst["terminate_at"] + self.sim.shutdown_seconds:
                 return "terminated"
             return "shutting-down"
+        if inst.get("power"):   # stopped or started since (ec2power.py)
+            return ec2power.power_state(self.sim, inst)
         if now >= inst["launch"] + self.sim.pending_seconds:
             return "running"
         return "pending"
@@ -165,6 +168,8 @@ def instance_out(st, i):
             "Arn": i["profile"], "Id": "AIPA" + i["id"][2:14].upper()}
     if i["terminate_at"] is not None:
         d["StateReason"] = dict(i.get("state_reason") or USER_REASON)
+    else:
+        ec2power.decorate(st, i, d)
     return d
 
 
@@ -375,6 +380,7 @@ def run_instances(sim, p):
         except ValueError:
             raise _err("InvalidParameterValue", "Invalid BASE64 encoding of "
                        "user data.")
+    ec2power.check_launch(sim, p, itype, ami)
     if p.get("DryRun"):
         raise _err("DryRunOperation", "Request would have succeeded, but "
                    "DryRun flag is set.", 412)
@@ -836,6 +842,8 @@ def _add_instances(sim, count, p, itype, ami, facts, subnet, tags, token,
                 "InstanceMetadataTags") == "enabled",
             "lifecycle": "spot" if spot else None,
             "profile": profile,
+            "hibernate": (p.get("HibernationOptions") or {}).get(
+                "Configured") is True,
         }
         ids.append(iid)
     st.reservations[rid] = {"ids": ids, "token": token}
@@ -1012,6 +1020,7 @@ HANDLERS = {
     "DescribeVpcs": describe_vpcs,
     "DescribeSpotPriceHistory": billing.describe_spot_price_history,
 }
+HANDLERS.update(ec2power.HANDLERS)     # stop, start, resize (issue 14)
 
 
 # ---- Spot interruption (control endpoint) ----

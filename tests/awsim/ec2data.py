@@ -127,7 +127,7 @@ def instance_type_info(name):
         "PlacementGroupInfo": {"SupportedStrategies":
                                ["cluster", "partition", "spread"]
                                if big or efa else ["partition", "spread"]},
-        "HibernationSupported": False,
+        "HibernationSupported": hibernation_supported(name),
         "BurstablePerformanceSupported": family.startswith("t"),
         "DedicatedHostsSupported": not family.startswith("t"),
         "AutoRecoverySupported": True,
@@ -243,3 +243,12 @@ def subnet_info(region, sid, az, cidr, used):
         "Ipv6CidrBlockAssociationSet": [],
         "Tags": [],
     }
+
+
+# Hibernation (issue 14): the families EC2 hibernates, up to 150 GiB of RAM
+HIBERNATE_FAMILIES = ("t3", "c5", "c6i", "m5", "m6i", "r5")
+
+
+def hibernation_supported(name):
+    return name in _TYPES and name.split(".")[0] in HIBERNATE_FAMILIES \
+        and _TYPES[name][3] <= 150 * 1024

@@ -605,6 +605,9 @@ class Handler(BaseHTTPRequestHandler):
         for k in ("pending_seconds", "shutdown_seconds"):
             if k in req:
                 setattr(sim, k, float(req[k]))
+        for k in ("stop_seconds", "hibernate_ready"):   # ec2power.py
+            if k in req:
+                setattr(sim, k, float(req[k]))
         return 200, self.clock_out()
 
     def ctl_interrupt_post(self, req, q):

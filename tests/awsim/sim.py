@@ -166,6 +166,8 @@ class Sim:
             self.limits = {"vcpus": 10000, "vcpus_g": 10000, "vcpus_p": 10000}
             self.pending_seconds = 30.0
             self.shutdown_seconds = 30.0
+            self.stop_seconds = None        # ec2power: shutdown_seconds
+            self.hibernate_ready = 120.0    # ec2power: agent ready after
             self.calls = collections.Counter()
             self.requests = {}
             self.faults = []
