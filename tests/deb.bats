@@ -58,7 +58,7 @@ can_install() {
 	assert_success
 	run getent group soca
 	assert_success
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-desktop; do
 		run stat -c '%a %U %G' /usr/bin/$c
 		assert_output '2755 root soca'
 	done
@@ -73,7 +73,8 @@ can_install() {
 	for unit in paths.target.wants/soca-dispatch.path \
 		timers.target.wants/soca-node-up.timer \
 		timers.target.wants/soca-node-down.timer \
-		timers.target.wants/soca-budget-refresh.timer; do
+		timers.target.wants/soca-budget-refresh.timer \
+		timers.target.wants/soca-desktop-tick.timer; do
 		[ -L /etc/systemd/system/$unit ]
 	done
 

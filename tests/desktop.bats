@@ -537,7 +537,8 @@ $ME"
 		    on = 1; next } $0 == "UNIT" { on = 0 } on' ud.sh >"embedded.$u"
 		cmp "embedded.$u" "$SOCA_SRCDIR/etc/$u"
 	done
-	cp "$SOCA_SRCDIR"/etc/soca-desktop-*.service "$SOCA_SRCDIR"/etc/soca-desktop-*.timer .
+	cp "$SOCA_SRCDIR"/etc/soca-desktop-*.service "$SOCA_SRCDIR"/etc/soca-desktop-*.timer \
+	    "$SOCA_SRCDIR"/etc/systemd/soca-desktop-tick.* .
 	run systemd-analyze verify --man=no ./soca-desktop-session.service \
 	    ./soca-desktop-report.service ./soca-desktop-report.timer
 	assert_success
