@@ -621,6 +621,8 @@ row() {
 	assert_line '    array_state_count = Queued:1 Running:1 Exiting:0 Expired:0 '
 	run qselect -s B
 	assert_output '1[].soca'
+	run qstat -Q -f normal
+	assert_line '    state_count = Transit:0 Queued:0 Held:0 Waiting:0 Running:0 Exiting:0 Begun:1 '
 	touch go
 	wait_state '1[]' done 20
 	run qstat '1[]'
