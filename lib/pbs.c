@@ -11,7 +11,9 @@
  * every soca command takes that form.  PBS's state letters: Q queued
  * (and provisioning), H held (soca-hold, -h, or waiting on a
  * dependency, PBS's system hold), W waiting for its -a time, R running,
- * F finished (done, failed, cancelled).
+ * F finished (done, failed, cancelled); a job array B once a subjob
+ * began, a subjob X once it ended.  Ids are 42, an array 42[], a subjob
+ * 42[7] (soca-stat's own forms), each with .SERVER or not.
  */
 #include "config.h"
 
