@@ -262,6 +262,7 @@ jobs(struct qs *q, char **ops, size_t nops)
 	json_t *all, *j, *out = json_object();
 	int rc = SOCA_EX_OK, r;
 
+	soca_pbs_no_ranges(ops, nops);
 	for (i = 0; i < nops; i++)
 		if (is_id(ops[i]))
 			ids[n++] = ops[i];

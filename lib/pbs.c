@@ -263,6 +263,39 @@ soca_pbs_find(json_t *jobs, const char *id)
 	return NULL;
 }
 
+/* PBS's range of subjobs, 42[1-5]: where its '-' is, or NULL */
+static const char *
+range(const char *id)
+{
+	const char *b = strchr(id, '['), *d;
+
+	if (b == NULL || (d = strchr(b, '-')) == NULL ||
+	    d > b + strcspn(b, "]"))
+		return NULL;
+	return d;
+}
+
+/*
+ * qdel's and qstat's ranges of subjobs (42[1-5]) are not taken: exit 2
+ * naming the operand, before anything is done.
+ */
+void
+soca_pbs_no_ranges(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *b = strchr(ids[i], '['), *d = range(ids[i]);
+		size_t k;
+
+		if (d == NULL)
+			continue;
+		k = (size_t)(b - ids[i]);
+		errx(SOCA_EX_USAGE, "%s: a range of subjobs is not taken (name "
+		    "each subjob, %.*s[%.*s] ..., or the whole array, %.*s[])",
+		    ids[i], (int)k, ids[i], (int)(d - b - 1), b + 1, (int)k,
+		    ids[i]);
+	}
+}
+
 /* an array (42[]) or a subjob (42[7]) */
 bool
 soca_pbs_is_array(json_t *job)
@@ -354,6 +387,10 @@ soca_pbs_target(const struct soca_conf *c, json_t *jobs, const char *id,
 {
 	const char *st;
 
+	if (queued_only && range(id)) {
+		warnx("Invalid request %s", id);	/* as for a subjob */
+		return SOCA_PBS_IVALREQ;
+	}
 	if ((*job = soca_pbs_find(jobs, id)) == NULL) {
 		warnx("Unknown Job Id %s", id);
 		return SOCA_PBS_UNKJOB;
@@ -391,14 +428,21 @@ soca_pbs_act(const struct soca_conf *c, char **argv, size_t nargv,
     char **ids, size_t n, bool queued_only)
 {
 	char **av = soca_xcalloc(nargv + n + 2, sizeof(*av));
+	char **look = soca_xcalloc(n + 1, sizeof(*look));
 	struct soca_buf out = { 0 };
-	size_t k = nargv, todo = 0;
+	size_t k = nargv, todo = 0, nl = 0;
 	int rc, r, last = SOCA_EX_OK;
 	json_t *jobs, *job;
 
+	if (!queued_only)
+		soca_pbs_no_ranges(ids, n);
 	memcpy(av, argv, nargv * sizeof(*av));
 	av[k++] = "--";
-	jobs = soca_pbs_jobs(ids, n, true, false, &rc);
+	for (size_t i = 0; i < n; i++)
+		if (range(ids[i]) == NULL)	/* a range: 156, below */
+			look[nl++] = ids[i];
+	jobs = soca_pbs_jobs(look, nl, true, false, &rc);
+	free(look);
 	if (rc != SOCA_EX_OK) {
 		json_decref(jobs);
 		free(av);

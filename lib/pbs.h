@@ -33,6 +33,7 @@ json_t *soca_pbs_jobs(char **ids, size_t n, bool history, bool subjobs,
     int *rc);
 int soca_pbs_ref(const char *id, long long *num, long long *idx, bool *arr);
 json_t *soca_pbs_find(json_t *jobs, const char *id);
+void soca_pbs_no_ranges(char **ids, size_t n);
 bool soca_pbs_is_array(json_t *job);
 bool soca_pbs_is_subjob(json_t *job);
 bool soca_pbs_finished(json_t *job);

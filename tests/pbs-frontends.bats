@@ -605,6 +605,23 @@ row() {
 	assert_failure 35
 }
 
+@test "ranges of subjobs (42[1-3]): qdel and qstat refuse them, 2; qhold, qrls, qalter 156, as a subjob" {
+	no_dispatch
+	qsub -J 1-3 -N sw -- true
+	qsub -N plain -- true
+	refused_fe 'qdel: 1[1-2].soca: a range of subjobs is not taken (name each subjob, 1[1] ..., or the whole array, 1[])' qdel 5 '1[1-2].soca'
+	refused_fe 'qstat: 1[1-3]: a range of subjobs is not taken' qstat '1[1-3]'
+	for cmd in qhold qrls; do
+		refused_st 156 "$cmd: Invalid request 1[2-3]" "$cmd" '1[2-3]'
+	done
+	refused_st 156 'qalter: Invalid request 1[1-3]' qalter -N x '1[1-3]'
+	# the other operands are still done, as PBS does
+	run qhold 5 '1[1-2]'
+	assert_failure 156
+	run qstat 5
+	assert_line --index 2 "$(row 5.soca plain 0 H)"
+}
+
 @test "an array runs: B while begun, F once ended, subjobs R then X; resources_used in -f, -F json and Time Use" {
 	# subjob 1 waits for the file go (at most 20 s); %1: one at a time
 	run qsub -J 1-2%1 -N wait -- sh -c 'n=0; while [ ! -e go ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done'
