@@ -3,7 +3,8 @@
  * job with exactly soca-submit's validation.  What soca-alter changes is
  * taken (-l -N -p -P -W, and -A as the project when no -P is given);
  * every other qalter option is refused by name.  Each id is checked
- * first, for PBS's messages and exit statuses (pbs.c).
+ * first, for PBS's messages and exit statuses (pbs.c); an array (42[])
+ * is taken, a subjob alone refused, 156, as PBS refuses it.
  */
 #include "config.h"
 

@@ -1,7 +1,8 @@
 /*
  * qdel: PBS's qdel over soca-del.  Each id is checked first, so PBS's
  * messages and exit statuses come out: "Unknown Job Id" 153, a finished
- * job 35, another user's 159 (pbs.c).  soca-del always kills a running
+ * job 35, another user's 159 (pbs.c).  An array (42[]) and a single
+ * subjob (42[7]) are taken, as PBS takes them.  soca-del always kills a running
  * job's processes, so -W force is taken; -W suppress_email too (soca
  * sends no mail yet).
  */

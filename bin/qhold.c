@@ -3,7 +3,8 @@
  * soca-hold and soca-release.  soca has one kind of hold, the user hold
  * (-h u, the default); an operator's or the system's is refused by name
  * rather than taken as another.  Each id is checked first, for PBS's
- * messages and exit statuses (pbs.c).
+ * messages and exit statuses (pbs.c); an array (42[]) is taken, a
+ * subjob alone refused, 156, as PBS refuses it.
  */
 #include "config.h"
 

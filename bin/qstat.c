@@ -4,8 +4,11 @@
  * -F json; queues (-Q) and the server (-B), from soca's configuration and
  * the jobs.  Operands are job ids (42, 42.server) or queues (queue,
  * queue@server).  A job id soca does not know: "Unknown Job Id", 153; a
- * finished job without -x or -H: 35, as PBS says.  -t passes to
- * soca-stat (job arrays).
+ * finished job without -x or -H: 35, as PBS says.  Job arrays as PBS
+ * shows them: the array ID[] (B once a subjob began), its subjobs
+ * ID[INDEX] with -t (soca-stat -t; X once ended), -J arrays alone (with
+ * -t their subjobs alone); -f of an array has PBS's array attributes,
+ * for which its subjobs are read too.
  */
 #include "config.h"
 
@@ -20,8 +23,8 @@
 #include "pbs.h"
 
 static const char usage_text[] =
-    "usage: qstat [-fx] [-F json] [job_identifier | destination ...]\n"
-    "       qstat [-a|-i|-r|-H] [-1nstwx] [-u user_list] "
+    "usage: qstat [-fJtx] [-F json] [job_identifier | destination ...]\n"
+    "       qstat [-a|-i|-r|-H] [-1nJstwx] [-u user_list] "
     "[job_identifier | destination ...]\n"
     "       qstat -Q [-f] [-F json] [destination ...]\n"
     "       qstat -B [-f] [-F json]\n"
@@ -29,7 +32,8 @@ static const char usage_text[] =
 
 struct qs {
 	bool alt, full, json, hist, fin, queued, running, nodes, comment, wide;
-	bool subjobs, oneline;
+	bool subjobs, oneline, arrays;
+	json_t *all;
 	char **users, **queues;
 	size_t nusers, nqueues;
 	const struct soca_conf *c;
@@ -81,7 +85,10 @@ wanted(const struct qs *q, json_t *j)
 	const char *queue = soca_pbs_str(j, "queue");
 	bool ok;
 
-	if ((st == 'F' && !q->hist) || (q->fin && st != 'F') ||
+	if (soca_pbs_is_subjob(j) ? !q->subjobs : soca_pbs_is_array(j) ?
+	    q->arrays && q->subjobs : q->arrays)
+		return false;	/* -J: arrays alone; -t: with subjobs */
+	if ((st == 'F' && !q->hist) || (q->fin && !soca_pbs_finished(j)) ||
 	    (q->queued && !strchr("QHW", st)) || (q->running && st != 'R'))
 		return false;
 	ok = q->nusers == 0;
@@ -103,6 +110,7 @@ static void
 table_row(struct qs *q, json_t *j)
 {
 	char *id = soca_pbs_id(q->c, j), st = soca_pbs_state(j, q->now);
+	char *cput = soca_pbs_cput(j);
 
 	if (!q->header) {
 		puts("Job id            Name             User              "
@@ -117,10 +125,11 @@ table_row(struct qs *q, json_t *j)
 	putchar(' ');
 	field(soca_pbs_str(j, "user"), 16, true, false);
 	fputs("  ", stdout);
-	field("0", 8, false, false);	/* CPU time: not recorded yet */
+	field(cput ? cput : "0", 8, false, false);	/* "0": not run */
 	printf(" %c ", st);
 	fputs(soca_pbs_str(j, "queue"), stdout);
 	putchar('\n');
+	free(cput);
 	free(id);
 }
 
@@ -206,6 +215,8 @@ show(struct qs *q, json_t *j, json_t *out)
 	json_t *a = soca_pbs_attrs(q->c, j, q->now);
 	char *id = soca_pbs_id(q->c, j);
 
+	if (soca_pbs_is_array(j))
+		soca_pbs_array_attrs(a, j, q->all);
 	if (q->json)
 		json_object_set(out, id, a);
 	else if (q->full)
@@ -216,6 +227,24 @@ show(struct qs *q, json_t *j, json_t *out)
 		table_row(q, j);
 	json_decref(a);
 	free(id);
+}
+
+/* a job named as an operand; an array's subjobs too with -t (alone with
+ * -J -t), as PBS's qstat -t 42[] */
+static void
+named(struct qs *q, json_t *j, json_t *out)
+{
+	size_t i;
+	json_t *s;
+
+	if (!(soca_pbs_is_array(j) && q->arrays && q->subjobs))
+		show(q, j, out);
+	if (!soca_pbs_is_array(j) || !q->subjobs)
+		return;
+	json_array_foreach(q->all, i, s)
+		if (soca_pbs_is_subjob(s) && soca_pbs_int(s, "array_id") ==
+		    soca_pbs_int(j, "id"))
+			show(q, s, out);
 }
 
 /* a job id (digits first) or a queue (queue, queue@server, @server) */
@@ -233,6 +262,7 @@ jobs(struct qs *q, char **ops, size_t nops)
 	json_t *all, *j, *out = json_object();
 	int rc = SOCA_EX_OK, r;
 
+	soca_pbs_no_ranges(ops, nops);
 	for (i = 0; i < nops; i++)
 		if (is_id(ops[i]))
 			ids[n++] = ops[i];
@@ -250,7 +280,9 @@ jobs(struct qs *q, char **ops, size_t nops)
 			    q->nqueues + 1, sizeof(*q->queues));
 			q->queues[q->nqueues++] = name;
 		}
-	all = soca_pbs_jobs(ids, n, q->hist || n > 0, q->subjobs, &r);
+	all = soca_pbs_jobs(ids, n, q->hist || n > 0, q->subjobs || q->full,
+	    &r);
+	q->all = all;
 	if (r != SOCA_EX_OK)
 		rc = r;
 	if (n > 0)
@@ -265,7 +297,7 @@ jobs(struct qs *q, char **ops, size_t nops)
 				    "obtain historical job information", ids[i]);
 				rc = SOCA_PBS_HISTJOB;
 			} else
-				show(q, j, out);
+				named(q, j, out);
 		}
 	else if (rc != SOCA_PBS_UNKQUE || q->nqueues > 0)
 		json_array_foreach(all, i, j)
@@ -321,6 +353,7 @@ main(int argc, char **argv)
 		case 'h': usage(SOCA_EX_OK);
 		case 'H': q.hist = q.fin = q.alt = true; break;
 		case 'i': q.queued = q.alt = true; break;
+		case 'J': q.arrays = true; break;
 		case 'n': q.nodes = q.alt = true; break;
 		case 'Q': queues = true; break;
 		case 'r': q.running = q.alt = true; break;
@@ -334,7 +367,6 @@ main(int argc, char **argv)
 			errx(SOCA_EX_USAGE, "-%c: not a qstat option soca "
 			    "takes (%s); remove it", ch, ch == 'G' ||
 			    ch == 'M' ? "sizes are shown as recorded" :
-			    ch == 'J' ? "job arrays are listed with -t" :
 			    ch == 'p' ? "soca does not track completion" :
 			    ch == 'q' ? "use -Q for queues" :
 			    ch == 'T' ? "soca does not estimate start times" :
@@ -343,9 +375,9 @@ main(int argc, char **argv)
 	if (q.full && q.alt && !q.json)
 		errx(SOCA_EX_USAGE, "-f and -a (-i, -n, -r, -s, -u, -H) are two "
 		    "formats; give one");
-	if ((queues || server) && (q.alt || q.hist || q.subjobs))
-		errx(SOCA_EX_USAGE, "-%c lists %s; -a, -H, -i, -n, -r, -s, "
-		    "-t, -u and -x are for jobs", queues ? 'Q' : 'B', queues ?
+	if ((queues || server) && (q.alt || q.hist || q.subjobs || q.arrays))
+		errx(SOCA_EX_USAGE, "-%c lists %s; -a, -H, -i, -J, -n, -r, "
+		    "-s, -t, -u and -x are for jobs", queues ? 'Q' : 'B', queues ?
 		    "queues" : "the server");
 	c = soca_conf_must();
 	q.c = c;

@@ -11,7 +11,9 @@
  * every soca command takes that form.  PBS's state letters: Q queued
  * (and provisioning), H held (soca-hold, -h, or waiting on a
  * dependency, PBS's system hold), W waiting for its -a time, R running,
- * F finished (done, failed, cancelled).
+ * F finished (done, failed, cancelled); a job array B once a subjob
+ * began, a subjob X once it ended.  Ids are 42, an array 42[], a subjob
+ * 42[7] (soca-stat's own forms), each with .SERVER or not.
  */
 #include "config.h"
 
@@ -48,13 +50,18 @@ soca_pbs_id(const struct soca_conf *c, json_t *job)
 	    soca_pbs_server(c));
 }
 
+/* soca's "no such job", "no such subjob (...)", "N is not an array" */
 static bool
 missing(const char *line, size_t len)
 {
 	static const char tail[] = ": no such job";
 	size_t tl = sizeof(tail) - 1;
+	char *l = soca_xstrndup(line, len);
+	bool r = (len > tl && memcmp(line + len - tl, tail, tl) == 0) ||
+	    strstr(l, ": no such subjob (") || strstr(l, " is not an array (");
 
-	return len > tl && memcmp(line + len - tl, tail, tl) == 0;
+	free(l);
+	return r;
 }
 
 /* the child's stderr, each line's "prog: " now the front-end's */
@@ -171,7 +178,7 @@ soca_pbs_jobs(char **ids, size_t n, bool history, bool subjobs, int *rc)
 {
 	char **argv = soca_xcalloc(n + 6, sizeof(*argv));
 	struct soca_buf out = { 0 };
-	json_t *jobs = json_array();
+	json_t *jobs = json_array(), *seen = json_object();
 	size_t k = 0;
 	const char *s, *end;
 
@@ -193,31 +200,123 @@ soca_pbs_jobs(char **ids, size_t n, bool history, bool subjobs, int *rc)
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		size_t len = nl ? (size_t)(nl - s) : (size_t)(end - s);
 		json_t *o = json_loadb(s, len, 0, NULL);
+		char *key = json_dumps(json_object_get(o, "id"),
+		    JSON_ENCODE_ANY);
 
-		if (json_is_object(o))
+		/* once each, though named twice (42[] -t and 42[7]) */
+		if (json_is_object(o) && key && !json_object_get(seen, key)) {
+			json_object_set_new(seen, key, json_true());
 			json_array_append_new(jobs, o);
-		else
+		} else
 			json_decref(o);
+		free(key);
 		s += len + 1;
 	}
+	json_decref(seen);
 	soca_buf_free(&out);
 	return jobs;
 }
 
-/* the job of jobs whose id is id's number (42, 42.server) */
+/*
+ * A job id as the front-ends take it: 42, an array 42[], a subjob 42[7],
+ * each with .server or not.  -1 not an id, 0 a job or an array, 1 a
+ * subjob; *arr: written with [] (an array and nothing else, as in PBS).
+ */
+int
+soca_pbs_ref(const char *id, long long *num, long long *idx, bool *arr)
+{
+	int r = soca_job_ref(id, num, idx);
+
+	*arr = r == 0 && strstr(id, "[]") != NULL;
+	return r;
+}
+
+/*
+ * The job of jobs that id names: 42 (a job, or leniently the array
+ * 42[]), 42[] (an array), 42[7] (a subjob), with .server or not.
+ */
 json_t *
 soca_pbs_find(json_t *jobs, const char *id)
 {
-	long long want;
+	long long want, idx;
 	size_t i;
+	bool arr;
+	int r;
+	char key[64];
 	json_t *j;
 
-	if (soca_job_id(id, &want) != 0)
+	if ((r = soca_pbs_ref(id, &want, &idx, &arr)) < 0)
 		return NULL;
-	json_array_foreach(jobs, i, j)
-		if (json_integer_value(json_object_get(j, "id")) == want)
+	if (r == 1)
+		snprintf(key, sizeof(key), "%lld[%lld]", want, idx);
+	else
+		snprintf(key, sizeof(key), "%lld[]", want);
+	json_array_foreach(jobs, i, j) {
+		json_t *v = json_object_get(j, "id");
+
+		if (json_is_string(v) && strcmp(json_string_value(v), key) == 0)
 			return j;
+		if (r == 0 && !arr && json_is_integer(v) &&
+		    json_integer_value(v) == want)
+			return j;
+	}
 	return NULL;
+}
+
+/* PBS's range of subjobs, 42[1-5]: where its '-' is, or NULL */
+static const char *
+range(const char *id)
+{
+	const char *b = strchr(id, '['), *d;
+
+	if (b == NULL || (d = strchr(b, '-')) == NULL ||
+	    d > b + strcspn(b, "]"))
+		return NULL;
+	return d;
+}
+
+/*
+ * qdel's and qstat's ranges of subjobs (42[1-5]) are not taken: exit 2
+ * naming the operand, before anything is done.
+ */
+void
+soca_pbs_no_ranges(char **ids, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *b = strchr(ids[i], '['), *d = range(ids[i]);
+		size_t k;
+
+		if (d == NULL)
+			continue;
+		k = (size_t)(b - ids[i]);
+		errx(SOCA_EX_USAGE, "%s: a range of subjobs is not taken (name "
+		    "each subjob, %.*s[%.*s] ..., or the whole array, %.*s[])",
+		    ids[i], (int)k, ids[i], (int)(d - b - 1), b + 1, (int)k,
+		    ids[i]);
+	}
+}
+
+/* an array (42[]) or a subjob (42[7]) */
+bool
+soca_pbs_is_array(json_t *job)
+{
+	return json_object_get(job, "array") != NULL;
+}
+
+bool
+soca_pbs_is_subjob(json_t *job)
+{
+	return json_object_get(job, "array_id") != NULL;
+}
+
+/* done, failed or cancelled (PBS's F, a subjob's X) */
+bool
+soca_pbs_finished(json_t *job)
+{
+	const char *st = soca_pbs_str(job, "state");
+
+	return st && strcmp(st, "queued") && strcmp(st, "provisioning") &&
+	    strcmp(st, "running") && strcmp(st, "begun");
 }
 
 const char *
@@ -257,8 +356,10 @@ soca_pbs_state(json_t *job, long long now)
 		return 'Q';
 	if (strcmp(st, "running") == 0)
 		return 'R';
-	if (strcmp(st, "queued") != 0 && strcmp(st, "provisioning") != 0)
-		return 'F';
+	if (soca_pbs_finished(job))
+		return soca_pbs_is_subjob(job) ? 'X' : 'F';
+	if (strcmp(st, "begun") == 0)
+		return 'B';	/* an array with a subjob begun */
 	if (soca_pbs_str(job, "hold") != NULL)
 		return 'H';
 	why = soca_pbs_str(job, "reason");
@@ -275,7 +376,10 @@ soca_pbs_state(json_t *job, long long now)
 
 /*
  * May verb (qdel, qhold, ...) be done to id?  0 and *job, or PBS's exit
- * status, said: unknown, finished, or (active_only) not queued.
+ * status, said, in PBS's order: unknown, another's, finished, and for
+ * qhold, qrls and qalter (queued_only) a subjob (they take its array,
+ * PBS's "Invalid request") or a job not queued.  An array that began is
+ * still queued: its subjobs not begun take the change.
  */
 int
 soca_pbs_target(const struct soca_conf *c, json_t *jobs, const char *id,
@@ -283,6 +387,10 @@ soca_pbs_target(const struct soca_conf *c, json_t *jobs, const char *id,
 {
 	const char *st;
 
+	if (queued_only && range(id)) {
+		warnx("Invalid request %s", id);	/* as for a subjob */
+		return SOCA_PBS_IVALREQ;
+	}
 	if ((*job = soca_pbs_find(jobs, id)) == NULL) {
 		warnx("Unknown Job Id %s", id);
 		return SOCA_PBS_UNKJOB;
@@ -293,11 +401,16 @@ soca_pbs_target(const struct soca_conf *c, json_t *jobs, const char *id,
 		warnx("Unauthorized Request  %s", id);
 		return SOCA_PBS_PERM;
 	}
-	if (soca_pbs_state(*job, 0) == 'F') {
+	if (soca_pbs_finished(*job)) {
 		warnx("Job has finished %s", id);
 		return SOCA_PBS_HISTJOB;
 	}
-	if (queued_only && st && strcmp(st, "queued") != 0) {
+	if (queued_only && soca_pbs_is_subjob(*job)) {
+		warnx("Invalid request %s", id);
+		return SOCA_PBS_IVALREQ;
+	}
+	if (queued_only && st && strcmp(st, "queued") != 0 &&
+	    strcmp(st, "begun") != 0) {
 		warnx("Request invalid for state of job %s", id);
 		return SOCA_PBS_BADSTATE;
 	}
@@ -315,14 +428,21 @@ soca_pbs_act(const struct soca_conf *c, char **argv, size_t nargv,
     char **ids, size_t n, bool queued_only)
 {
 	char **av = soca_xcalloc(nargv + n + 2, sizeof(*av));
+	char **look = soca_xcalloc(n + 1, sizeof(*look));
 	struct soca_buf out = { 0 };
-	size_t k = nargv, todo = 0;
+	size_t k = nargv, todo = 0, nl = 0;
 	int rc, r, last = SOCA_EX_OK;
 	json_t *jobs, *job;
 
+	if (!queued_only)
+		soca_pbs_no_ranges(ids, n);
 	memcpy(av, argv, nargv * sizeof(*av));
 	av[k++] = "--";
-	jobs = soca_pbs_jobs(ids, n, true, false, &rc);
+	for (size_t i = 0; i < n; i++)
+		if (range(ids[i]) == NULL)	/* a range: 156, below */
+			look[nl++] = ids[i];
+	jobs = soca_pbs_jobs(look, nl, true, false, &rc);
+	free(look);
 	if (rc != SOCA_EX_OK) {
 		json_decref(jobs);
 		free(av);
@@ -486,15 +606,66 @@ depend(const struct soca_conf *c, json_t *o, json_t *job)
 	soca_buf_free(&b);
 }
 
+/* NAME.oID; an array's NAME.oID.^array_index^, a subjob's NAME.oID.INDEX */
 static char *
 path_attr(const char *host, const char *wd, const char *p, const char *name,
-    char oe, long long id)
+    char oe, json_t *job)
 {
+	long long id = soca_pbs_int(job, "id");
+
 	if (p && p[0] == '/')
 		return soca_xasprintf("%s:%s", host, p);
 	if (p)
 		return soca_xasprintf("%s:%s/%s", host, wd, p);
-	return soca_xasprintf("%s:%s/%s.%c%lld", host, wd, name, oe, id);
+	if (soca_pbs_is_subjob(job))
+		return soca_xasprintf("%s:%s/%s.%c%lld.%lld", host, wd, name,
+		    oe, id, soca_pbs_int(job, "array_index"));
+	return soca_xasprintf("%s:%s/%s.%c%lld%s", host, wd, name, oe, id,
+	    soca_pbs_is_array(job) ? ".^array_index^" : "");
+}
+
+static void
+set_clock(json_t *o, const char *k, long long s)
+{
+	char *v = soca_xasprintf("%02lld:%02lld:%02lld", s / 3600, s / 60 % 60,
+	    s % 60);
+
+	json_object_set_new(o, k, json_string(v));
+	free(v);
+}
+
+/* PBS's resources_used: cput and walltime HH:MM:SS, mem NNNkb, ncpus */
+static void
+used(json_t *o, json_t *job)
+{
+	json_t *u = json_object_get(job, "resources_used"), *ru;
+	char *mem;
+
+	if (!json_is_object(u))
+		return;
+	ru = json_object();
+	set_clock(ru, "cput", num(json_object_get(u, "cput")));
+	mem = soca_xasprintf("%lldkb", num(json_object_get(u, "mem")));
+	json_object_set_new(ru, "mem", json_string(mem));
+	free(mem);
+	json_object_set_new(ru, "ncpus", json_integer(num(json_object_get(u,
+	    "ncpus"))));
+	set_clock(ru, "walltime", num(json_object_get(u, "walltime")));
+	json_object_set_new(o, "resources_used", ru);
+}
+
+/* CPU time used, HH:MM:SS; NULL before the job ran (qstat's "0") */
+char *
+soca_pbs_cput(json_t *job)
+{
+	json_t *u = json_object_get(job, "resources_used");
+	long long s;
+
+	if (!json_is_object(u))
+		return NULL;
+	s = num(json_object_get(u, "cput"));
+	return soca_xasprintf("%02lld:%02lld:%02lld", s / 3600, s / 60 % 60,
+	    s % 60);
 }
 
 /*
@@ -507,7 +678,6 @@ soca_pbs_attrs(const struct soca_conf *c, json_t *job, long long now)
 	json_t *o = json_object();
 	const char *host = origin(job, "PBS_O_HOST"), *wd;
 	const char *user = soca_pbs_str(job, "user"), *name;
-	long long id = soca_pbs_int(job, "id");
 	char st[2] = { soca_pbs_state(job, now), '\0' }, *s;
 	bool join = json_is_true(json_object_get(job, "join"));
 
@@ -520,12 +690,13 @@ soca_pbs_attrs(const struct soca_conf *c, json_t *job, long long now)
 	s = soca_xasprintf("%s@%s", user ? user : "?", host);
 	set_str(o, "Job_Owner", s);
 	free(s);
+	used(o, job);
 	set_str(o, "job_state", st);
 	set_str(o, "queue", soca_pbs_str(job, "queue"));
 	set_str(o, "server", soca_pbs_server(c));
 	set_time(o, "ctime", soca_pbs_int(job, "submit"));
 	s = path_attr(host, wd, join ? soca_pbs_str(job, "out") :
-	    soca_pbs_str(job, "err"), name, join ? 'o' : 'e', id);
+	    soca_pbs_str(job, "err"), name, join ? 'o' : 'e', job);
 	set_str(o, "Error_Path", s);
 	free(s);
 	if (st[0] == 'R' && soca_pbs_str(job, "host")) {
@@ -541,7 +712,7 @@ soca_pbs_attrs(const struct soca_conf *c, json_t *job, long long now)
 	set_str(o, "Mail_Points", soca_pbs_str(job, "mail_points") ?
 	    soca_pbs_str(job, "mail_points") : "a");
 	set_str(o, "Mail_Users", soca_pbs_str(job, "mail_users"));
-	s = path_attr(host, wd, soca_pbs_str(job, "out"), name, 'o', id);
+	s = path_attr(host, wd, soca_pbs_str(job, "out"), name, 'o', job);
 	set_str(o, "Output_Path", s);
 	free(s);
 	json_object_set_new(o, "Priority", json_integer(soca_pbs_int(job,
@@ -566,5 +737,13 @@ soca_pbs_attrs(const struct soca_conf *c, json_t *job, long long now)
 	depend(c, o, job);
 	set_str(o, "project", soca_pbs_str(job, "project"));
 	set_str(o, "Submit_Host", host);
+	if (soca_pbs_is_subjob(job)) {
+		s = soca_xasprintf("%lld[].%s", soca_pbs_int(job, "array_id"),
+		    soca_pbs_server(c));
+		set_str(o, "array_id", s);
+		free(s);
+		json_object_set_new(o, "array_index", json_integer(
+		    soca_pbs_int(job, "array_index")));
+	}
 	return o;
 }

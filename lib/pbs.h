@@ -17,6 +17,7 @@ enum {
 	SOCA_PBS_BADSTATE = 152,	/* PBSE_BADSTATE 15016 */
 	SOCA_PBS_UNKJOB = 153,		/* PBSE_UNKJOBID 15001 */
 	SOCA_PBS_UNKQUE = 154,		/* PBSE_UNKQUE 15018 */
+	SOCA_PBS_IVALREQ = 156,		/* PBSE_IVALREQ 15004 */
 	SOCA_PBS_PERM = 159,		/* PBSE_PERM 15007 */
 };
 
@@ -30,7 +31,12 @@ int soca_pbs_run(const char *prog, char **argv, struct soca_buf *out,
     unsigned flags);
 json_t *soca_pbs_jobs(char **ids, size_t n, bool history, bool subjobs,
     int *rc);
+int soca_pbs_ref(const char *id, long long *num, long long *idx, bool *arr);
 json_t *soca_pbs_find(json_t *jobs, const char *id);
+void soca_pbs_no_ranges(char **ids, size_t n);
+bool soca_pbs_is_array(json_t *job);
+bool soca_pbs_is_subjob(json_t *job);
+bool soca_pbs_finished(json_t *job);
 char soca_pbs_state(json_t *job, long long now);
 const char *soca_pbs_str(json_t *job, const char *key);
 long long soca_pbs_int(json_t *job, const char *key);
@@ -41,6 +47,10 @@ int soca_pbs_act(const struct soca_conf *, char **argv, size_t nargv,
     char **ids, size_t n, bool queued_only);
 bool soca_pbs_version(int argc, char **argv);
 json_t *soca_pbs_attrs(const struct soca_conf *, json_t *job, long long now);
+
+/* pbs_array.c: an array's attributes, from its subjobs in jobs */
+void soca_pbs_array_attrs(json_t *attrs, json_t *array, json_t *jobs);
+char *soca_pbs_cput(json_t *job);
 
 /* pbs_print.c: qstat -f blocks and -F json */
 void soca_pbs_block(const char *what, const char *name, json_t *attrs,

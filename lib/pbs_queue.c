@@ -3,7 +3,8 @@
  * shows them, from soca's configuration ([queue "x"] sections, with the
  * queues soca ships when there are none) and the active jobs' states.
  * Max is the queue's max_running_jobs (0: no limit, as PBS writes it);
- * Trn, Ext and Begun are always 0 (soca has no such states).
+ * Trn and Ext are always 0 (soca has no such states); Begun counts the
+ * job arrays with a subjob begun (PBS's B), in the total too.
  */
 #include "config.h"
 
@@ -14,35 +15,38 @@
 
 #include "pbs.h"
 
-/* Q H W R counts of the jobs in queue q (NULL: all) */
+/* Q H W R counts of the jobs in queue q (NULL: all), the total, B */
 static void
-counts(json_t *jobs, const char *q, long long now, long long n[5])
+counts(json_t *jobs, const char *q, long long now, long long n[6])
 {
 	static const char letters[] = "QHWR";
 	size_t i;
 	json_t *j;
 
-	memset(n, 0, 5 * sizeof(*n));
+	memset(n, 0, 6 * sizeof(*n));
 	json_array_foreach(jobs, i, j) {
 		const char *jq = soca_pbs_str(j, "queue");
-		const char *p = strchr(letters, soca_pbs_state(j, now));
+		char st = soca_pbs_state(j, now);
+		const char *p = strchr(letters, st);
 
-		if (p == NULL || (q && (jq == NULL || strcmp(q, jq) != 0)))
+		if ((p == NULL && st != 'B') || (q && (jq == NULL ||
+		    strcmp(q, jq) != 0)))
 			continue;
-		n[p - letters]++;
+		n[p ? p - letters : 5]++;
 		n[4]++;
 	}
 }
 
 static char *
-state_count(const long long n[5])
+state_count(const long long n[6])
 {
 	return soca_xasprintf("Transit:0 Queued:%lld Held:%lld Waiting:%lld "
-	    "Running:%lld Exiting:0 Begun:0 ", n[0], n[1], n[2], n[3]);
+	    "Running:%lld Exiting:0 Begun:%lld ", n[0], n[1], n[2], n[3],
+	    n[5]);
 }
 
 static json_t *
-queue_attrs(const struct soca_conf *c, const char *q, const long long n[5])
+queue_attrs(const struct soca_conf *c, const char *q, const long long n[6])
 {
 	json_t *o = json_object(), *def = json_object();
 	const struct soca_section_schema *qs = soca_schema_section("queue");
@@ -73,7 +77,7 @@ queue_attrs(const struct soca_conf *c, const char *q, const long long n[5])
 }
 
 static json_t *
-server_attrs(const struct soca_conf *c, const long long n[5])
+server_attrs(const struct soca_conf *c, const long long n[6])
 {
 	json_t *o = json_object();
 	char host[256] = "", *sc = state_count(n);
@@ -92,7 +96,7 @@ server_attrs(const struct soca_conf *c, const long long n[5])
 
 static void
 table_line(bool server, const char *name, const struct soca_conf *c,
-    const long long n[5], bool head)
+    const long long n[6], bool head)
 {
 	long long max = server ? 0 : soca_conf_int(c, "queue", name,
 	    "max_running_jobs");
@@ -152,7 +156,7 @@ soca_pbs_status(const struct soca_conf *c, json_t *jobs, char **names,
     size_t nn, bool full, bool json, bool server, long long now)
 {
 	json_t *body = json_object(), *a;
-	long long n[5];
+	long long n[6];
 	char **qs;
 	size_t nq = 0;
 	int rc = SOCA_EX_OK;

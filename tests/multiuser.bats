@@ -299,3 +299,27 @@ as() {
 	run as alice qstat -x -f 1
 	assert_line '    job_state = F'
 }
+
+@test "the PBS front-ends and arrays: another's array or subjob is 159, one's own subjob held alone 156" {
+	run as alice qsub -J 1-3 -N arr -- true
+	assert_success
+	assert_output '1[].soca'
+	for id in '1[]' '1[].soca' '1[2]' '1[2].soca'; do
+		run as bob qdel "$id"
+		assert_failure 159
+		assert_output "qdel: Unauthorized Request  $id"
+		run as bob qhold "$id"
+		assert_failure 159
+	done
+	run as alice qhold '1[2]'
+	assert_failure 156
+	assert_output 'qhold: Invalid request 1[2]'
+	run as alice qdel '1[2].soca'
+	assert_success
+	assert_output ''
+	run as bob qstat -t
+	assert_line --regexp '^1\[\]\.soca +arr +socatest-alice +0 Q normal$'
+	assert_line --regexp '^1\[2\]\.soca +arr +socatest-alice +0 X normal$'
+	run as bob qselect -J
+	assert_output '1[].soca'
+}

@@ -5,8 +5,7 @@
 # queue drains by itself, no soca-node-up is typed), each waited for with
 # a timeout.  What each script checks itself decides whether it ends
 # done; the suite checks the outcome, what it printed and its output file
-# names (NAME.oID, NAME.eID).  Job arrays join once the arrays branch
-# merges (see tests/data/pbs-corpus/README.md).
+# names (NAME.oID, NAME.eID; a job array's NAME.oID.INDEX).
 
 load lib/helper
 load lib/jobs
@@ -118,6 +117,47 @@ ends() {
 	assert_line "PBS_O_WORKDIR=$PWD"
 	assert_line 'PBS_ENVIRONMENT=PBS_BATCH'
 	assert_line 'NCPUS=1'
+}
+
+@test "a parameter sweep: #PBS -J 1-10, \$PBS_ARRAY_INDEX picks the input, NAME.oID.INDEX" {
+	for i in $(seq 1 10); do
+		seq 1 "$i" >"data_$i.txt"
+		echo "data_$i.txt"
+	done >inputs.txt
+	run qsub sweep.pbs
+	assert_success
+	assert_output '1[].soca'
+	ends '1[]' done
+	for i in $(seq 1 10); do
+		run cat "sweep.o1.$i"
+		assert_output "subjob $i of 1[] (1[$i]) reads data_$i.txt"
+		[ ! -e "sweep.e1.$i" ]	# -j oe
+		[ "$(cat "result.$i")" -eq $((i * (i + 1) / 2)) ]
+	done
+	run qstat -x '1[]'
+	assert_line --index 2 --regexp '^1\[\]\.soca +sweep .* F normal$'
+	run qstat -x -t -J '1[]'
+	assert_equal "$(printf '%s\n' "${lines[@]}" | grep -c ' X normal$')" 10
+	run qstat
+	assert_output ''
+}
+
+@test "a sweep with a step and a limit: #PBS -J 0-8:2%2 never runs more than two at once" {
+	run qsub sweep_limited.pbs
+	assert_output '1[].soca'
+	ends '1[]' done
+	for i in 0 2 4 6 8; do
+		run cat "limited.o1.$i"
+		assert_output "alpha=0.$i""0"
+		[ -f "limited.e1.$i" ] && [ ! -s "limited.e1.$i" ]
+	done
+	[ ! -e limited.o1.1 ]
+	[ "$(wc -l <concurrency.log)" -eq 5 ]
+	[ "$(cut -d' ' -f2 concurrency.log | sort -n | tail -1)" -le 2 ]
+	run qstat -x -f '1[]'
+	assert_line '    array_indices_submitted = 0-8:2'
+	assert_line '    max_run_subjobs = 2'
+	assert_line '    array_state_count = Queued:0 Running:0 Exiting:0 Expired:5 '
 }
 
 @test "the whole corpus at once drains by itself" {

@@ -25,6 +25,18 @@ refused_fe() {
 	[ "$(soca-stat -x -f -J 2>/dev/null </dev/null)" = "$before" ]
 }
 
+# refused_st STATUS EXPECTED-MESSAGE CMD ARGS...: PBS's exit status, the
+# message, nothing changed
+refused_st() {
+	local st=$1 msg=$2 before
+	shift 2
+	before=$(soca-stat -x -t -f -J 2>/dev/null </dev/null)
+	run "$@"
+	assert_failure "$st"
+	assert_output "$msg"
+	[ "$(soca-stat -x -t -f -J 2>/dev/null </dev/null)" = "$before" ]
+}
+
 @test "qsub prints ID.SERVER, reads #PBS lines and stdin, -z prints nothing" {
 	no_dispatch
 	run qsub -N one -- true
@@ -210,7 +222,7 @@ refused_fe() {
 	assert_output 'qstat: Unknown queue destination nosuch@soca'
 	run qstat ''
 	assert_failure 154
-	for o in -D, -E -G -M -p -q -T -J; do
+	for o in -D, -E -G -M -p -q -T; do
 		run qstat $o
 		assert_failure 2
 		assert_output --partial "qstat: ${o%,}: not a qstat option soca takes"
@@ -402,10 +414,11 @@ refused_fe() {
 	assert_output 1.soca
 	run qselect -A p1
 	assert_output 1.soca
-	for o in -a -c -h -l -p -r -t; do
+	for o in -a -c -h -l -p -r; do
 		refused_fe "qselect: $o: not a criterion" qselect $o x
 	done
-	for o in -H -J -T; do
+	refused_fe 'qselect: -t s.gt.1200: soca'"'"'s qselect does not select by time' qselect -t s.gt.1200
+	for o in -H; do
 		refused_fe "qselect: $o: not a criterion" qselect $o
 	done
 	refused_fe 'qselect: -s QZ: not job states' qselect -s QZ
@@ -431,4 +444,231 @@ refused_fe() {
 	assert_success
 	run soca-stat -x -n -o state 1 2
 	assert_output "$(printf 'cancelled\ncancelled')"
+}
+
+# Job arrays through the front-ends (arrays.bats covers soca's own side)
+
+# row ID NAME TIMEUSE STATE: a line of qstat's default table
+row() {
+	printf '%-16s  %-16s %-16s  %8s %s %s' "$1" "$2" "$ME" "$3" "$4" normal
+}
+
+@test "qsub -J prints ID[].SERVER; qstat: the array Q, -t its subjobs, -J arrays alone, -J -t subjobs alone" {
+	no_dispatch
+	run qsub -J 1-3 -N sweep -- true
+	assert_success
+	assert_output '1[].soca'
+	run qsub -N plain -- true
+	assert_output 5.soca
+	run qstat
+	assert_success
+	assert_line --index 2 "$(row '1[].soca' sweep 0 Q)"
+	assert_line --index 3 "$(row 5.soca plain 0 Q)"
+	assert_equal "${#lines[@]}" 4
+	run qstat -t
+	assert_line --index 2 "$(row '1[].soca' sweep 0 Q)"
+	assert_line --index 3 "$(row '1[1].soca' sweep 0 Q)"
+	assert_line --index 5 "$(row '1[3].soca' sweep 0 Q)"
+	assert_line --index 6 "$(row 5.soca plain 0 Q)"
+	run qstat -J
+	assert_line --index 2 "$(row '1[].soca' sweep 0 Q)"
+	assert_equal "${#lines[@]}" 3
+	run qstat -J -t
+	assert_line --index 2 "$(row '1[1].soca' sweep 0 Q)"
+	assert_line --index 4 "$(row '1[3].soca' sweep 0 Q)"
+	assert_equal "${#lines[@]}" 5
+	run qselect
+	assert_output "$(printf '1[].soca\n5.soca')"
+	run qselect -J
+	assert_output '1[].soca'
+	run qselect -T
+	assert_output "$(printf '1[1].soca\n1[2].soca\n1[3].soca\n5.soca')"
+	run qselect -J -T
+	assert_output "$(printf '1[1].soca\n1[2].soca\n1[3].soca')"
+	run qstat -Q -J
+	assert_failure 2
+	assert_output --partial '-J, -n'
+}
+
+@test "qstat takes ID[], ID[INDEX] and their .SERVER forms; what it does not know is 153" {
+	no_dispatch
+	qsub -J 1-5:2 -N sw -- true
+	qsub -N plain -- true
+	for id in '1[]' '1[].soca'; do
+		run qstat "$id"
+		assert_success
+		assert_line --index 2 "$(row '1[].soca' sw 0 Q)"
+		assert_equal "${#lines[@]}" 3
+	done
+	for id in '1[3]' '1[3].soca'; do
+		run qstat "$id"
+		assert_success
+		assert_line --index 2 "$(row '1[3].soca' sw 0 Q)"
+	done
+	run qstat -t '1[].soca'
+	assert_line --index 3 "$(row '1[1].soca' sw 0 Q)"
+	assert_line --index 5 "$(row '1[5].soca' sw 0 Q)"
+	assert_equal "${#lines[@]}" 6
+	run qstat -J -t '1[]'
+	assert_line --index 2 "$(row '1[1].soca' sw 0 Q)"
+	assert_equal "${#lines[@]}" 5
+	for id in '1[2]' '1[7].soca' '5[]' '5[1]' '9[]' '9[1].soca'; do
+		run qstat "$id"
+		assert_failure 153
+		assert_output "qstat: Unknown Job Id $id"
+	done
+	run qstat '1[3]' '1[4]'
+	assert_failure 153
+	assert_line "$(row '1[3].soca' sw 0 Q)"
+	assert_line 'qstat: Unknown Job Id 1[4]'
+}
+
+@test "qstat -f and -F json: an array's and a subjob's PBS attributes" {
+	no_dispatch
+	qsub -J 1-9:2%2 -N sweep -- true
+	qdel '1[3]'
+	run qstat -f '1[].soca'
+	assert_success
+	assert_line --index 0 'Job Id: 1[].soca'
+	assert_line '    job_state = Q'
+	assert_line --regexp '^    Output_Path = .*/sweep\.o1\.\^array_index\^$'
+	assert_line '    array = True'
+	assert_line '    array_indices_submitted = 1-9:2'
+	assert_line '    array_indices_remaining = 1,5-9:2'
+	assert_line '    array_state_count = Queued:4 Running:0 Exiting:0 Expired:1 '
+	assert_line '    max_run_subjobs = 2'
+	refute_line --partial 'array_id'
+	run qstat -f '1[5]'
+	assert_success
+	assert_line --index 0 'Job Id: 1[5].soca'
+	assert_line '    array_id = 1[].soca'
+	assert_line '    array_index = 5'
+	assert_line --regexp '^    Output_Path = .*/sweep\.o1\.5$'
+	refute_line '    array = True'
+	run qstat -f -t '1[]'
+	assert_line 'Job Id: 1[].soca'
+	assert_line 'Job Id: 1[1].soca'
+	assert_line 'Job Id: 1[9].soca'
+	assert_line 'Job Id: 1[3].soca'	# deleted: X, as PBS shows it
+	assert_line '    job_state = X'
+	run bash -c "qstat -f -F json '1[]' '1[5]' | jq -c '.Jobs[\"1[].soca\"] | [.array, .array_indices_submitted, .array_indices_remaining, .array_state_count, .max_run_subjobs]'"
+	assert_output '["True","1-9:2","1,5-9:2","Queued:4 Running:0 Exiting:0 Expired:1 ",2]'
+	run bash -c "qstat -f -F json '1[5]' | jq -c '.Jobs[\"1[5].soca\"] | [.array_id, .array_index, .job_state]'"
+	assert_output '["1[].soca",5,"Q"]'
+}
+
+@test "qdel takes an array and a subjob; qhold, qrls, qalter an array but a subjob is 156" {
+	no_dispatch
+	qsub -J 1-3 -N sw -- true
+	qsub -J 1-2 -N two -- true
+	run qdel '1[2].soca'
+	assert_success
+	assert_output ''
+	run soca-stat -n -o state '1[2]'
+	assert_output cancelled
+	run qdel '1[2]'
+	assert_failure 35
+	assert_output 'qdel: Job has finished 1[2]'
+	run qdel '1[7]'
+	assert_failure 153
+	assert_output 'qdel: Unknown Job Id 1[7]'
+	for cmd in qhold qrls; do
+		refused_st 156 "$cmd: Invalid request 1[1]" "$cmd" '1[1]'
+	done
+	refused_st 156 'qalter: Invalid request 1[1].soca' qalter -N x '1[1].soca'
+	run qhold '1[].soca'
+	assert_success
+	run qstat -J
+	assert_line --index 2 "$(row '1[].soca' sw 0 H)"
+	run qstat -t '1[3]'
+	assert_line --index 2 --regexp '^1\[3\]\.soca .* H normal$'
+	run qrls '1[]'
+	assert_success
+	run qstat '1[]'
+	assert_line --index 2 "$(row '1[].soca' sw 0 Q)"
+	run qalter -N renamed '1[]'
+	assert_success
+	run qstat '1[]' '1[3]'
+	assert_line --index 2 "$(row '1[].soca' renamed 0 Q)"
+	assert_line --index 3 "$(row '1[3].soca' renamed 0 Q)"
+	# one bad operand among good ones: the good ones done, PBS's status
+	run qhold '1[]' '1[3]'
+	assert_failure 156
+	assert_output 'qhold: Invalid request 1[3]'
+	run soca-stat -n -o state,reason '1[]'
+	assert_output --partial 'held by'
+	run qdel '5[]'
+	assert_success
+	run soca-stat -x -n -o state '5[1]'
+	assert_output cancelled
+	run qdel '5[]'
+	assert_failure 35
+}
+
+@test "ranges of subjobs (42[1-3]): qdel and qstat refuse them, 2; qhold, qrls, qalter 156, as a subjob" {
+	no_dispatch
+	qsub -J 1-3 -N sw -- true
+	qsub -N plain -- true
+	refused_fe 'qdel: 1[1-2].soca: a range of subjobs is not taken (name each subjob, 1[1] ..., or the whole array, 1[])' qdel 5 '1[1-2].soca'
+	refused_fe 'qstat: 1[1-3]: a range of subjobs is not taken' qstat '1[1-3]'
+	for cmd in qhold qrls; do
+		refused_st 156 "$cmd: Invalid request 1[2-3]" "$cmd" '1[2-3]'
+	done
+	refused_st 156 'qalter: Invalid request 1[1-3]' qalter -N x '1[1-3]'
+	# the other operands are still done, as PBS does
+	run qhold 5 '1[1-2]'
+	assert_failure 156
+	run qstat 5
+	assert_line --index 2 "$(row 5.soca plain 0 H)"
+}
+
+@test "an array runs: B while begun, F once ended, subjobs R then X; resources_used in -f, -F json and Time Use" {
+	# subjob 1 waits for the file go (at most 20 s); %1: one at a time
+	run qsub -J 1-2%1 -N wait -- sh -c 'n=0; while [ ! -e go ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n+1)); done'
+	assert_output '1[].soca'
+	wait_state '1[1]' running 10
+	run qstat
+	assert_line --index 2 "$(row '1[].soca' wait 0 B)"
+	run qstat -t
+	assert_line --index 3 --regexp '^1\[1\]\.soca .* R normal$'
+	assert_line --index 4 "$(row '1[2].soca' wait 0 Q)"
+	run qstat -f '1[]'
+	assert_line '    job_state = B'
+	assert_line '    array_indices_remaining = 2'
+	assert_line '    array_state_count = Queued:1 Running:1 Exiting:0 Expired:0 '
+	run qselect -s B
+	assert_output '1[].soca'
+	run qstat -Q -f normal
+	assert_line '    state_count = Transit:0 Queued:0 Held:0 Waiting:0 Running:0 Exiting:0 Begun:1 '
+	touch go
+	wait_state '1[]' done 20
+	run qstat '1[]'
+	assert_failure 35
+	run qstat -x -t
+	assert_line --index 2 "$(row '1[].soca' wait 0 F)"
+	assert_line --index 3 --regexp '^1\[1\]\.soca +wait +[^ ]+ +[0-9]{2}:[0-9]{2}:[0-9]{2} X normal$'
+	assert_line --index 4 --regexp '^1\[2\]\.soca +wait +[^ ]+ +[0-9]{2}:[0-9]{2}:[0-9]{2} X normal$'
+	run qstat -x -f '1[2]'
+	assert_line '    job_state = X'
+	assert_line --regexp '^    resources_used\.cput = [0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	assert_line --regexp '^    resources_used\.mem = [1-9][0-9]*kb$'
+	assert_line '    resources_used.ncpus = 1'
+	assert_line --regexp '^    resources_used\.walltime = [0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	run qstat -x -f '1[]'
+	assert_line '    array_indices_remaining = -'
+	assert_line '    array_state_count = Queued:0 Running:0 Exiting:0 Expired:2 '
+	run bash -c "qstat -x -f -F json '1[1]' | jq -c '.Jobs[\"1[1].soca\"].resources_used | keys'"
+	assert_output '["cput","mem","ncpus","walltime"]'
+	[ -e wait.o1.1 ] && [ -e wait.o1.2 ]
+}
+
+@test "qstat's Time Use is the CPU time the job used, HH:MM:SS (0 before it ran: above)" {
+	# busy for 3 to 4 s of wall time: at least a second of CPU, even shared
+	qsub -N spin -- bash -c 'while [ $SECONDS -lt 4 ]; do :; done'
+	wait_state 1 done 20
+	run qstat -x
+	assert_line --index 2 --regexp '^1\.soca +spin +[^ ]+ +00:00:0[1-9] F normal$'
+	run qstat -x -f 1
+	assert_line --regexp '^    resources_used\.cput = 00:00:0[1-9]$'
+	assert_line --regexp '^    resources_used\.walltime = 00:00:0[3-9]$'
 }
