@@ -401,16 +401,18 @@ main(int argc, char **argv)
 	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0))
 		usage(0);
-	if (argc < 2)
+	optind = 1;
+	if (argc > 1 && argv[1][0] == '-')	/* soca(7)'s listing flags */
+		parse(argc, argv, &o);		/* may come before the verb */
+	if (optind >= argc)
 		usage(SOCA_EX_USAGE);
-	verb = argv[1];
+	verb = argv[optind++];
 	for (k = 0; verbs[k] && strcmp(verbs[k], verb) != 0; k++)
 		;
 	if (verbs[k] == NULL)
 		errx(SOCA_EX_USAGE, "%s: not a verb (launch, list, show, "
 		    "connect, stop, hibernate, start, resize, terminate, "
 		    "schedule, tick, report)", verb);
-	optind = 2;
 	/* options may follow NAME: parse until done, gathering operands */
 	char **ops = soca_xcalloc((size_t)argc, sizeof(*ops));
 	int nops = 0;

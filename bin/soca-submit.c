@@ -251,17 +251,8 @@ pbs_origin(struct soca_job *j)
 static int
 print_estimate(struct soca_conf *c, struct soca_job *j, bool json)
 {
-	static const struct soca_col cols[] = {
-		{ "item", "ITEM", SOCA_COL_STR, false, false },
-		{ "what", "WHAT", SOCA_COL_STR, false, false },
-		{ "quantity", "QUANTITY", SOCA_COL_NUM, true, false },
-		{ "unit", "UNIT", SOCA_COL_STR, false, false },
-		{ "usd_per_unit", "USD/UNIT", SOCA_COL_NUM, true, false },
-		{ "usd", "USD", SOCA_COL_NUM, true, false },
-	};
 	struct soca_estimate e;
-	struct soca_out *o;
-	char *why, *tot;
+	char *why;
 	int rc;
 
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0) {
@@ -280,30 +271,7 @@ print_estimate(struct soca_conf *c, struct soca_job *j, bool json)
 		soca_conf_free(c);
 		return rc == -2 ? SOCA_EX_USAGE : SOCA_EX_TEMP;
 	}
-	o = soca_out_new(cols, sizeof(cols) / sizeof(*cols), json ?
-	    SOCA_OUT_JSON : SOCA_OUT_TABLE, false, NULL, stdout);
-	for (size_t i = 0; i < e.nrows; i++) {
-		soca_out_str(o, "item", e.rows[i].item);
-		soca_out_str(o, "what", e.rows[i].what);
-		soca_out_num(o, "quantity", round(e.rows[i].quantity * 1e4) /
-		    1e4);
-		soca_out_str(o, "unit", e.rows[i].unit);
-		soca_out_num(o, "usd_per_unit", e.rows[i].usd_per_unit);
-		soca_out_num(o, "usd", round(e.rows[i].usd * 1e4) / 1e4);
-		soca_out_row(o);
-	}
-	tot = e.has_walltime ? soca_xasprintf("for a walltime of %g h",
-	    round(e.hours * 1e4) / 1e4) : soca_xstrdup("per hour: the job and "
-	    "its queue set no walltime");
-	soca_out_str(o, "item", "total");
-	soca_out_str(o, "what", tot);
-	soca_out_str(o, "quantity", NULL);
-	soca_out_str(o, "unit", NULL);
-	soca_out_str(o, "usd_per_unit", NULL);
-	soca_out_num(o, "usd", round(e.total * 1e4) / 1e4);
-	soca_out_row(o);
-	rc = soca_out_end(o);
-	free(tot);
+	rc = soca_estimate_print(&e, json, stdout);
 	soca_estimate_free(&e);
 	soca_job_free(j);
 	soca_conf_free(c);

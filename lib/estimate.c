@@ -116,6 +116,48 @@ out:
 	return rc;
 }
 
+/* the rows, then the total, as a table or JSON Lines; soca_out_end's */
+int
+soca_estimate_print(const struct soca_estimate *e, bool json, FILE *fp)
+{
+	static const struct soca_col cols[] = {
+		{ "item", "ITEM", SOCA_COL_STR, false, false },
+		{ "what", "WHAT", SOCA_COL_STR, false, false },
+		{ "quantity", "QUANTITY", SOCA_COL_NUM, true, false },
+		{ "unit", "UNIT", SOCA_COL_STR, false, false },
+		{ "usd_per_unit", "USD/UNIT", SOCA_COL_NUM, true, false },
+		{ "usd", "USD", SOCA_COL_NUM, true, false },
+	};
+	struct soca_out *o = soca_out_new(cols, sizeof(cols) / sizeof(*cols),
+	    json ? SOCA_OUT_JSON : SOCA_OUT_TABLE, false, NULL, fp);
+	char *tot;
+	int rc;
+
+	for (size_t i = 0; i < e->nrows; i++) {
+		soca_out_str(o, "item", e->rows[i].item);
+		soca_out_str(o, "what", e->rows[i].what);
+		soca_out_num(o, "quantity", round(e->rows[i].quantity * 1e4) /
+		    1e4);
+		soca_out_str(o, "unit", e->rows[i].unit);
+		soca_out_num(o, "usd_per_unit", e->rows[i].usd_per_unit);
+		soca_out_num(o, "usd", round(e->rows[i].usd * 1e4) / 1e4);
+		soca_out_row(o);
+	}
+	tot = e->has_walltime ? soca_xasprintf("for a walltime of %g h",
+	    round(e->hours * 1e4) / 1e4) : soca_xstrdup("per hour: the job "
+	    "and its queue set no walltime");
+	soca_out_str(o, "item", "total");
+	soca_out_str(o, "what", tot);
+	soca_out_str(o, "quantity", NULL);
+	soca_out_str(o, "unit", NULL);
+	soca_out_str(o, "usd_per_unit", NULL);
+	soca_out_num(o, "usd", round(e->total * 1e4) / 1e4);
+	soca_out_row(o);
+	rc = soca_out_end(o);
+	free(tot);
+	return rc;
+}
+
 void
 soca_estimate_free(struct soca_estimate *e)
 {

@@ -2,6 +2,8 @@
 #ifndef SOCA_ESTIMATE_H
 #define SOCA_ESTIMATE_H
 
+#include <stdio.h>
+
 #include "job.h"
 
 struct soca_est_row {
@@ -23,6 +25,7 @@ struct soca_estimate {
  */
 int soca_job_estimate(const struct soca_conf *, const struct soca_job *,
     struct soca_estimate *, char **why);
+int soca_estimate_print(const struct soca_estimate *, bool json, FILE *);
 void soca_estimate_free(struct soca_estimate *);
 
 #endif

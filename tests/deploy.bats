@@ -65,25 +65,25 @@ need_npm_tools() {
 	# what the code calls, found where it calls it
 	run "$D/iam-check" --list "$SOCA_SRCDIR" "$T"
 	assert_line --regexp '^HeadNodeRole	ec2:RunInstances	.*lib/provider_aws\.c:[0-9]+'
-	assert_line --regexp '^HeadNodeRole	ec2:TerminateInstances	lib/provider_aws\.c:[0-9]+'
+	assert_line --regexp '^HeadNodeRole	ec2:TerminateInstances	.*lib/provider_aws\.c:[0-9]+'
 	assert_line --regexp '^HeadNodeRole	budgets:ViewBudget	lib/cost\.c:[0-9]+'
 	assert_line --regexp '^HeadNodeRole	iam:PassRole	needed by ec2:'
 	refute_line --partial 'soca-aws.c'
 }
 
 @test "iam-check finds a missing action, an unused one and loose grants" {
-	# drop TerminateInstances' tag condition, widen PassRole, grant an
-	# action nothing calls, and forget DescribeImages
+	# drop the instances' tag condition, widen PassRole, grant an action
+	# nothing calls, and forget DescribeImages
 	sed -e 's|"aws:ResourceTag/soca:ClusterId": !Sub "${ClusterName}"|"aws:ResourceTag/Name": x|' \
 		-e 's|role/soca-${ClusterName}-compute-node"|role/*"|' \
-		-e 's|- pricing:GetProducts|- pricing:GetProducts\n                  - ec2:StopInstances|' \
+		-e 's|- pricing:GetProducts|- pricing:GetProducts\n                  - ec2:RebootInstances|' \
 		-e '/- ec2:DescribeImages/d' \
 		"$T" >"$BATS_TEST_TMPDIR/bad.yaml"
 	run "$D/iam-check" "$SOCA_SRCDIR" "$BATS_TEST_TMPDIR/bad.yaml"
 	assert_failure 1
 	assert_line --regexp '^loose: HeadNodeRole ActOnOwnInstances: ec2:TerminateInstances .* without the soca:ClusterId tag condition$'
 	assert_line --regexp '^loose: HeadNodeRole PassOnlyTheComputeRole: iam:PassRole on .*role/\*'
-	assert_line --regexp '^unused: HeadNodeRole: ec2:StopInstances '
+	assert_line --regexp '^unused: HeadNodeRole: ec2:RebootInstances '
 	assert_line --regexp '^missing: HeadNodeRole: ec2:DescribeImages \(called at lib/aws_ami\.c:[0-9]+\)$'
 }
 
@@ -91,14 +91,14 @@ need_npm_tools() {
 	mkdir -p "$BATS_TEST_TMPDIR/src"
 	cp -r "$SOCA_SRCDIR/lib" "$SOCA_SRCDIR/bin" "$BATS_TEST_TMPDIR/src/"
 	cat >>"$BATS_TEST_TMPDIR/src/lib/reap.c" <<-'EOF2'
-	static void stop_it(struct soca_aws *a, json_t *p, struct soca_aws_err *e)
+	static void reboot_it(struct soca_aws *a, json_t *p, struct soca_aws_err *e)
 	{
-		json_decref(soca_aws_ec2(a, "StopInstances", p, e));
+		json_decref(soca_aws_ec2(a, "RebootInstances", p, e));
 	}
 	EOF2
 	run "$D/iam-check" "$BATS_TEST_TMPDIR/src" "$T"
 	assert_failure 1
-	assert_line --regexp '^missing: HeadNodeRole: ec2:StopInstances \(called at lib/reap\.c:[0-9]+\)$'
+	assert_line --regexp '^missing: HeadNodeRole: ec2:RebootInstances \(called at lib/reap\.c:[0-9]+\)$'
 }
 
 @test "bad arguments to the checkers exit 2 with their usage" {

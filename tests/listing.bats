@@ -23,6 +23,7 @@ soca-budget+report+--by+project cost awsim
 soca-budget+platform item awsim
 soca-license license default
 soca-doctor check default
+soca-desktop+list name awsim
 "
 
 setup_file() {
