@@ -190,7 +190,10 @@ check_desktop(struct soca_conf *c)
 		add(c, "desktop", NULL, "default_image", "default_image \"%s\" "
 		    "is not one of images (add it there or name one of them)",
 		    di);
-	if (tz && !soca_tz_ok(tz))
+	/* only a zone someone wrote: every command checks the configuration,
+	   and the built-in default needs no trip to the TZ database */
+	if (tz && soca_conf_isset(c, "desktop", NULL, "timezone") &&
+	    !soca_tz_ok(tz))
 		add(c, "desktop", NULL, "timezone", "timezone \"%s\": not in "
 		    "the TZ database (e.g. Europe/Paris, UTC)", tz);
 }

@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +115,13 @@ out:
 	return rc;
 }
 
+/* to 4 decimals, without libm (soca-submit links this file) */
+static double
+r4(double x)
+{
+	return (double)(long long)(x * 1e4 + (x < 0 ? -0.5 : 0.5)) / 1e4;
+}
+
 /* the rows, then the total, as a table or JSON Lines; soca_out_end's */
 int
 soca_estimate_print(const struct soca_estimate *e, bool json, FILE *fp)
@@ -136,22 +142,21 @@ soca_estimate_print(const struct soca_estimate *e, bool json, FILE *fp)
 	for (size_t i = 0; i < e->nrows; i++) {
 		soca_out_str(o, "item", e->rows[i].item);
 		soca_out_str(o, "what", e->rows[i].what);
-		soca_out_num(o, "quantity", round(e->rows[i].quantity * 1e4) /
-		    1e4);
+		soca_out_num(o, "quantity", r4(e->rows[i].quantity));
 		soca_out_str(o, "unit", e->rows[i].unit);
 		soca_out_num(o, "usd_per_unit", e->rows[i].usd_per_unit);
-		soca_out_num(o, "usd", round(e->rows[i].usd * 1e4) / 1e4);
+		soca_out_num(o, "usd", r4(e->rows[i].usd));
 		soca_out_row(o);
 	}
 	tot = e->has_walltime ? soca_xasprintf("for a walltime of %g h",
-	    round(e->hours * 1e4) / 1e4) : soca_xstrdup("per hour: the job "
+	    r4(e->hours)) : soca_xstrdup("per hour: the job "
 	    "and its queue set no walltime");
 	soca_out_str(o, "item", "total");
 	soca_out_str(o, "what", tot);
 	soca_out_str(o, "quantity", NULL);
 	soca_out_str(o, "unit", NULL);
 	soca_out_str(o, "usd_per_unit", NULL);
-	soca_out_num(o, "usd", round(e->total * 1e4) / 1e4);
+	soca_out_num(o, "usd", r4(e->total));
 	soca_out_row(o);
 	rc = soca_out_end(o);
 	free(tot);
