@@ -28,6 +28,18 @@ soca_is_resource(const char *name)
 	return false;
 }
 
+/*
+ * A key a job's record may hold as res=: the queue's resources, and the
+ * PBS forms soca keeps as they were given (select, place, mem).  Any
+ * other key of a job is a license's name.
+ */
+bool
+soca_is_job_key(const char *name)
+{
+	return soca_is_resource(name) || strcmp(name, "select") == 0 ||
+	    strcmp(name, "place") == 0 || strcmp(name, "mem") == 0;
+}
+
 /* "c5" matches c5.large; "c5.large" matches itself; "c5.*" likewise. */
 static bool
 type_matches(const char *type, const char *pat)
@@ -148,8 +160,7 @@ check_license(struct soca_conf *c, const char *l)
 	bool cmd = soca_conf_isset(c, "license", l, "command");
 	bool srv = soca_conf_isset(c, "license", l, "server");
 
-	if (soca_is_resource(l) || strcmp(l, "select") == 0 ||
-	    strcmp(l, "place") == 0 || strcmp(l, "mem") == 0)
+	if (soca_is_job_key(l))
 		add(c, "license", l, NULL, "[license \"%s\"]: %s is a job "
 		    "resource already; name the license otherwise (e.g. "
 		    "%s_lic)", l, l, l);

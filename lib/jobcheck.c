@@ -350,8 +350,7 @@ check_licenses(const struct soca_conf *c, const struct soca_job *j)
 		size_t kl = strcspn(j->res[i], "=");
 		char *k = soca_xstrndup(j->res[i], kl);
 
-		if (!soca_is_resource(k) && strcmp(k, "select") != 0 &&
-		    strcmp(k, "place") != 0 && strcmp(k, "mem") != 0 &&
+		if (!soca_is_job_key(k) &&
 		    !soca_conf_has_section(c, "license", k)) {
 			char *why = soca_xasprintf("unknown resource \"%s\" "
 			    "(see soca.conf(5) for resource names, e.g. nodes, "

@@ -139,6 +139,7 @@ void soca_conf_adddiag(struct soca_conf *, const char *section,
 
 /* conf_check.c: cross-references between sections and keys */
 bool soca_is_resource(const char *);
+bool soca_is_job_key(const char *);
 char *soca_instance_type_refused(const struct soca_conf *, const char *queue,
     const char *type);
 
