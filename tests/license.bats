@@ -135,7 +135,7 @@ teardown() {
 }
 
 @test "lmutil that hangs is killed after the timeout; the job waits" {
-	export LMSTAT_HANG=1
+	export LMSTAT_HANG=1 LMSTAT_PIDFILE=$BATS_TEST_TMPDIR/lmutil.pid
 	sed -i 's/^feature = MATLAB$/feature = MATLAB\ntimeout = 1s/' "$SOCA_CONF"
 	soca-submit -l matlab=1 -- true >/dev/null
 	SECONDS=0
@@ -144,7 +144,9 @@ teardown() {
 	[ "$SECONDS" -lt 5 ]
 	run soca-stat -n -o reason 1
 	assert_output 'license matlab unreadable: no answer within 1s (nothing launched for it; soca-license shows it)'
-	run pgrep -f 'sleep 600'
+	# the hung lmutil (this test's, not another suite's sleep) is gone
+	[ -s "$LMSTAT_PIDFILE" ]
+	run kill -0 "$(cat "$LMSTAT_PIDFILE")"
 	assert_failure
 }
 
