@@ -156,3 +156,16 @@ soca_buf_esc(struct soca_buf *b, const char *s, size_t n)
 		}
 	}
 }
+
+/* 'v' for sh, every ' as '\'' (NULL as '') */
+void
+soca_buf_shquote(struct soca_buf *b, const char *v)
+{
+	soca_buf_addc(b, '\'');
+	for (; v && *v; v++)
+		if (*v == '\'')
+			soca_buf_adds(b, "'\\''");
+		else
+			soca_buf_addc(b, *v);
+	soca_buf_addc(b, '\'');
+}

@@ -34,13 +34,6 @@
 #define BINDIR "/usr/local/bin"
 #endif
 
-static void
-tag(json_t *tags, const char *k, const char *v)
-{
-	json_array_append_new(tags, json_pack("{s:s, s:s}", "Key", k,
-	    "Value", v ? v : ""));
-}
-
 static json_t *
 desk_tags(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
     const char *session, int gen)
@@ -50,32 +43,21 @@ desk_tags(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	    l->name), g[16];
 
 	snprintf(g, sizeof(g), "%d", gen);
-	tag(t, "Name", nm);
-	tag(t, "soca:ClusterId", x->cluster);
-	tag(t, "soca:NodeType", "desktop");
-	tag(t, "soca:JobOwner", l->user);	/* what soca-budget groups by */
-	tag(t, "soca:JobProject", l->project);
-	tag(t, "soca:Owner", l->user);
-	tag(t, "soca:Project", l->project);
-	tag(t, "soca:DesktopName", l->name);
-	tag(t, "soca:DesktopSession", session);
-	tag(t, "soca:DesktopGeneration", g);
-	tag(t, "soca:Hibernate", l->hibernate ? "true" : "false");
+	soca_aws_tag(t, "Name", nm);
+	soca_aws_tag(t, "soca:ClusterId", x->cluster);
+	soca_aws_tag(t, "soca:NodeType", "desktop");
+	soca_aws_tag(t, "soca:JobOwner", l->user);	/* what soca-budget groups by */
+	soca_aws_tag(t, "soca:JobProject", l->project);
+	soca_aws_tag(t, "soca:Owner", l->user);
+	soca_aws_tag(t, "soca:Project", l->project);
+	soca_aws_tag(t, "soca:DesktopName", l->name);
+	soca_aws_tag(t, "soca:DesktopSession", session);
+	soca_aws_tag(t, "soca:DesktopGeneration", g);
+	soca_aws_tag(t, "soca:Hibernate", l->hibernate ? "true" : "false");
 	free(nm);
 	return t;
 }
 
-static void
-shquote(struct soca_buf *b, const char *v)
-{
-	soca_buf_addc(b, '\'');
-	for (; v && *v; v++)
-		if (*v == '\'')
-			soca_buf_adds(b, "'\\''");
-		else
-			soca_buf_addc(b, *v);
-	soca_buf_addc(b, '\'');
-}
 
 /* [desktop] user_data with its %%NAME%% replaced, base64; NULL: *why */
 static char *
@@ -115,20 +97,20 @@ user_data(struct soca_desk_ctx *x, const char *path,
 		for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 			if (strlen(keys[i][0]) == kl &&
 			    strncmp(q + 2, keys[i][0], kl) == 0) {
-				shquote(&r, soca_conf_get(x->c, keys[i][1],
+				soca_buf_shquote(&r, soca_conf_get(x->c, keys[i][1],
 				    NULL, keys[i][2]));
 				done = true;
 			}
 		if (done)
 			;
 		else if (kl == 5 && strncmp(q + 2, "OWNER", 5) == 0)
-			shquote(&r, l->user);
+			soca_buf_shquote(&r, l->user);
 		else if (kl == 7 && strncmp(q + 2, "SESSION", 7) == 0)
-			shquote(&r, session);
+			soca_buf_shquote(&r, session);
 		else if (kl == 4 && strncmp(q + 2, "CONF", 4) == 0)
-			shquote(&r, soca_conf_file(x->c));
+			soca_buf_shquote(&r, soca_conf_file(x->c));
 		else if (kl == 6 && strncmp(q + 2, "BINDIR", 6) == 0)
-			shquote(&r, BINDIR);
+			soca_buf_shquote(&r, BINDIR);
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;

@@ -192,8 +192,9 @@ res_bool(const struct soca_job *j, const char *k)
 	    strcmp(v, "1") == 0 || strcmp(v, "on") == 0);
 }
 
-static void
-tag(json_t *tags, const char *k, const char *v)
+/* a tag for TagSpecifications; the value cut to EC2's 256 characters */
+void
+soca_aws_tag(json_t *tags, const char *k, const char *v)
 {
 	char val[257];
 
@@ -211,22 +212,22 @@ job_tags(struct paws *pa, const struct soca_job *j)
 
 	snprintf(id, sizeof(id), "%lld", j->id);
 	name = soca_xasprintf("soca-%s-job%lld", pa->cluster, j->id);
-	tag(t, "Name", name);
-	tag(t, "soca:ClusterId", pa->cluster);
-	tag(t, "soca:JobId", id);
-	tag(t, "soca:JobName", j->name);
-	tag(t, "soca:JobOwner", j->user);
-	tag(t, "soca:JobProject", j->project ? j->project : "default");
-	tag(t, "soca:JobQueue", j->queue);
-	tag(t, "soca:NodeType", "compute_node");
-	tag(t, "soca:KeepForever", soca_conf_bool(pa->c, "queue", j->queue,
+	soca_aws_tag(t, "Name", name);
+	soca_aws_tag(t, "soca:ClusterId", pa->cluster);
+	soca_aws_tag(t, "soca:JobId", id);
+	soca_aws_tag(t, "soca:JobName", j->name);
+	soca_aws_tag(t, "soca:JobOwner", j->user);
+	soca_aws_tag(t, "soca:JobProject", j->project ? j->project : "default");
+	soca_aws_tag(t, "soca:JobQueue", j->queue);
+	soca_aws_tag(t, "soca:NodeType", "compute_node");
+	soca_aws_tag(t, "soca:KeepForever", soca_conf_bool(pa->c, "queue", j->queue,
 	    "keep_forever") ? "true" : "false");
-	tag(t, "soca:TerminateWhenIdle", soca_conf_get(pa->c, "queue",
+	soca_aws_tag(t, "soca:TerminateWhenIdle", soca_conf_get(pa->c, "queue",
 	    j->queue, "terminate_when_idle"));
 	if (soca_aws_shared(pa->c, j)) {	/* later jobs may reuse it */
 		char *h = soca_aws_res_hash(pa->c, j);
 
-		tag(t, "soca:ResourceHash", h);
+		soca_aws_tag(t, "soca:ResourceHash", h);
 		free(h);
 	}
 	free(name);
@@ -237,7 +238,7 @@ job_tags(struct paws *pa, const struct soca_job *j)
 		if (eq == NULL || eq == extra[i])
 			continue;
 		*eq = '\0';
-		tag(t, extra[i], eq + 1);
+		soca_aws_tag(t, extra[i], eq + 1);
 	}
 	soca_strv_free(extra, n);
 	return t;
@@ -402,18 +403,6 @@ slurp(const char *path, size_t max, size_t *len)
 	return s;
 }
 
-/* 'value' for sh, with every ' as '\'' */
-static void
-shquote(struct soca_buf *b, const char *v)
-{
-	soca_buf_addc(b, '\'');
-	for (; v && *v; v++)
-		if (*v == '\'')
-			soca_buf_adds(b, "'\\''");
-		else
-			soca_buf_addc(b, *v);
-	soca_buf_addc(b, '\'');
-}
 
 void
 soca_aws_b64(struct soca_buf *out, const unsigned char *s, size_t n)
@@ -474,18 +463,18 @@ soca_aws_user_data_nodes(const struct soca_conf *c, const char *path,
 			snprintf(num, sizeof(num), "%lld", id);
 			soca_buf_adds(&r, id > 0 ? num : "");
 		} else if (kl == 7 && strncmp(k, "CLUSTER", kl) == 0)
-			shquote(&r, soca_conf_get(c, "cluster", NULL, "name"));
+			soca_buf_shquote(&r, soca_conf_get(c, "cluster", NULL, "name"));
 		else if (kl == 4 && strncmp(k, "CONF", kl) == 0)
-			shquote(&r, soca_conf_file(c));
+			soca_buf_shquote(&r, soca_conf_file(c));
 		else if (kl == 9 && strncmp(k, "SHARED_FS", kl) == 0)
-			shquote(&r, soca_conf_get(c, "aws", NULL, "shared_fs"));
+			soca_buf_shquote(&r, soca_conf_get(c, "aws", NULL, "shared_fs"));
 		else if (kl == 15 && strncmp(k, "SHARED_FS_MOUNT", kl) == 0)
-			shquote(&r, soca_conf_get(c, "aws", NULL,
+			soca_buf_shquote(&r, soca_conf_get(c, "aws", NULL,
 			    "shared_fs_mount"));
 		else if (kl == 6 && strncmp(k, "BINDIR", kl) == 0)
-			shquote(&r, BINDIR);
+			soca_buf_shquote(&r, BINDIR);
 		else if (kl == 11 && strncmp(k, "SLURM_NODES", kl) == 0)
-			shquote(&r, slurm_nodes ? slurm_nodes : "");
+			soca_buf_shquote(&r, slurm_nodes ? slurm_nodes : "");
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;

@@ -38,6 +38,7 @@ void soca_aws_b64(struct soca_buf *, const unsigned char *, size_t);
 bool soca_aws_fleet(const struct soca_job *);
 bool soca_aws_capacity_code(const char *);
 char *soca_aws_refuse(const struct soca_conf *, const struct soca_job *);
+void soca_aws_tag(json_t *tags, const char *k, const char *v);
 int soca_aws_dryrun(const struct soca_conf *, struct soca_spool *,
     const struct soca_job *, char **why);
 int soca_aws_dryrun_now(const struct soca_conf *, struct soca_spool *,

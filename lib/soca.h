@@ -61,6 +61,7 @@ void soca_buf_reset(struct soca_buf *);
 char *soca_buf_steal(struct soca_buf *);
 void soca_buf_free(struct soca_buf *);
 void soca_buf_esc(struct soca_buf *, const char *, size_t);
+void soca_buf_shquote(struct soca_buf *, const char *);
 
 /* conf.c: soca.conf(5) */
 enum soca_type {
