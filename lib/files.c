@@ -317,6 +317,8 @@ tmp_open(int dir, mode_t mode)
 		    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
 		fd = openat(dir, tmp_name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd >= 0)
+			tmp_dir = dir;	/* ours now: a signal removes it */
 		if (fd >= 0 || errno != EEXIST)
 			return fd;
 	}
@@ -383,7 +385,6 @@ soca_files_put(int dir, const char *name, int in, unsigned long long max,
 		errno = e;
 		return -1;
 	}
-	tmp_dir = dir;
 	r = copy_in(in, fd, max);
 	if (r == 0 && old && S_ISREG(st.st_mode))	/* -f keeps the mode */
 		r = fchmod(fd, st.st_mode & 07777);

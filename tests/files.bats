@@ -104,6 +104,28 @@ f() {
 	assert_output --partial "--max 0: not a size"
 }
 
+@test "put killed while it reads: its temporary file goes with it" {
+	local pid n=100
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	soca-files -C "$H" put slow <"$BATS_TEST_TMPDIR/in" &
+	pid=$!
+	exec 4>"$BATS_TEST_TMPDIR/in"
+	echo partial >&4
+	# wait (up to 10s) for the hidden temporary file to exist
+	while [ "$n" -gt 0 ] && [ -z "$(ls -A)" ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	run ls -A
+	assert_output --regexp '^\.soca-put\.[0-9a-f]{16}$'
+	kill -TERM "$pid"
+	run wait "$pid"
+	assert_equal "$status" 143
+	exec 4>&-
+	run ls -A
+	assert_output ""
+}
+
 @test "put -f onto a symlink replaces the link, never what it points to" {
 	ln -s "$OUT/dir/keep" lnk
 	run f put -f lnk <<<"mine"
