@@ -152,21 +152,23 @@ ls(struct opts *op, const char *path)
 	struct stat st;
 	char **v;
 	size_t n;
+	int dir;
 
 	if (fd < 0 && (errno == ENOTDIR || errno == ENOENT))
 		return stat_one(op, path);	/* a file, or a dangling link */
 	if (fd < 0)
 		fail(path, errno);
-	v = names(fd, &n, path);
-	if ((fd = soca_files_open(op->base, path, O_PATH | O_DIRECTORY)) < 0)
+	/* entries are looked at in the directory that was read */
+	if ((dir = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
 		fail(path, errno);
+	v = names(fd, &n, path);
 	o = soca_out_new(cols, NCOLS, op->fmt, op->noheads, op->sel, stdout);
 	for (size_t i = 0; i < n; i++)
-		if (fstatat(fd, v[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
+		if (fstatat(dir, v[i], &st, AT_SYMLINK_NOFOLLOW) == 0)
 			entry(o, v[i], &st);	/* else gone meanwhile */
 	if (soca_out_end(o) < 0)
 		err(SOCA_EX_TEMP, "stdout");
-	close(fd);
+	close(dir);
 	soca_strv_free(v, n);
 	return 0;
 }
