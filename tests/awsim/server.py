@@ -31,6 +31,7 @@ import ec2
 import ec2data
 import pricing
 import quotas
+import s3mp
 import services
 import sigv4
 import wire
@@ -712,6 +713,17 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("%s: no such instance type in awsim" % k)
             self.sim.svc.spot[k] = float(v)
         return 200, self.sim.svc.spot
+
+    def ctl_s3_get(self, req, q):
+        return 200, s3mp.dump(self.sim.svc)
+
+    def ctl_s3_post(self, req, q):
+        if "min_part_size" in req:
+            n = req["min_part_size"]
+            if not isinstance(n, int) or n < 1:
+                raise ValueError("min_part_size must be a positive integer")
+            self.sim.svc.min_part_size = n
+        return self.ctl_s3_get(req, q)
 
     def ctl_credentials_post(self, req, q):
         akid = req["access_key_id"]
