@@ -15,6 +15,7 @@
 # headers and the body of an answer separately, and with Nagle on the
 # body waited for the client's delayed ACK (40 ms a call on loopback).
 
+import base64
 import datetime
 import json
 import re
@@ -715,6 +716,12 @@ class Handler(BaseHTTPRequestHandler):
         return 200, self.sim.svc.spot
 
     def ctl_s3_get(self, req, q):
+        if "key" in q:
+            o = self.sim.svc.buckets.get(q.get("bucket"), {}).get(
+                "objects", {}).get(q["key"])
+            if o is None:
+                return 404, {"error": "no such object"}
+            return 200, {"body_b64": base64.b64encode(o["body"]).decode()}
         return 200, s3mp.dump(self.sim.svc)
 
     def ctl_s3_post(self, req, q):
