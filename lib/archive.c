@@ -627,8 +627,7 @@ soca_archive_read(struct soca_archive *ar, long long since,
 		if (kl < 9 || strcmp(key + kl - 9, ".jsonl.gz") != 0)
 			continue;
 		soca_buf_reset(&text);
-		if (soca_aws_s3(ar->aws, "GET", ar->bucket, key, NULL, NULL, 0,
-		    &obj, e) < 0) {
+		if (soca_s3_get(ar->aws, ar->bucket, key, &obj, e) < 0) {
 			r = -1;
 			break;
 		}

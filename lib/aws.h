@@ -205,6 +205,8 @@ int soca_s3_put(struct soca_aws *, struct soca_s3_put *,
     struct soca_aws_err *);
 int soca_s3_head(struct soca_aws *, const char *bucket, const char *key,
     char **checksum, long long *size, struct soca_aws_err *);
+int soca_s3_get(struct soca_aws *, const char *bucket, const char *key,
+    struct soca_buf *, struct soca_aws_err *);
 json_t *soca_s3_keys(struct soca_aws *, const char *bucket,
     const char *prefix, const char *start_after, struct soca_aws_err *);
 void soca_aws_ec2_flatten(json_t *params, const char *prefix,

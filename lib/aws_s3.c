@@ -30,15 +30,26 @@ b64_sha256(const void *p, size_t n, unsigned char raw[32], char out[48])
 	soca_buf_free(&b);
 }
 
+/* -v: the S3 operation each request is (the HTTP trace follows) */
+static void
+trace(struct soca_aws *a, const char *op, const char *bucket,
+    const char *key)
+{
+	if (a->cfg.verbose)
+		fprintf(stderr, "* s3 %s s3://%s/%s\n", op, bucket, key);
+}
+
 /* One request with a body; the answer's ETag into *etag when asked. */
 static int
-send_part(struct soca_aws *a, const char *method, const struct soca_s3_put *p,
-    const char *query, const void *body, size_t len, const char *sum,
-    char **etag, struct soca_buf *out, struct soca_aws_err *e)
+send_part(struct soca_aws *a, const char *op, const char *method,
+    const struct soca_s3_put *p, const char *query, const void *body,
+    size_t len, const char *sum, char **etag, struct soca_buf *out,
+    struct soca_aws_err *e)
 {
 	struct soca_aws_http x;
 	int rc;
 
+	trace(a, op, p->bucket, p->key);
 	soca_aws_s3_init(a, &x, method, p->bucket, p->key, query, out);
 	x.body = body;
 	x.bodylen = len;
@@ -96,8 +107,8 @@ start_upload(struct soca_aws *a, const struct soca_s3_put *p, char **id,
 	json_t *j = NULL;
 	const char *v;
 
-	if (send_part(a, "POST", p, "uploads=", "", 0, NULL, NULL, &out,
-	    e) == 0 && (j = answer(&out, "InitiateMultipartUploadResult",
+	if (send_part(a, "CreateMultipartUpload", "POST", p, "uploads=", "", 0,
+	    NULL, NULL, &out, e) == 0 && (j = answer(&out, "InitiateMultipartUploadResult",
 	    e)) != NULL && (v = json_string_value(json_object_get(j,
 	    "UploadId"))) != NULL)
 		*id = soca_xstrdup(v);
@@ -129,8 +140,8 @@ send_parts(struct soca_aws *a, struct soca_s3_put *p, const char *id,
 		b64_sha256((const char *)p->body + off, n, raw, sum);
 		soca_buf_add(digests, (const char *)raw, 32);
 		q = upload_query(id, p->parts);
-		rc = send_part(a, "PUT", p, q, (const char *)p->body + off, n,
-		    sum, &etag, &out, e);
+		rc = send_part(a, "UploadPart", "PUT", p, q,
+		    (const char *)p->body + off, n, sum, &etag, &out, e);
 		free(q);
 		if (rc == 0 && etag == NULL) {
 			soca_aws_err_set(e, SOCA_AWS_E_PARSE, 200, NULL,
@@ -166,14 +177,15 @@ multipart(struct soca_aws *a, struct soca_s3_put *p, struct soca_aws_err *e)
 		struct soca_s3_put c = *p;
 
 		c.content_type = "application/xml";
-		rc = send_part(a, "POST", &c, q, xml.s, xml.len, NULL, NULL,
-		    &out, e);
+		rc = send_part(a, "CompleteMultipartUpload", "POST", &c, q,
+		    xml.s, xml.len, NULL, NULL, &out, e);
 		if (rc == 0 && (j = answer(&out, "CompleteMultipartUploadResult",
 		    e)) == NULL)
 			rc = -1;
 	}
 	if (rc < 0) {	/* leave no parts behind; the first error stands */
 		soca_buf_reset(&out);
+		trace(a, "AbortMultipartUpload", p->bucket, p->key);
 		soca_aws_s3(a, "DELETE", p->bucket, p->key, q, NULL, 0, &out,
 		    &ae);
 		soca_aws_err_free(&ae);
@@ -230,8 +242,8 @@ soca_s3_put(struct soca_aws *a, struct soca_s3_put *p, struct soca_aws_err *e)
 	if (p->part_size > 0 && p->len > p->part_size)
 		return multipart(a, p, e);
 	b64_sha256(p->body, p->len, raw, p->checksum);
-	rc = send_part(a, "PUT", p, NULL, p->body, p->len, p->checksum, NULL,
-	    &out, e);
+	rc = send_part(a, "PutObject", "PUT", p, NULL, p->body, p->len,
+	    p->checksum, NULL, &out, e);
 	soca_buf_free(&out);
 	return rc;
 }
@@ -246,6 +258,7 @@ soca_s3_head(struct soca_aws *a, const char *bucket, const char *key,
 	curl_off_t len = -1;
 	int rc;
 
+	trace(a, "HeadObject", bucket, key);
 	soca_aws_s3_init(a, &x, "HEAD", bucket, key, NULL, &out);
 	soca_aws_http_header(&x, "x-amz-checksum-mode", "ENABLED");
 	rc = soca_aws_send(a, &x, e);
@@ -260,6 +273,15 @@ soca_s3_head(struct soca_aws *a, const char *bucket, const char *key,
 	soca_aws_http_free(&x);
 	soca_buf_free(&out);
 	return rc;
+}
+
+/* The object at key, as it is. */
+int
+soca_s3_get(struct soca_aws *a, const char *bucket, const char *key,
+    struct soca_buf *out, struct soca_aws_err *e)
+{
+	trace(a, "GetObject", bucket, key);
+	return soca_aws_s3(a, "GET", bucket, key, NULL, NULL, 0, out, e);
 }
 
 /* The keys under prefix after start_after (may be NULL), in order. */
