@@ -24,7 +24,9 @@
  * A run first finishes the journals it finds: when the object is there
  * as step 2 says, its jobs are removed, else the journal is dropped and
  * its jobs, still in the spool, are archived again.  A failed upload
- * removes nothing.  Reading back is one ListObjectsV2 from the first day
+ * removes nothing and keeps its journal: an object that got there all
+ * the same (its answer lost) is found by the next run, even if that day
+ * has more jobs by then.  Reading back is one ListObjectsV2 from the first day
  * wanted (keys sort by day), then a GetObject an object.
  */
 #include "config.h"
@@ -382,9 +384,8 @@ archive_day(struct soca_archive *ar, struct cand *v, size_t n,
 		if (remove_jobs(ar, v, n) < 0)
 			err(SOCA_EX_TEMP, "%s", soca_spool_dir(ar->sp));
 		soca_crashpoint("archive-removed");
-	}
-	if (!ar->dry_run)
 		unlink(jpath);
+	}
 	free(jpath);
 	soca_buf_free(&gz);
 	soca_buf_free(&key);
@@ -621,10 +622,14 @@ soca_archive_read(struct soca_archive *ar, long long since,
 	if (keys == NULL)
 		r = -1;
 	json_array_foreach(keys, i, k) {
-		const char *key = json_string_value(k);
-		size_t kl = key ? strlen(key) : 0;
+		const char *key = json_string_value(k), *base;
+		size_t kl = key ? strlen(key) : 0, cl = strlen(ar->cluster);
 
+		/* this cluster's objects: a bucket may hold others' */
 		if (kl < 9 || strcmp(key + kl - 9, ".jsonl.gz") != 0)
+			continue;
+		base = strrchr(key, '/') ? strrchr(key, '/') + 1 : key;
+		if (strncmp(base, ar->cluster, cl) != 0 || base[cl] != '-')
 			continue;
 		soca_buf_reset(&text);
 		if (soca_s3_get(ar->aws, ar->bucket, key, &obj, e) < 0) {

@@ -156,20 +156,43 @@ ids_since() {
 	assert_failure 3
 	assert_output --partial "InternalError"
 	[ "$(spool_count done)" -eq 2 ]
-	[ -z "$(ls "$(spool_dir)"/archive)" ]
 	[ -z "$(objects)" ]
-	# a lost answer: the object got there; the rerun finds it there
+	# its journal stays; the next run drops it (no object) and archives
+	ls "$(spool_dir)"/archive/*.pending
 	awsim_ctl DELETE faults >/dev/null
+	SOCA_NOW=$later run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded s3://.* 2 jobs"
+	[ "$(spool_count done)" -eq 0 ]
+	[ -z "$(ls "$(spool_dir)"/archive)" ]
+	[ "$(objects | wc -l)" -eq 1 ]
+}
+
+@test "an upload whose answer is lost: the next run finds the object, even with more jobs that day" {
+	finish 2
+	e2=$(end_of 2)
+	later=$((e2 + 31 * 86400))
 	awsim_ctl POST faults '{"op":"s3:PutObject","kind":"lost","count":3}' >/dev/null
 	SOCA_NOW=$later run soca-archive
 	assert_failure 3
 	[ "$(spool_count done)" -eq 2 ]
+	[ "$(objects | wc -l)" -eq 1 ]	# it got there all the same
 	awsim_ctl DELETE faults >/dev/null
-	SOCA_NOW=$later run soca-archive
+	# meanwhile a third job of the same day became old enough
+	while [ "$(date +%s)" -le "$e2" ]; do sleep 0.1; done
+	finish 1
+	d=$(day 3)
+	[ "$d" = "$(day 2)" ] || skip "job 3 ended on the next UTC day"
+	SOCA_NOW=$((later + 60)) run soca-archive
 	assert_success
-	assert_output --regexp "^present s3://.* 2 jobs"
+	assert_line --index 0 --regexp "^finished s3://.* 2 jobs removed$"
+	assert_line --index 1 --regexp "^uploaded s3://.* 1 job [0-9]+ bytes$"
 	[ "$(spool_count done)" -eq 0 ]
-	[ "$(objects | wc -l)" -eq 1 ]
+	[ "$(objects | wc -l)" -eq 2 ]
+	run ids_since "$d"
+	assert_output "1 2 3 "
+	# each job in exactly one object
+	[ "$(for k in $(objects); do object "$k"; done | jq -s -c 'map(.id) | sort')" = "[1,2,3]" ]
 }
 
 big_script() {
