@@ -238,13 +238,25 @@ big_script() {
 	run awsim_ctl GET s3
 	[ "$(jq '.uploads | length' <<<"$output")" = 0 ]
 	[ "$(jq '.objects["soca-archive"] | length' <<<"$output")" = 0 ]
-	# a part refused on the way
+	# the second part refused, and its two retries
 	awsim_ctl POST s3 '{"min_part_size": 1}' >/dev/null
-	awsim_ctl POST faults '{"op":"s3:UploadPart","kind":"error","status":500}' >/dev/null
+	awsim_ctl POST faults '{"op":"s3:UploadPart","kind":"error","status":500,"after":1,"count":3}' >/dev/null
+	n0=$(awsim_calls s3:UploadPart)
 	SOCA_NOW=$later run soca-archive
 	assert_failure 3
+	assert_output --partial "InternalError"
+	[ "$(awsim_calls s3:UploadPart)" = $((n0 + 4)) ]
 	[ "$(awsim_calls s3:AbortMultipartUpload)" = 2 ]
 	[ "$(spool_count done)" -eq 2 ]
+	# a part that never answers in time ([aws] timeout)
+	awsim_ctl DELETE faults >/dev/null
+	awsim_ctl POST faults '{"op":"s3:UploadPart","kind":"latency","latency_ms":3000}' >/dev/null
+	printf '[aws]\ntimeout = 1s\nmax_attempts = 1\n' >>"$SOCA_CONF"
+	SOCA_NOW=$later run soca-archive
+	assert_failure 3
+	assert_output --partial "Timeout was reached"
+	[ "$(spool_count done)" -eq 2 ]
+	archive_conf 'multipart_threshold = 10K'
 	awsim_ctl DELETE faults >/dev/null
 	SOCA_NOW=$later run soca-archive
 	assert_success
