@@ -32,7 +32,6 @@ import ec2
 import ec2data
 import pricing
 import quotas
-import s3mp
 import services
 import sigv4
 import wire
@@ -722,7 +721,7 @@ class Handler(BaseHTTPRequestHandler):
             if o is None:
                 return 404, {"error": "no such object"}
             return 200, {"body_b64": base64.b64encode(o["body"]).decode()}
-        return 200, s3mp.dump(self.sim.svc)
+        return 200, services.s3mp.dump(self.sim.svc)
 
     def ctl_s3_post(self, req, q):
         if "min_part_size" in req:
