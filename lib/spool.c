@@ -16,8 +16,6 @@
  *                       one small record per job (job.c), named by id
  *   index, changes      soca-stat's listing cache and the log of ids
  *                       changed since (see "The listing cache" below)
- *   archive/HASH.pending  soca-archive's journal of one object being
- *                       uploaded: its key and jobs (lib/archive.c)
  *   aws/                the aws provider's state (provider_aws.c):
  *     ID                a job's attempt, launched flag, capacity tries
  *                       and instance ids (soca_aws_jobstate_*)
@@ -29,6 +27,8 @@
  *     inst/INSTANCE     a job-shared instance (scaling_mode =
  *                       multiple_jobs): "idle HASH", "job ID",
  *                       "busy ID" or "gone" (aws_share.c)
+ *   archive/HASH.pending  soca-archive's journal of one object being
+ *                       uploaded: its key and jobs (lib/archive.c)
  *
  * Naming: a job's state is the directory its record is in.  Writing: a
  * file is written under tmp/, fsynced, renamed into place and the
