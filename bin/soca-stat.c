@@ -74,7 +74,7 @@ struct opts {
 	long long launch_timeout;
 	bool kick;			/* a pass is due: runner gone, news */
 	long long since;		/* --since: finished jobs ended since */
-	struct soca_job *arch;		/* --since: archived jobs, by id */
+	struct soca_job *arch;		/* --since: archived, by id */
 	size_t narch, iarch;
 	long long last;			/* the last id shown from arch */
 };

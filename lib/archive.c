@@ -433,8 +433,8 @@ finish_journal(struct soca_archive *ar, const char *path,
 			err(SOCA_EX_TEMP, "%s", soca_spool_dir(ar->sp));
 		ar->recovered += ar->removed - before;
 		if (ar->out)
-			fprintf(ar->out, "finished s3://%s/%s %lld jobs removed\n",
-			    ar->bucket, key, ar->removed - before);
+			fprintf(ar->out, "finished s3://%s/%s %lld jobs "
+			    "removed\n", ar->bucket, key, ar->removed - before);
 	}
 	if (!ar->dry_run && r >= 0)
 		unlink(path);

@@ -108,9 +108,9 @@ start_upload(struct soca_aws *a, const struct soca_s3_put *p, char **id,
 	const char *v;
 
 	if (send_part(a, "CreateMultipartUpload", "POST", p, "uploads=", "", 0,
-	    NULL, NULL, &out, e) == 0 && (j = answer(&out, "InitiateMultipartUploadResult",
-	    e)) != NULL && (v = json_string_value(json_object_get(j,
-	    "UploadId"))) != NULL)
+	    NULL, NULL, &out, e) == 0)
+		j = answer(&out, "InitiateMultipartUploadResult", e);
+	if ((v = json_string_value(json_object_get(j, "UploadId"))) != NULL)
 		*id = soca_xstrdup(v);
 	else if (j != NULL)
 		soca_aws_err_set(e, SOCA_AWS_E_PARSE, 200, NULL,
@@ -179,8 +179,8 @@ multipart(struct soca_aws *a, struct soca_s3_put *p, struct soca_aws_err *e)
 		c.content_type = "application/xml";
 		rc = send_part(a, "CompleteMultipartUpload", "POST", &c, q,
 		    xml.s, xml.len, NULL, NULL, &out, e);
-		if (rc == 0 && (j = answer(&out, "CompleteMultipartUploadResult",
-		    e)) == NULL)
+		if (rc == 0 && (j = answer(&out,
+		    "CompleteMultipartUploadResult", e)) == NULL)
 			rc = -1;
 	}
 	if (rc < 0) {	/* leave no parts behind; the first error stands */
@@ -264,7 +264,8 @@ soca_s3_head(struct soca_aws *a, const char *bucket, const char *key,
 	rc = soca_aws_send(a, &x, e);
 	if (rc == 0) {
 		*checksum = x.checksum ? soca_xstrdup(x.checksum) : NULL;
-		curl_easy_getinfo(a->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+		curl_easy_getinfo(a->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+		    &len);
 		*size = (long long)len;
 	} else if (e->status == 404) {
 		soca_aws_err_free(e);
