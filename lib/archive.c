@@ -398,18 +398,19 @@ static int
 finish_journal(struct soca_archive *ar, const char *path,
     struct soca_aws_err *e)
 {
-	char line[512], key[400] = "", sum[64] = "";
+	char *line = NULL, *key = NULL, sum[64] = "";
 	struct cands c = { 0 };
 	long long size = -1, id;
+	size_t cap = 0;
 	int st, r = 0;
 	FILE *f = fopen(path, "re");
 
 	if (f == NULL)
 		return errno == ENOENT ? 0 : -1;
-	while (fgets(line, sizeof(line), f) != NULL) {
+	while (getline(&line, &cap, f) > 0) {
 		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "key ", 4) == 0)
-			strlcpy(key, line + 4, sizeof(key));
+		if (strncmp(line, "key ", 4) == 0 && key == NULL)
+			key = soca_xstrdup(line + 4);
 		else if (strncmp(line, "checksum ", 9) == 0)
 			strlcpy(sum, line + 9, sizeof(sum));
 		else if (strncmp(line, "size ", 5) == 0)
@@ -421,6 +422,9 @@ finish_journal(struct soca_archive *ar, const char *path,
 		}
 	}
 	fclose(f);
+	free(line);
+	if (key == NULL)
+		key = soca_xstrdup("");
 	if (ar->dry_run) {
 		if (ar->out)
 			fprintf(ar->out, "would finish s3://%s/%s %zu jobs\n",
@@ -439,6 +443,7 @@ finish_journal(struct soca_archive *ar, const char *path,
 	if (!ar->dry_run && r >= 0)
 		unlink(path);
 	free(c.v);
+	free(key);
 	return r < 0 ? -1 : 0;
 }
 
