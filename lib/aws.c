@@ -203,6 +203,10 @@ on_header(char *p, size_t size, size_t n, void *ud)
 		slot = &x->content_type;
 	else if (l == 8 && strncasecmp(p, "location", l) == 0)
 		slot = &x->location;
+	else if (l == 4 && strncasecmp(p, "etag", l) == 0)
+		slot = &x->etag;
+	else if (l == 21 && strncasecmp(p, "x-amz-checksum-sha256", l) == 0)
+		slot = &x->checksum;
 	if (slot) {
 		for (c++; c < p + len && (*c == ' ' || *c == '\t'); c++)
 			;
@@ -447,7 +451,10 @@ soca_aws_send(struct soca_aws *a, struct soca_aws_http *x,
 		free(x->request_id);
 		free(x->content_type);
 		free(x->location);
+		free(x->etag);
+		free(x->checksum);
 		x->request_id = x->content_type = x->location = NULL;
+		x->etag = x->checksum = NULL;
 		e->attempts = n;
 		if (attempt(a, x, e) == 0) {
 			soca_aws_retry_success(&a->retry, n);
@@ -471,6 +478,8 @@ soca_aws_http_free(struct soca_aws_http *x)
 	free(x->request_id);
 	free(x->content_type);
 	free(x->location);
+	free(x->etag);
+	free(x->checksum);
 	free(x->base);
 	free(x->path);
 	free(x->query);

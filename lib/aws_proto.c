@@ -96,8 +96,9 @@ soca_aws_ec2_flatten(json_t *params, const char *prefix, struct soca_buf *b)
 	}
 }
 
-static void
-http_header(struct soca_aws_http *x, const char *name, const char *value)
+void
+soca_aws_http_header(struct soca_aws_http *x, const char *name,
+    const char *value)
 {
 	x->hdrs = soca_xreallocarray(x->hdrs, x->nhdrs + 1, sizeof(*x->hdrs));
 	x->hdrs[x->nhdrs].name = soca_xstrdup(name);
@@ -155,7 +156,7 @@ soca_aws_ec2(struct soca_aws *a, const char *action, json_t *params,
 		add_pair(&body, "ClientToken", tok);
 	}
 	http_init(a, &x, "ec2", "POST", &out);
-	http_header(&x, "Content-Type",
+	soca_aws_http_header(&x, "Content-Type",
 	    "application/x-www-form-urlencoded; charset=utf-8");
 	x.body = body.s;
 	x.bodylen = body.len;
@@ -188,8 +189,8 @@ soca_aws_json(struct soca_aws *a, const char *service, const char *op,
 		text = soca_xstrdup("{}");
 	http_init(a, &x, service, "POST", &out);
 	target = soca_xasprintf("%s.%s", x.svc->target, op);
-	http_header(&x, "Content-Type", "application/x-amz-json-1.1");
-	http_header(&x, "X-Amz-Target", target);
+	soca_aws_http_header(&x, "Content-Type", "application/x-amz-json-1.1");
+	soca_aws_http_header(&x, "X-Amz-Target", target);
 	x.body = text;
 	x.bodylen = strlen(text);
 	if (soca_aws_send(a, &x, e) == 0) {
@@ -217,16 +218,15 @@ path_style(struct soca_aws *a, const char *bucket)
 	return custom || strchr(bucket, '.') != NULL;
 }
 
-int
-soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
-    const char *key, const char *query, const void *body, size_t len,
-    struct soca_buf *out, struct soca_aws_err *e)
+/* x for an S3 request on bucket/key (either NULL), query encoded. */
+void
+soca_aws_s3_init(struct soca_aws *a, struct soca_aws_http *x,
+    const char *method, const char *bucket, const char *key,
+    const char *query, struct soca_buf *out)
 {
-	struct soca_aws_http x;
 	struct soca_buf p = { 0 };
-	int rc;
 
-	http_init(a, &x, "s3", method, out);
+	http_init(a, x, "s3", method, out);
 	if (bucket == NULL)
 		soca_buf_addc(&p, '/');
 	else if (path_style(a, bucket)) {
@@ -235,21 +235,33 @@ soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
 		if (key)
 			soca_buf_addc(&p, '/');
 	} else {
-		free(x.base);
-		x.base = soca_xasprintf("https://%s.s3.%s.amazonaws.com",
+		free(x->base);
+		x->base = soca_xasprintf("https://%s.s3.%s.amazonaws.com",
 		    bucket, a->region);
 		soca_buf_addc(&p, '/');
 	}
 	if (key)
 		soca_aws_uri_encode(&p, key, strlen(key), true);
-	free(x.path);
-	x.path = soca_buf_steal(&p);
-	x.query = query && *query ? soca_xstrdup(query) : NULL;
-	x.sigflags = SOCA_SIGV4_S3;
+	free(x->path);
+	x->path = soca_buf_steal(&p);
+	x->query = query && *query ? soca_xstrdup(query) : NULL;
+	x->sigflags = SOCA_SIGV4_S3;
+}
+
+int
+soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
+    const char *key, const char *query, const void *body, size_t len,
+    struct soca_buf *out, struct soca_aws_err *e)
+{
+	struct soca_aws_http x;
+	int rc;
+
+	soca_aws_s3_init(a, &x, method, bucket, key, query, out);
 	x.body = body;
 	x.bodylen = len;
 	if (body && strcmp(method, "PUT") == 0)
-		http_header(&x, "Content-Type", "application/octet-stream");
+		soca_aws_http_header(&x, "Content-Type",
+		    "application/octet-stream");
 	rc = soca_aws_send(a, &x, e);
 	soca_aws_http_free(&x);
 	return rc;

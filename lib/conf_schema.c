@@ -277,6 +277,19 @@ static const struct soca_key budget_keys[] = {
 	END
 };
 
+static const struct soca_key archive_keys[] = {
+	{ "bucket", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "S3 bucket finished jobs are archived to (soca-archive)" },
+	{ "prefix", SOCA_T_STRING, "soca", NULL, 0, 0,
+	    "key prefix in the bucket: PREFIX/jobs/YYYY/MM/DD/..." },
+	{ "keep", SOCA_T_DURATION, "30d", NULL, 0, 0,
+	    "finished jobs stay in the spool this long after they end" },
+	{ "multipart_threshold", SOCA_T_SIZE, "64M", NULL, 0, 0,
+	    "objects above this size go in parts of this size (S3: 5M at "
+	    "least)" },
+	END
+};
+
 static const struct soca_key license_keys[] = {
 	{ "server", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "FlexLM servers: PORT@HOST, or HOST with port; several for "
@@ -353,6 +366,7 @@ const struct soca_section_schema soca_schema[] = {
 	{ "queue", true, queue_keys, "one queue: policy and resource defaults" },
 	{ "project", true, project_keys, "one project: who may charge it" },
 	{ "budget", false, budget_keys, "budgets and the spend cache" },
+	{ "archive", false, archive_keys, "job history archived to S3" },
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
 	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },

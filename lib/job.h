@@ -160,6 +160,8 @@ bool soca_spool_taken(struct soca_spool *, long long id);
 int soca_spool_load(struct soca_spool *, long long id, struct soca_job *);
 int soca_spool_move(struct soca_spool *, struct soca_job *, enum soca_state);
 int soca_spool_update(struct soca_spool *, struct soca_job *);
+int soca_spool_remove(struct soca_spool *, const long long *ids,
+    const int *states, size_t n);
 int soca_spool_lock(struct soca_spool *);
 void soca_spool_unlock(struct soca_spool *);
 int soca_spool_dispatcher(struct soca_spool *);

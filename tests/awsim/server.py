@@ -15,6 +15,7 @@
 # headers and the body of an answer separately, and with Nagle on the
 # body waited for the client's delayed ACK (40 ms a call on loopback).
 
+import base64
 import datetime
 import json
 import re
@@ -672,6 +673,23 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("%s must be a non-negative integer" % k)
             self.sim.limits[k] = v
         return 200, self.sim.limits
+
+    def ctl_s3_get(self, req, q):
+        if "key" in q:
+            o = self.sim.svc.buckets.get(q.get("bucket"), {}).get(
+                "objects", {}).get(q["key"])
+            if o is None:
+                return 404, {"error": "no such object"}
+            return 200, {"body_b64": base64.b64encode(o["body"]).decode()}
+        return 200, services.s3mp.dump(self.sim.svc)
+
+    def ctl_s3_post(self, req, q):
+        if "min_part_size" in req:
+            n = req["min_part_size"]
+            if not isinstance(n, int) or n < 1:
+                raise ValueError("min_part_size must be a positive integer")
+            self.sim.svc.min_part_size = n
+        return self.ctl_s3_get(req, q)
 
     def ctl_budgets_post(self, req, q):
         return 200, services.set_budgets(self.sim, req)

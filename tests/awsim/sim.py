@@ -39,7 +39,7 @@ UNAVAILABLE = {"ec2": ("Unavailable", "The server is overloaded and can't "
                      "unavailable.")}
 SPEC_KEYS = {"op", "kind", "count", "rate", "status", "code", "message",
              "latency_ms", "instance_type", "az", "burst", "refill",
-             "scale", "body"}
+             "scale", "body", "after"}
 
 KINDS = ("throttle", "error", "latency", "drop", "lost", "garbage",
          "capacity", "bucket")
@@ -105,9 +105,11 @@ class Fault:
         if self.body is not None and not isinstance(self.body, str):
             raise ValueError("body must be a string")
         self.fired = 0
-        for k in ("count",):
-            if self.count is not None and (not isinstance(self.count, int)
-                                           or self.count < 0):
+        # the first `after` matching calls pass: {"after": 1} fails the 2nd
+        self.after = spec.get("after", 0)
+        for k in ("count", "after"):
+            v = getattr(self, k)
+            if v is not None and (not isinstance(v, int) or v < 0):
                 raise ValueError("%s must be a non-negative integer" % k)
         if self.rate is not None and not 0 <= float(self.rate) <= 1:
             raise ValueError("rate must be within 0..1")
@@ -131,6 +133,9 @@ class Fault:
             self.fired += 1
             return True
         if self.count is not None and self.count <= 0:
+            return False
+        if self.after > 0:
+            self.after -= 1
             return False
         if self.rate is not None and rng.random() >= float(self.rate):
             return False
