@@ -187,6 +187,7 @@ typed(const struct soca_key *k, const char *v)
 			return json_integer(i);
 		break;
 	case SOCA_T_NUMBER:
+	case SOCA_T_USD:
 		if (soca_parse_number(v, &d) == 0)
 			return json_real(d);
 		break;

@@ -294,11 +294,16 @@ slurm_submit(struct soca_conf *c, struct soca_job *j, char *script,
 	return rc;
 }
 
-/* with provider = aws, the projection goes into the record when it can */
+/*
+ * With provider = aws, the projection goes into the record when it can;
+ * a job whose projection is already more than its max_cost is refused.
+ */
 static void
 record_estimate(const struct soca_conf *c, struct soca_job *j)
 {
+	const char *cap = soca_job_res(j, "max_cost");
 	struct soca_estimate e;
+	long long cents;
 	char *why;
 
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
@@ -309,6 +314,16 @@ record_estimate(const struct soca_conf *c, struct soca_job *j)
 	}
 	free(j->estimate);
 	j->estimate = soca_xasprintf("%.4f", e.total);
+	if (cap && soca_parse_usd(cap, &cents) == 0 &&
+	    e.total * 100 > (double)cents) {
+		why = soca_xasprintf("the job's estimate $%.4f (%s) is more "
+		    "than its max_cost $%s; raise -l max_cost, or ask for "
+		    "less (walltime, nodes, instance_type); soca-submit "
+		    "--estimate shows the figures", e.total, e.has_walltime ?
+		    "for its walltime" : "for one hour: no walltime", cap);
+		soca_estimate_free(&e);
+		refuse(why);
+	}
 	soca_estimate_free(&e);
 }
 

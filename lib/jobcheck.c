@@ -365,6 +365,31 @@ check_licenses(const struct soca_conf *c, const struct soca_job *j)
 	return NULL;
 }
 
+/*
+ * -l max_cost no higher than the queue's max_cost_limit, which is the
+ * cap of a job that asks none.
+ */
+static char *
+check_max_cost(const struct soca_conf *c, struct soca_job *j)
+{
+	const char *lim = soca_conf_get(c, "queue", j->queue,
+	    "max_cost_limit");
+	const char *v = soca_job_res(j, "max_cost");
+	long long cap, max;
+
+	if (lim == NULL || soca_parse_usd(lim, &max) != 0)
+		return NULL;
+	if (v == NULL) {
+		soca_job_set_res(j, "max_cost", lim);
+		return NULL;
+	}
+	if (soca_parse_usd(v, &cap) == 0 && cap <= max)
+		return NULL;
+	return soca_xasprintf("resource max_cost=%s: more than queue \"%s\"'s "
+	    "max_cost_limit %s (ask for at most -l max_cost=%s, or submit to "
+	    "another queue)", v, j->queue, lim, lim);
+}
+
 char *
 soca_job_validate(const struct soca_conf *c, struct soca_job *j,
     const char *script, size_t len)
@@ -397,7 +422,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	if ((why = check_array(c, j)) != NULL)
 		return why;
 	merge_defaults(c, j);
-	if ((why = soca_job_chunks_check(c, j)) != NULL)
+	if ((why = check_max_cost(c, j)) != NULL ||
+	    (why = soca_job_chunks_check(c, j)) != NULL)
 		return why;
 	nodes = soca_job_res_int(j, "nodes", 1);
 	spot = soca_job_res_int(j, "spot_allocation_count", 0);

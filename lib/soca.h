@@ -35,6 +35,7 @@ int soca_parse_bool(const char *, bool *);
 int soca_parse_duration(const char *, long long *secs);
 int soca_parse_size(const char *, unsigned long long *bytes);
 int soca_parse_number(const char *, double *);
+int soca_parse_usd(const char *, long long *cents);
 char *soca_path_join(const char *dir, const char *name);
 int soca_name_ok(const char *);
 int soca_write_atomic(const char *path, const void *, size_t, mode_t);
@@ -71,6 +72,7 @@ enum soca_type {
 	SOCA_T_DURATION,
 	SOCA_T_SIZE,
 	SOCA_T_NUMBER,
+	SOCA_T_USD,		/* a positive amount, at most cents: 12.50 */
 	SOCA_T_LIST,
 	SOCA_T_ENUM,
 	SOCA_T_PATH,

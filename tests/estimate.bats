@@ -94,3 +94,66 @@ setup() {
 	assert_success
 	assert_output '0 USD: provider = local, the job runs on this host'
 }
+
+@test "-l max_cost: a positive amount in cents at most, recorded, shown by soca-stat -o, -f and -J" {
+	for bad in 1.234 0 0.00 abc -5 1. .5; do
+		refused "bad value \"$bad\"" -l "max_cost=$bad" -- true
+		assert_output --partial 'an amount in USD above 0 with at most cents'
+		assert_output --partial 'fix: -l max_cost=VALUE'
+	done
+	run soca-submit -l max_cost=12.5,walltime=1h -- true
+	assert_success
+	run soca-stat -n -o id,max_cost 1
+	assert_output --regexp '^ *1 +12\.5$'
+	run soca-stat -f 1
+	assert_line 'res=max_cost=12.5'
+	run soca-stat -J -o max_cost 1
+	assert_output '{"max_cost":12.5}'
+	# soca-alter changes it like any -l key, and checks it the same way
+	run soca-alter -l max_cost=3 1
+	assert_success
+	run soca-stat -n -o max_cost 1
+	assert_output 3
+	run soca-alter -l max_cost=3.333 1
+	assert_failure 2
+	assert_output --partial 'bad value "3.333"'
+	run soca-stat -n -o max_cost 1
+	assert_output 3
+}
+
+@test "-l max_cost: refused at submission when the estimate is already more, with both figures; #PBS -l too" {
+	# 3 x c5.large x 2 h = 0.51
+	refused 'the job'"'"'s estimate $0.5100 (for its walltime) is more than its max_cost $0.50' \
+		-l nodes=3,walltime=2h,max_cost=0.50 -- true
+	assert_output --partial 'raise -l max_cost'
+	printf '#PBS -l nodes=3\n#PBS -l walltime=2:00:00\n#PBS -l max_cost=0.50\ntrue\n' >"$HOME/job.sh"
+	refused 'is more than its max_cost $0.50' "$HOME/job.sh"
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	# at the cap, or under it, it goes through
+	run soca-submit -l nodes=3,walltime=2h,max_cost=0.51 -- true
+	assert_success
+	printf '#PBS -l nodes=3\n#PBS -l walltime=2:00:00\n#PBS -l max_cost=0.52\ntrue\n' >"$HOME/job.sh"
+	run soca-submit "$HOME/job.sh"
+	assert_success
+	run soca-stat -n -o id,estimate,max_cost
+	assert_line --regexp '^ *1 +0\.51 +0\.51$'
+	assert_line --regexp '^ *2 +0\.51 +0\.52$'
+}
+
+@test "[queue] max_cost_limit: no job asks more; a job that asks none is capped by it" {
+	printf 'max_cost_limit = 2\n' >>"$SOCA_CONF"	# the "long" queue
+	refused 'resource max_cost=2.01: more than queue "long"'"'"'s max_cost_limit 2 (ask for at most -l max_cost=2' \
+		-q long -l max_cost=2.01 -- true
+	run soca-submit -q long -- true
+	assert_success
+	run soca-stat -n -o max_cost 1
+	assert_output 2
+	run soca-alter -l max_cost=5 1
+	assert_failure 2
+	assert_output --partial 'max_cost_limit 2'
+	# the queue's own default above its limit is a configuration error
+	printf 'max_cost = 3\n' >>"$SOCA_CONF"
+	run soca-config check
+	assert_failure 2
+	assert_output --partial 'queue "long": max_cost 3 is more than max_cost_limit 2'
+}
