@@ -367,7 +367,8 @@ static const char *
 type_name(enum soca_type t)
 {
 	static const char *names[] = { "string", "integer", "boolean",
-	    "duration", "size", "number", "list", "enum", "path", "secret" };
+	    "duration", "size", "number", "list", "enum", "path", "secret",
+	    "usd" };
 
 	return names[t];
 }

@@ -72,11 +72,11 @@ enum soca_type {
 	SOCA_T_DURATION,
 	SOCA_T_SIZE,
 	SOCA_T_NUMBER,
-	SOCA_T_USD,		/* a positive amount, at most cents: 12.50 */
 	SOCA_T_LIST,
 	SOCA_T_ENUM,
 	SOCA_T_PATH,
 	SOCA_T_SECRET,		/* a path to a secret, or a secret: redacted */
+	SOCA_T_USD,		/* a positive amount, at most cents: 12.50 */
 };
 
 struct soca_key {
