@@ -44,6 +44,7 @@ struct files {
 };
 
 static int timed_out;
+static char *stop_why;		/* the reaper's reason to stop the job */
 static const char *node_name;	/* provider aws: from IMDS */
 static char *node_list;		/* provider aws: every node's hostname */
 static int node_index;
@@ -281,6 +282,12 @@ reason_exit(struct soca_job *j, int st, const char *why)
 	if (why != NULL && why[0] != '\0') {
 		j->exit = 127;
 		j->reason = soca_xstrdup(why);
+	} else if (stop_why != NULL) {
+		j->exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		j->reason = soca_xasprintf(WIFEXITED(st) ? "%s (exit %d)" :
+		    "%s (killed by signal %d)", stop_why, WIFEXITED(st) ?
+		    WEXITSTATUS(st) : WTERMSIG(st));
+		return SOCA_FAILED;
 	} else if (WIFEXITED(st)) {
 		j->exit = WEXITSTATUS(st);
 		if (j->exit != 0)
@@ -294,6 +301,7 @@ reason_exit(struct soca_job *j, int st, const char *why)
 	return j->exit == 0 ? SOCA_DONE : SOCA_FAILED;
 }
 
+/* cancelled, or the reaper asks it to stop (its cost cap: stop_why) */
 static bool
 cancelled(struct soca_spool *sp, long long id)
 {
@@ -303,6 +311,11 @@ cancelled(struct soca_spool *sp, long long id)
 	if (soca_spool_load(sp, id, &cur) < 0)
 		return false;
 	c = cur.state == SOCA_CANCELLED;
+	if (!c && cur.stop != NULL) {
+		stop_why = cur.stop;
+		cur.stop = NULL;
+		c = true;
+	}
 	soca_job_free(&cur);
 	return c;
 }
@@ -310,7 +323,8 @@ cancelled(struct soca_spool *sp, long long id)
 /*
  * Wait for the job, waking each second: past walltime, or once the job
  * is cancelled (by soca-del anywhere, which may not be able to signal
- * it), the group gets SIGTERM, then SIGKILL after kill_grace.  wait4's
+ * it) or its record says stop= (soca-node-down: its cost cap), the group
+ * gets SIGTERM, then SIGKILL after kill_grace.  wait4's
  * rusage is the job's: its script's process and every descendant it
  * waited for (the shell waits for its commands).
  */

@@ -157,3 +157,37 @@ setup() {
 	assert_failure 2
 	assert_output --partial 'queue "long": max_cost 3 is more than max_cost_limit 2'
 }
+
+@test "the reaper stops a running job once its cost so far reaches max_cost; a job under its cap runs on" {
+	sed -i 's/^provider = aws/provider = local/; s/^dispatch = cron/dispatch = immediate/' "$SOCA_CONF"
+	# p4d.24xlarge at 32.7726 $/h (awsim's Price List): $0.05 after 5.49 s
+	run soca-submit -l instance_type=p4d.24xlarge,max_cost=0.05 -- sleep 30
+	assert_success
+	run soca-submit -l instance_type=p4d.24xlarge,max_cost=100 -- sleep 30
+	assert_success
+	wait_state 1 running 20
+	wait_state 2 running 20
+	start=$(soca-stat -n -o start 1)
+	# the reaper's clock, 5 s after the start: $0.0455, under the cap
+	SOCA_NOW=$((start + 5)) run soca-node-down
+	assert_success
+	refute_output --partial 'cost cap'
+	run soca-stat -n -o state,reason 1
+	assert_output --regexp '^running +-$'
+	# its next cycle, 6 s after: $0.0546, the cap is reached
+	SOCA_NOW=$((start + 6)) run soca-node-down
+	assert_success
+	assert_output '1 running cost cap reached: stopping (max_cost 0.05)'
+	wait_state 1 failed 30
+	run soca-stat -n -o exit,reason 1
+	assert_output --regexp '^ *143 +cost cap reached \(killed by signal 15\)$'
+	run soca-stat -f 1
+	assert_line 'stop=cost cap reached'
+	# the other one, $0.0546 of $100 so far, is left alone
+	run soca-stat -n -o state,reason 2
+	assert_output --regexp '^running +-$'
+	SOCA_NOW=$((start + 6)) run soca-node-down
+	assert_output ''
+	soca-del 2
+	wait_state 2 cancelled 30
+}
