@@ -192,6 +192,9 @@ static const struct soca_key queue_keys[] = {
 	{ "max_cost_limit", SOCA_T_USD, NULL, NULL, 0, 0,
 	    "highest -l max_cost a job may ask for; the cap of jobs that "
 	    "ask none (default: no limit)" },
+	{ "budget_counts_queued", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "a project's budget check at submission adds the estimates of "
+	    "its queued and running jobs" },
 	/* job resources (soca-submit -l); values here are the defaults */
 	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "EC2 instance type, or several joined by +" },

@@ -191,3 +191,32 @@ setup() {
 	soca-del 2
 	wait_state 2 cancelled 30
 }
+
+@test "[queue] budget_counts_queued: a project cannot queue more than its remaining budget" {
+	{
+		printf 'budget_counts_queued = yes\n'	# the "long" queue
+		printf '[budget]\naccount_id = 123456789012\n'
+		printf '[project "cfd"]\nlimit = 1.00\n'
+	} >>"$SOCA_CONF"
+	# 3 x m5.xlarge x 1 h = 0.576, then 0.384: 0.96 of 1.00
+	run soca-submit -q long -P cfd -l nodes=3,walltime=1h -- true
+	assert_success
+	run soca-submit -q long -P cfd -- true
+	assert_success
+	# $0.12 more would pass the limit: refused, with the figures
+	refused_n=$(soca-stat -n | wc -l)
+	run soca-submit -q long -P cfd -l walltime=00:37:30 -- true
+	assert_failure 2
+	assert_output --partial 'budget exceeded: project cfd: $0.00 spent + $0.96 estimated for its 2 queued and running jobs + $0.12 for this one = $1.08, over its limit $1.00 (queue "long" has budget_counts_queued = yes)'
+	[ "$(soca-stat -n | wc -l)" = "$refused_n" ]
+	# what fits goes through: 0.96 + 0.0384
+	run soca-submit -q long -P cfd -l walltime=00:12:00 -- true
+	assert_success
+	# cancelled jobs count no more
+	soca-del 1
+	run soca-submit -q long -P cfd -l walltime=00:37:30 -- true
+	assert_success
+	# a queue without the option checks the spend alone
+	run soca-submit -q normal -P cfd -l nodes=10,walltime=2h -- true
+	assert_success
+}
