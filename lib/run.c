@@ -18,6 +18,7 @@
  */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "estimate.h"
 #include "provider.h"
 #include "provider_aws.h"
 
@@ -45,6 +47,7 @@ struct files {
 
 static int timed_out;
 static char *stop_why;		/* the reaper's reason to stop the job */
+static bool booted;		/* provider aws: this node ran a job already */
 static const char *node_name;	/* provider aws: from IMDS */
 static char *node_list;		/* provider aws: every node's hostname */
 static int node_index;
@@ -362,15 +365,21 @@ wait_job(const struct soca_conf *c, struct soca_spool *sp,
 	return st;
 }
 
+/* *boot: seconds from its launch (provisioning) to now, else -1 */
 static int
-start(struct soca_spool *sp, struct soca_job *j, long long id)
+start(struct soca_spool *sp, struct soca_job *j, long long id,
+    long long *boot)
 {
 	char host[256] = "localhost";
 
 	int e;
 
+	*boot = -1;
 	if (soca_spool_load(sp, id, j) < 0)
 		return -1;
+	if (j->state == SOCA_PROVISIONING && j->start > 0 &&
+	    time(NULL) >= j->start)
+		*boot = time(NULL) - j->start;
 	if (j->state > SOCA_PROVISIONING) {
 		e = EALREADY;
 		goto fail;
@@ -582,6 +591,27 @@ used(struct soca_job *j, const struct rusage *ru)
 	    soca_job_res_int(j, "ncpus", 1);
 }
 
+/*
+ * On EC2, the first job an instance runs (its first node's) measures how
+ * long its type took to boot, for the estimate (estimate.c); later jobs
+ * of a shared instance (aws_share.c) did not wait for a boot.
+ */
+static void
+record_boot(struct soca_spool *sp, const struct soca_job *j, long long boot)
+{
+	const char *types = soca_job_res(j, "instance_type");
+	char *type;
+
+	if (node_name == NULL || node_index != 0 || booted || boot < 0 ||
+	    types == NULL)
+		return;
+	booted = true;
+	type = soca_xstrndup(types, strcspn(types, "+"));
+	if (soca_boot_record(sp, type, boot) < 0)
+		warn("%s/boot", soca_spool_dir(sp));
+	free(type);
+}
+
 /* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
 int
 soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
@@ -592,6 +622,7 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	char *script = NULL, *nodes = NULL, why[512] = "";
 	size_t len;
 	int lk, p[2], st, to;
+	long long boot;
 	pid_t pid;
 	ssize_t n;
 
@@ -612,9 +643,10 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		}
 	}
 	if ((lk = soca_spool_runlock(sp, id, false)) < 0 ||
-	    start(sp, &j, id) < 0)
+	    start(sp, &j, id, &boot) < 0)
 		return -1;
 	soca_crashpoint("run-started");
+	record_boot(sp, &j, boot);
 	nodes = nodefile(&j);
 	if (soca_spool_script(sp, id, &script, &len) < 0 ||
 	    private_file(f.script, "/tmp/soca-job.XXXXXX", script, len, &j,
