@@ -225,6 +225,38 @@ out:
 	return rc;
 }
 
+/*
+ * With provider = aws, the projection goes into the record when it can
+ * (a price not to be had: no estimate, no harm); a job whose projection
+ * is already more than its max_cost is refused: the message, else NULL.
+ */
+char *
+soca_job_cost(const struct soca_conf *c, struct soca_job *j)
+{
+	const char *cap = soca_job_res(j, "max_cost");
+	struct soca_estimate e;
+	long long cents;
+	char *why = NULL;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
+		return NULL;
+	if (soca_job_estimate(c, j, &e, &why) < 0) {
+		free(why);
+		return NULL;
+	}
+	free(j->estimate);
+	j->estimate = soca_xasprintf("%.4f", e.total);
+	if (cap && soca_parse_usd(cap, &cents) == 0 &&
+	    e.total * 100 > (double)cents)
+		why = soca_xasprintf("the job's estimate $%.4f (%s) is more "
+		    "than its max_cost $%s; raise -l max_cost, or ask for "
+		    "less (walltime, nodes, instance_type); soca-submit "
+		    "--estimate shows the figures", e.total, e.has_walltime ?
+		    "for its walltime" : "for one hour: no walltime", cap);
+	soca_estimate_free(&e);
+	return why;
+}
+
 /* to 4 decimals, without libm (soca-submit links this file) */
 static double
 r4(double x)

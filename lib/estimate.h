@@ -25,6 +25,7 @@ struct soca_estimate {
  */
 int soca_job_estimate(const struct soca_conf *, const struct soca_job *,
     struct soca_estimate *, char **why);
+char *soca_job_cost(const struct soca_conf *, struct soca_job *);
 int soca_estimate_print(const struct soca_estimate *, bool json, FILE *);
 void soca_estimate_free(struct soca_estimate *);
 

@@ -138,6 +138,14 @@ setup() {
 	run soca-stat -n -o id,estimate,max_cost
 	assert_line --regexp '^ *1 +0\.51 +0\.51$'
 	assert_line --regexp '^ *2 +0\.51 +0\.52$'
+	# soca-alter estimates the job anew: over its cap it is refused
+	run soca-alter -l nodes=4 1
+	assert_failure 2
+	assert_output --partial 'the job'"'"'s estimate $0.6800 (for its walltime) is more than its max_cost $0.51'
+	run soca-alter -l walltime=1h 1
+	assert_success
+	run soca-stat -n -o id,nodes,estimate 1
+	assert_output --regexp '^ *1 +3 +0\.255$'
 }
 
 @test "[queue] max_cost_limit: no job asks more; a job that asks none is capped by it" {
