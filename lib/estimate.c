@@ -83,7 +83,8 @@ soca_boot_record(struct soca_spool *sp, const char *type, long long secs)
 	long long n = 0, k;
 	int rc;
 
-	if (strlen(type) >= 128 || type[strcspn(type, " \t\n")] != '\0' ||
+	if (*type == '\0' || strlen(type) >= 128 ||
+	    type[strcspn(type, " \t\n")] != '\0' ||
 	    soca_spool_lock(sp) < 0) {
 		free(path);
 		return -1;

@@ -454,7 +454,7 @@ add_pending(struct soca_job *o, void *arg)
 	    strcmp(o->project, p->j->project) != 0)
 		return 0;
 	est = strtod(o->estimate, NULL);
-	if (o->state == SOCA_RUNNING)	/* its hours so far are in the spend */
+	if (o->state == SOCA_RUNNING)	/* so far: in the spend */
 		so_far = soca_cost_job(p->cost, soca_job_res(o,
 		    "instance_type"), nodes, soca_job_res(o, "spot_price") &&
 		    soca_job_res_int(o, "spot_allocation_count", nodes) >=

@@ -47,7 +47,7 @@ struct files {
 
 static int timed_out;
 static char *stop_why;		/* the reaper's reason to stop the job */
-static bool booted;		/* provider aws: this node ran a job already */
+static bool booted;		/* provider aws: a job ran on this node */
 static const char *node_name;	/* provider aws: from IMDS */
 static char *node_list;		/* provider aws: every node's hostname */
 static int node_index;
