@@ -267,6 +267,10 @@ set_state(struct soca_spool *sp, struct soca_job *j, int from, int to)
 		cur.host = j->host ? soca_xstrdup(j->host) : NULL;
 		if ((int)cur.state == from || (from == -1 &&
 		    cur.state <= SOCA_PROVISIONING)) {
+			if (from == -1) {	/* a new run: a new cap */
+				free(cur.stop);
+				cur.stop = NULL;
+			}
 			free(cur.reason);
 			cur.reason = j->reason ? soca_xstrdup(j->reason) : NULL;
 			r = soca_spool_move(sp, &cur, to) == 0 ? 1 : -1;
