@@ -57,6 +57,7 @@ static const struct soca_col cols[] = {
 	{ "cost", "COST", SOCA_COL_NUM, true, true },
 	{ "cost_per_hour", "$/HOUR", SOCA_COL_NUM, true, true },
 	{ "estimate", "ESTIMATE", SOCA_COL_NUM, true, true },
+	{ "max_cost", "MAX COST", SOCA_COL_NUM, true, true },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -422,6 +423,11 @@ show(struct opts *op, struct soca_job *j)
 		soca_out_num(o, "estimate", strtod(j->estimate, NULL));
 	else
 		soca_out_str(o, "estimate", NULL);
+	if (soca_job_res(j, "max_cost"))
+		soca_out_num(o, "max_cost", strtod(soca_job_res(j, "max_cost"),
+		    NULL));
+	else
+		soca_out_str(o, "max_cost", NULL);
 	soca_out_row(o);
 }
 

@@ -131,6 +131,20 @@ check_subset(struct soca_conf *c, const char *q, const char *key,
 }
 
 static void
+check_max_cost(struct soca_conf *c, const char *q)
+{
+	const char *d = soca_conf_get(c, "queue", q, "max_cost");
+	const char *l = soca_conf_get(c, "queue", q, "max_cost_limit");
+	long long dv, lv;
+
+	if (d && l && soca_parse_usd(d, &dv) == 0 &&
+	    soca_parse_usd(l, &lv) == 0 && dv > lv)
+		add(c, "queue", q, "max_cost", "queue \"%s\": max_cost %s is "
+		    "more than max_cost_limit %s (lower it, or raise the "
+		    "limit)", q, d, l);
+}
+
+static void
 check_queue(struct soca_conf *c, const char *q)
 {
 	char **rp;
@@ -146,6 +160,7 @@ check_queue(struct soca_conf *c, const char *q)
 	check_types(c, q);
 	check_subset(c, q, "security_groups", "allowed_security_groups");
 	check_subset(c, q, "instance_profile", "allowed_instance_profiles");
+	check_max_cost(c, q);
 	nodes = soca_conf_int(c, "queue", q, "nodes");
 	spot = soca_conf_int(c, "queue", q, "spot_allocation_count");
 	if (spot > nodes)

@@ -189,6 +189,12 @@ static const struct soca_key queue_keys[] = {
 	    "never terminate this queue's capacity" },
 	{ "policy", SOCA_T_ENUM, "fifo", "fifo|fairshare", 0, 0,
 	    "order in which queued jobs are dispatched" },
+	{ "max_cost_limit", SOCA_T_USD, NULL, NULL, 0, 0,
+	    "highest -l max_cost a job may ask for; the cap of jobs that "
+	    "ask none (default: no limit)" },
+	{ "budget_counts_queued", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "a project's budget check at submission adds the estimates of "
+	    "its queued and running jobs" },
 	/* job resources (soca-submit -l); values here are the defaults */
 	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "EC2 instance type, or several joined by +" },
@@ -242,6 +248,9 @@ static const struct soca_key queue_keys[] = {
 	    "FSx for Lustre: filesystem id, s3:// bucket, or yes" },
 	{ "walltime", SOCA_T_DURATION, NULL, NULL, 0, 0,
 	    "longest the job may run (2h, or PBS's [[HH:]MM:]SS)" },
+	{ "max_cost", SOCA_T_USD, NULL, NULL, 0, 0,
+	    "USD the job may cost: refused when its estimate is more, "
+	    "stopped when it has cost that much" },
 	END
 };
 

@@ -49,6 +49,7 @@ struct soca_job {
 	int priority;		/* -p: -1024..1023, higher goes first */
 	char *mailpoints, *mailto, *keep, *shell;	/* -m -M -k -S */
 	char *estimate;		/* USD projected at submission ("0.2550") */
+	char *stop;		/* why the reaper asks its runner to stop */
 	char *array;		/* -J X-Y[:Z][%M]: an array job (array.c) */
 	long long anext;	/* array: subjobs made so far */
 	long long aparent;	/* subjob: its array's id (0: not one) */

@@ -567,7 +567,20 @@ class Handler(BaseHTTPRequestHandler):
 
     def ctl_reset_post(self, req, q):
         self.sim.reset(seed=req.get("seed"))
+        self.sim.boot_delay = getattr(self.sim, "boot_delay_arg", 0.0)
         return 200, {"reset": True}
+
+    def ctl_bootdelay_get(self, req, q):
+        return 200, {"seconds": getattr(self.sim, "boot_delay", 0.0)}
+
+    def ctl_bootdelay_post(self, req, q):
+        if set(req) != {"seconds"}:
+            raise ValueError("bootdelay takes {\"seconds\": S}")
+        d = float(req["seconds"])
+        if d < 0:
+            raise ValueError("seconds must be >= 0")
+        self.sim.boot_delay = d
+        return 200, {"seconds": d}
 
     def ctl_faults_post(self, req, q):
         specs = req if isinstance(req, list) else [req]
