@@ -346,6 +346,16 @@ static const struct soca_key desktop_keys[] = {
 	END
 };
 
+/* job mail: qsub -m abe (issue 16) */
+static const struct soca_key mail_keys[] = {
+	{ "sendmail", SOCA_T_PATH, "/usr/sbin/sendmail", NULL, 0, 0,
+	    "the mailer jobs' mail is handed to (its sendmail interface, "
+	    "run as: sendmail -oi -f FROM -- RCPT...)" },
+	{ "from", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "sender of jobs' mail (default: soca@ this host's name)" },
+	END
+};
+
 const struct soca_section_schema soca_schema[] = {
 	{ "cluster", false, cluster_keys, "the cluster as a whole" },
 	{ "aws", false, aws_keys, "how soca reaches AWS" },
@@ -356,6 +366,7 @@ const struct soca_section_schema soca_schema[] = {
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
 	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },
+	{ "mail", false, mail_keys, "jobs' mail (-m abe, -M)" },
 	{ NULL, false, NULL, NULL },
 };
 
