@@ -38,6 +38,7 @@ static const struct soca_aws_service services[] = {
 	{ "servicequotas", "servicequotas", "SERVICE_QUOTAS",
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
 	{ "es", "es", "OPENSEARCH", NULL, NULL, "es.%s.amazonaws.com" },
+	{ "sesv2", "ses", "SESV2", NULL, NULL, "email.%s.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

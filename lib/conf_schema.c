@@ -353,6 +353,9 @@ static const struct soca_key mail_keys[] = {
 	    "run as: sendmail -oi -f FROM -- RCPT...)" },
 	{ "from", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "sender of jobs' mail (default: soca@ this host's name)" },
+	{ "ses", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "send through Amazon SES (SendEmail, soca's AWS credentials) "
+	    "instead of sendmail" },
 	END
 };
 

@@ -32,7 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aws.h"
 #include "job.h"
+#include "provider_aws.h"
 
 #define MAIL_TIMEOUT 60	/* seconds the mailer may take */
 
@@ -261,6 +263,58 @@ run_mailer(const char *prog, char **argv, const struct soca_buf *msg,
 	return -1;
 }
 
+/*
+ * [mail] ses = yes: Amazon SES v2 SendEmail with the message raw (CRLF
+ * line ends, as SMTP has them), signed by lib/aws with soca's
+ * credentials.  A bare user name is qualified with the sender's domain.
+ */
+static int
+send_ses(const struct soca_conf *c, const char *from, char **to, size_t n,
+    const struct soca_buf *msg, char *err, size_t errlen)
+{
+	struct soca_aws_cfg cfg = { .conf = c };
+	struct soca_aws_err e = { 0 };
+	struct soca_aws *a = soca_aws_new(&cfg, &e);
+	static const char op[] = "SendEmail";	/* sesv2, its IAM action */
+	struct soca_buf crlf = { 0 }, b64 = { 0 }, out = { 0 };
+	const char *dom = strchr(from, '@');
+	json_t *dst = json_array(), *req;
+	char *text = NULL, *base = NULL;
+	long status = 0;
+	int rc = -1;
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(dst, strchr(to[i], '@') || dom == NULL ?
+		    json_string(to[i]) : json_sprintf("%s%s", to[i], dom));
+	for (size_t i = 0; i < msg->len; i++)
+		soca_buf_adds(&crlf, msg->s[i] == '\n' ? "\r\n" :
+		    (char[2]){ msg->s[i], '\0' });
+	soca_aws_b64(&b64, (const unsigned char *)crlf.s, crlf.len);
+	req = json_pack("{s:s,s:{s:o},s:{s:{s:s}}}", "FromEmailAddress", from,
+	    "Destination", "ToAddresses", dst, "Content", "Raw", "Data", b64.s);
+	if (a != NULL && (text = json_dumps(req, JSON_COMPACT)) != NULL) {
+		base = soca_aws_endpoint(a, soca_aws_service("sesv2"));
+		rc = soca_aws_rest(a, "sesv2", base, NULL, "POST",
+		    "/v2/email/outbound-emails", "application/json", text,
+		    strlen(text), &out, &status, &e);
+	}
+	if (rc != 0) {
+		char *m = soca_aws_err_str(&e);
+
+		snprintf(err, errlen, "SES %s: %s", op, m);
+		free(m);
+	}
+	soca_aws_err_free(&e);
+	soca_buf_free(&out);
+	free(text);
+	free(base);
+	soca_aws_free(a);
+	json_decref(req);
+	soca_buf_free(&crlf);
+	soca_buf_free(&b64);
+	return rc;
+}
+
 /* the sender: [mail] from, else soca@this host */
 static char *
 sender(const struct soca_conf *c)
@@ -346,7 +400,9 @@ send_one(const struct soca_conf *c, const char *spool,
 	for (size_t i = 0; i < n; i++)
 		argv[a++] = to[i];
 	argv[a] = NULL;
-	if (run_mailer(prog, argv, &msg, err, sizeof(err)) != 0)
+	if (soca_conf_bool(c, "mail", NULL, "ses") ? send_ses(c, from, to, n,
+	    &msg, err, sizeof(err)) != 0 : run_mailer(prog, argv, &msg, err,
+	    sizeof(err)) != 0)
 		fail_log(spool, j, ev, err);
 	free(argv);
 out:

@@ -32,6 +32,7 @@ import ec2data
 import pricing
 import opensearch
 import quotas
+import sesv2
 import services
 import sigv4
 import wire
@@ -53,6 +54,9 @@ SERVICES = {
     # "opensearch" model; the REST data plane is opensearch.py's
     "es": {"protocol": "opensearch", "handlers": opensearch.HANDLERS,
            "model": "opensearch"},
+    # SES v2 (REST-JSON; the v1 query API shares the signing name)
+    "ses": {"protocol": "rest-json", "handlers": sesv2.HANDLERS,
+            "model": "sesv2"},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -85,6 +89,15 @@ AUTH_CODES = {
            "expired": ("AccessDenied", 403),
            "region": ("AuthorizationHeaderMalformed", 400),
            "content_sha256": ("XAmzContentSHA256Mismatch", 400)},
+    "rest-json": {"missing": ("MissingAuthenticationTokenException", 403),
+                  "malformed": ("IncompleteSignatureException", 400),
+                  "unknown_key": ("UnrecognizedClientException", 403),
+                  "bad_token": ("UnrecognizedClientException", 403),
+                  "expired_token": ("ExpiredTokenException", 403),
+                  "signature": ("SignatureDoesNotMatchException", 403),
+                  "skew": ("InvalidSignatureException", 403),
+                  "expired": ("InvalidSignatureException", 403),
+                  "region": ("InvalidSignatureException", 403)},
     "opensearch": {"missing": ("security_exception", 401),
                    "malformed": ("security_exception", 403),
                    "unknown_key": ("security_exception", 403),
@@ -153,6 +166,11 @@ class Handler(BaseHTTPRequestHandler):
         if proto == "json":
             self.send(err.status, {
                 "Content-Type": "application/x-amz-json-1.1",
+                "x-amzn-RequestId": rid}, wire.json_error(err))
+        elif proto == "rest-json":
+            self.send(err.status, {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": err.code,
                 "x-amzn-RequestId": rid}, wire.json_error(err))
         elif proto == "opensearch":
             self.send(err.status, {"Content-Type": "application/json; "
@@ -310,6 +328,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("UnknownOperationException", "Unsupported "
                                "Content-Type '%s'" % ctype)
             return op, body
+        if proto == "rest-json":
+            for name in mdl.operation_names:
+                http = mdl.operation_model(name).http
+                if http.get("method") == self.command and \
+                        http.get("requestUri", "").split("?")[0] == raw_path:
+                    return name, body
+            raise AwsError("UnknownOperationException", "no %s operation "
+                           "for %s %s" % (mdl.service_name, self.command,
+                                          raw_path), 404)
         if proto == "opensearch":
             op, index, did = opensearch.route(self.command, raw_path)
             return op, {"index": index, "id": did, "body": body,
@@ -333,7 +360,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("MissingParameter", "The request must contain "
                                "the parameter Version")
             args.pop("Version")
-        elif proto == "json":
+        elif proto in ("json", "rest-json"):
             if op not in mdl.operation_names:
                 raise AwsError("UnknownOperationException", "Unknown "
                                "operation %s" % op)
@@ -387,6 +414,9 @@ class Handler(BaseHTTPRequestHandler):
             raise DropConnection()
         if proto == "ec2":
             self.send(200, {"Content-Type": "text/xml;charset=UTF-8"}, body)
+        elif proto == "rest-json":
+            self.send(200, {"Content-Type": "application/json",
+                            "x-amzn-RequestId": self.rid}, body)
         else:
             self.send(200, {"Content-Type": "application/x-amz-json-1.1",
                             "x-amzn-RequestId": self.rid}, body)
@@ -765,6 +795,9 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("%s: no such instance type in awsim" % k)
             self.sim.svc.spot[k] = float(v)
         return 200, self.sim.svc.spot
+
+    def ctl_ses_get(self, req, q):
+        return 200, {"sent": self.sim.ses.sent}
 
     def ctl_opensearch_get(self, req, q):
         return 200, self.sim.opensearch.dump()
