@@ -23,6 +23,12 @@
  * item.  Items refused with 429 or 5xx are retried within the run with
  * the standard backoff, then left in R.
  *
+ * Nodes (soca-index nodes): one snapshot of the cluster's instances per
+ * run, jobs' nodes and desktops alike, from one DescribeInstances sweep:
+ * a document an instance, _id CLUSTER.node.INSTANCE.MINUTE (a rerun in
+ * the same minute makes the same documents), no checkpoint (each run is
+ * the next snapshot; an item refused is reported, not sent again).
+ *
  * Auth: SigV4 with service "es" (Amazon OpenSearch Service, through
  * lib/aws and its credential chain) or HTTP basic auth over TLS (a
  * self-managed cluster; plain http only to a loopback address).
@@ -38,6 +44,7 @@
 
 #include "aws.h"
 #include "job.h"
+#include "provider_aws.h"
 
 #define OVERLAP 3600	/* seconds a late record may trail T */
 
@@ -686,5 +693,203 @@ done:
 	soca_aws_free(r.aws);
 	ckpt_free(&r.next);
 	ckpt_free(&old);
+	return rc;
+}
+
+static json_t *
+node_doc(const struct soca_ec2_inst *x, const char *cluster, long long at)
+{
+	json_t *o = json_object();
+
+	set_str(o, "cluster", cluster);
+	set_str(o, "instance_id", x->id);
+	set_time(o, "snapshot_time", at);
+	set_str(o, "instance_type", x->type);
+	set_str(o, "state", x->state);
+	set_str(o, "availability_zone", x->az);
+	set_str(o, "lifecycle", x->lifecycle ? x->lifecycle : "on-demand");
+	set_str(o, "node_type", x->nodetype ? x->nodetype : x->dname ?
+	    "desktop" : "compute");
+	set_time(o, "launch_time", x->launched);
+	if (x->launched > 0 && at >= x->launched)
+		json_object_set_new(o, "uptime_seconds",
+		    json_integer(at - x->launched));
+	set_str(o, "job_id", x->job);
+	set_str(o, "slurm_job_id", x->slurm);
+	set_str(o, "owner", x->owner);
+	set_str(o, "queue", x->queue);
+	set_str(o, "project", x->project);
+	set_str(o, "desktop", x->dname);
+	set_str(o, "desktop_session", x->session);
+	set_str(o, "private_ip", x->ip);
+	json_object_set_new(o, "keep_forever", json_boolean(x->keep &&
+	    strcmp(x->keep, "true") == 0));
+	return o;
+}
+
+static json_t *
+node_template(const char *index)
+{
+	static const char *const kw[] = { "cluster", "instance_id",
+	    "instance_type", "state", "availability_zone", "lifecycle",
+	    "node_type", "job_id", "slurm_job_id", "owner", "queue", "project",
+	    "desktop", "desktop_session" };
+	json_t *p = json_object();
+
+	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
+		json_object_set_new(p, kw[i], json_pack("{s:s}", "type",
+		    "keyword"));
+	json_object_set_new(p, "snapshot_time", json_pack("{s:s,s:s}", "type",
+	    "date", "format", "strict_date_time_no_millis"));
+	json_object_set_new(p, "launch_time", json_pack("{s:s,s:s}", "type",
+	    "date", "format", "strict_date_time_no_millis"));
+	json_object_set_new(p, "uptime_seconds", json_pack("{s:s}", "type",
+	    "long"));
+	json_object_set_new(p, "private_ip", json_pack("{s:s}", "type", "ip"));
+	json_object_set_new(p, "keep_forever", json_pack("{s:s}", "type",
+	    "boolean"));
+	return json_pack("{s:[s+],s:i,s:{s:{s:s,s:o}}}", "index_patterns",
+	    index, "*", "priority", 100, "template", "mappings", "dynamic",
+	    "strict", "properties", p);
+}
+
+static void
+node_line(struct soca_buf *b, const struct soca_ec2_inst *x,
+    const char *cluster, const char *index, long long at)
+{
+	json_t *doc = node_doc(x, cluster, at);
+	char *id = soca_xasprintf("%s.node.%s.%lld", cluster, x->id, at / 60);
+	json_t *act = json_pack("{s:{s:s,s:s}}", "index", "_index", index,
+	    "_id", id);
+	char *a = json_dumps(act, JSON_COMPACT | JSON_SORT_KEYS);
+	char *d = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+
+	if (a == NULL || d == NULL)
+		errx(SOCA_EX_TEMP, "out of memory");
+	soca_buf_addf(b, "%s\n%s\n", a, d);
+	free(id);
+	free(a);
+	free(d);
+	json_decref(act);
+	json_decref(doc);
+}
+
+/* one bulk of nodes: the items refused, each named; -1: not sent */
+static int
+node_bulk(struct index_run *r, const struct soca_ec2_inst *v, size_t n,
+    long long at)
+{
+	struct soca_buf b = { 0 }, out = { 0 };
+	json_t *ans = NULL, *it;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < n; i++)
+		node_line(&b, &v[i], r->cluster, r->index, at);
+	if (call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) == 0) {
+		r->bytes += b.len;
+		ans = json_loadb(out.s, out.len, 0, NULL);
+		rc = 0;
+		json_array_foreach(json_object_get(ans, "items"), i, it) {
+			json_t *x = json_object_get(it, "index");
+			json_t *err = json_object_get(x, "error");
+
+			if (err == NULL && i < n) {
+				r->sent++;
+				continue;
+			}
+			warnx("node %s: refused: %s", i < n ? v[i].id : "?",
+			    json_string_value(json_object_get(err, "reason")));
+			r->failed++;
+		}
+	}
+	json_decref(ans);
+	soca_buf_free(&b);
+	soca_buf_free(&out);
+	return rc;
+}
+
+static int
+put_node_template(struct index_run *r)
+{
+	json_t *t = node_template(r->index);
+	char *text = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
+	struct soca_buf b = { 0 }, out = { 0 };
+	char *path = soca_xasprintf("/_index_template/%s", r->index);
+	int rc;
+
+	soca_buf_adds(&b, text);
+	rc = call(r, "PUT", path, "application/json", &b, &out);
+	free(text);
+	free(path);
+	json_decref(t);
+	soca_buf_free(&b);
+	soca_buf_free(&out);
+	return rc;
+}
+
+/*
+ * soca-index nodes: a snapshot of the cluster's instances (provider aws;
+ * the local provider has none).  Exit status as for jobs.
+ */
+int
+soca_index_nodes(const struct soca_conf *c, bool ndjson, FILE *out)
+{
+	struct index_run r = { .c = c };
+	struct soca_aws_cfg cfg = { .conf = c };
+	struct soca_aws_err e = { 0 };
+	struct soca_ec2_inst *v = NULL;
+	struct soca_aws *ec2 = NULL;
+	long long at = (long long)time(NULL) / 60 * 60;
+	char *why = NULL;
+	size_t n = 0;
+	int rc = SOCA_EX_OK;
+
+	r.cluster = soca_conf_get(c, "cluster", NULL, "name");
+	r.index = soca_conf_get(c, "index", NULL, "nodes_index");
+	r.batch = soca_conf_int(c, "index", NULL, "batch");
+	if (!ndjson && setup(&r, &why) != 0) {
+		warnx("%s", why);
+		free(why);
+		soca_aws_free(r.aws);
+		return SOCA_EX_USAGE;
+	}
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0) {
+		if ((ec2 = soca_aws_new(&cfg, &e)) == NULL ||
+		    soca_aws_describe(ec2, r.cluster, false, &v, &n, &e) != 0) {
+			char *m = soca_aws_err_str(&e);
+
+			warnx("DescribeInstances: %s", m);
+			free(m);
+			rc = soca_aws_err_exit(&e);
+			goto out;
+		}
+	}
+	if (ndjson) {
+		struct soca_buf b = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			node_line(&b, &v[i], r.cluster, r.index, at);
+		if (b.len)
+			fwrite(b.s, 1, b.len, out);
+		soca_buf_free(&b);
+		goto out;
+	}
+	if (n > 0 && put_node_template(&r) != 0)
+		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
+	for (size_t i = 0; i < n && rc == SOCA_EX_OK; i += (size_t)r.batch)
+		if (node_bulk(&r, v + i, n - i < (size_t)r.batch ? n - i :
+		    (size_t)r.batch, at) != 0)
+			rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
+	if (rc == SOCA_EX_OK && r.failed)
+		rc = SOCA_EX_FALSE;
+	fprintf(out, "nodes: %zu sent, %zu refused, %zu bytes\n", r.sent,
+	    r.failed, r.bytes);
+out:
+	soca_aws_err_free(&e);
+	soca_ec2_inst_free(v, n);
+	soca_aws_free(ec2);
+	soca_aws_free(r.aws);
+	free(r.basic);
 	return rc;
 }

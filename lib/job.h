@@ -190,5 +190,6 @@ long long soca_mail_failed(const char *spool);
 /* index.c: finished jobs to OpenSearch (soca-index) */
 int soca_index_jobs(const struct soca_conf *, struct soca_spool *,
     bool ndjson, bool all, FILE *out);
+int soca_index_nodes(const struct soca_conf *, bool ndjson, FILE *out);
 
 #endif

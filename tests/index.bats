@@ -190,7 +190,46 @@ os() {
 	run soca-index
 	assert_failure 2
 	assert_output --partial '[index] endpoint "": give the cluster'"'"'s URL'
-	run soca-index nodes
+	run soca-index sessions
 	assert_failure 2
-	assert_output --partial '"nodes": soca-index sends jobs'
+	assert_output --partial '"sessions": soca-index sends jobs or nodes'
+}
+
+# launch TAGS...: one instance of cluster lab with KEY=VALUE tags
+launch() {
+	local args=(ImageId="$(soca-aws ec2 DescribeImages | jq -r '.imagesSet[0].imageId')"
+		InstanceType=c5.large MinCount=1 MaxCount=1
+		TagSpecification.1.ResourceType=instance
+		TagSpecification.1.Tag.1.Key=soca:ClusterId
+		TagSpecification.1.Tag.1.Value=lab) i=2 kv
+	for kv in "$@"; do
+		args+=("TagSpecification.1.Tag.$i.Key=${kv%%=*}"
+			"TagSpecification.1.Tag.$i.Value=${kv#*=}")
+		i=$((i + 1))
+	done
+	soca-aws ec2 RunInstances "${args[@]}" | jq -r '.instancesSet[0].instanceId'
+}
+
+@test "nodes: one snapshot of the cluster's instances, jobs' nodes and desktops" {
+	printf 'provider = aws\n' >cluster.add
+	sed -i '/^name = lab$/r cluster.add' soca.conf
+	a=$(launch soca:JobId=7 soca:JobOwner=alice soca:JobQueue=normal soca:NodeType=compute)
+	d=$(launch soca:NodeType=desktop soca:DesktopName=cad soca:JobOwner=bob)
+	launch_other=$(soca-aws ec2 RunInstances ImageId="$(soca-aws ec2 DescribeImages | jq -r '.imagesSet[0].imageId')" InstanceType=c5.large MinCount=1 MaxCount=1 | jq -r '.instancesSet[0].instanceId')
+	run soca-index nodes
+	assert_success
+	assert_output --regexp '^nodes: 2 sent, 0 refused, [0-9]+ bytes$'
+	run os '.indices["soca-nodes"].docs | to_entries | map(.value | [.instance_id, .node_type, .job_id, .owner, .desktop, .instance_type]) | sort'
+	assert_output "$(jq -cn --arg a "$a" --arg d "$d" '[[$a,"compute","7","alice",null,"c5.large"],[$d,"desktop",null,"bob","cad","c5.large"]] | sort')"
+	run os '.indices["soca-nodes"].docs | keys | map(test("^lab\\.node\\.i-[0-9a-f]+\\.[0-9]+$")) | all'
+	assert_output true
+	assert_equal "$(os '.templates["soca-nodes"].template.mappings.properties.snapshot_time.type')" '"date"'
+	[ -n "$launch_other" ]
+}
+
+@test "nodes with the local provider: nothing to send" {
+	run soca-index nodes
+	assert_success
+	assert_output 'nodes: 0 sent, 0 refused, 0 bytes'
+	[ "$(awsim_calls es:Bulk)" -eq 0 ]
 }
