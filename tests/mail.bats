@@ -138,6 +138,22 @@ wait_mails() {
 	assert_output "soca job $c (last): ended|$TO||13"
 }
 
+@test "no -M: the job's owner gets the mail" {
+	command -v runuser >/dev/null || skip "runuser(1) is missing"
+	T=$(mktemp -d /tmp/soca-mail.XXXXXX)
+	chmod 0755 "$T"
+	chown $MAILUSER: "$T"
+	printf '[cluster]\nspool = %s/spool\n[mail]\nfrom = soca@example.com\n' "$T" >"$T/soca.conf"
+	chmod 0644 "$T/soca.conf"
+	id=$(cd "$T" && runuser -u $MAILUSER -- env HOME="$T" SOCA_CONF="$T/soca.conf" \
+		PATH="$PATH" soca-submit -m e -N mine -- true)
+	SOCA_CONF=$T/soca.conf wait_state "$id" done
+	wait_mails 1
+	rm -rf "$T"
+	run mails
+	assert_output --regexp "^soca job $id \(mine\): ended\|$TO\|\|1[34]$"
+}
+
 @test "several -M addresses get one message; a bad one is refused at submission" {
 	run soca-submit -m e -M "$MAILUSER,x@y" -- true
 	assert_success
