@@ -37,6 +37,8 @@ static const struct soca_aws_service services[] = {
 	    "api.pricing.us-east-1.amazonaws.com" },
 	{ "servicequotas", "servicequotas", "SERVICE_QUOTAS",
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
+	{ "es", "es", "OPENSEARCH", NULL, NULL, "es.%s.amazonaws.com" },
+	{ "sesv2", "ses", "SESV2", NULL, NULL, "email.%s.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -284,6 +286,7 @@ setup_handle(struct soca_aws *a, struct soca_aws_http *x, const char *url)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (a->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, a->ca_file);
+	curl_easy_setopt(h, CURLOPT_USERPWD, x->basic);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, a->connect_timeout);
@@ -332,7 +335,8 @@ sign(struct soca_aws *a, struct soca_aws_http *x, struct soca_aws_req *r)
 		soca_aws_req_header(r, x->hdrs[i].name, x->hdrs[i].value);
 	r->body = (const unsigned char *)x->body;
 	r->bodylen = x->bodylen;
-	soca_sigv4_sign(r, &a->creds, &s, NULL);
+	if (x->basic == NULL)
+		soca_sigv4_sign(r, &a->creds, &s, NULL);
 	free(host);
 }
 
@@ -403,7 +407,7 @@ attempt(struct soca_aws *a, struct soca_aws_http *x, struct soca_aws_err *e)
 	long status = 0;
 	CURLcode rc;
 
-	if (ensure_creds(a, e) < 0)
+	if (x->basic == NULL && ensure_creds(a, e) < 0)
 		return -1;
 	sign(a, x, &r);
 	url = soca_xasprintf("%s%s%s%s", x->base, r.path, r.query ? "?" : "",

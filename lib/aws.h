@@ -186,6 +186,10 @@ json_t *soca_aws_json(struct soca_aws *, const char *service, const char *op,
 int soca_aws_s3(struct soca_aws *, const char *method, const char *bucket,
     const char *key, const char *query, const void *body, size_t len,
     struct soca_buf *out, struct soca_aws_err *);
+int soca_aws_rest(struct soca_aws *, const char *service, const char *base,
+    const char *basic, const char *method, const char *path,
+    const char *ctype, const void *body, size_t len, struct soca_buf *out,
+    long *status, struct soca_aws_err *);
 json_t *soca_aws_call(struct soca_aws *, const char *service, const char *op,
     json_t *params, struct soca_aws_err *);
 json_t *soca_aws_paginate(struct soca_aws *, const char *service,

@@ -29,6 +29,7 @@ struct soca_aws_http {
 	const char *body;
 	size_t bodylen, sent;
 	unsigned sigflags;
+	const char *basic;	/* "user:password": HTTP basic, not SigV4 */
 	bool no_retry;
 	struct soca_buf *out;
 	long status;

@@ -208,6 +208,14 @@ soca_aws_json(struct soca_aws *a, const char *service, const char *op,
 }
 
 static bool
+len_slash(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '/';
+}
+
+static bool
 path_style(struct soca_aws *a, const char *bucket)
 {
 	const struct soca_aws_service *s = soca_aws_service("s3");
@@ -263,6 +271,38 @@ soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
 		soca_aws_http_header(&x, "Content-Type",
 		    "application/octet-stream");
 	rc = soca_aws_send(a, &x, e);
+	soca_aws_http_free(&x);
+	return rc;
+}
+
+/*
+ * A REST call to base (an OpenSearch domain's endpoint, say): signed for
+ * service, or with HTTP basic auth when basic is "user:password".  path
+ * is already encoded; the answer's body goes to out, its status to
+ * *status (also when it is not 2xx: the caller reads the error).
+ */
+int
+soca_aws_rest(struct soca_aws *a, const char *service, const char *base,
+    const char *basic, const char *method, const char *path,
+    const char *ctype, const void *body, size_t len, struct soca_buf *out,
+    long *status, struct soca_aws_err *e)
+{
+	struct soca_aws_http x;
+	int rc;
+
+	http_init(a, &x, service, method, out);
+	free(x.base);
+	x.base = soca_xstrndup(base, strlen(base) -
+	    (len_slash(base) ? 1 : 0));
+	free(x.path);
+	x.path = soca_xstrdup(path);
+	x.basic = basic;
+	x.body = body;
+	x.bodylen = len;
+	if (ctype)
+		http_header(&x, "Content-Type", ctype);
+	rc = soca_aws_send(a, &x, e);
+	*status = x.status;
 	soca_aws_http_free(&x);
 	return rc;
 }

@@ -234,9 +234,12 @@ requeue(struct sweep *w, long long id, const char *why, bool fail_unless_rerun,
 			j.runner = j.pgid = 0;
 		} else
 			j.end = time(NULL);
-		if (soca_spool_move(w->sp, &j, to) == 0)
+		if (soca_spool_move(w->sp, &j, to) == 0) {
 			fprintf(w->log, "%lld %s %s\n", j.id,
 			    soca_state_name(to), j.reason);
+			if (to == SOCA_FAILED)
+				soca_mail_job(w->c, w->sp, &j, 'a', NULL);
+		}
 	}
 	soca_job_free(&j);
 	soca_spool_unlock(w->sp);

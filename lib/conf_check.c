@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "soca.h"
+#include "job.h"
 
 /* Queue keys from instance_type on are job resources (conf_schema.c). */
 bool
@@ -224,6 +224,18 @@ check_desktop(struct soca_conf *c)
 		    "the TZ database (e.g. Europe/Paris, UTC)", tz);
 }
 
+/* [mail] from reaches a mail header and the mailer's -f */
+static void
+check_mail(struct soca_conf *c)
+{
+	const char *f = soca_conf_get(c, "mail", NULL, "from");
+
+	if (f != NULL && !soca_mail_addr_ok(f))
+		add(c, "mail", NULL, "from", "from \"%s\": not a mail address "
+		    "(user or user@host, of letters, digits and ._+-, not "
+		    "starting with -; e.g. soca@example.com)", f);
+}
+
 /* Add a diagnostic for every cross-reference problem. */
 void
 soca_conf_check(struct soca_conf *c)
@@ -244,4 +256,5 @@ soca_conf_check(struct soca_conf *c)
 		check_license(c, qs[i]);
 	soca_strv_free(qs, n);
 	check_desktop(c);
+	check_mail(c);
 }

@@ -368,6 +368,42 @@ static const struct soca_key desktop_keys[] = {
 	END
 };
 
+/* job mail: qsub -m abe (issue 16) */
+static const struct soca_key mail_keys[] = {
+	{ "sendmail", SOCA_T_PATH, "/usr/sbin/sendmail", NULL, 0, 0,
+	    "the mailer jobs' mail is handed to (its sendmail interface, "
+	    "run as: sendmail -oi -f FROM -- RCPT...)" },
+	{ "from", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "sender of jobs' mail (default: soca@ this host's name)" },
+	{ "ses", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "send through Amazon SES (SendEmail, soca's AWS credentials) "
+	    "instead of sendmail" },
+	END
+};
+
+/* analytics: soca-index (issue 16) */
+static const struct soca_key index_keys[] = {
+	{ "endpoint", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "OpenSearch/Elasticsearch URL (https://search-x.REGION.es."
+	    "amazonaws.com, or a self-managed cluster)" },
+	{ "auth", SOCA_T_ENUM, "sigv4", "sigv4|basic", 0, 0,
+	    "sigv4: Amazon OpenSearch Service (IAM, service es); basic: "
+	    "user and password_file" },
+	{ "region", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "auth = sigv4: the domain's region (default: [aws] region)" },
+	{ "user", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "auth = basic: the user name" },
+	{ "password_file", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "auth = basic: a file whose first line is the password" },
+	{ "jobs_index", SOCA_T_STRING, "soca-jobs", NULL, 0, 0,
+	    "index finished jobs go to (its template: INDEX*)" },
+	{ "nodes_index", SOCA_T_STRING, "soca-nodes", NULL, 0, 0,
+	    "index of soca-index nodes' snapshots (its template: INDEX*)" },
+	{ "batch", SOCA_T_INT, "1000", NULL, 1, 100000,
+	    "documents per _bulk request" },
+	END
+};
+
 const struct soca_section_schema soca_schema[] = {
 	{ "cluster", false, cluster_keys, "the cluster as a whole" },
 	{ "aws", false, aws_keys, "how soca reaches AWS" },
@@ -379,6 +415,8 @@ const struct soca_section_schema soca_schema[] = {
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
 	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },
+	{ "mail", false, mail_keys, "jobs' mail (-m abe, -M)" },
+	{ "index", false, index_keys, "analytics: soca-index to OpenSearch" },
 	{ NULL, false, NULL, NULL },
 };
 

@@ -183,4 +183,16 @@ void soca_priv_drop(void);
 void soca_priv_lose(void);
 struct soca_conf *soca_conf_must(void);
 
+/* mail.c: a job's mail at begin, end and abort (-m abe, -M) */
+bool soca_mail_addr_ok(const char *);
+char *soca_mail_users_check(const char *spec);
+void soca_mail_job(const struct soca_conf *, const struct soca_spool *,
+    const struct soca_job *, char event, const char *why);
+long long soca_mail_failed(const char *spool);
+
+/* index.c: finished jobs to OpenSearch (soca-index) */
+int soca_index_jobs(const struct soca_conf *, struct soca_spool *,
+    bool ndjson, bool all, FILE *out);
+int soca_index_nodes(const struct soca_conf *, bool ndjson, FILE *out);
+
 #endif

@@ -146,6 +146,8 @@ reap_one(struct reap *r, long long id, FILE *f)
 		j.end = time(NULL);
 	if (soca_spool_move(r->sp, &j, to) == 0) {
 		changed = 1;
+		if (to == SOCA_FAILED)
+			soca_mail_job(r->c, r->sp, &j, 'a', NULL);
 		if (f)
 			fprintf(f, "%lld %s %s\n", j.id, soca_state_name(to),
 			    j.reason);

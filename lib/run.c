@@ -12,6 +12,9 @@
  * command line is ever built from user data.  A close-on-exec pipe
  * carries the reason back if the exec never happens.
  * The runner waits, enforces walltime, and records exit status and times.
+ * It sends the job's mail (mail.c): begin once the script is exec'd, end
+ * when it exited by itself, abort when it was killed, ran past its
+ * walltime, was cancelled or could not start.
  * On this host (the local provider) a runner whose job ended kicks the
  * dispatcher (dispatch.c) for the jobs waiting on its slots, queue limit
  * or dependency; an EC2 node leaves that to the head node's timer.
@@ -668,12 +671,18 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		n = read(p[0], why, sizeof(why) - 1);
 		why[n > 0 ? n : 0] = '\0';
 		close(p[0]);
+		if (why[0] == '\0')
+			soca_mail_job(c, sp, &j, 'b', NULL);
 	}
 	st = pid > 0 ? wait_job(c, sp, &j, pid, &ru) : 0;
 	soca_crashpoint("run-exited");
 	to = reason_exit(&j, st, why);
 	used(&j, &ru);
-	set_state(sp, &j, SOCA_RUNNING, to);
+	if (set_state(sp, &j, SOCA_RUNNING, to) == 0 && cancelled(sp, id))
+		soca_mail_job(c, sp, &j, 'a', "cancelled while running");
+	else
+		soca_mail_job(c, sp, &j, why[0] == '\0' && WIFEXITED(st) ?
+		    'e' : 'a', NULL);
 	if (f.script[0] != '\0')
 		unlink(f.script);
 	if (f.nodes[0] != '\0')

@@ -16,6 +16,8 @@
  *                       one small record per job (job.c), named by id
  *   index, changes      soca-stat's listing cache and the log of ids
  *                       changed since (see "The listing cache" below)
+ *   mail.failed         how many job mails could not be sent (mail.c)
+ *   index.jobs          soca-index's checkpoint (index.c)
  *   aws/                the aws provider's state (provider_aws.c):
  *     ID                a job's attempt, launched flag, capacity tries
  *                       and instance ids (soca_aws_jobstate_*)

@@ -31,7 +31,9 @@ import billing
 import ec2
 import ec2data
 import pricing
+import opensearch
 import quotas
+import sesv2
 import services
 import sigv4
 import wire
@@ -49,6 +51,13 @@ SERVICES = {
                 "region": "us-east-1"},
     "servicequotas": {"protocol": "json", "handlers": quotas.HANDLERS,
                       "model": "service-quotas"},
+    # Amazon OpenSearch Service domains: the signing name of botocore's
+    # "opensearch" model; the REST data plane is opensearch.py's
+    "es": {"protocol": "opensearch", "handlers": opensearch.HANDLERS,
+           "model": "opensearch"},
+    # SES v2 (REST-JSON; the v1 query API shares the signing name)
+    "ses": {"protocol": "rest-json", "handlers": sesv2.HANDLERS,
+            "model": "sesv2"},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -81,6 +90,25 @@ AUTH_CODES = {
            "expired": ("AccessDenied", 403),
            "region": ("AuthorizationHeaderMalformed", 400),
            "content_sha256": ("XAmzContentSHA256Mismatch", 400)},
+    "rest-json": {"missing": ("MissingAuthenticationTokenException", 403),
+                  "malformed": ("IncompleteSignatureException", 400),
+                  "unknown_key": ("UnrecognizedClientException", 403),
+                  "bad_token": ("UnrecognizedClientException", 403),
+                  "expired_token": ("ExpiredTokenException", 403),
+                  "signature": ("SignatureDoesNotMatchException", 403),
+                  "skew": ("InvalidSignatureException", 403),
+                  "expired": ("InvalidSignatureException", 403),
+                  "region": ("InvalidSignatureException", 403)},
+    "opensearch": {"missing": ("security_exception", 401),
+                   "malformed": ("security_exception", 403),
+                   "unknown_key": ("security_exception", 403),
+                   "bad_token": ("security_exception", 403),
+                   "expired_token": ("security_exception", 403),
+                   "signature": ("security_exception", 403),
+                   "skew": ("security_exception", 403),
+                   "expired": ("security_exception", 403),
+                   "region": ("security_exception", 403),
+                   "basic": ("security_exception", 401)},
 }
 
 IMDS_MAX_TTL = 21600
@@ -140,6 +168,16 @@ class Handler(BaseHTTPRequestHandler):
             self.send(err.status, {
                 "Content-Type": "application/x-amz-json-1.1",
                 "x-amzn-RequestId": rid}, wire.json_error(err))
+        elif proto == "rest-json":
+            self.send(err.status, {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": err.code,
+                "x-amzn-RequestId": rid}, wire.json_error(err))
+        elif proto == "opensearch":
+            self.send(err.status, {"Content-Type": "application/json; "
+                                   "charset=UTF-8"},
+                      opensearch.error_body(err.code, err.message,
+                                            err.status))
         elif proto == "s3":
             self.send(err.status, {"Content-Type": "application/xml",
                                    "x-amz-request-id": rid,
@@ -174,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
         if raw_path.startswith("/_awsim/") or raw_path == "/_awsim":
             return self.control(raw_path, raw_query, body)
         qp = sigv4.query_pairs(raw_query)
+        if self.headers.get("Authorization", "").startswith("Basic "):
+            return self.opensearch_basic(raw_path, qp, body)
         try:
             auth = sigv4.parse(self.headers, qp)
         except AuthError as e:
@@ -198,6 +238,9 @@ class Handler(BaseHTTPRequestHandler):
             self.drop()
 
     def guess_protocol(self, body):
+        if "ndjson" in self.headers.get("Content-Type", "") or \
+                re.search(r"/_(bulk|index_template|doc|count)\b", self.path):
+            return "opensearch"
         if self.headers.get("X-Amz-Target"):
             return "json"
         if self.command == "POST" and body.startswith(b"Action="):
@@ -286,6 +329,19 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("UnknownOperationException", "Unsupported "
                                "Content-Type '%s'" % ctype)
             return op, body
+        if proto == "rest-json":
+            for name in mdl.operation_names:
+                http = mdl.operation_model(name).http
+                if http.get("method") == self.command and \
+                        http.get("requestUri", "").split("?")[0] == raw_path:
+                    return name, body
+            raise AwsError("UnknownOperationException", "no %s operation "
+                           "for %s %s" % (mdl.service_name, self.command,
+                                          raw_path), 404)
+        if proto == "opensearch":
+            op, index, did = opensearch.route(self.command, raw_path)
+            return op, {"index": index, "id": did, "body": body,
+                        "headers": self.headers}
         op, bucket, key = services.s3_route(self.command, raw_path, qp,
                                             self.headers)
         return op or "Unknown", {"bucket": bucket, "key": key, "body": body,
@@ -305,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("MissingParameter", "The request must contain "
                                "the parameter Version")
             args.pop("Version")
-        elif proto == "json":
+        elif proto in ("json", "rest-json"):
             if op not in mdl.operation_names:
                 raise AwsError("UnknownOperationException", "Unknown "
                                "operation %s" % op)
@@ -328,7 +384,7 @@ class Handler(BaseHTTPRequestHandler):
         if action not in (None, "lost"):
             code, status, msg = action
             raise AwsError(code, msg, status)
-        if proto == "s3":
+        if proto in ("s3", "opensearch"):
             with sim.lock:
                 status, headers, body = handler(sim, args)
             if action == "lost":
@@ -359,9 +415,36 @@ class Handler(BaseHTTPRequestHandler):
             raise DropConnection()
         if proto == "ec2":
             self.send(200, {"Content-Type": "text/xml;charset=UTF-8"}, body)
+        elif proto == "rest-json":
+            self.send(200, {"Content-Type": "application/json",
+                            "x-amzn-RequestId": self.rid}, body)
         else:
             self.send(200, {"Content-Type": "application/x-amz-json-1.1",
                             "x-amzn-RequestId": self.rid}, body)
+
+    def opensearch_basic(self, raw_path, qp, body):
+        """A self-managed cluster's HTTP basic auth, on the es routes."""
+        import base64
+        sim = self.sim
+        op, index, did = opensearch.route(self.command, raw_path)
+        with sim.lock:
+            sim.calls["es-basic:%s" % op] += 1
+            want = sim.opensearch.basic
+        try:
+            got = base64.b64decode(self.headers["Authorization"][6:],
+                                   validate=True).decode()
+        except ValueError:
+            got = None
+        if got != want:
+            return self.send_error_for("opensearch", AwsError(
+                "security_exception", "missing authentication credentials "
+                "for REST request [%s]" % raw_path, 401))
+        try:
+            self.call("es", SERVICES["es"], None, op,
+                      {"index": index, "id": did, "body": body,
+                       "headers": self.headers})
+        except AwsError as e:
+            self.send_error_for("opensearch", e)
 
     # ---- IMDSv2 ----
 
@@ -743,6 +826,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("%s: no such instance type in awsim" % k)
             self.sim.svc.spot[k] = float(v)
         return 200, self.sim.svc.spot
+
+    def ctl_ses_get(self, req, q):
+        return 200, {"sent": self.sim.ses.sent}
+
+    def ctl_opensearch_get(self, req, q):
+        return 200, self.sim.opensearch.dump()
+
+    def ctl_opensearch_post(self, req, q):
+        return 200, self.sim.opensearch.control(req)
 
     def ctl_credentials_post(self, req, q):
         akid = req["access_key_id"]

@@ -17,6 +17,8 @@ import time
 import uuid
 
 import ec2
+import opensearch
+import sesv2
 import services
 
 DEFAULT_AKID = "AKIDSOCATEST"
@@ -179,6 +181,8 @@ class Sim:
             self.creds = {DEFAULT_AKID: (DEFAULT_SECRET, None, None)}
             self.ec2 = ec2.Ec2State(self)
             self.svc = services.ServiceState(self)
+            self.opensearch = opensearch.OpenSearchState()
+            self.ses = sesv2.SesState()
             self.imds = {"instance_id": None, "role": "soca-test-role",
                          "credentials_ttl": 21600, "tokens": {},
                          "issued": None, "http_tokens": "required",
