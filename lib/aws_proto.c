@@ -300,7 +300,7 @@ soca_aws_rest(struct soca_aws *a, const char *service, const char *base,
 	x.body = body;
 	x.bodylen = len;
 	if (ctype)
-		http_header(&x, "Content-Type", ctype);
+		soca_aws_http_header(&x, "Content-Type", ctype);
 	rc = soca_aws_send(a, &x, e);
 	*status = x.status;
 	soca_aws_http_free(&x);
