@@ -135,7 +135,7 @@ web_spool() {
 }
 
 web_sudoers() {
-	local c cmds= users=
+	local c cmds='' users=''
 	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget; do
 		cmds+="${cmds:+, }$WEB_DIR/bin/$c"
 	done
