@@ -396,3 +396,67 @@ submit_as() {	# submit_as USER [json fields]: prints the job id
 	run grep -E '^soca-api ALL = \(%soca-users, !root\) NOPASSWD: SOCA_WEB$' "$SOCA_SRCDIR/etc/web/sudoers"
 	assert_success
 }
+
+@test "files: upload, list, download, mkdir, rename, delete in the user's home" {
+	printf 'nx = 400\n' >case.ini
+	web_as alice PUT '/api/files?path=case.ini' --data-binary @case.ini
+	assert_equal "$WEB_STATUS" 201
+	run cat "$WEB_DIR/home/alice/case.ini"
+	assert_output 'nx = 400'
+	run stat -c %U "$WEB_DIR/home/alice/case.ini"
+	assert_output socatest-alice
+	web_as alice PUT '/api/files?path=case.ini' --data-binary @case.ini
+	assert_equal "$WEB_STATUS" 409
+	web_as alice POST /api/files/mkdir -H 'Content-Type: application/json' --data '{"path":"runs"}'
+	assert_equal "$WEB_STATUS" 201
+	web_as alice POST /api/files/rename -H 'Content-Type: application/json' \
+	    --data '{"from":"case.ini","to":"runs/case1.ini"}'
+	assert_equal "$WEB_STATUS" 204
+	web_as alice GET '/api/files?path=runs'
+	assert_equal "$WEB_STATUS" 200
+	assert_equal "$(jq -r '.[] | "\(.name) \(.type) \(.size)"' <<<"$WEB_BODY")" "case1.ini file 9"
+	web_as alice GET /api/files
+	assert_equal "$(jq -r '.[] | select(.name == "runs") | .type' <<<"$WEB_BODY")" dir
+	web_as alice GET '/api/files?path=runs/case1.ini'
+	assert_equal "$WEB_STATUS" 200
+	assert_equal "$WEB_BODY" 'nx = 400'
+	grep -q '^content-disposition: attachment; filename="case1.ini"' <<<"$WEB_HEADERS"
+	web_as alice DELETE '/api/files?path=runs/case1.ini'
+	assert_equal "$WEB_STATUS" 204
+	run ls "$WEB_DIR/home/alice/runs"
+	assert_output ""
+}
+
+@test "files: bob cannot list, read or change alice's; escapes and big uploads refused" {
+	local before
+	printf 'secret\n' >"$WEB_DIR/home/alice/private.txt"
+	chown socatest-alice: "$WEB_DIR/home/alice/private.txt"
+	ln -sfn ../alice "$WEB_DIR/home/bob/alice-link"
+	before=$(cd "$WEB_DIR/home" && find . -printf '%p %s %m %u\n' | sort)
+	local p
+	for p in ../alice/private.txt ..%2Falice%2Fprivate.txt /etc/passwd %2Fetc%2Fpasswd \
+		'private.txt%00' alice-link/private.txt alice-link . 'a//b' './x'; do
+		web_as bob GET "/api/files?path=$p"
+		case $p in .) [ "$WEB_STATUS" = 200 ] || fail "GET $p: $WEB_STATUS" ;;
+		*) case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "GET $p: $WEB_STATUS $WEB_BODY" ;; esac ;;
+		esac
+		refute [ "$(grep -c secret <<<"$WEB_BODY")" -gt 0 ]
+		# bob's own link is his to remove: not here
+		[ "$p" = alice-link ] && continue
+		web_as bob DELETE "/api/files?path=$p"
+		case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "DELETE $p: $WEB_STATUS $WEB_BODY" ;; esac
+	done
+	web_as bob POST /api/files/rename -H 'Content-Type: application/json' \
+	    --data '{"from":"../alice/private.txt","to":"mine.txt"}'
+	assert_equal "$WEB_STATUS" 400
+	web_as bob POST /api/files/rename -H 'Content-Type: application/json' \
+	    --data '{"from":"alice-link/private.txt","to":"mine.txt"}'
+	case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "rename through the link: $WEB_STATUS" ;; esac
+	head -c 100000 /dev/zero >big
+	web_as bob PUT '/api/files?path=big' --data-binary @big
+	assert_equal "$WEB_STATUS" 413
+	web_as bob PUT '/api/files?path=alice-link/x' --data-binary @/dev/null
+	case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "put through the link: $WEB_STATUS" ;; esac
+	assert_equal "$(cd "$WEB_DIR/home" && find . -printf '%p %s %m %u\n' | sort)" "$before"
+	rm -f "$WEB_DIR/home/bob/alice-link"
+}

@@ -127,8 +127,8 @@ read_path(struct soca_web *w)
 }
 
 /* read what the client sent and drop it: nginx answers 502 otherwise */
-static void
-drain(long long n)
+void
+soca_web_drain(long long n)
 {
 	char buf[65536];
 	ssize_t r;
@@ -156,8 +156,14 @@ read_body(struct soca_web *w)
 	if (cl != NULL && *cl != '\0' &&
 	    soca_parse_int(cl, 0, (long long)1 << 40, &n) != 0)
 		return 400;
+	w->clen = n;
+	if (strcmp(w->method, "PUT") == 0 && w->nseg == 1 &&
+	    strcmp(w->seg[0], "files") == 0) {
+		w->streamed = true;	/* api_files.c reads it as it comes */
+		return 0;
+	}
 	if (n > max) {
-		drain(n);
+		soca_web_drain(n);
 		return 413;
 	}
 	w->body = soca_xmalloc((size_t)n + 1);

@@ -31,6 +31,11 @@ const struct soca_web_route soca_web_routes[] = {
 	{ "POST", "/api/jobs/{id}/release", soca_web_jobs_release, false },
 	{ "GET", "/api/queues", soca_web_queues, false },
 	{ "GET", "/api/budgets", soca_web_budgets, false },
+	{ "GET", "/api/files", soca_web_files_get, false },
+	{ "PUT", "/api/files", soca_web_files_put, false },
+	{ "DELETE", "/api/files", soca_web_files_delete, false },
+	{ "POST", "/api/files/mkdir", soca_web_files_mkdir, false },
+	{ "POST", "/api/files/rename", soca_web_files_rename, false },
 	{ "GET", "/api/openapi.json", soca_web_openapi, true },
 	{ NULL, NULL, NULL, false },
 };

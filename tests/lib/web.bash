@@ -101,7 +101,7 @@ web_spool() {
 	local c
 	mkdir -p "$WEB_DIR/bin" "$WEB_DIR/cgi"
 	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter \
-		soca-budget soca-node-up soca-node-run soca-node-down soca-spool; do
+		soca-budget soca-files soca-node-up soca-node-run soca-node-down soca-spool; do
 		cp "$SOCA_BUILDDIR/bin/$c" "$WEB_DIR/bin/"
 	done
 	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter; do
@@ -129,6 +129,7 @@ web_spool() {
 	bindir = $WEB_DIR/bin
 	openapi = $SOCA_SRCDIR/lib/web/openapi.json
 	audit_log = $WEB_DIR/audit.log
+	max_upload = 64K
 	CONF
 	chmod 0644 "$WEB_DIR/soca.conf"
 	SOCA_CONF=$WEB_DIR/soca.conf "$WEB_DIR/bin/soca-spool" init socatest-soca
@@ -136,7 +137,7 @@ web_spool() {
 
 web_sudoers() {
 	local c cmds='' users=''
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget soca-files; do
 		cmds+="${cmds:+, }$WEB_DIR/bin/$c"
 	done
 	for c in $WEB_USERS; do
