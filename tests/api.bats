@@ -6,6 +6,7 @@
 
 load lib/helper
 load lib/web
+load lib/jobs
 
 setup_file() {
 	web_start
@@ -459,4 +460,26 @@ submit_as() {	# submit_as USER [json fields]: prints the job id
 	case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "put through the link: $WEB_STATUS" ;; esac
 	assert_equal "$(cd "$WEB_DIR/home" && find . -printf '%p %s %m %u\n' | sort)" "$before"
 	rm -f "$WEB_DIR/home/bob/alice-link"
+}
+
+@test "a job's output: the owner downloads it; bob gets 404" {
+	local id
+	id=$(web_as alice POST /api/jobs -H 'Content-Type: application/json' \
+	    --data '{"script":"#!/bin/sh\necho out-words\necho err-words >&2\n","name":"outjob"}' >/dev/null
+	    jq -r .id <<<"$WEB_BODY")
+	web_as alice GET "/api/jobs/$id/output/stdout"
+	assert_equal "$WEB_STATUS" 404
+	soca-node-up
+	wait_state "$id" done 20
+	web_as alice GET "/api/jobs/$id/output/stdout"
+	assert_equal "$WEB_STATUS" 200
+	assert_equal "$WEB_BODY" out-words
+	grep -q '^content-type: text/plain' <<<"$WEB_HEADERS"
+	web_as alice GET "/api/jobs/$id/output/stderr"
+	assert_equal "$WEB_BODY" err-words
+	web_as bob GET "/api/jobs/$id/output/stdout"
+	assert_equal "$WEB_STATUS" 404
+	refute [ "$(grep -c out-words <<<"$WEB_BODY")" -gt 0 ]
+	web_as alice GET "/api/jobs/$id/output/other"
+	assert_equal "$WEB_STATUS" 404
 }

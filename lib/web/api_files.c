@@ -115,7 +115,7 @@ lines(const char *out)
 }
 
 static void
-download(struct soca_web *w, const char *p, json_t *st)
+download(struct soca_web *w, const char *p, json_t *st, const char *ctype)
 {
 	const char *argv[] = { "cat", "--", p, NULL };
 	const char *base = strrchr(p, '/') ? strrchr(p, '/') + 1 : p;
@@ -134,8 +134,8 @@ download(struct soca_web *w, const char *p, json_t *st)
 	w->status = 200;
 	printf("Status: 200 OK\r\nCache-Control: no-store\r\n"
 	    "X-Content-Type-Options: nosniff\r\nContent-Security-Policy: "
-	    "default-src 'none'; sandbox\r\nContent-Type: "
-	    "application/octet-stream\r\n%s\r\n", h.s);
+	    "default-src 'none'; sandbox\r\nContent-Type: %s\r\n%s\r\n",
+	    ctype, h.s);
 	fflush(stdout);
 	soca_buf_free(&h);
 	if (soca_web_run_io(w, "soca-files", argv, NULL, 0, -1, 0,
@@ -171,7 +171,7 @@ soca_web_files_get(struct soca_web *w)
 	st = json_array_get(a, 0);
 	type = json_string_value(json_object_get(st, "type"));
 	if (type && strcmp(type, "file") == 0) {
-		download(w, p, st);
+		download(w, p, st, "application/octet-stream");
 	} else if (type && strcmp(type, "dir") == 0) {
 		argv[0] = "ls";
 		if (soca_web_run(w, "soca-files", argv, NULL, 0, &r) == 0) {
@@ -295,4 +295,37 @@ soca_web_files_rename(struct soca_web *w)
 	    (argv[3] = jpath(w, j, "to")) != NULL)
 		simple(w, argv, 204);
 	json_decref(j);
+}
+
+/* a regular file of the user's home (a job's output), streamed */
+void
+soca_web_files_send(struct soca_web *w, const char *rel, const char *ctype)
+{
+	const char *argv[] = { "stat", "-J", "--", rel, NULL };
+	struct soca_web_run r;
+	json_t *a = NULL, *st;
+	const char *type;
+
+	if (!path_ok(rel) || strcmp(rel, ".") == 0) {
+		soca_web_error(w, 404, "no such output");
+		return;
+	}
+	if (soca_web_run(w, "soca-files", argv, NULL, 0, &r) < 0) {
+		soca_web_error(w, 403, "this account may not use the web door");
+		return;
+	}
+	if (r.status == 0 && (a = lines(r.out)) != NULL &&
+	    json_array_size(a) == 1) {
+		st = json_array_get(a, 0);
+		type = json_string_value(json_object_get(st, "type"));
+		if (type && strcmp(type, "file") == 0)
+			download(w, rel, st, ctype);
+		else
+			soca_web_error(w, 404, "no such output");
+	} else if (r.status == 2 || r.status == 1)
+		soca_web_error(w, 404, "no such output (yet)");
+	else
+		soca_web_answer_run(w, "no such output", &r, 0);
+	json_decref(a);
+	soca_web_run_free(&r);
 }

@@ -29,6 +29,8 @@ const struct soca_web_route soca_web_routes[] = {
 	{ "PATCH", "/api/jobs/{id}", soca_web_jobs_alter, false },
 	{ "POST", "/api/jobs/{id}/hold", soca_web_jobs_hold, false },
 	{ "POST", "/api/jobs/{id}/release", soca_web_jobs_release, false },
+	{ "GET", "/api/jobs/{id}/output/{stream}", soca_web_jobs_output,
+	    false },
 	{ "GET", "/api/queues", soca_web_queues, false },
 	{ "GET", "/api/budgets", soca_web_budgets, false },
 	{ "GET", "/api/files", soca_web_files_get, false },

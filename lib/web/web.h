@@ -132,6 +132,7 @@ void soca_web_jobs_cancel(struct soca_web *);
 void soca_web_jobs_hold(struct soca_web *);
 void soca_web_jobs_release(struct soca_web *);
 void soca_web_jobs_alter(struct soca_web *);
+void soca_web_jobs_output(struct soca_web *);
 
 /* api_misc.c */
 void soca_web_me(struct soca_web *);
@@ -145,6 +146,8 @@ void soca_web_files_put(struct soca_web *);
 void soca_web_files_delete(struct soca_web *);
 void soca_web_files_mkdir(struct soca_web *);
 void soca_web_files_rename(struct soca_web *);
+void soca_web_files_send(struct soca_web *, const char *rel,
+    const char *ctype);
 
 /* main.c */
 int soca_web_main(int argc, char **argv);
