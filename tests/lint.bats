@@ -52,7 +52,7 @@ NOT_TYPED="soca-api"
 	done
 	for f in "$SOCA_SRCDIR"/bench/aws "$SOCA_SRCDIR"/bench/jobs.sh \
 		"$SOCA_SRCDIR"/bench/lib.sh "$SOCA_SRCDIR"/bench/nodes \
-		"$SOCA_SRCDIR"/bench/ec2; do
+		"$SOCA_SRCDIR"/bench/ec2 "$SOCA_SRCDIR"/bench/web; do
 		[ -f "$f" ] && files+=("$f")
 	done
 	run shellcheck -s bash -e SC1090,SC1091,SC2034,SC2154 "${files[@]}"
