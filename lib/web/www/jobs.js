@@ -168,14 +168,14 @@ function outputBox(id, which) {
 	return h('div', {},
 		h('h3', {}, which),
 		h('div', {class: 'buttons'},
-			button('Show ' + which, async () => {
+			h('button', {type: 'button', id: 'show-' + which, onclick: async () => {
 				try {
 					pre.textContent = await api('GET', '/jobs/' + seg(id) + '/output/' + which,
 						undefined, {text: true});
 				} catch (e) {
 					pre.textContent = e.message;
 				}
-			}),
+			}}, 'Show ' + which),
 			h('a', {href, download: 'job-' + id + '.' + which, class: 'button',
 				id: 'download-' + which}, 'Download ' + which)),
 		pre);
