@@ -189,6 +189,8 @@ static const struct soca_key queue_keys[] = {
 	    "never terminate this queue's capacity" },
 	{ "policy", SOCA_T_ENUM, "fifo", "fifo|fairshare", 0, 0,
 	    "order in which queued jobs are dispatched" },
+	{ "interpreters", SOCA_T_LIST, "/bin/bash /bin/sh", NULL, 0, 0,
+	    "soca-api: the interpreters a web submission may name (-S)" },
 	/* job resources (soca-submit -l); values here are the defaults */
 	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "EC2 instance type, or several joined by +" },
@@ -346,6 +348,41 @@ static const struct soca_key desktop_keys[] = {
 	END
 };
 
+static const struct soca_key web_keys[] = {
+	{ "state", SOCA_T_PATH, "/var/lib/soca/web", NULL, 0, 0,
+	    "soca-api: keys, sessions and login failures (the soca-api "
+	    "user's, 0700)" },
+	{ "bindir", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-api: where the soca commands it runs are (default: the "
+	    "install's bindir)" },
+	{ "openapi", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-api: the OpenAPI document it serves (default: the "
+	    "install's)" },
+	{ "audit_log", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-api: one line per request appended here (default: stderr, "
+	    "nginx's error log)" },
+	{ "max_body", SOCA_T_SIZE, "1M", NULL, 0, 0,
+	    "soca-api: largest request body (larger: 413)" },
+	{ "max_upload", SOCA_T_SIZE, "1G", NULL, 0, 0,
+	    "soca-api: largest file uploaded with PUT /api/files" },
+	{ "max_output", SOCA_T_SIZE, "16M", NULL, 0, 0,
+	    "soca-api: most output kept from one command" },
+	{ "timeout", SOCA_T_DURATION, "30s", NULL, 0, 0,
+	    "soca-api: longest a command may run for a request" },
+	{ "min_uid", SOCA_T_INT, "1000", NULL, 1, 2147483647,
+	    "soca-api: never act as a user below this uid (nor root)" },
+	{ "session_ttl", SOCA_T_DURATION, "8h", NULL, 0, 0,
+	    "soca-api: lifetime of a login session" },
+	{ "login_failures", SOCA_T_INT, "5", NULL, 1, 1000000,
+	    "soca-api: failed logins per user or address before 429" },
+	{ "login_window", SOCA_T_DURATION, "5m", NULL, 0, 0,
+	    "soca-api: the window login_failures counts in" },
+	{ "origin", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "soca-api: the site's origin (https://host[:port]; default: from "
+	    "the request's Host)" },
+	END
+};
+
 const struct soca_section_schema soca_schema[] = {
 	{ "cluster", false, cluster_keys, "the cluster as a whole" },
 	{ "aws", false, aws_keys, "how soca reaches AWS" },
@@ -356,6 +393,7 @@ const struct soca_section_schema soca_schema[] = {
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
 	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },
+	{ "web", false, web_keys, "the web door (soca-api)" },
 	{ NULL, false, NULL, NULL },
 };
 
