@@ -72,8 +72,7 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
-	// done ID: the list's live refresh shows ID done (no reload); its
-	// page shows stdout as text, and the download link gives its bytes
+	// done ID: the list's live refresh shows ID done, with no reload
 	async done(browser, id) {
 		const page = await newPage(browser);
 		await login(page);
@@ -82,9 +81,23 @@ const flows = {
 				tr.querySelector('td[data-label=State]').textContent === 'done'),
 		{timeout: 90000}, id);
 		report('state', (await rowOf(page, '#job-list', id)).State);
-		await page.click('#job-list a[href="#/jobs/' + encodeURIComponent(id) + '"]');
-		await page.waitForSelector('#download-stdout');
+		await shot(page, 'jobs-done');
+		report('hygiene', await hygiene(page));
+	},
+
+	// output ID: the job's page (reached from the list) shows its stdout
+	// as text, and the download link gives its bytes
+	async output(browser, id) {
+		const page = await newPage(browser);
+		await login(page);
+		const link = '#job-list a[href="#/jobs/' + encodeURIComponent(id) + '"]';
+		await page.waitForSelector(link);
+		await page.click(link);
+		await page.waitForSelector('#show-stdout');
+		const answer = page.waitForResponse((r) => /\/output\/stdout$/.test(r.url()));
 		await page.click('#show-stdout');
+		const res = await answer;
+		check(res.ok(), 'GET ' + res.url() + ': ' + res.status());
 		await page.waitForFunction(() => document.getElementById('output-stdout').textContent !== '');
 		report('shown', JSON.stringify(await page.$eval('#output-stdout', (e) => e.textContent)));
 		report('imgs', await page.$$eval('img', (l) => l.length));

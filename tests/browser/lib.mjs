@@ -66,6 +66,17 @@ export async function newPage(browser, width, height) {
 		if (process.env.SOCA_BROWSER_DEBUG)
 			process.stderr.write('console: ' + m.type() + ' ' + m.text() + '\n');
 	});
+	if (process.env.SOCA_BROWSER_DEBUG) {
+		// the headers chromium really sent (Origin, Cookie) for /api/
+		const cdp = await page.createCDPSession();
+		await cdp.send('Network.enable');
+		cdp.on('Network.requestWillBeSentExtraInfo', (e) => {
+			const h = e.headers || {};
+			const p = h[':path'] || '';
+			if (/^\/api\//.test(p) || /api/.test(JSON.stringify(h)))
+				process.stderr.write('sent: ' + JSON.stringify(h) + '\n');
+		});
+	}
 	await page.evaluateOnNewDocument(() => {
 		window.__socaCsp = [];
 		document.addEventListener('securitypolicyviolation', (e) =>
