@@ -189,7 +189,7 @@ static const struct soca_key queue_keys[] = {
 	    "never terminate this queue's capacity" },
 	{ "policy", SOCA_T_ENUM, "fifo", "fifo|fairshare", 0, 0,
 	    "order in which queued jobs are dispatched" },
-	{ "interpreters", SOCA_T_LIST, "/bin/bash /bin/sh", NULL, 0, 0,
+	{ "interpreters", SOCA_T_LIST, "/bin/bash, /bin/sh", NULL, 0, 0,
 	    "soca-api: the interpreters a web submission may name (-S)" },
 	/* job resources (soca-submit -l); values here are the defaults */
 	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,

@@ -24,6 +24,7 @@ soca-budget+platform item awsim
 soca-license license default
 soca-doctor check default
 soca-desktop+list name awsim
+soca-files+ls+-C+/etc name default
 "
 
 setup_file() {

@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -524,4 +525,101 @@ soca_web_jobs_alter(struct soca_web *w)
 out:
 	args_free(&a);
 	json_decref(j);
+}
+
+/* ---- a job's output: its path as soca_job_outpath() makes it ---- */
+
+static char *
+subst_index(const char *p, json_t *j)
+{
+	static const char tag[] = "^array_index^";
+	json_t *idx = json_object_get(j, "array_index");
+	struct soca_buf b = { 0 };
+	const char *t;
+
+	while (json_is_integer(idx) && (t = strstr(p, tag)) != NULL) {
+		soca_buf_add(&b, p, (size_t)(t - p));
+		soca_buf_addf(&b, "%" JSON_INTEGER_FORMAT, json_integer_value(idx));
+		p = t + sizeof(tag) - 1;
+	}
+	soca_buf_adds(&b, p);
+	return soca_buf_steal(&b);
+}
+
+static char *
+outpath(json_t *j, bool err)
+{
+	const char *wd = json_string_value(json_object_get(j, "workdir"));
+	const char *name = json_string_value(json_object_get(j, "name"));
+	const char *p = json_string_value(json_object_get(j, err ? "err" :
+	    "out"));
+	bool join = json_is_true(json_object_get(j, "join"));
+	json_t *aid = json_object_get(j, "array_id");
+	json_t *idx = json_object_get(j, "array_index");
+	json_t *id = json_object_get(j, "id");
+	char c = err && !join ? 'e' : 'o', *s, *r;
+
+	if (wd == NULL || name == NULL)
+		return NULL;
+	if (err && join)
+		p = json_string_value(json_object_get(j, "out"));
+	if (p != NULL) {
+		s = subst_index(p, j);
+		if (s[0] == '/')
+			return s;
+		r = soca_xasprintf("%s/%s", wd, s);
+		free(s);
+		return r;
+	}
+	if (json_is_integer(aid) && json_is_integer(idx))
+		return soca_xasprintf("%s/%s.%c%" JSON_INTEGER_FORMAT ".%"
+		    JSON_INTEGER_FORMAT, wd, name, c, json_integer_value(aid),
+		    json_integer_value(idx));
+	if (!json_is_integer(id))
+		return NULL;
+	return soca_xasprintf("%s/%s.%c%" JSON_INTEGER_FORMAT, wd, name, c,
+	    json_integer_value(id));
+}
+
+void
+soca_web_jobs_output(struct soca_web *w)
+{
+	const char *argv[] = { "-f", "-J", "-x", w->seg[1], NULL };
+	const char *stream = w->seg[3], *owner;
+	struct soca_web_run r;
+	struct passwd *pw;
+	char *path = NULL;
+	json_t *a = NULL, *j;
+	size_t hl;
+
+	if (strcmp(w->seg[2], "output") != 0 || (strcmp(stream, "stdout") &&
+	    strcmp(stream, "stderr"))) {
+		soca_web_error(w, 404, "no such resource");
+		return;
+	}
+	if (!path_id(w))
+		return;
+	if (soca_web_run(w, "soca-stat", argv, NULL, 0, &r) < 0) {
+		soca_web_error(w, 403, "this account may not use the web door");
+		return;
+	}
+	if (r.status == 0 && (a = lines(r.out)) != NULL &&
+	    json_array_size(a) == 1) {
+		j = json_array_get(a, 0);
+		owner = json_string_value(json_object_get(j, "user"));
+		/* only the owner's: the file is read as the asking user */
+		if (owner != NULL && strcmp(owner, w->user) == 0)
+			path = outpath(j, strcmp(stream, "stderr") == 0);
+	}
+	soca_web_run_free(&r);
+	json_decref(a);
+	pw = getpwnam(w->user);
+	hl = pw ? strlen(pw->pw_dir) : 0;
+	if (path == NULL || pw == NULL || strncmp(path, pw->pw_dir, hl) != 0 ||
+	    path[hl] != '/')
+		soca_web_error(w, 404, "no such output");
+	else
+		soca_web_files_send(w, path + hl + 1,
+		    "text/plain; charset=utf-8");
+	free(path);
 }

@@ -46,6 +46,29 @@ soca_web_me(struct soca_web *w)
 	    "server_euid", (json_int_t)geteuid()));
 }
 
+/* a list as an array, a number or a yes/no as itself, else the text */
+static json_t *
+value(const struct soca_key *k, const char *v)
+{
+	json_t *a;
+	char **l;
+	size_t n;
+	bool b;
+
+	if (k->type == SOCA_T_LIST && soca_split_list(v, &l, &n) == 0) {
+		a = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(a, json_string(l[i]));
+		soca_strv_free(l, n);
+		return a;
+	}
+	if (k->type == SOCA_T_INT)
+		return json_integer(atoll(v));
+	if (k->type == SOCA_T_BOOL && soca_parse_bool(v, &b) == 0)
+		return json_boolean(b);
+	return json_string(v);
+}
+
 void
 soca_web_queues(struct soca_web *w)
 {
@@ -70,7 +93,7 @@ soca_web_queues(struct soca_web *w)
 			    names[i], k->name) || strcmp(k->name,
 			    "interpreters") == 0 || strcmp(k->name,
 			    "enabled") == 0))
-				json_object_set_new(q, k->name, json_string(v));
+				json_object_set_new(q, k->name, value(k, v));
 		}
 		json_array_append_new(a, q);
 	}

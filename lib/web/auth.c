@@ -43,6 +43,27 @@ changes_state(const char *m)
 	return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0;
 }
 
+/*
+ * scheme://host[:port] of this site: Debian's fastcgi_params pass
+ * HTTP_HOST without the port ($host), so SERVER_PORT adds it back when
+ * it is not the scheme's default.
+ */
+static char *
+own_origin(const struct soca_web *w)
+{
+	bool tls = w->https != NULL && strcmp(w->https, "off") != 0;
+	const char *port = getenv("SERVER_PORT");
+	const char *colon = strrchr(w->host, ':');
+	bool has_port = colon != NULL && strchr(colon, ']') == NULL;
+
+	if (has_port || port == NULL || *port == '\0' ||
+	    strcmp(port, tls ? "443" : "80") == 0)
+		return soca_xasprintf("%s://%s", tls ? "https" : "http",
+		    w->host);
+	return soca_xasprintf("%s://%s:%s", tls ? "https" : "http", w->host,
+	    port);
+}
+
 bool
 soca_web_origin_ok(const struct soca_web *w)
 {
@@ -56,8 +77,7 @@ soca_web_origin_ok(const struct soca_web *w)
 		return strcmp(w->origin, conf) == 0;
 	if (w->host == NULL)
 		return false;
-	want = soca_xasprintf("%s://%s", w->https != NULL &&
-	    strcmp(w->https, "off") != 0 ? "https" : "http", w->host);
+	want = own_origin(w);
 	ok = strcmp(w->origin, want) == 0;
 	free(want);
 	return ok;

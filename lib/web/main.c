@@ -64,6 +64,8 @@ serve(struct soca_web *w)
 		return;
 	}
 	soca_web_dispatch(w);
+	if (w->streamed && !w->body_used)
+		soca_web_drain(w->clen);
 }
 
 int

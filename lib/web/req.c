@@ -126,6 +126,24 @@ read_path(struct soca_web *w)
 	return split_path(w, w->path, false);
 }
 
+/* read what the client sent and drop it: nginx answers 502 otherwise */
+void
+soca_web_drain(long long n)
+{
+	char buf[65536];
+	ssize_t r;
+
+	while (n > 0) {
+		r = read(STDIN_FILENO, buf, n > (long long)sizeof(buf) ?
+		    sizeof(buf) : (size_t)n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return;
+		n -= r;
+	}
+}
+
 static int
 read_body(struct soca_web *w)
 {
@@ -138,8 +156,16 @@ read_body(struct soca_web *w)
 	if (cl != NULL && *cl != '\0' &&
 	    soca_parse_int(cl, 0, (long long)1 << 40, &n) != 0)
 		return 400;
-	if (n > max)
+	w->clen = n;
+	if (strcmp(w->method, "PUT") == 0 && w->nseg == 1 &&
+	    strcmp(w->seg[0], "files") == 0) {
+		w->streamed = true;	/* api_files.c reads it as it comes */
+		return 0;
+	}
+	if (n > max) {
+		soca_web_drain(n);
 		return 413;
+	}
 	w->body = soca_xmalloc((size_t)n + 1);
 	while (got < (size_t)n) {
 		r = read(STDIN_FILENO, w->body + got, (size_t)n - got);

@@ -98,6 +98,15 @@ struct pipes {
 	int in[2], out[2], err[2];
 };
 
+/* where stdin comes from and stdout goes when they are streamed */
+struct stream {
+	int in_fd;		/* -1: the buffer below */
+	long long in_left;	/* bytes still to come from in_fd */
+	int out_fd;		/* -1: captured */
+	char buf[65536];
+	size_t have, off;
+};
+
 static int
 start(char **argv, char **envp, struct pipes *p, pid_t *pid)
 {
@@ -143,10 +152,49 @@ take(int fd, struct soca_buf *b, size_t cap, bool *trunc, bool *open_)
 	soca_buf_add(b, buf, (size_t)n);
 }
 
+/* stdout straight to the client (a download) */
+static void
+pass(int fd, int to, bool *open_)
+{
+	char buf[65536];
+	ssize_t n = read(fd, buf, sizeof(buf)), w, off = 0;
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
+		*open_ = false;
+		return;
+	}
+	while (off < n && (w = write(to, buf + off, (size_t)(n - off))) > 0)
+		off += w;
+	if (off < n)
+		*open_ = false;	/* the client went away */
+}
+
+/* the request's body, as it comes, into the command (an upload) */
+static bool
+refill(struct stream *s)
+{
+	ssize_t n;
+
+	if (s->have > s->off || s->in_left <= 0)
+		return s->have > s->off;
+	n = read(s->in_fd, s->buf, s->in_left < (long long)sizeof(s->buf) ?
+	    (size_t)s->in_left : sizeof(s->buf));
+	if (n <= 0) {
+		s->in_left = 0;
+		return false;
+	}
+	s->in_left -= n;
+	s->have = (size_t)n;
+	s->off = 0;
+	return true;
+}
+
 static void
 pump(struct pipes *p, const char *in, size_t inlen, long long deadline,
     size_t cap, struct soca_web_run *r, struct soca_buf *out,
-    struct soca_buf *err)
+    struct soca_buf *err, struct stream *st)
 {
 	bool oo = true, eo = true;
 	int infd = p->in[1];
@@ -154,7 +202,7 @@ pump(struct pipes *p, const char *in, size_t inlen, long long deadline,
 	ssize_t n;
 
 	fcntl(infd, F_SETFL, O_NONBLOCK);
-	if (inlen == 0) {
+	if (st->in_fd < 0 && inlen == 0) {
 		close(infd);
 		infd = -1;
 	}
@@ -173,11 +221,26 @@ pump(struct pipes *p, const char *in, size_t inlen, long long deadline,
 		if (poll(fds, 3, (int)(left > 1000 ? 1000 : left)) < 0 &&
 		    errno != EINTR)
 			break;
-		if (fds[0].revents)
+		if (fds[0].revents && st->out_fd >= 0)
+			pass(p->out[0], st->out_fd, &oo);
+		else if (fds[0].revents)
 			take(p->out[0], out, cap, &r->truncated, &oo);
 		if (fds[1].revents)
 			take(p->err[0], err, cap, &r->truncated, &eo);
-		if (infd >= 0 && fds[2].revents) {
+		if (infd >= 0 && fds[2].revents && st->in_fd >= 0) {
+			if (!refill(st)) {
+				close(infd);
+				infd = -1;
+				continue;
+			}
+			n = write(infd, st->buf + st->off, st->have - st->off);
+			if (n > 0)
+				st->off += (size_t)n;
+			else if (errno != EAGAIN && errno != EINTR) {
+				close(infd);
+				infd = -1;
+			}
+		} else if (infd >= 0 && fds[2].revents) {
 			n = write(infd, in + sent, inlen - sent);
 			if (n > 0)
 				sent += (size_t)n;
@@ -220,6 +283,20 @@ int
 soca_web_run(struct soca_web *w, const char *cmd, const char *const *argv,
     const void *in, size_t inlen, struct soca_web_run *r)
 {
+	return soca_web_run_io(w, cmd, argv, in, inlen, -1, 0, -1, r);
+}
+
+/*
+ * As soca_web_run, with stdin read from in_fd (in_len bytes of it) and
+ * stdout written to out_fd when they are not -1: uploads and downloads
+ * go through without being held in memory.
+ */
+int
+soca_web_run_io(struct soca_web *w, const char *cmd, const char *const *argv,
+    const void *in, size_t inlen, int in_fd, long long in_len, int out_fd,
+    struct soca_web_run *r)
+{
+	struct stream *st = soca_xcalloc(1, sizeof(*st));
 	long long to = soca_conf_int(w->conf, "web", NULL, "timeout");
 	long long cap = soca_conf_int(w->conf, "web", NULL, "max_output");
 	struct soca_buf out = { 0 }, err = { 0 };
@@ -233,6 +310,7 @@ soca_web_run(struct soca_web *w, const char *cmd, const char *const *argv,
 	if (!soca_name_ok(cmd) || soca_web_user_ok(w, w->user) < 0) {
 		soca_web_note(w, "refused to run %s as %s", cmd,
 		    w->user ? w->user : "-");
+		free(st);
 		return -1;
 	}
 	av = make_argv(w, cmd, argv);
@@ -240,13 +318,18 @@ soca_web_run(struct soca_web *w, const char *cmd, const char *const *argv,
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = start(av, ev, &p, &pid)) != 0) {
 		soca_web_note(w, "cannot start sudo: %s", strerror(rc));
+		free(st);
 		for (size_t i = 0; av[i]; i++)
 			free(av[i]);
 		free(av);
 		return -1;
 	}
+	st->in_fd = in_fd;
+	st->in_left = in_len;
+	st->out_fd = out_fd;
 	pump(&p, in, inlen, now_ms() + (to > 0 ? to : 30) * 1000,
-	    (size_t)(cap > 0 ? cap : 16 << 20), r, &out, &err);
+	    (size_t)(cap > 0 ? cap : 16 << 20), r, &out, &err, st);
+	free(st);
 	r->status = reap(pid, r->timedout);
 	r->outlen = out.len;
 	r->errlen = err.len;

@@ -27,6 +27,9 @@ struct soca_web {
 	const char *authz, *cookie, *origin, *host, *remote, *https;
 	char *body;
 	size_t bodylen;
+	long long clen;		/* CONTENT_LENGTH */
+	bool streamed;		/* the body is left on stdin (uploads) */
+	bool body_used;		/* ... and was read */
 	char *seg[SOCA_WEB_MAXSEG];	/* the path's segments after /api */
 	size_t nseg;
 	/* configuration */
@@ -59,6 +62,7 @@ int soca_web_pct_decode(const char *s, size_t n, char **out);
 char *soca_web_query(const struct soca_web *, const char *key, int *bad);
 bool soca_web_query_only(const struct soca_web *, const char *const *keys);
 json_t *soca_web_json_body(struct soca_web *);
+void soca_web_drain(long long);
 
 /* resp.c */
 void soca_web_json(struct soca_web *, int status, json_t *);
@@ -88,6 +92,9 @@ int soca_web_print_routes(FILE *);
 /* spawn.c */
 int soca_web_run(struct soca_web *, const char *cmd, const char *const *argv,
     const void *in, size_t inlen, struct soca_web_run *);
+int soca_web_run_io(struct soca_web *, const char *cmd,
+    const char *const *argv, const void *in, size_t inlen, int in_fd,
+    long long in_len, int out_fd, struct soca_web_run *);
 void soca_web_run_free(struct soca_web_run *);
 void soca_web_answer_run(struct soca_web *, const char *what,
     struct soca_web_run *, int okstatus);
@@ -125,12 +132,22 @@ void soca_web_jobs_cancel(struct soca_web *);
 void soca_web_jobs_hold(struct soca_web *);
 void soca_web_jobs_release(struct soca_web *);
 void soca_web_jobs_alter(struct soca_web *);
+void soca_web_jobs_output(struct soca_web *);
 
 /* api_misc.c */
 void soca_web_me(struct soca_web *);
 void soca_web_queues(struct soca_web *);
 void soca_web_budgets(struct soca_web *);
 void soca_web_openapi(struct soca_web *);
+
+/* api_files.c */
+void soca_web_files_get(struct soca_web *);
+void soca_web_files_put(struct soca_web *);
+void soca_web_files_delete(struct soca_web *);
+void soca_web_files_mkdir(struct soca_web *);
+void soca_web_files_rename(struct soca_web *);
+void soca_web_files_send(struct soca_web *, const char *rel,
+    const char *ctype);
 
 /* main.c */
 int soca_web_main(int argc, char **argv);

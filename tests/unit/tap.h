@@ -36,5 +36,6 @@ void t_dir(void);
 void t_sigv4(void);
 void t_aws(void);
 void t_job(void);
+void t_files(void);
 
 #endif

@@ -22,6 +22,7 @@ static const struct {
 	{ "job", t_job },
 	{ "cost", t_cost },
 	{ "slurm", t_slurm },
+	{ "files", t_files },
 };
 
 static void
