@@ -13,18 +13,18 @@ load lib/browser
 
 setup_file() {
 	browser_need || return 1
-	[ -n "$BROWSER_SKIP" ] && return 0
+	[ -z "$BROWSER_SKIP" ] || return 0
 	web_start || return 1
 	browser_site || return 1
 	echo "# screenshots: $BROWSER_SHOTS" >&3
 }
 
 teardown_file() {
-	browser_stop
+	web_stop
 }
 
 setup() {
-	[ -z "$BROWSER_SKIP" ] || skip "$BROWSER_SKIP"
+	[ -z "${BROWSER_SKIP:-}" ] || skip "$BROWSER_SKIP"
 	web_setup || skip "$WEB_SKIP"
 }
 
@@ -37,8 +37,8 @@ clean() {
 	web_req GET /
 	[ "$WEB_STATUS" = 200 ]
 	assert_equal "$(sed -n 's/^content-security-policy: //p' <<<"$WEB_HEADERS")" "$BROWSER_CSP"
-	grep -q "script-src 'self';" <<<"$BROWSER_CSP"
-	! grep -q unsafe-inline <<<"$BROWSER_CSP"
+	assert_regex "$BROWSER_CSP" "script-src 'self';"
+	refute_regex "$BROWSER_CSP" "unsafe-inline|unsafe-eval"
 	local f missing=
 	for f in "$SOCA_SRCDIR"/lib/web/www/*; do
 		grep -q "lib/web/www/$(basename "$f")" "$SOCA_SRCDIR/Makefile.am" || missing+=" $f"

@@ -8,8 +8,8 @@
 #   load lib/web
 #   load lib/browser
 #   setup_file()    { browser_need && web_start && browser_site; }
-#   teardown_file() { browser_stop; }
-#   setup()         { [ -z "$BROWSER_SKIP" ] || skip "$BROWSER_SKIP"; web_setup || skip "$WEB_SKIP"; }
+#   teardown_file() { web_stop; }
+#   setup()         { [ -z "${BROWSER_SKIP:-}" ] || skip "$BROWSER_SKIP"; web_setup || skip "$WEB_SKIP"; }
 #   @test ...       { browser_run FLOW ARGS...; assert_line ...; }
 #
 # Screenshots go to $BROWSER_SHOTS ($SOCA_BROWSER_SHOTS, else
@@ -17,15 +17,16 @@
 
 : "${CHROMIUM:=/usr/bin/chromium}"
 export CHROMIUM
-BROWSER_SKIP=
 BROWSER_SHOTS=${SOCA_BROWSER_SHOTS:-$(cd "$SOCA_BUILDDIR" && pwd)/tests/browser-shots}
 export BROWSER_SHOTS
 # the policy of etc/web/nginx-soca.conf when the tree has none
-BROWSER_CSP="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+BROWSER_CSP_DEFAULT="default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
 
-# browser_need: node and chromium are there (else BROWSER_SKIP says why);
+# browser_need: node and chromium are there (else BROWSER_SKIP says why;
+# setup_file's exports reach the tests, the file's top level runs again);
 # puppeteer-core missing is a failure: tests/setup-deps installs it
 browser_need() {
+	export BROWSER_SKIP=
 	if ! command -v node >/dev/null; then
 		BROWSER_SKIP="node is not installed (tests/setup-deps test installs nodejs)"
 		return 0
@@ -51,8 +52,7 @@ browser_site() {
 		csp=$(sed -n 's/^[[:space:]]*add_header Content-Security-Policy "\(.*\)" always;$/\1/p' \
 		    "$SOCA_SRCDIR/etc/web/nginx-soca.conf" | head -n 1)
 	fi
-	BROWSER_CSP=${csp:-$BROWSER_CSP}
-	export BROWSER_CSP
+	export BROWSER_CSP=${csp:-$BROWSER_CSP_DEFAULT}
 	if ! grep -q mime.types "$conf"; then
 		sed -i 's|^\([[:space:]]*\)http {|&\n\1    include /etc/nginx/mime.types;|' "$conf"
 	fi
@@ -92,15 +92,4 @@ browser_planned() {
 # jobs_total: every job of the spool, finished ones too
 jobs_total() {
 	soca-stat -x -n -o id </dev/null | wc -l
-}
-
-# browser_stop: web_stop, and fcgiwrap's workers (-c 2 forks them) by their
-# pids: they would outlive their parent holding bats' output open
-browser_stop() {
-	local f="$SERVICE_DIR/fcgiwrap.pid" pids=
-	[ -f "$f" ] && pids=$(pgrep -P "$(cat "$f")" | tr '\n' ' ')
-	web_stop
-	# shellcheck disable=SC2086
-	[ -z "$pids" ] || kill $pids 2>/dev/null
-	return 0
 }
