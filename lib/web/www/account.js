@@ -52,7 +52,7 @@ export async function account(main, ctx) {
 					}
 				}),
 				h('p', {}, 'Send it as: Authorization: Bearer <token>')));
-			name.value = '';
+			form.reset();
 			say('Key ' + k.name + ' created.');
 			tok.focus();
 			tok.select();

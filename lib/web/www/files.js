@@ -91,7 +91,7 @@ function uploadForm(dir, reload) {
 				say(one.name + ': ' + err.message, 'error');
 			}
 		}
-		file.value = '';
+		f.reset();
 		reload();
 	});
 	return f;
@@ -106,7 +106,7 @@ function mkdirForm(dir, reload) {
 		try {
 			await api('POST', '/files/mkdir', {path: join(dir, name.value)});
 			say('Created ' + name.value + '.');
-			name.value = '';
+			f.reset();
 		} catch (err) {
 			say(name.value + ': ' + err.message, 'error');
 		}

@@ -151,12 +151,12 @@ export function jobs(main, ctx) {
 	for (const c of [state, mine, hist])
 		c.addEventListener('change', () => refresh(true));
 	main.append(
-		section('Submit a job', submitForm(() => refresh(true))),
 		section('My jobs',
 			h('div', {class: 'row filters'}, field('State', state),
 				h('div', {class: 'check'}, mine, h('label', {for: 'jobs-mine'}, 'Only mine')),
 				h('div', {class: 'check'}, hist, h('label', {for: 'jobs-history'}, 'Include finished'))),
-			box, updated));
+			box, updated),
+		section('Submit a job', submitForm(() => refresh(true))));
 	refresh(true);
 	const timer = setInterval(refresh, REFRESH_MS);
 	return () => clearInterval(timer);
