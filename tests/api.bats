@@ -75,7 +75,7 @@ submit_as() {	# submit_as USER [json fields]: prints the job id
 	assert_equal "$WEB_STATUS" 200
 	assert_equal "$(jq -r .user <<<"$WEB_BODY")" socatest-alice
 	assert_equal "$(jq -r .res.walltime <<<"$WEB_BODY")" 1h
-	assert_equal "$(jq -r .workdir <<<"$WEB_BODY")" "$WEB_DIR/home/alice"
+	assert_equal "$(jq -r .workdir <<<"$WEB_BODY")" "$WEB_HOMES/alice"
 	web_as alice DELETE "/api/jobs/$id"
 	assert_equal "$WEB_STATUS" 204
 	run soca-stat -x -n -o state "$id"
@@ -399,73 +399,74 @@ submit_as() {	# submit_as USER [json fields]: prints the job id
 }
 
 @test "files: upload, list, download, mkdir, rename, delete in the user's home" {
+	local S=$WEB_SUB H=$WEB_HOMES/alice/$WEB_SUB
 	printf 'nx = 400\n' >case.ini
-	web_as alice PUT '/api/files?path=case.ini' --data-binary @case.ini
+	web_as alice PUT "/api/files?path=$S/case.ini" --data-binary @case.ini
 	assert_equal "$WEB_STATUS" 201
-	run cat "$WEB_DIR/home/alice/case.ini"
+	run cat "$H/case.ini"
 	assert_output 'nx = 400'
-	run stat -c %U "$WEB_DIR/home/alice/case.ini"
+	run stat -c %U "$H/case.ini"
 	assert_output socatest-alice
-	web_as alice PUT '/api/files?path=case.ini' --data-binary @case.ini
+	web_as alice PUT "/api/files?path=$S/case.ini" --data-binary @case.ini
 	assert_equal "$WEB_STATUS" 409
-	web_as alice POST /api/files/mkdir -H 'Content-Type: application/json' --data '{"path":"runs"}'
+	web_as alice POST /api/files/mkdir -H 'Content-Type: application/json' --data "{\"path\":\"$S/runs\"}"
 	assert_equal "$WEB_STATUS" 201
 	web_as alice POST /api/files/rename -H 'Content-Type: application/json' \
-	    --data '{"from":"case.ini","to":"runs/case1.ini"}'
+	    --data "{\"from\":\"$S/case.ini\",\"to\":\"$S/runs/case1.ini\"}"
 	assert_equal "$WEB_STATUS" 204
-	web_as alice GET '/api/files?path=runs'
+	web_as alice GET "/api/files?path=$S/runs"
 	assert_equal "$WEB_STATUS" 200
 	assert_equal "$(jq -r '.[] | "\(.name) \(.type) \(.size)"' <<<"$WEB_BODY")" "case1.ini file 9"
 	web_as alice GET /api/files
-	assert_equal "$(jq -r '.[] | select(.name == "runs") | .type' <<<"$WEB_BODY")" dir
-	web_as alice GET '/api/files?path=runs/case1.ini'
+	assert_equal "$(jq -r ".[] | select(.name == \"$S\") | .type" <<<"$WEB_BODY")" dir
+	web_as alice GET "/api/files?path=$S/runs/case1.ini"
 	assert_equal "$WEB_STATUS" 200
 	assert_equal "$WEB_BODY" 'nx = 400'
 	grep -q '^content-disposition: attachment; filename="case1.ini"' <<<"$WEB_HEADERS"
-	web_as alice DELETE '/api/files?path=runs/case1.ini'
+	web_as alice DELETE "/api/files?path=$S/runs/case1.ini"
 	assert_equal "$WEB_STATUS" 204
-	run ls "$WEB_DIR/home/alice/runs"
+	run ls "$H/runs"
 	assert_output ""
 }
 
 @test "files: bob cannot list, read or change alice's; escapes and big uploads refused" {
 	local before
-	printf 'secret\n' >"$WEB_DIR/home/alice/private.txt"
-	chown socatest-alice: "$WEB_DIR/home/alice/private.txt"
-	ln -sfn ../alice "$WEB_DIR/home/bob/alice-link"
-	before=$(cd "$WEB_DIR/home" && find . -printf '%p %s %m %u\n' | sort)
-	local p
-	for p in ../alice/private.txt ..%2Falice%2Fprivate.txt /etc/passwd %2Fetc%2Fpasswd \
-		'private.txt%00' alice-link/private.txt alice-link . 'a//b' './x'; do
+	local S=$WEB_SUB p
+	printf 'secret\n' >"$WEB_HOMES/alice/$S/private.txt"
+	chown socatest-alice: "$WEB_HOMES/alice/$S/private.txt"
+	ln -sfn "../../alice/$S" "$WEB_HOMES/bob/$S/alice-link"
+	before=$(cd "$WEB_HOMES" && find ./*/"$S" -printf '%p %s %m %u\n' | sort)
+	for p in "../alice/$S/private.txt" "..%2Falice%2F$S%2Fprivate.txt" /etc/passwd %2Fetc%2Fpasswd \
+		"$S/private.txt%00" "$S/alice-link/private.txt" "$S/alice-link" . 'a//b' './x'; do
 		web_as bob GET "/api/files?path=$p"
 		case $p in .) [ "$WEB_STATUS" = 200 ] || fail "GET $p: $WEB_STATUS" ;;
 		*) case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "GET $p: $WEB_STATUS $WEB_BODY" ;; esac ;;
 		esac
 		refute [ "$(grep -c secret <<<"$WEB_BODY")" -gt 0 ]
 		# bob's own link is his to remove: not here
-		[ "$p" = alice-link ] && continue
+		[ "$p" = "$S/alice-link" ] && continue
 		web_as bob DELETE "/api/files?path=$p"
 		case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "DELETE $p: $WEB_STATUS $WEB_BODY" ;; esac
 	done
 	web_as bob POST /api/files/rename -H 'Content-Type: application/json' \
-	    --data '{"from":"../alice/private.txt","to":"mine.txt"}'
+	    --data "{\"from\":\"../alice/$S/private.txt\",\"to\":\"$S/mine.txt\"}"
 	assert_equal "$WEB_STATUS" 400
 	web_as bob POST /api/files/rename -H 'Content-Type: application/json' \
-	    --data '{"from":"alice-link/private.txt","to":"mine.txt"}'
+	    --data "{\"from\":\"$S/alice-link/private.txt\",\"to\":\"$S/mine.txt\"}"
 	case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "rename through the link: $WEB_STATUS" ;; esac
 	head -c 100000 /dev/zero >big
-	web_as bob PUT '/api/files?path=big' --data-binary @big
+	web_as bob PUT "/api/files?path=$S/big" --data-binary @big
 	assert_equal "$WEB_STATUS" 413
-	web_as bob PUT '/api/files?path=alice-link/x' --data-binary @/dev/null
+	web_as bob PUT "/api/files?path=$S/alice-link/x" --data-binary @/dev/null
 	case $WEB_STATUS in 400 | 403 | 404) ;; *) fail "put through the link: $WEB_STATUS" ;; esac
-	assert_equal "$(cd "$WEB_DIR/home" && find . -printf '%p %s %m %u\n' | sort)" "$before"
-	rm -f "$WEB_DIR/home/bob/alice-link"
+	assert_equal "$(cd "$WEB_HOMES" && find ./*/"$S" -printf '%p %s %m %u\n' | sort)" "$before"
+	rm -f "$WEB_HOMES/bob/$S/alice-link"
 }
 
 @test "a job's output: the owner downloads it; bob gets 404" {
 	local id
 	id=$(web_as alice POST /api/jobs -H 'Content-Type: application/json' \
-	    --data '{"script":"#!/bin/sh\necho out-words\necho err-words >&2\n","name":"outjob"}' >/dev/null
+	    --data "{\"script\":\"#!/bin/sh\\necho out-words\\necho err-words >&2\\n\",\"name\":\"out-$WEB_SUB\"}" >/dev/null
 	    jq -r .id <<<"$WEB_BODY")
 	web_as alice GET "/api/jobs/$id/output/stdout"
 	assert_equal "$WEB_STATUS" 404
@@ -482,4 +483,52 @@ submit_as() {	# submit_as USER [json fields]: prints the job id
 	refute [ "$(grep -c out-words <<<"$WEB_BODY")" -gt 0 ]
 	web_as alice GET "/api/jobs/$id/output/other"
 	assert_equal "$WEB_STATUS" 404
+	rm -f "$WEB_HOMES/alice/out-$WEB_SUB".[oe]"$id"
+}
+
+@test "desktops: launch, list, show, connect, stop, start, resize, schedule, terminate; bob sees none of alice's" {
+	awsim_reset
+	web_as alice POST /api/desktops -H 'Content-Type: application/json' \
+	    --data '{"name":"ws1","project":"cfd"}'
+	assert_equal "$WEB_STATUS" 201
+	assert_equal "$(awsim_calls ec2:RunInstances)" 2
+	web_as alice GET /api/desktops
+	assert_equal "$WEB_STATUS" 200
+	assert_equal "$(jq -r '.[] | "\(.name) \(.type)"' <<<"$WEB_BODY")" "ws1 t3.large"
+	web_as bob GET /api/desktops
+	assert_equal "$(jq length <<<"$WEB_BODY")" 0
+	web_as bob GET /api/desktops/ws1
+	assert_equal "$WEB_STATUS" 404
+	web_as bob DELETE /api/desktops/ws1
+	assert_equal "$WEB_STATUS" 404
+	awsim_advance 60
+	web_as alice GET /api/desktops/ws1
+	assert_equal "$(jq -r .state <<<"$WEB_BODY")" running
+	web_as alice GET /api/desktops/ws1/connect
+	assert_equal "$WEB_STATUS" 200
+	jq -r .url <<<"$WEB_BODY" | grep -q '^https://localhost:8443/#[0-9a-f-]\{36\}$'
+	jq -r .dcv_file <<<"$WEB_BODY" | grep -qx 'user=socatest-alice'
+	# resize while running: the state forbids it
+	web_as alice POST /api/desktops/ws1/resize -H 'Content-Type: application/json' --data '{"type":"m5.large"}'
+	assert_equal "$WEB_STATUS" 409
+	web_as alice POST /api/desktops/ws1/stop
+	assert_equal "$WEB_STATUS" 204
+	awsim_advance 60
+	web_as alice POST /api/desktops/ws1/resize -H 'Content-Type: application/json' --data '{"type":"m5.large"}'
+	assert_equal "$WEB_STATUS" 204
+	web_as alice POST /api/desktops/ws1/start
+	assert_equal "$WEB_STATUS" 204
+	web_as alice PUT /api/desktops/ws1/schedule -H 'Content-Type: application/json' \
+	    --data '{"tz":"Europe/Paris","windows":{"mon-fri":"08:00-18:00"}}'
+	assert_equal "$WEB_STATUS" 204
+	web_as alice POST /api/desktops/ws1/explode
+	assert_equal "$WEB_STATUS" 404
+	web_as alice POST /api/desktops -H 'Content-Type: application/json' --data '{"name":"../x"}'
+	assert_equal "$WEB_STATUS" 400
+	web_as alice POST /api/desktops -H 'Content-Type: application/json' --data '{"name":"w2","root_size":"big"}'
+	assert_equal "$WEB_STATUS" 400
+	assert_equal "$(awsim_calls ec2:RunInstances)" 2
+	web_as alice DELETE /api/desktops/ws1
+	assert_equal "$WEB_STATUS" 204
+	assert_equal "$(awsim_calls ec2:TerminateInstances)" 1
 }

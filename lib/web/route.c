@@ -33,6 +33,18 @@ const struct soca_web_route soca_web_routes[] = {
 	    false },
 	{ "GET", "/api/queues", soca_web_queues, false },
 	{ "GET", "/api/budgets", soca_web_budgets, false },
+	{ "GET", "/api/desktops", soca_web_desktops_list, false },
+	{ "POST", "/api/desktops", soca_web_desktops_launch, false },
+	{ "GET", "/api/desktops/{name}", soca_web_desktops_show, false },
+	{ "DELETE", "/api/desktops/{name}", soca_web_desktops_terminate, false },
+	{ "POST", "/api/desktops/{name}/resize", soca_web_desktops_resize,
+	    false },
+	{ "PUT", "/api/desktops/{name}/schedule", soca_web_desktops_schedule,
+	    false },
+	{ "GET", "/api/desktops/{name}/connect", soca_web_desktops_connect,
+	    false },
+	{ "POST", "/api/desktops/{name}/{action}", soca_web_desktops_action,
+	    false },
 	{ "GET", "/api/files", soca_web_files_get, false },
 	{ "PUT", "/api/files", soca_web_files_put, false },
 	{ "DELETE", "/api/files", soca_web_files_delete, false },
@@ -71,8 +83,8 @@ soca_web_dispatch(struct soca_web *w)
 	for (r = soca_web_routes; r->method; r++) {
 		if (!match(r->pattern, w))
 			continue;
-		if (strcmp(r->method, w->method) == 0)
-			hit = r;
+		if (hit == NULL && strcmp(r->method, w->method) == 0)
+			hit = r;	/* the first: literals before {x} */
 		soca_buf_addf(&allow, "%s%s", allow.len ? ", " : "", r->method);
 	}
 	if (hit == NULL && allow.len > 0) {

@@ -140,6 +140,16 @@ void soca_web_queues(struct soca_web *);
 void soca_web_budgets(struct soca_web *);
 void soca_web_openapi(struct soca_web *);
 
+/* api_desktops.c */
+void soca_web_desktops_list(struct soca_web *);
+void soca_web_desktops_show(struct soca_web *);
+void soca_web_desktops_launch(struct soca_web *);
+void soca_web_desktops_terminate(struct soca_web *);
+void soca_web_desktops_action(struct soca_web *);
+void soca_web_desktops_resize(struct soca_web *);
+void soca_web_desktops_schedule(struct soca_web *);
+void soca_web_desktops_connect(struct soca_web *);
+
 /* api_files.c */
 void soca_web_files_get(struct soca_web *);
 void soca_web_files_put(struct soca_web *);

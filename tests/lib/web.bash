@@ -10,9 +10,12 @@
 # web_start brings up, all on loopback and torn down by web_stop:
 #   - slapd (lib/slapd) holding socatest-alice, socatest-bob and
 #     socatest-carol (an administrator), whose local accounts exist with
-#     the same names and homes under $WEB_DIR/home (login binds to LDAP,
-#     sudo acts as the local account); their passwords are in
-#     $WEB_PW_alice, ... ("pw-alice-123" and so on)
+#     the same names and homes $WEB_HOMES/alice, ... (login binds to
+#     LDAP, sudo acts as the local account); their passwords are in
+#     $WEB_PW_alice, ... ("pw-alice-123" and so on); this run's files go
+#     in $WEB_SUB of each home, which web_stop removes
+#   - awsim (lib/awsim), for desktops: [aws] endpoint_url points at it
+#     and each user's home holds its credentials
 #   - a shared spool like tests/multiuser.bats: root:socatest-soca 2770,
 #     setgid copies of the soca commands in $WEB_DIR/bin
 #   - the CGI as $WEB_DIR/cgi/soca-api, run by fcgiwrap as the dedicated
@@ -30,6 +33,7 @@
 # does it with USER's API key (made by web_key USER once per file).
 
 load lib/slapd
+load lib/awsim
 
 WEB_SKIP=
 WEB_USERS="alice bob carol"
@@ -56,19 +60,33 @@ web_usermod_home() {
 	return 1
 }
 
+# The users' homes are fixed, shared by every suite that loads this file
+# (api.bats, browser.bats, perhaps at once under make -j): a suite never
+# moves a home another one is using.  Each run works in its own
+# subdirectory of them, $WEB_SUB.
+WEB_HOMES=/var/tmp/socatest-web
+
 web_accounts() {
 	getent group socatest-soca >/dev/null || groupadd socatest-soca
 	getent group socatest-admins >/dev/null || groupadd socatest-admins
 	id socatest-api >/dev/null 2>&1 ||
 		useradd -r -M -d /nonexistent -s /usr/sbin/nologin socatest-api
+	mkdir -p "$WEB_HOMES"
+	chmod 0755 "$WEB_HOMES"
 	local u
 	for u in $WEB_USERS; do
 		id "socatest-$u" >/dev/null 2>&1 ||
 			useradd -M -d /nonexistent -s /bin/sh "socatest-$u"
-		mkdir -p "$WEB_DIR/home/$u"
-		chown "socatest-$u:" "$WEB_DIR/home/$u"
-		chmod 0700 "$WEB_DIR/home/$u"
-		web_usermod_home "$WEB_DIR/home/$u" "socatest-$u" || return 1
+		mkdir -p "$WEB_HOMES/$u/.aws"
+		web_usermod_home "$WEB_HOMES/$u" "socatest-$u" || return 1
+		# AWS credentials (awsim's) in each home: sudo sets HOME to it
+		printf '[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n' \
+		    "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$WEB_HOMES/$u/.aws/credentials.$$"
+		mv "$WEB_HOMES/$u/.aws/credentials.$$" "$WEB_HOMES/$u/.aws/credentials"
+		chown "socatest-$u:" "$WEB_HOMES/$u" "$WEB_HOMES/$u/.aws" "$WEB_HOMES/$u/.aws/credentials"
+		chmod 0700 "$WEB_HOMES/$u"
+		chmod 0600 "$WEB_HOMES/$u/.aws/credentials"
+		install -d -o "socatest-$u" -m 0700 "$WEB_HOMES/$u/$WEB_SUB"
 	done
 	usermod -a -G socatest-admins socatest-carol
 	gpasswd -d socatest-alice socatest-admins >/dev/null 2>&1 || true
@@ -88,7 +106,7 @@ cn: socatest-$u
 sn: $u
 uidNumber: $uid
 gidNumber: $gid
-homeDirectory: $WEB_DIR/home/$u
+homeDirectory: $WEB_HOMES/$u
 userPassword: pw-$u-123
 
 "
@@ -101,10 +119,10 @@ web_spool() {
 	local c
 	mkdir -p "$WEB_DIR/bin" "$WEB_DIR/cgi"
 	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter \
-		soca-budget soca-files soca-node-up soca-node-run soca-node-down soca-spool; do
+		soca-budget soca-files soca-desktop soca-node-up soca-node-run soca-node-down soca-spool; do
 		cp "$SOCA_BUILDDIR/bin/$c" "$WEB_DIR/bin/"
 	done
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-desktop; do
 		chgrp socatest-soca "$WEB_DIR/bin/$c"
 		chmod 2755 "$WEB_DIR/bin/$c"
 	done
@@ -120,6 +138,13 @@ web_spool() {
 	dispatch = cron
 	admin_group = socatest-admins
 	kill_grace = 1s
+	[aws]
+	region = us-east-1
+	endpoint_url = $AWSIM_URL
+	ami = ami-0a1b2c3d4e5f60001
+	[desktop]
+	images = al2023=ami-0a1b2c3d4e5f60002, rhel8=ami-0a1b2c3d4e5f60004
+	allowed_types = t3, m5.large, m5.xlarge, g5.xlarge
 	[ldap]
 	uri = $LDAPS_URI
 	base = $LDAP_BASE
@@ -137,7 +162,7 @@ web_spool() {
 
 web_sudoers() {
 	local c cmds='' users=''
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget soca-files; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget soca-files soca-desktop; do
 		cmds+="${cmds:+, }$WEB_DIR/bin/$c"
 	done
 	for c in $WEB_USERS; do
@@ -227,9 +252,11 @@ web_start() {
 	export SOCA_SRCDIR SOCA_BUILDDIR
 	web_need || return 0
 	slapd_start || return 1
+	awsim_start || return 1
 	WEB_DIR=$(mktemp -d /tmp/soca-web.XXXXXX)
 	chmod 0755 "$WEB_DIR"
-	export WEB_DIR
+	WEB_SUB=${WEB_DIR##*/}
+	export WEB_DIR WEB_SUB WEB_HOMES
 	web_accounts || return 1
 	web_ldap_users || return 1
 	web_spool || return 1
@@ -259,14 +286,16 @@ web_stop() {
 	web_daemon_stop nginx
 	web_daemon_stop fcgiwrap
 	slapd_stop
+	awsim_stop
 	if [ -n "${WEB_DIR:-}" ] && [ -f "$WEB_DIR/sudoers.path" ]; then
 		rm -f "$(cat "$WEB_DIR/sudoers.path")"
 	fi
 	local u
 	for u in $WEB_USERS; do
-		id "socatest-$u" >/dev/null 2>&1 && web_usermod_home /nonexistent "socatest-$u"
+		[ -n "${WEB_SUB:-}" ] && rm -rf "${WEB_HOMES:?}/$u/$WEB_SUB"
 	done
-	[ -n "${WEB_DIR:-}" ] && rm -rf "$WEB_DIR"
+	# WEB_KEEP=1 keeps the directory (logs, audit, spool) for a look
+	[ -n "${WEB_DIR:-}" ] && [ -z "${WEB_KEEP:-}" ] && rm -rf "$WEB_DIR"
 	return 0
 }
 
