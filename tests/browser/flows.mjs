@@ -179,16 +179,21 @@ const flows = {
 		await post('data-url text/plain', 'data:text/html,' + encodeURIComponent(form('data', 'text/plain')));
 	},
 
-	// upload CONTENT: a file uploaded in the files view is listed, and
-	// downloads with its bytes; a file whose name is HTML is listed as
-	// text; a new folder is listed
-	async upload(browser, content) {
+	// upload CONTENT DIR: the files view lists the home, DIR is opened
+	// from it; a file uploaded there is listed and downloads with its
+	// bytes; a file whose name is HTML is listed as text; a new folder is
+	// listed
+	async upload(browser, content, sub) {
 		const page = await newPage(browser);
 		await login(page);
 		await view(page, 'files');
 		const err = await listed(page, '#file-list');
 		if (err)
 			throw new Skip('the API does not list files yet: ' + err);
+		await page.click('#file-list a[href="#/files/' + encodeURIComponent(sub) + '"]');
+		await page.waitForFunction((s) => document.querySelector('.crumbs') &&
+			document.querySelector('.crumbs').textContent === 'home / ' + s &&
+			document.querySelector('#file-list').firstChild, {}, sub);
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'soca-up-'));
 		const plain = path.join(dir, 'browser-upload.txt');
 		const html = path.join(dir, XSS.replace(/\//g, '') + '.txt');
@@ -217,8 +222,8 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
-	// desktop NAME: launched from the page, shown running, stopped
-	async desktop(browser, name) {
+	// launch NAME: a desktop launched from the desktops view is listed
+	async launch(browser, name) {
 		const page = await newPage(browser);
 		await login(page);
 		await view(page, 'desktops');
@@ -229,24 +234,28 @@ const flows = {
 		await page.click('#launch-form button[type=submit]');
 		const st = await status(page, /launched|Not launched/);
 		check(!st.error, 'launch refused: ' + st.text);
-		const state = async (want) => {
-			for (let i = 0; i < 60; i++) {
-				await view(page, 'jobs');
-				await view(page, 'desktops');
-				await listed(page, '#desktop-list');
-				const row = await rowOf(page, '#desktop-list', name);
-				if (row && want.test(row.State))
-					return row.State;
-				await new Promise((r) => setTimeout(r, 1000));
-			}
-			throw new Error('desktop ' + name + ' never reached ' + want);
-		};
-		report('launched', await state(/^running$/));
+		await page.waitForFunction((n) => [...document.querySelectorAll('#desktop-list td[data-label=Name]')]
+			.some((td) => td.textContent === n), {}, name);
+		report('launched', (await rowOf(page, '#desktop-list', name)).State);
+		report('hygiene', await hygiene(page));
+	},
+
+	// stop NAME: the desktop is listed running; its Stop button stops it
+	async stop(browser, name) {
+		const page = await newPage(browser);
+		await login(page);
+		await view(page, 'desktops');
+		await page.waitForFunction((n) => [...document.querySelectorAll('#desktop-list td[data-label=Name]')]
+			.some((td) => td.textContent === n), {}, name);
+		report('before', (await rowOf(page, '#desktop-list', name)).State);
 		await shot(page, 'desktops');
 		await page.click('button[aria-label="Stop ' + name + '"]');
-		const st2 = await status(page, /stopping|: /);
-		check(!st2.error, 'stop refused: ' + st2.text);
-		report('stopped', await state(/^(stopping|stopped)$/));
+		const st = await status(page, /stopping|: /);
+		check(!st.error, 'stop refused: ' + st.text);
+		await page.waitForFunction((n) => [...document.querySelectorAll('#desktop-list tbody tr')]
+			.some((tr) => tr.querySelector('td[data-label=Name]').textContent === n &&
+				tr.querySelector('td[data-label=State]').textContent !== 'running'), {}, name);
+		report('after', (await rowOf(page, '#desktop-list', name)).State);
 		report('hygiene', await hygiene(page));
 	},
 
