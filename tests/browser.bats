@@ -173,6 +173,18 @@ clean() {
 	[ "$(desk_state "$name")" = stopped ]
 }
 
+@test "carol, an administrator, gets the admin view; what the API does not offer yet is said politely" {
+	BROWSER_USER=carol browser_run admin
+	assert_success
+	assert_line 'admin-link shown'
+	assert_line --regexp '^section Users: (table|none|error Not available on this site yet: .+)$'
+	assert_line --regexp '^section Groups: (table|none|error Not available on this site yet: .+)$'
+	assert_line --regexp '^section Queues: (table|none)$'
+	assert_line --regexp '^section Budgets: (table|none|error .+)$'
+	clean
+	[ -s "$BROWSER_SHOTS/admin.png" ]
+}
+
 @test "every view works at 375x667: one column, no horizontal scroll, every control named" {
 	browser_run mobile
 	assert_success

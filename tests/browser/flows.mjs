@@ -259,6 +259,24 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
+	// admin: an administrator sees the admin link and view: its sections
+	// and what each shows (a table, or the API's error said politely)
+	async admin(browser) {
+		const page = await newPage(browser);
+		await login(page);
+		report('admin-link', await page.$eval('#nav-admin', (e) => (e.hidden ? 'hidden' : 'shown')));
+		await view(page, 'admin');
+		await page.waitForNetworkIdle({idleTime: 300});
+		for (const s of await page.$$eval('#view section', (l) => l.map((e) => ({
+			title: e.querySelector('h2').textContent,
+			shows: e.querySelector('table') ? 'table' : e.querySelector('.error') ?
+				'error ' + e.querySelector('.error').textContent : e.querySelector('.empty') ? 'none' : '?',
+		}))))
+			report('section', s.title + ': ' + s.shows);
+		await shot(page, 'admin');
+		report('hygiene', await hygiene(page));
+	},
+
 	// mobile: every view at 375x667: no horizontal scroll, every control
 	// named; screenshots of each
 	async mobile(browser) {

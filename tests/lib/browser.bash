@@ -71,11 +71,14 @@ browser_site() {
 	return 1
 }
 
-# browser_run FLOW ARGS...: `run` the flow as socatest-alice; a flow that
-# finds the API without the part it needs exits 77 and the test skips
+# browser_run FLOW ARGS...: `run` the flow as socatest-alice (as
+# socatest-$BROWSER_USER when that is set); a flow that finds the API
+# without the part it needs exits 77 and the test skips
 browser_run() {
-	run timeout 240 env SOCA_WEB_URL="$WEB_URL" SOCA_WEB_USER=socatest-alice \
-	    SOCA_WEB_PASSWORD="$WEB_PW_alice" SOCA_SHOTS="$BROWSER_SHOTS" \
+	local u=${BROWSER_USER:-alice} pw
+	pw=WEB_PW_$u
+	run timeout 240 env SOCA_WEB_URL="$WEB_URL" SOCA_WEB_USER="socatest-$u" \
+	    SOCA_WEB_PASSWORD="${!pw}" SOCA_SHOTS="$BROWSER_SHOTS" \
 	    node "$SOCA_SRCDIR/tests/browser/flows.mjs" "$@"
 	if [ "$status" -eq 77 ]; then
 		skip "$(sed -n 's/^skip //p' <<<"$output")"
