@@ -388,6 +388,14 @@ submit_as() {	# submit_as USER [json fields]: prints the job id
 	assert_equal "$(jq -r '.[] | select(.name == "normal") | .interpreters | join(" ")' <<<"$WEB_BODY")" "/bin/bash /bin/sh"
 	web_as alice POST /api/estimate -H 'Content-Type: application/json' --data '{"script":"true\n","resources":{"walltime":"zz"}}'
 	assert_equal "$WEB_STATUS" 400
+	awsim_ctl POST budgets '[{"BudgetName":"cfd","BudgetLimit":{"Amount":"100","Unit":"USD"}}]' >/dev/null
+	# soca-budget status reads the spool's cost cache, which a user
+	# cannot (soca-budget is not setgid): refused, without the path
+	web_as alice GET /api/budgets
+	assert_equal "$WEB_STATUS" 400
+	refute [ "$(grep -c "$WEB_DIR" <<<"$WEB_BODY")" -gt 0 ]
+	web_as alice GET /api/queues?x=1
+	assert_equal "$WEB_STATUS" 400
 }
 
 @test "the shipped sudoers drop-in parses and allows no root" {

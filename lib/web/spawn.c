@@ -382,6 +382,22 @@ soca_web_first_err(const struct soca_web_run *r)
 	return line;
 }
 
+/* a message naming the server's own files is not for the client */
+static bool
+internal(struct soca_web *w, const char *msg)
+{
+	const char *dirs[] = {
+		soca_conf_get(w->conf, "cluster", NULL, "spool"),
+		soca_conf_get(w->conf, "web", NULL, "state"),
+		soca_conf_file(w->conf), w->bindir, "/etc/", "/var/",
+	};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (dirs[i] != NULL && *dirs[i] != '\0' && strstr(msg, dirs[i]))
+			return true;
+	return false;
+}
+
 /* any exit but 0 answered here; 0 left to the caller (returns true) */
 void
 soca_web_answer_run(struct soca_web *w, const char *what,
@@ -399,7 +415,8 @@ soca_web_answer_run(struct soca_web *w, const char *what,
 		return;
 	case 2:
 		msg = soca_web_first_err(r);
-		soca_web_error(w, 400, "%s", *msg ? msg : "bad request");
+		soca_web_error(w, 400, "%s", *msg && !internal(w, msg) ? msg :
+		    "bad request (the reason is in the server's audit log)");
 		free(msg);
 		return;
 	case 3:

@@ -142,6 +142,10 @@ web_spool() {
 	region = us-east-1
 	endpoint_url = $AWSIM_URL
 	ami = ami-0a1b2c3d4e5f60001
+	[budget]
+	account_id = 123456789012
+	[project "cfd"]
+	limit = 100
 	[desktop]
 	images = al2023=ami-0a1b2c3d4e5f60002, rhel8=ami-0a1b2c3d4e5f60004
 	allowed_types = t3, m5.large, m5.xlarge, g5.xlarge
