@@ -173,6 +173,42 @@ clean() {
 	[ "$(desk_state "$name")" = stopped ]
 }
 
+@test "an API key made in the account view works once its token is copied, and stops working when revoked there" {
+	local tok
+	browser_run key web-key
+	assert_success
+	assert_line 'listed web-key'
+	assert_line 'token-again gone'
+	clean
+	tok=$(sed -n 's/^token //p' <<<"$output")
+	assert_regex "$tok" '^soca_[A-Za-z0-9]+_[A-Za-z0-9_-]+$'
+	web_req GET /api/me -H "Authorization: Bearer $tok"
+	assert_equal "$WEB_STATUS" 200
+	assert_equal "$(jq -r .user <<<"$WEB_BODY")" socatest-alice
+	browser_run revoke web-key
+	assert_success
+	assert_line 'revoked web-key'
+	clean
+	web_req GET /api/me -H "Authorization: Bearer $tok"
+	assert_equal "$WEB_STATUS" 401
+}
+
+@test "hold, release and cancel from the jobs list; the spool agrees" {
+	local id
+	browser_run submit "ctl-$WEB_SUB" 'sleep 60'
+	assert_success
+	id=$(sed -n 's/^id //p' <<<"$output")
+	# no dispatcher pass runs here (dispatch = cron): the job stays queued
+	browser_run control "$id"
+	assert_success
+	assert_line --regexp '^held queued held by socatest-alice$'
+	assert_line --regexp '^released queued '
+	assert_line --regexp '^cancelled cancelled '
+	clean
+	run soca-stat -x -n -o state "$id"
+	assert_output cancelled
+}
+
 @test "carol, an administrator, gets the admin view; what the API does not offer yet is said politely" {
 	BROWSER_USER=carol browser_run admin
 	assert_success

@@ -259,6 +259,69 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
+	// key NAME: an API key made in the account view: its token is shown
+	// once (printed for the test to use), the key is listed
+	async key(browser, name) {
+		const page = await newPage(browser);
+		await login(page);
+		await view(page, 'account');
+		await listed(page, '#key-list');
+		await page.type('#key-form input[name=name]', name);
+		await page.click('#key-form button[type=submit]');
+		await page.waitForSelector('#key-token');
+		report('token', await page.$eval('#key-token', (e) => e.value));
+		await page.waitForFunction((n) => [...document.querySelectorAll('#key-list td[data-label=Name]')]
+			.some((td) => td.textContent === n), {}, name);
+		report('listed', name);
+		await shot(page, 'account');
+		// a new visit: the token is not shown again
+		await view(page, 'jobs');
+		await view(page, 'account');
+		await listed(page, '#key-list');
+		report('token-again', (await page.$('#key-token')) ? 'shown' : 'gone');
+		report('hygiene', await hygiene(page));
+	},
+
+	// revoke NAME: the key's Revoke button, pressed twice (it asks again)
+	async revoke(browser, name) {
+		const page = await newPage(browser);
+		await login(page);
+		await view(page, 'account');
+		await page.waitForSelector('button[aria-label="Revoke key ' + name + '"]');
+		await page.click('button[aria-label="Revoke key ' + name + '"]');
+		await page.click('button[aria-label="Confirm: revoke key ' + name + '"]');
+		const st = await status(page, /revoked|: /);
+		check(!st.error, 'revoke refused: ' + st.text);
+		await page.waitForFunction((n) => ![...document.querySelectorAll('#key-list td[data-label=Name]')]
+			.some((td) => td.textContent === n), {}, name);
+		report('revoked', name);
+		report('hygiene', await hygiene(page));
+	},
+
+	// control ID: a queued job's Hold, Release and Cancel (asked twice)
+	// buttons in the list; prints the state the list shows after each
+	async control(browser, id) {
+		const page = await newPage(browser);
+		await login(page);
+		const after = async (label, done) => {
+			await page.click('button[aria-label="' + label + '"]');
+			await status(page, new RegExp('^Job ' + id.replace(/[[\]]/g, '\\$&') + ' ' + done));
+			await page.waitForFunction((i, d) => [...document.querySelectorAll('#job-list tbody tr')]
+				.some((tr) => tr.querySelector('td[data-label=Id]').textContent === i &&
+					(d === 'held' ? /^held/.test(tr.querySelector('td[data-label=Reason]').textContent) :
+						d === 'released' ? !/^held/.test(tr.querySelector('td[data-label=Reason]').textContent) :
+							tr.querySelector('td[data-label=State]').textContent === 'cancelled')), {}, id, done);
+			const row = await rowOf(page, '#job-list', id);
+			report(done, row.State + ' ' + row.Reason);
+		};
+		await page.waitForSelector('button[aria-label="Hold job ' + id + '"]');
+		await after('Hold job ' + id, 'held');
+		await after('Release job ' + id, 'released');
+		await page.click('button[aria-label="Cancel job ' + id + '"]');
+		await after('Confirm: cancel job ' + id, 'cancelled');
+		report('hygiene', await hygiene(page));
+	},
+
 	// admin: an administrator sees the admin link and view: its sections
 	// and what each shows (a table, or the API's error said politely)
 	async admin(browser) {
