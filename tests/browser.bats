@@ -57,11 +57,14 @@ clean() {
 	assert_failure
 }
 
-@test "alice logs in with the keyboard; no admin link for her" {
+@test "alice logs in with the keyboard, sees no admin link, logs out" {
 	browser_run login
 	assert_success
 	assert_line 'who socatest-alice'
 	assert_line 'admin-link hidden'
+	assert_line 'cookie true true Strict /api'
+	# logged out, the old cookie put back: the server forgot the session
+	assert_line 'after-logout 401'
 	clean
 	[ -s "$BROWSER_SHOTS/login.png" ]
 }

@@ -40,7 +40,7 @@ async function listed(page, box) {
 
 const flows = {
 	// the login page, then a keyboard-only login; prints who the page
-	// says is logged in and whether it shows the admin link
+	// says is logged in and whether it shows the admin link; logs out
 	async login(browser) {
 		const page = await newPage(browser);
 		await page.goto(BASE + '/', {waitUntil: 'load'});
@@ -49,6 +49,15 @@ const flows = {
 		await login(page);
 		report('who', await page.$eval('#who', (e) => e.textContent));
 		report('admin-link', await page.$eval('#nav-admin', (e) => (e.hidden ? 'hidden' : 'shown')));
+		report('cookie', (await page.cookies(BASE + '/api/me')).filter((c) => c.name === 'soca_session')
+			.map((c) => [c.httpOnly, c.secure, c.sameSite, c.path].join(' ')).join() || 'none');
+		const [cookie] = (await page.cookies(BASE + '/api/me')).filter((c) => c.name === 'soca_session');
+		await page.click('#logout');
+		await page.waitForSelector('#login-form');
+		// the old cookie put back: the server has forgotten its session
+		if (cookie)
+			await page.setCookie(cookie);
+		report('after-logout', await page.evaluate(() => fetch('/api/me').then((r) => r.status)));
 		report('hygiene', await hygiene(page));
 	},
 
