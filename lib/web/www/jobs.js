@@ -40,7 +40,7 @@ function actions(j, after) {
 function body(form) {
 	const f = form.elements;
 	const b = {script: f.script.value};
-	for (const k of ['name', 'queue', 'project'])
+	for (const k of ['name', 'queue', 'project', 'interpreter'])
 		if (f[k].value.trim())
 			b[k] = f[k].value.trim();
 	const r = {};
@@ -61,8 +61,13 @@ function body(form) {
 function submitForm(onSubmitted) {
 	const queue = h('input', {name: 'queue', list: 'queue-names', autocomplete: 'off'});
 	const queues = h('datalist', {id: 'queue-names'});
-	list('/queues').then((qs) => queues.replaceChildren(
-		...qs.map((q) => h('option', {value: String(q.name)})))).catch(() => {});
+	const interps = h('datalist', {id: 'interpreter-names'});
+	// the queues' names and allowed interpreters, as suggestions
+	list('/queues').then((qs) => {
+		queues.replaceChildren(...qs.map((q) => h('option', {value: String(q.name)})));
+		const all = new Set(qs.flatMap((q) => (Array.isArray(q.interpreters) ? q.interpreters : [])));
+		interps.replaceChildren(...[...all].map((i) => h('option', {value: String(i)})));
+	}).catch(() => {});
 	const script = h('textarea', {name: 'script', rows: 6, required: true,
 		spellcheck: 'false'}, '#!/bin/bash\n');
 	const file = h('input', {type: 'file', name: 'scriptfile'});
@@ -77,7 +82,9 @@ function submitForm(onSubmitted) {
 		h('div', {class: 'row'},
 			field('Name', input('name')),
 			field('Queue', queue), queues,
-			field('Project', input('project'))),
+			field('Project', input('project')),
+			field('Interpreter', input('interpreter', {list: 'interpreter-names',
+				placeholder: 'the queue\u2019s default', autocomplete: 'off'})), interps),
 		h('div', {class: 'row'},
 			field('Walltime', input('walltime', {placeholder: '1:00:00'})),
 			field('Nodes', input('nodes', {type: 'number', min: 1, inputmode: 'numeric'})),
