@@ -92,7 +92,7 @@ soca_web_key_check(struct soca_web *w, const char *tok, char **user)
 {
 	char id[2 * KEYID_BYTES + 1], want[65], *p;
 	const char *secret;
-	json_t *j;
+	json_t *j, *lu;
 	int rc = -1;
 
 	*user = NULL;
@@ -110,8 +110,16 @@ soca_web_key_check(struct soca_web *w, const char *tok, char **user)
 	    strlen(json_string_value(json_object_get(j, "hash"))) == 64) {
 		*user = soca_xstrdup(json_string_value(json_object_get(j,
 		    "user")));
-		json_object_set_new(j, "last_used", json_integer(time(NULL)));
-		save(p, j);	/* last_used is a hint: a failure is no refusal */
+		/* last_used is a hint, to the minute: one write (and its
+		 * fsyncs) a minute, not one a request; a failure is no
+		 * refusal */
+		lu = json_object_get(j, "last_used");
+		if (!json_is_integer(lu) || json_integer_value(lu) + 60 <=
+		    (json_int_t)time(NULL)) {
+			json_object_set_new(j, "last_used",
+			    json_integer(time(NULL)));
+			save(p, j);
+		}
 		soca_web_note(w, "key %s", id);
 		rc = 0;
 	}
