@@ -9,7 +9,6 @@
 // the API does not offer the part a flow needs yet (the reason printed).
 
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {BASE, Skip, check, hygiene, login, main, newPage, report, rowOf, shot,
 	status, view} from './lib.mjs';
@@ -112,7 +111,8 @@ const flows = {
 		report('imgs', await page.$$eval('img', (l) => l.length));
 		await shot(page, 'job');
 
-		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'soca-dl-'));
+		const dir = path.join(browser.socaDir, 'download');
+		fs.mkdirSync(dir);
 		const cdp = await browser.target().createCDPSession();
 		await cdp.send('Browser.setDownloadBehavior', {behavior: 'allowAndName',
 			downloadPath: dir, eventsEnabled: true});
@@ -127,7 +127,6 @@ const flows = {
 		await page.click('#download-stdout');
 		const guid = await finished;
 		report('downloaded', JSON.stringify(fs.readFileSync(path.join(dir, guid), 'utf8')));
-		fs.rmSync(dir, {recursive: true, force: true});
 		report('hygiene', await hygiene(page));
 	},
 
@@ -203,7 +202,8 @@ const flows = {
 		await page.waitForFunction((s) => document.querySelector('.crumbs') &&
 			document.querySelector('.crumbs').textContent === 'home / ' + s &&
 			document.querySelector('#file-list').firstChild, {}, sub);
-		const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'soca-up-'));
+		const dir = path.join(browser.socaDir, 'upload');
+		fs.mkdirSync(dir);
 		const plain = path.join(dir, 'browser-upload.txt');
 		const html = path.join(dir, XSS.replace(/\//g, '') + '.txt');
 		fs.writeFileSync(plain, content);
@@ -227,7 +227,6 @@ const flows = {
 		report('listed', 'browser-dir/');
 		report('imgs', await page.$$eval('img', (l) => l.length));
 		await shot(page, 'files');
-		fs.rmSync(dir, {recursive: true, force: true});
 		report('hygiene', await hygiene(page));
 	},
 

@@ -40,14 +40,20 @@ export async function launch() {
 	if (process.getuid && process.getuid() === 0)
 		args.push('--no-sandbox');	// chromium's sandbox refuses root
 	const dir = fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'soca-chromium-'));
-	const browser = await puppeteer.launch({
-		executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-		headless: true,
-		acceptInsecureCerts: true,	// the suite's self-signed certificate
-		args,
-		userDataDir: dir,
-	});
-	browser.socaDir = dir;
+	let browser;
+	try {
+		browser = await puppeteer.launch({
+			executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+			headless: true,
+			acceptInsecureCerts: true,	// the suite's self-signed certificate
+			args,
+			userDataDir: path.join(dir, 'profile'),
+		});
+	} catch (e) {
+		fs.rmSync(dir, {recursive: true, force: true});
+		throw e;
+	}
+	browser.socaDir = dir;	// the profile and the flow's scratch, removed with it
 	return browser;
 }
 

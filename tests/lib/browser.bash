@@ -77,7 +77,7 @@ browser_site() {
 browser_run() {
 	local u=${BROWSER_USER:-alice} pw
 	pw=WEB_PW_$u
-	run timeout 240 env SOCA_WEB_URL="$WEB_URL" SOCA_WEB_USER="socatest-$u" \
+	run timeout 240 env TMPDIR="$BATS_TEST_TMPDIR" SOCA_WEB_URL="$WEB_URL" SOCA_WEB_USER="socatest-$u" \
 	    SOCA_WEB_PASSWORD="${!pw}" SOCA_SHOTS="$BROWSER_SHOTS" \
 	    node "$SOCA_SRCDIR/tests/browser/flows.mjs" "$@"
 	if [ "$status" -eq 77 ]; then
