@@ -88,6 +88,37 @@ in_list(const char *s, const char *const *l)
 	return false;
 }
 
+/*
+ * soca-stat -J's lines as one JSON array without parsing them: each
+ * line is an object soca-stat wrote (it starts with '{' and ends with
+ * '}'); anything else and the answer is a 500, not a guess.
+ */
+static void
+array_of_lines(struct soca_web *w, struct soca_web_run *r)
+{
+	struct soca_buf b = { 0 };
+	const char *p = r->out;
+	size_t n;
+
+	soca_buf_addc(&b, '[');
+	for (; *p; p += n + (p[n] != '\0')) {
+		if ((n = strcspn(p, "\n")) == 0)
+			continue;
+		if (p[0] != '{' || p[n - 1] != '}') {
+			soca_buf_free(&b);
+			soca_web_error(w, 500, "unexpected output");
+			return;
+		}
+		if (b.len > 1)
+			soca_buf_addc(&b, ',');
+		soca_buf_add(&b, p, n);
+	}
+	soca_buf_addc(&b, ']');
+	soca_web_raw(w, 200, "application/json; charset=utf-8", NULL, b.s,
+	    b.len);
+	soca_buf_free(&b);
+}
+
 void
 soca_web_jobs_list(struct soca_web *w)
 {
@@ -128,7 +159,9 @@ soca_web_jobs_list(struct soca_web *w)
 		soca_web_error(w, 403, "this account may not use the web door");
 		goto out;
 	}
-	if (r.status != 0 || (a = lines(r.out)) == NULL) {
+	if (r.status == 0 && pr == NULL && !r.truncated) {
+		array_of_lines(w, &r);	/* no filter: no parse, as it is */
+	} else if (r.status != 0 || (a = lines(r.out)) == NULL) {
 		soca_web_answer_run(w, "no such jobs", &r, 0);
 		if (r.status == 0)
 			soca_web_error(w, 500, "unexpected output");
