@@ -82,6 +82,10 @@ take(struct soca_ec2_inst *x, json_t *in)
 			x->session = jstr(t, "value");
 		else if (strcmp(k, "soca:JobProject") == 0)
 			x->project = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopImage") == 0)
+			x->dimage = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopOS") == 0)
+			x->dos = jstr(t, "value");
 	}
 }
 
@@ -108,6 +112,8 @@ soca_ec2_inst_free_one(struct soca_ec2_inst *x)
 	free(x->dname);
 	free(x->project);
 	free(x->session);
+	free(x->dimage);
+	free(x->dos);
 }
 
 void

@@ -314,8 +314,13 @@ static const struct soca_key desktop_keys[] = {
 	    "image NAME (of images) used without -i (default: the first)" },
 	{ "root_size", SOCA_T_INT, "30", NULL, 8, 16384,
 	    "root volume in GiB when launch names none" },
-	{ "max_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
-	    "desktops a user may have at once (not terminated)" },
+	{ "max_per_user", SOCA_T_INT, NULL, NULL, 0, 1000,
+	    "desktops a user may have at once, both OSes (not terminated; "
+	    "default: only the per-OS limits)" },
+	{ "max_linux_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "Linux desktops a user may have at once (not terminated)" },
+	{ "max_windows_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "Windows desktops a user may have at once (not terminated)" },
 	{ "subnet_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "subnets desktops may launch in (default: [aws] subnet_ids)" },
 	{ "security_group_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
@@ -346,6 +351,19 @@ static const struct soca_key desktop_keys[] = {
 	END
 };
 
+/* one registered desktop image (profile): its OS and its own limits */
+static const struct soca_key desktop_image_keys[] = {
+	{ "ami", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "its AMI (ami-...), unless [desktop] images names it already" },
+	{ "os", SOCA_T_ENUM, "linux", "linux|windows", 0, 0,
+	    "its operating system: the user data and the per-OS limit" },
+	{ "max_per_user", SOCA_T_INT, NULL, NULL, 0, 1000,
+	    "desktops of this image a user may have at once" },
+	{ "max_total", SOCA_T_INT, NULL, NULL, 0, 100000,
+	    "desktops of this image all users may have at once" },
+	END
+};
+
 const struct soca_section_schema soca_schema[] = {
 	{ "cluster", false, cluster_keys, "the cluster as a whole" },
 	{ "aws", false, aws_keys, "how soca reaches AWS" },
@@ -356,6 +374,8 @@ const struct soca_section_schema soca_schema[] = {
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
 	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },
+	{ "desktop_image", true, desktop_image_keys, "one desktop image: "
+	    "its OS and limits" },
 	{ NULL, false, NULL, NULL },
 };
 

@@ -65,6 +65,8 @@ char *soca_desk_session(const char *cluster, const char *user,
 char *soca_desk_type_refused(const struct soca_conf *, const char *type);
 char *soca_desk_image(const struct soca_conf *, const char *name,
     const char **ami);
+bool soca_desk_image_windows(const struct soca_conf *, const char *name);
+const char *soca_desk_default_image(const struct soca_conf *);
 int soca_desk_lock(struct soca_spool *, const char *user, bool wait);
 time_t soca_desk_now(void);
 int soca_desk_sweep(struct soca_desk_ctx *, const char *owner,

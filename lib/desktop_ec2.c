@@ -54,6 +54,9 @@ desk_tags(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	soca_aws_tag(t, "soca:DesktopSession", session);
 	soca_aws_tag(t, "soca:DesktopGeneration", g);
 	soca_aws_tag(t, "soca:Hibernate", l->hibernate ? "true" : "false");
+	soca_aws_tag(t, "soca:DesktopImage", l->image);
+	soca_aws_tag(t, "soca:DesktopOS", soca_desk_image_windows(x->c,
+	    l->image) ? "windows" : "linux");
 	free(nm);
 	return t;
 }
@@ -452,18 +455,102 @@ launch_call(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	return rc;
 }
 
+/* a live desktop's image and OS: its tags, else its record */
+static void
+desk_kind(struct soca_desk_ctx *x, struct soca_ec2_inst *i, char **image,
+    bool *win)
+{
+	struct soca_desk d;
+
+	*image = NULL;
+	if (i->dimage)
+		*image = soca_xstrdup(i->dimage);
+	else if (soca_desk_read(x->sp, i->owner, i->dname, &d) == 0 && d.image)
+		*image = soca_xstrdup(d.image);
+	if (i->dimage == NULL)
+		soca_desk_free(&d);
+	*win = i->dos ? strcmp(i->dos, "windows") == 0 :
+	    soca_desk_image_windows(x->c, *image);
+}
+
+/*
+ * Under the launch lock(s): SOCA_EX_FALSE and said when one more desktop
+ * of image l->image for l->user would break a limit: the user's per-OS
+ * one, the user's overall one, the image's per-user one or its total
+ * (v: the user's desktops, or everyone's when the image has a total).
+ */
+static int
+over_limit(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
+    struct soca_ec2_inst *v, size_t n)
+{
+	const struct soca_conf *c = x->c;
+	bool win = soca_desk_image_windows(c, l->image), w;
+	const char *os = win ? "Windows" : "Linux";
+	const char *key = win ? "max_windows_per_user" : "max_linux_per_user";
+	long long mine = 0, same_os = 0, img_mine = 0, img_all = 0;
+	long long max_os = soca_conf_int(c, "desktop", NULL, key);
+	long long max = soca_conf_int(c, "desktop", NULL, "max_per_user");
+	long long img_max = -1, img_total = -1;
+	char *im;
+
+	if (soca_conf_has_section(c, "desktop_image", l->image)) {
+		img_max = soca_conf_int(c, "desktop_image", l->image,
+		    "max_per_user");
+		img_total = soca_conf_int(c, "desktop_image", l->image,
+		    "max_total");
+	}
+	for (size_t k = 0; k < n; k++) {
+		bool me = strcmp(v[k].owner, l->user) == 0;
+
+		desk_kind(x, &v[k], &im, &w);
+		mine += me;
+		same_os += me && w == win;
+		img_mine += me && im && strcmp(im, l->image) == 0;
+		img_all += im && strcmp(im, l->image) == 0;
+		free(im);
+	}
+	if (max_os >= 0 && same_os >= max_os) {
+		warnx("launch %s: user %s has %lld %s desktops, [desktop] %s is "
+		    "%lld; terminate one (soca-desktop terminate NAME) or ask an "
+		    "admin to raise the limit", l->name, l->user, same_os, os,
+		    key, max_os);
+		return SOCA_EX_FALSE;
+	}
+	if (max >= 0 && mine >= max) {
+		warnx("launch %s: user %s has %lld desktops, [desktop] "
+		    "max_per_user is %lld; terminate one (soca-desktop "
+		    "terminate NAME) or ask an admin to raise the limit",
+		    l->name, l->user, mine, max);
+		return SOCA_EX_FALSE;
+	}
+	if (img_max >= 0 && img_mine >= img_max) {
+		warnx("launch %s: user %s has %lld desktops of image %s, "
+		    "[desktop_image \"%s\"] max_per_user is %lld; terminate one "
+		    "or pick another image (-i)", l->name, l->user, img_mine,
+		    l->image, l->image, img_max);
+		return SOCA_EX_FALSE;
+	}
+	if (img_total >= 0 && img_all >= img_total) {
+		warnx("launch %s: %lld desktops of image %s exist, "
+		    "[desktop_image \"%s\"] max_total is %lld; pick another "
+		    "image (-i) or ask an admin to raise the limit", l->name,
+		    img_all, l->image, l->image, img_total);
+		return SOCA_EX_FALSE;
+	}
+	return 0;
+}
+
 static int
 launch_locked(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
-    const char *ami)
+    const char *ami, bool everyone)
 {
 	struct soca_aws_err e = { 0 };
 	struct soca_ec2_inst *v, *i;
 	struct soca_desk d;
 	size_t n;
-	long long max = soca_conf_int(x->c, "desktop", NULL, "max_per_user");
 	int have, rc, gen;
 
-	if (soca_desk_sweep(x, l->user, &v, &n, &e) < 0)
+	if (soca_desk_sweep(x, everyone ? NULL : l->user, &v, &n, &e) < 0)
 		return aws_fail("launch", l->name, &e);
 	if ((have = soca_desk_read(x->sp, l->user, l->name, &d)) < 0) {
 		warn("launch %s: spool record", l->name);
@@ -472,13 +559,7 @@ launch_locked(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	}
 	if ((i = soca_desk_find(v, n, l->user, l->name)) != NULL)
 		rc = existing(x, l, &d, have == 0, i);
-	else if ((long long)n >= max) {
-		warnx("launch %s: user %s has %zu desktops, [desktop] "
-		    "max_per_user is %lld; terminate one (soca-desktop "
-		    "terminate NAME) or ask an admin to raise the limit",
-		    l->name, l->user, n, max);
-		rc = SOCA_EX_FALSE;
-	} else {
+	else if ((rc = over_limit(x, l, v, n)) == 0) {
 		/* a record with no live instance: the name's next generation */
 		gen = have == 0 ? d.gen + 1 : 0;
 		rc = launch_call(x, l, ami, &d, gen);
@@ -494,7 +575,8 @@ soca_desk_launch(struct soca_desk_ctx *x, const struct soca_desk_launch *in)
 	struct soca_desk_launch l = *in;
 	const char *ami;
 	char *why;
-	int fd, rc;
+	int fd, fda = -1, rc;
+	bool everyone;
 
 	if (!soca_desk_name_ok(l.name)) {
 		warnx("launch: name \"%s\": 1 to 32 letters, digits, '-' or "
@@ -513,28 +595,26 @@ soca_desk_launch(struct soca_desk_ctx *x, const struct soca_desk_launch *in)
 		free(why);
 		return SOCA_EX_USAGE;
 	}
-	if (l.image == NULL) {	/* the image's name, for the record */
-		char **v = NULL;
-		size_t n = soca_conf_list(x->c, "desktop", NULL, "images", &v);
-		const char *dn = soca_conf_get(x->c, "desktop", NULL,
-		    "default_image");
-		static char nm[80];
-
-		snprintf(nm, sizeof(nm), "%s", dn ? dn : n ? v[0] : "");
-		nm[strcspn(nm, "=")] = '\0';
-		l.image = nm;
-		soca_strv_free(v, n);
-	}
+	if (l.image == NULL)	/* the image's name, for the record */
+		l.image = soca_desk_default_image(x->c);
 	if ((l.project && (rc = budget_gate(x, l.project, l.name)) != 0) ||
 	    (l.hibernate && (rc = hibernate_check(x, &l)) != 0))
 		return rc;
 	if (l.project == NULL)	/* as a job naming none: no gate */
 		l.project = "default";
-	if ((fd = soca_desk_lock(x->sp, l.user, true)) < 0) {
+	/* an image with a total counts everyone's: every user's lock too */
+	everyone = soca_conf_has_section(x->c, "desktop_image", l.image) &&
+	    soca_conf_int(x->c, "desktop_image", l.image, "max_total") >= 0;
+	if ((fd = soca_desk_lock(x->sp, l.user, true)) < 0 || (everyone &&
+	    (fda = soca_desk_lock(x->sp, NULL, true)) < 0)) {
 		warn("launch %s: lock", l.name);
+		if (fd >= 0)
+			close(fd);
 		return SOCA_EX_TEMP;
 	}
-	rc = launch_locked(x, &l, ami);
+	rc = launch_locked(x, &l, ami, everyone);
+	if (fda >= 0)
+		close(fda);
 	close(fd);
 	return rc;
 }
