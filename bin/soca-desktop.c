@@ -254,6 +254,7 @@ connect_to(struct soca_desk_ctx *x, const char *user, const char *name,
 	struct soca_ec2_inst *v, *i;
 	size_t n;
 	int rc = SOCA_EX_FALSE;
+	char *url;
 
 	sweep_or_fail(x, user, &v, &n);
 	if ((i = soca_desk_find(v, n, user, name)) == NULL)
@@ -261,7 +262,11 @@ connect_to(struct soca_desk_ctx *x, const char *user, const char *name,
 	else if (strcmp(i->state, "running") != 0)
 		warnx("connect %s: %s is %s; soca-desktop start %s first", name,
 		    i->id, i->state, name);
-	else
+	else if (file == NULL && (url = soca_desk_alb_url(x, i)) != NULL) {
+		printf("%s\n", url);	/* through the ALB's rule */
+		free(url);
+		rc = 0;
+	} else
 		rc = reach(x, i, user, file);
 	soca_ec2_inst_free(v, n);
 	return rc;

@@ -37,6 +37,8 @@ static const struct soca_aws_service services[] = {
 	    "api.pricing.us-east-1.amazonaws.com" },
 	{ "servicequotas", "servicequotas", "SERVICE_QUOTAS",
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
+	{ "elbv2", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", NULL,
+	    NULL, "elasticloadbalancing.%s.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -348,6 +348,11 @@ static const struct soca_key desktop_keys[] = {
 	{ "gateway", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "host users ssh through to reach private desktops (default: this "
 	    "host's name)" },
+	{ "alb_listener_arn", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "ALB listener that gets a target group and a path rule per "
+	    "running desktop (default: none)" },
+	{ "alb_max_rules", SOCA_T_INT, "100", NULL, 1, 10000,
+	    "rules the ALB listener may hold (ALB's quota: 100)" },
 	END
 };
 

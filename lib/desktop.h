@@ -93,6 +93,12 @@ int soca_desk_launch(struct soca_desk_ctx *, const struct soca_desk_launch *);
 int soca_desk_power(struct soca_desk_ctx *, const char *user,
     const char *name, const char *verb, const char *type);
 
+/* desktop_alb.c: [desktop] alb_listener_arn */
+char *soca_desk_alb_group(const char *cluster, const char *session);
+int soca_desk_alb_tick(struct soca_desk_ctx *, struct soca_ec2_inst *,
+    size_t);
+char *soca_desk_alb_url(struct soca_desk_ctx *, struct soca_ec2_inst *);
+
 /* desktop_tick.c */
 int soca_desk_tick(struct soca_desk_ctx *);
 int soca_desk_report(const struct soca_conf *, struct soca_spool *,

@@ -79,6 +79,7 @@ struct soca_ec2_inst {
 	char *ip, *pubip;	/* private and public IPv4 addresses */
 	char *dname, *project, *session;	/* soca:Desktop*, soca:JobProject */
 	char *dimage, *dos;	/* soca:DesktopImage, soca:DesktopOS */
+	char *vpc;		/* VpcId */
 	bool hibernate;		/* HibernationOptions.Configured */
 };
 
