@@ -231,19 +231,22 @@ reach(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
 	long long port = soca_conf_int(x->c, "desktop", NULL, "dcv_port");
 	const char *gw = soca_conf_get(x->c, "desktop", NULL, "gateway");
 	char host[256] = "localhost";
+	/* Windows: DCV's console session (etc/desktop-user-data.ps1) */
+	const char *ses = i->dos && strcmp(i->dos, "windows") == 0 ?
+	    "console" : i->session;
 
 	if (file && dcv_file(file, i->pubip ? i->pubip : "localhost", port,
-	    i->session, user) != 0)
+	    ses, user) != 0)
 		return SOCA_EX_TEMP;
 	if (i->pubip) {
-		printf("https://%s:%lld/#%s\n", i->pubip, port, i->session);
+		printf("https://%s:%lld/#%s\n", i->pubip, port, ses);
 		return 0;
 	}
 	if (gw == NULL && gethostname(host, sizeof(host) - 1) == 0)
 		gw = host;
 	printf("ssh -N -L %lld:%s:%lld %s@%s\n", port, i->ip, port, user,
 	    gw ? gw : "localhost");
-	printf("https://localhost:%lld/#%s\n", port, i->session);
+	printf("https://localhost:%lld/#%s\n", port, ses);
 	return 0;
 }
 

@@ -330,6 +330,12 @@ static const struct soca_key desktop_keys[] = {
 	    "s3://dcv-license.REGION/*)" },
 	{ "user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
 	    "user-data template of desktops (etc/desktop-user-data.sh)" },
+	{ "windows_user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "user-data template of Windows desktops "
+	    "(etc/desktop-user-data.ps1)" },
+	{ "windows_domain", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "Windows desktops: the AD domain they are joined to (the owner "
+	    "logs in as DOMAIN\\owner; default: a local user)" },
 	{ "timezone", SOCA_T_STRING, "UTC", NULL, 0, 0,
 	    "time zone of schedules that name none (TZ database name)" },
 	{ "idle_hours", SOCA_T_NUMBER, "2", NULL, 0, 0,

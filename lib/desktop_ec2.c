@@ -62,16 +62,55 @@ desk_tags(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 }
 
 
-/* [desktop] user_data with its %%NAME%% replaced, base64; NULL: *why */
+/*
+ * A PowerShell single-quoted string: nothing in it is expanded; a quote
+ * inside is doubled, and PowerShell takes the typographic single quotes
+ * (U+2018 to U+201B) for quotes too, so they are doubled as well.
+ */
+static void
+psquote(struct soca_buf *b, const char *v)
+{
+	soca_buf_addc(b, '\'');
+	for (const char *p = v ? v : ""; *p; p++) {
+		if (*p == '\'')
+			soca_buf_addc(b, '\'');
+		else if ((unsigned char)p[0] == 0xe2 &&
+		    (unsigned char)p[1] == 0x80 && (unsigned char)p[2] >= 0x98 &&
+		    (unsigned char)p[2] <= 0x9b) {
+			soca_buf_add(b, p, 3);
+			soca_buf_add(b, p, 3);
+			p += 2;
+			continue;
+		}
+		soca_buf_addc(b, *p);
+	}
+	soca_buf_addc(b, '\'');
+}
+
+static void
+quote(struct soca_buf *b, const char *v, bool ps)
+{
+	if (ps)
+		psquote(b, v);
+	else
+		soca_buf_shquote(b, v);
+}
+
+/*
+ * [desktop] user_data (windows_user_data for a Windows image) with its
+ * %%NAME%% replaced by quoted values, base64; NULL: *why
+ */
 static char *
 user_data(struct soca_desk_ctx *x, const char *path,
-    const struct soca_desk_launch *l, const char *session, char **why)
+    const struct soca_desk_launch *l, const char *session, bool ps,
+    char **why)
 {
 	static const char *const keys[][3] = {
 		{ "CLUSTER", "cluster", "name" }, { "SHARED_FS", "aws",
 		"shared_fs" }, { "SHARED_FS_MOUNT", "aws", "shared_fs_mount" },
 		{ "LDAP_URI", "ldap", "uri" }, { "LDAP_BASE", "ldap", "base" },
-		{ "DCV_PORT", "desktop", "dcv_port" },
+		{ "DCV_PORT", "desktop", "dcv_port" }, { "SPOOL", "cluster",
+		"spool" }, { "WINDOWS_DOMAIN", "desktop", "windows_domain" },
 	};
 	struct soca_buf r = { 0 }, o = { 0 };
 	char *tpl, *p, *q;
@@ -100,20 +139,20 @@ user_data(struct soca_desk_ctx *x, const char *path,
 		for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 			if (strlen(keys[i][0]) == kl &&
 			    strncmp(q + 2, keys[i][0], kl) == 0) {
-				soca_buf_shquote(&r, soca_conf_get(x->c, keys[i][1],
-				    NULL, keys[i][2]));
+				quote(&r, soca_conf_get(x->c, keys[i][1], NULL,
+				    keys[i][2]), ps);
 				done = true;
 			}
 		if (done)
 			;
 		else if (kl == 5 && strncmp(q + 2, "OWNER", 5) == 0)
-			soca_buf_shquote(&r, l->user);
+			quote(&r, l->user, ps);
 		else if (kl == 7 && strncmp(q + 2, "SESSION", 7) == 0)
-			soca_buf_shquote(&r, session);
+			quote(&r, session, ps);
 		else if (kl == 4 && strncmp(q + 2, "CONF", 4) == 0)
-			soca_buf_shquote(&r, soca_conf_file(x->c));
+			quote(&r, soca_conf_file(x->c), ps);
 		else if (kl == 6 && strncmp(q + 2, "BINDIR", 6) == 0)
-			soca_buf_shquote(&r, BINDIR);
+			quote(&r, BINDIR, ps);
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;
@@ -171,7 +210,7 @@ run_params(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	char *subnet = NULL, *dev, *ud;
 	const char *v;
 	json_t *p, *tags = desk_tags(x, l, ses, gen), *sgs;
-	bool temp = false;
+	bool temp = false, win;
 
 	p = json_pack("{s:s, s:s, s:i, s:i, s:s, s:[{s:s, s:O}, {s:s, s:O}],"
 	    " s:{s:s}}", "ImageId", ami, "InstanceType", l->type, "MinCount", 1,
@@ -207,8 +246,10 @@ run_params(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 		    "Name", v));
 	if ((v = soca_conf_get(c, "aws", NULL, "key_name")) != NULL)
 		json_object_set_new(p, "KeyName", json_string(v));
-	if ((v = soca_conf_get(c, "desktop", NULL, "user_data")) != NULL) {
-		if ((ud = user_data(x, v, l, ses, why)) == NULL) {
+	win = soca_desk_image_windows(c, l->image);
+	if ((v = soca_conf_get(c, "desktop", NULL, win ? "windows_user_data" :
+	    "user_data")) != NULL) {
+		if ((ud = user_data(x, v, l, ses, win, why)) == NULL) {
 			*rc = SOCA_EX_USAGE;
 			free(ses);
 			json_decref(p);
