@@ -39,6 +39,7 @@ static const struct soca_aws_service services[] = {
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
 	{ "elbv2", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", NULL,
 	    NULL, "elasticloadbalancing.%s.amazonaws.com" },
+	{ "iam", "iam", "IAM", NULL, "us-east-1", "iam.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

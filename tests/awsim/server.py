@@ -30,6 +30,7 @@ import billing
 import ec2
 import ec2data
 import elbv2
+import iam
 import pricing
 import quotas
 import services
@@ -51,6 +52,8 @@ SERVICES = {
                       "model": "service-quotas"},
     "elasticloadbalancing": {"protocol": "query", "handlers": elbv2.HANDLERS,
                              "model": "elbv2"},
+    "iam": {"protocol": "query", "handlers": iam.HANDLERS,
+            "region": "us-east-1"},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -667,6 +670,15 @@ class Handler(BaseHTTPRequestHandler):
             if k in req:
                 setattr(st, k, int(req[k]))
         return 200, st.dump()
+
+    def ctl_iam_get(self, req, q):
+        return 200, iam.st(self.sim).dump()
+
+    def ctl_iam_post(self, req, q):
+        s = iam.st(self.sim)
+        s.profiles.update(req.get("profiles", {}))
+        s.policies.update(req.get("policies", {}))
+        return 200, s.dump()
 
     def imds_out(self):
         m = self.sim.imds

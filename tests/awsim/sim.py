@@ -175,6 +175,7 @@ class Sim:
             self.ec2 = ec2.Ec2State(self)
             self.svc = services.ServiceState(self)
             self.elbv2 = None       # elbv2.py, made on first use
+            self.iam = None         # iam.py, likewise
             self.imds = {"instance_id": None, "role": "soca-test-role",
                          "credentials_ttl": 21600, "tokens": {},
                          "issued": None, "http_tokens": "required",
