@@ -234,19 +234,26 @@ reach(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
 	/* Windows: DCV's console session (etc/desktop-user-data.ps1) */
 	const char *ses = i->dos && strcmp(i->dos, "windows") == 0 ?
 	    "console" : i->session;
+	/* launched for an ALB: DCV answers under /SESSION (the user data) */
+	char *up = soca_conf_get(x->c, "desktop", NULL, "alb_listener_arn") ?
+	    soca_xasprintf("/%s/", i->session) : soca_xstrdup("/");
 
 	if (file && dcv_file(file, i->pubip ? i->pubip : "localhost", port,
-	    ses, user) != 0)
+	    ses, user) != 0) {
+		free(up);
 		return SOCA_EX_TEMP;
+	}
 	if (i->pubip) {
-		printf("https://%s:%lld/#%s\n", i->pubip, port, ses);
+		printf("https://%s:%lld%s#%s\n", i->pubip, port, up, ses);
+		free(up);
 		return 0;
 	}
 	if (gw == NULL && gethostname(host, sizeof(host) - 1) == 0)
 		gw = host;
 	printf("ssh -N -L %lld:%s:%lld %s@%s\n", port, i->ip, port, user,
 	    gw ? gw : "localhost");
-	printf("https://localhost:%lld/#%s\n", port, ses);
+	printf("https://localhost:%lld%s#%s\n", port, up, ses);
+	free(up);
 	return 0;
 }
 

@@ -19,6 +19,7 @@ $SocaOwner = %%OWNER%%
 $SocaSession = %%SESSION%%
 $SocaDomain = %%WINDOWS_DOMAIN%%
 $SocaDcvPort = %%DCV_PORT%%
+$SocaDcvUrlPath = %%DCV_URL_PATH%%
 $SocaDir = 'C:\ProgramData\soca'
 
 function Write-SocaLog {
@@ -89,6 +90,7 @@ foreach ($k in @('session-management', 'session-management\automatic-console-ses
 New-ItemProperty -Force -Path (Join-Path $gs 'session-management') -Name 'create-session' -PropertyType DWord -Value 1 | Out-Null
 New-ItemProperty -Force -Path (Join-Path $gs 'session-management\automatic-console-session') -Name 'owner' -PropertyType String -Value $SocaLogin | Out-Null
 New-ItemProperty -Force -Path (Join-Path $gs 'connectivity') -Name 'web-port' -PropertyType DWord -Value ([int]$SocaDcvPort) | Out-Null
+New-ItemProperty -Force -Path (Join-Path $gs 'connectivity') -Name 'web-url-path' -PropertyType String -Value $SocaDcvUrlPath | Out-Null
 New-ItemProperty -Force -Path (Join-Path $gs 'connectivity') -Name 'idle-timeout' -PropertyType DWord -Value 0 | Out-Null
 New-ItemProperty -Force -Path (Join-Path $gs 'security') -Name 'authentication' -PropertyType String -Value 'system' | Out-Null
 Restart-Service -Name dcvserver

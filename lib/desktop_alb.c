@@ -308,12 +308,16 @@ serve(struct alb *b, struct soca_ec2_inst *i, const char *who)
 		return -1;
 	}
 	if (g == NULL) {
+		/* DCV's web-url-path there is /SESSION (the user data's) */
+		char *hc = soca_xasprintf("/%s/", i->session);
+
 		p = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:o}",
 		    "Name", name, "Protocol", "HTTPS", "Port",
 		    (json_int_t)soca_conf_int(b->x->c, "desktop", NULL,
 		    "dcv_port"), "VpcId", i->vpc ? i->vpc : "", "TargetType",
 		    "instance", "HealthCheckProtocol", "HTTPS",
-		    "HealthCheckPath", "/", "Tags", tags(b, i));
+		    "HealthCheckPath", hc, "Tags", tags(b, i));
+		free(hc);
 		if ((r = call(b, "CreateTargetGroup", p, &e)) == NULL) {
 			free(name);
 			return fail(b, "CreateTargetGroup", who, &e);
@@ -488,7 +492,7 @@ soca_desk_alb_url(struct soca_desk_ctx *x, struct soca_ec2_inst *i)
 	struct alb b = { .x = x };
 	char *name, *url = NULL;
 	json_t *r, *g, *rs, *lb;
-	const char *lba, *dns, *arn = NULL;
+	const char *lba, *dns, *arn = NULL, *ses;
 	long long port;
 
 	b.listener = soca_conf_get(x->c, "desktop", NULL, "alb_listener_arn");
@@ -524,10 +528,12 @@ soca_desk_alb_url(struct soca_desk_ctx *x, struct soca_ec2_inst *i)
 	else
 		lb = NULL;
 	dns = str(json_array_get(members(lb, "LoadBalancers"), 0), "DNSName");
+	ses = i->dos && strcmp(i->dos, "windows") == 0 ? "console" :
+	    i->session;		/* Windows: DCV's console session */
 	if (dns)
 		url = port == 443 ? soca_xasprintf("https://%s/%s/#%s", dns,
-		    i->session, i->session) : soca_xasprintf("https://%s:%lld/"
-		    "%s/#%s", dns, port, i->session, i->session);
+		    i->session, ses) : soca_xasprintf("https://%s:%lld/%s/#%s",
+		    dns, port, i->session, ses);
 	soca_aws_err_free(&e);
 	json_decref(lb);
 	json_decref(r);

@@ -153,6 +153,14 @@ user_data(struct soca_desk_ctx *x, const char *path,
 			quote(&r, soca_conf_file(x->c), ps);
 		else if (kl == 6 && strncmp(q + 2, "BINDIR", 6) == 0)
 			quote(&r, BINDIR, ps);
+		else if (kl == 12 && strncmp(q + 2, "DCV_URL_PATH", 12) == 0) {
+			/* behind the ALB, DCV answers under its rule's path */
+			char *up = soca_xasprintf("/%s", session);
+
+			quote(&r, soca_conf_get(x->c, "desktop", NULL,
+			    "alb_listener_arn") ? up : "/", ps);
+			free(up);
+		}
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;

@@ -126,6 +126,29 @@ session() {	# session NAME: the desktop's DCV session id
 	[ "$(elb '.target_groups[0].Tags["soca:DesktopName"]')" = ws1 ]
 }
 
+@test "behind the ALB, DCV answers under /SESSION: user data, health check and connect agree" {
+	desk_conf "user_data = $SOCA_SRCDIR/etc/desktop-user-data.sh"
+	soca-desktop launch ws1
+	s1=$(session ws1)
+	awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d >ud.sh
+	grep -qx "SOCA_DCV_URL_PATH='/$s1'" ud.sh
+	grep -qx 'web-url-path = "$SOCA_DCV_URL_PATH"' ud.sh
+	run bash -n ud.sh
+	assert_success
+	awsim_advance 60
+	# no rule yet: the ssh way, under the same path
+	run soca-desktop connect ws1
+	assert_line --index 1 "https://localhost:8443/$s1/#$s1"
+	soca-desktop tick >/dev/null
+	[ "$(elb '.target_groups[0].HealthCheckPath')" = "/$s1/" ]
+	# without an ALB: DCV at /
+	desk_conf "user_data = $SOCA_SRCDIR/etc/desktop-user-data.sh"
+	sed -i '/^alb_listener_arn/d' "$SOCA_CONF"
+	soca-desktop launch ws2
+	awsim_ctl GET state | jq -r '.instances[1].UserData' | base64 -d >ud2.sh
+	grep -qx "SOCA_DCV_URL_PATH='/'" ud2.sh
+}
+
 @test "the listener's rule limit: no rule past it, said clearly; freed places are used" {
 	desk_conf 'alb_max_rules = 3'
 	for i in 1 2 3 4 5; do soca-desktop launch "d$i"; done

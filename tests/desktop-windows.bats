@@ -66,6 +66,7 @@ user_data_of() {	# user_data_of NAME: its rendered user data
 	grep -qx "\\\$SocaSession = '[0-9a-f-]\{36\}'" ud.ps1
 	grep -qxF "\$SocaCluster = 't1'" ud.ps1
 	grep -qxF "\$SocaDcvPort = '8443'" ud.ps1
+	grep -qxF "\$SocaDcvUrlPath = '/'" ud.ps1
 	grep -qxF "\$SocaDomain = 'corp''\$(Remove-Item C:\\ -Recurse)‛‛;\"x'" ud.ps1
 	grep -qxF "\$SocaMnt = '/mnt/a''b\$(calc)\`x;‘‘y’’'" ud.ps1
 	# every rendered value: one PowerShell single-quoted string, whole
@@ -83,8 +84,8 @@ print("values checked")
 sys.exit(1 if bad else 0)
 PY
 	assert_success
-	# 9 rendered values and $SocaDir, $SocaDrive
-	[ "$(grep -c '^\$Soca[A-Za-z]* = ' ud.ps1)" = 11 ]
+	# 10 rendered values and $SocaDir, $SocaDrive
+	[ "$(grep -c '^\$Soca[A-Za-z]* = ' ud.ps1)" = 12 ]
 	# well formed: balanced outside strings, no bash-isms, all rendered
 	run python3 "$SOCA_SRCDIR/tests/lib/ps-check.py" ud.ps1
 	assert_success
