@@ -416,6 +416,10 @@ soca_aws_call(struct soca_aws *a, const char *service, const char *op,
 		return soca_aws_ec2(a, op, params, e);
 	if (strcmp(service, "s3") == 0)
 		return s3_call(a, op, params, e);
+	if (strcmp(service, "elbv2") == 0)	/* query protocol */
+		return soca_aws_query(a, service, "2015-12-01", op, params, e);
+	if (strcmp(service, "iam") == 0)
+		return soca_aws_query(a, service, "2010-05-08", op, params, e);
 	return soca_aws_json(a, service, op, params, e);
 }
 

@@ -242,3 +242,42 @@ session() {	# session NAME: the desktop's DCV session id
 	[ "$(elb '.rules | length')" = 1 ]
 	[ "$(elb '.target_groups | length')" = 1 ]
 }
+
+@test "awsim's ELBv2 and IAM: every request checked against botocore's models and signed" {
+	run soca-aws elbv2 DescribeRules ListenerArn="$LISTENER"
+	assert_success
+	[ "$(jq -r '.Rules[0].IsDefault' <<<"$output")" = true ]
+	run soca-aws elbv2 DescribeRules ListenerArn="$LISTENER" Bogus=1
+	assert_failure 1
+	assert_output --partial "ValidationError: Unknown parameter Bogus"
+	run soca-aws elbv2 DescribeRules ListenerArn="$LISTENER" PageSize=0
+	assert_failure 1
+	assert_output --partial "ValidationError"
+	assert_output --partial "greater than or equal to 1"
+	run soca-aws elbv2 DescribeRules ListenerArn="$LISTENER" PageSize=x
+	assert_failure 1
+	assert_output --partial "Expected an integer"
+	run soca-aws elbv2 CreateRule ListenerArn="$LISTENER" Priority=1
+	assert_failure 1
+	assert_output --partial "ValidationError"
+	assert_output --regexp "Value null at '(conditions|actions)'"
+	run soca-aws elbv2 CreateTargetGroup Name=x Protocol=HTTPX Port=1 VpcId=vpc-1
+	assert_failure 1
+	assert_output --partial "enum value set"
+	run soca-aws elbv2 DescribeTargetGroups Names.member.1=nope
+	assert_failure 1
+	assert_output --partial "TargetGroupNotFound"
+	AWS_SECRET_ACCESS_KEY=wrong run soca-aws elbv2 DescribeTargetGroups
+	assert_failure 1
+	assert_output --partial "SignatureDoesNotMatch"
+	run soca-aws iam GetInstanceProfile InstanceProfileName=nope
+	assert_failure 1
+	assert_output --partial "NoSuchEntity"
+	run soca-aws iam SimulatePrincipalPolicy PolicySourceArn=arn:aws:iam::123456789012:role/r
+	assert_failure 1
+	assert_output --partial "Value null at 'actionNames'"
+	# and botocore's own client (the aws CLI) reads awsim's answers
+	run aws elbv2 describe-rules --listener-arn "$LISTENER" --query 'Rules[0].Priority' --output text
+	assert_success
+	assert_output default
+}
