@@ -39,6 +39,9 @@ static const struct soca_aws_service services[] = {
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
 	{ "es", "es", "OPENSEARCH", NULL, NULL, "es.%s.amazonaws.com" },
 	{ "sesv2", "ses", "SESV2", NULL, NULL, "email.%s.amazonaws.com" },
+	{ "elbv2", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", NULL,
+	    NULL, "elasticloadbalancing.%s.amazonaws.com" },
+	{ "iam", "iam", "IAM", NULL, "us-east-1", "iam.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 

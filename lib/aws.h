@@ -181,6 +181,9 @@ char *soca_aws_endpoint(const struct soca_aws *,
     const struct soca_aws_service *);
 json_t *soca_aws_ec2(struct soca_aws *, const char *action, json_t *params,
     struct soca_aws_err *);
+json_t *soca_aws_query(struct soca_aws *, const char *service,
+    const char *version, const char *action, json_t *params,
+    struct soca_aws_err *);
 json_t *soca_aws_json(struct soca_aws *, const char *service, const char *op,
     json_t *body, struct soca_aws_err *);
 int soca_aws_s3(struct soca_aws *, const char *method, const char *bucket,

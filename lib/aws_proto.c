@@ -175,6 +175,49 @@ soca_aws_ec2(struct soca_aws *a, const char *action, json_t *params,
 	return j;
 }
 
+/*
+ * Query protocol (ELBv2, IAM): EC2's form POST with the service's own
+ * Version; lists are given as {"member": [...]} (Name.member.N on the
+ * wire); the answer is the XML's OpResult element as JSON ({} if none).
+ */
+json_t *
+soca_aws_query(struct soca_aws *a, const char *service, const char *version,
+    const char *action, json_t *params, struct soca_aws_err *e)
+{
+	struct soca_aws_http x;
+	struct soca_buf body = { 0 }, out = { 0 };
+	json_t *j = NULL, *r;
+	char *root = NULL, *rn;
+
+	soca_buf_addf(&body, "Action=%s&Version=%s", action, version);
+	if (params)
+		soca_aws_ec2_flatten(params, NULL, &body);
+	http_init(a, &x, service, "POST", &out);
+	http_header(&x, "Content-Type",
+	    "application/x-www-form-urlencoded; charset=utf-8");
+	x.body = body.s;
+	x.bodylen = body.len;
+	if (soca_aws_send(a, &x, e) == 0) {
+		if ((j = soca_aws_xml_to_json(out.s, out.len, &root)) == NULL)
+			soca_aws_err_set(e, SOCA_AWS_E_PARSE, 200, NULL,
+			    "%s answer is not XML (%zu bytes)", service,
+			    out.len);
+		else {
+			rn = soca_xasprintf("%sResult", action);
+			r = json_object_get(j, rn);
+			r = json_is_object(r) ? json_incref(r) : json_object();
+			json_decref(j);
+			j = r;
+			free(rn);
+		}
+	}
+	free(root);
+	soca_aws_http_free(&x);
+	soca_buf_free(&body);
+	soca_buf_free(&out);
+	return j;
+}
+
 json_t *
 soca_aws_json(struct soca_aws *a, const char *service, const char *op,
     json_t *body, struct soca_aws_err *e)
@@ -425,6 +468,10 @@ soca_aws_call(struct soca_aws *a, const char *service, const char *op,
 		return soca_aws_ec2(a, op, params, e);
 	if (strcmp(service, "s3") == 0)
 		return s3_call(a, op, params, e);
+	if (strcmp(service, "elbv2") == 0)	/* query protocol */
+		return soca_aws_query(a, service, "2015-12-01", op, params, e);
+	if (strcmp(service, "iam") == 0)
+		return soca_aws_query(a, service, "2010-05-08", op, params, e);
 	return soca_aws_json(a, service, op, params, e);
 }
 

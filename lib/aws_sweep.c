@@ -53,6 +53,7 @@ take(struct soca_ec2_inst *x, json_t *in)
 	x->why = jstr(json_object_get(in, "stateReason"), "message");
 	x->ip = jstr(in, "privateIpAddress");
 	x->pubip = jstr(in, "ipAddress");
+	x->vpc = jstr(in, "vpcId");
 	x->hibernate = json_string_value(json_object_get(json_object_get(in,
 	    "hibernationOptions"), "configured")) != NULL &&
 	    strcmp(json_string_value(json_object_get(json_object_get(in,
@@ -82,6 +83,10 @@ take(struct soca_ec2_inst *x, json_t *in)
 			x->session = jstr(t, "value");
 		else if (strcmp(k, "soca:JobProject") == 0)
 			x->project = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopImage") == 0)
+			x->dimage = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopOS") == 0)
+			x->dos = jstr(t, "value");
 	}
 }
 
@@ -108,6 +113,9 @@ soca_ec2_inst_free_one(struct soca_ec2_inst *x)
 	free(x->dname);
 	free(x->project);
 	free(x->session);
+	free(x->dimage);
+	free(x->dos);
+	free(x->vpc);
 }
 
 void

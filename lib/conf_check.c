@@ -192,8 +192,9 @@ check_desktop(struct soca_conf *c)
 	const char *dt = soca_conf_get(c, "desktop", NULL, "default_type");
 	const char *di = soca_conf_get(c, "desktop", NULL, "default_image");
 	const char *tz = soca_conf_get(c, "desktop", NULL, "timezone");
-	char **v = NULL;
+	char **v = NULL, **s = NULL;
 	size_t n = soca_conf_list(c, "desktop", NULL, "allowed_types", &v);
+	size_t ns = soca_conf_names(c, "desktop_image", &s);
 	bool found = false;
 
 	if (dt && !in_patterns(dt, v, n))
@@ -211,6 +212,24 @@ check_desktop(struct soca_conf *c)
 		    strncmp(v[i], di, strlen(di)) == 0)
 			found = true;
 	}
+	found = found || (di && soca_conf_isset(c, "desktop_image", di, "ami"));
+	for (size_t i = 0; i < ns; i++) {
+		const char *a = soca_conf_get(c, "desktop_image", s[i], "ami");
+		bool listed = false;
+
+		for (size_t k = 0; k < n; k++)
+			listed = listed || (strncmp(v[k], s[i], strlen(s[i])) ==
+			    0 && v[k][strlen(s[i])] == '=');
+		if (a && strncmp(a, "ami-", 4) != 0)
+			add(c, "desktop_image", s[i], "ami", "[desktop_image "
+			    "\"%s\"]: ami \"%s\" is not ami-... (e.g. "
+			    "ami-0a1b2c3d4e5f60002)", s[i], a);
+		else if (a == NULL && !listed)
+			add(c, "desktop_image", s[i], NULL, "[desktop_image "
+			    "\"%s\"]: no ami, and [desktop] images does not name "
+			    "%s (give ami = ami-...)", s[i], s[i]);
+	}
+	soca_strv_free(s, ns);
 	soca_strv_free(v, n);
 	if (di && !found)
 		add(c, "desktop", NULL, "default_image", "default_image \"%s\" "

@@ -338,8 +338,13 @@ static const struct soca_key desktop_keys[] = {
 	    "image NAME (of images) used without -i (default: the first)" },
 	{ "root_size", SOCA_T_INT, "30", NULL, 8, 16384,
 	    "root volume in GiB when launch names none" },
-	{ "max_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
-	    "desktops a user may have at once (not terminated)" },
+	{ "max_per_user", SOCA_T_INT, NULL, NULL, 0, 1000,
+	    "desktops a user may have at once, both OSes (not terminated; "
+	    "default: only the per-OS limits)" },
+	{ "max_linux_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "Linux desktops a user may have at once (not terminated)" },
+	{ "max_windows_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "Windows desktops a user may have at once (not terminated)" },
 	{ "subnet_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "subnets desktops may launch in (default: [aws] subnet_ids)" },
 	{ "security_group_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
@@ -349,6 +354,12 @@ static const struct soca_key desktop_keys[] = {
 	    "s3://dcv-license.REGION/*)" },
 	{ "user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
 	    "user-data template of desktops (etc/desktop-user-data.sh)" },
+	{ "windows_user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "user-data template of Windows desktops "
+	    "(etc/desktop-user-data.ps1)" },
+	{ "windows_domain", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "Windows desktops: the AD domain they are joined to (the owner "
+	    "logs in as DOMAIN\\owner; default: a local user)" },
 	{ "timezone", SOCA_T_STRING, "UTC", NULL, 0, 0,
 	    "time zone of schedules that name none (TZ database name)" },
 	{ "idle_hours", SOCA_T_NUMBER, "2", NULL, 0, 0,
@@ -367,6 +378,24 @@ static const struct soca_key desktop_keys[] = {
 	{ "gateway", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "host users ssh through to reach private desktops (default: this "
 	    "host's name)" },
+	{ "alb_listener_arn", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "ALB listener that gets a target group and a path rule per "
+	    "running desktop (default: none)" },
+	{ "alb_max_rules", SOCA_T_INT, "100", NULL, 1, 10000,
+	    "rules the ALB listener may hold (ALB's quota: 100)" },
+	END
+};
+
+/* one registered desktop image (profile): its OS and its own limits */
+static const struct soca_key desktop_image_keys[] = {
+	{ "ami", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "its AMI (ami-...), unless [desktop] images names it already" },
+	{ "os", SOCA_T_ENUM, "linux", "linux|windows", 0, 0,
+	    "its operating system: the user data and the per-OS limit" },
+	{ "max_per_user", SOCA_T_INT, NULL, NULL, 0, 1000,
+	    "desktops of this image a user may have at once" },
+	{ "max_total", SOCA_T_INT, NULL, NULL, 0, 100000,
+	    "desktops of this image all users may have at once" },
 	END
 };
 
@@ -456,6 +485,8 @@ const struct soca_section_schema soca_schema[] = {
 	{ "mail", false, mail_keys, "jobs' mail (-m abe, -M)" },
 	{ "index", false, index_keys, "analytics: soca-index to OpenSearch" },
 	{ "web", false, web_keys, "the web door (soca-api)" },
+	{ "desktop_image", true, desktop_image_keys, "one desktop image: "
+	    "its OS and limits" },
 	{ NULL, false, NULL, NULL },
 };
 

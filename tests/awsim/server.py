@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import billing
 import ec2
 import ec2data
+import elbv2
+import iam
 import pricing
 import opensearch
 import quotas
@@ -58,6 +60,10 @@ SERVICES = {
     # SES v2 (REST-JSON; the v1 query API shares the signing name)
     "ses": {"protocol": "rest-json", "handlers": sesv2.HANDLERS,
             "model": "sesv2"},
+    "elasticloadbalancing": {"protocol": "query", "handlers": elbv2.HANDLERS,
+                             "model": "elbv2"},
+    "iam": {"protocol": "query", "handlers": iam.HANDLERS,
+            "region": "us-east-1"},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -80,6 +86,15 @@ AUTH_CODES = {
              "skew": ("InvalidSignatureException", 403),
              "expired": ("InvalidSignatureException", 403),
              "region": ("InvalidSignatureException", 403)},
+    "query": {"missing": ("MissingAuthenticationToken", 403),
+              "malformed": ("IncompleteSignature", 400),
+              "unknown_key": ("InvalidClientTokenId", 403),
+              "bad_token": ("InvalidClientTokenId", 403),
+              "expired_token": ("ExpiredToken", 403),
+              "signature": ("SignatureDoesNotMatch", 403),
+              "skew": ("SignatureDoesNotMatch", 403),
+              "expired": ("SignatureDoesNotMatch", 403),
+              "region": ("SignatureDoesNotMatch", 403)},
     "s3": {"missing": ("AccessDenied", 403),
            "malformed": ("AuthorizationHeaderMalformed", 400),
            "unknown_key": ("InvalidAccessKeyId", 403),
@@ -162,6 +177,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and body:
             self.wfile.write(body)
 
+    xmlns = ""      # the query protocol's, set per request
+
     def send_error_for(self, proto, err):
         rid = self.rid
         if proto == "json":
@@ -183,6 +200,10 @@ class Handler(BaseHTTPRequestHandler):
                                    "x-amz-request-id": rid,
                                    "x-amz-id-2": "awsim"},
                       wire.s3_error(err, rid))
+        elif proto == "query":
+            self.send(err.status, {"Content-Type": "text/xml",
+                                   "x-amzn-RequestId": rid},
+                      wire.query_error(err, rid, self.xmlns))
         else:
             self.send(err.status, {"Content-Type": "text/xml;charset=UTF-8"},
                       wire.ec2_error(err, rid))
@@ -259,6 +280,7 @@ class Handler(BaseHTTPRequestHandler):
                 % auth.service, 400))
         proto = svc["protocol"]
         mdl = wire.model(svc.get("model", auth.service))
+        self.xmlns = mdl.metadata.get("xmlNamespace", "")
         try:
             op, args = self.identify(proto, mdl, raw_path, qp, body)
         except AwsError as e:
@@ -304,7 +326,7 @@ class Handler(BaseHTTPRequestHandler):
                 "awsim failed: %s" % sys.exc_info()[1], 500))
 
     def identify(self, proto, mdl, raw_path, qp, body):
-        if proto == "ec2":
+        if proto in ("ec2", "query"):
             flat = {}
             ctype = self.headers.get("Content-Type", "")
             if body and ctype.startswith("application/x-www-form-urlencoded"):
@@ -361,6 +383,14 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("MissingParameter", "The request must contain "
                                "the parameter Version")
             args.pop("Version")
+        elif proto == "query":
+            if op not in mdl.operation_names:
+                raise AwsError("InvalidAction", "Could not find operation "
+                               "%s for version %s" % (
+                                   op, mdl.metadata["apiVersion"]))
+            if args.pop("Version", None) != mdl.metadata["apiVersion"]:
+                raise AwsError("InvalidAction", "Could not find operation "
+                               "%s for this version" % op)
         elif proto in ("json", "rest-json"):
             if op not in mdl.operation_names:
                 raise AwsError("UnknownOperationException", "Unknown "
@@ -396,6 +426,8 @@ class Handler(BaseHTTPRequestHandler):
         om = mdl.operation_model(op)
         if proto == "ec2":
             params = wire.ec2_params(om, args)
+        elif proto == "query":
+            params = wire.query_params(om, args)
         else:
             params = wire.json_params(om, args)
         with sim.lock:
@@ -409,11 +441,14 @@ class Handler(BaseHTTPRequestHandler):
             result = handler(sim, params)
             if proto == "ec2":
                 body = wire.ec2_response(om, result, self.rid)
+            elif proto == "query":
+                body = wire.query_response(om, result, self.rid,
+                                           self.xmlns)
             else:
                 body = wire.json_response(om, result)
         if action == "lost":    # it happened; the answer never arrives
             raise DropConnection()
-        if proto == "ec2":
+        if proto in ("ec2", "query"):
             self.send(200, {"Content-Type": "text/xml;charset=UTF-8"}, body)
         elif proto == "rest-json":
             self.send(200, {"Content-Type": "application/json",
@@ -722,6 +757,25 @@ class Handler(BaseHTTPRequestHandler):
                "imds": self.imds_out(), "boot_mode": sim.boot_mode}
         out.update(sim.svc.dump())
         return 200, out
+
+    def ctl_elbv2_get(self, req, q):
+        return 200, elbv2._st(self.sim).dump()
+
+    def ctl_elbv2_post(self, req, q):
+        st = elbv2._st(self.sim)
+        for k in ("rule_limit", "page_size"):
+            if k in req:
+                setattr(st, k, int(req[k]))
+        return 200, st.dump()
+
+    def ctl_iam_get(self, req, q):
+        return 200, iam.st(self.sim).dump()
+
+    def ctl_iam_post(self, req, q):
+        s = iam.st(self.sim)
+        s.profiles.update(req.get("profiles", {}))
+        s.policies.update(req.get("policies", {}))
+        return 200, s.dump()
 
     def imds_out(self):
         m = self.sim.imds

@@ -183,6 +183,8 @@ class Sim:
             self.svc = services.ServiceState(self)
             self.opensearch = opensearch.OpenSearchState()
             self.ses = sesv2.SesState()
+            self.elbv2 = None       # elbv2.py, made on first use
+            self.iam = None         # iam.py, likewise
             self.imds = {"instance_id": None, "role": "soca-test-role",
                          "credentials_ttl": 21600, "tokens": {},
                          "issued": None, "http_tokens": "required",
