@@ -193,7 +193,7 @@ soca_aws_query(struct soca_aws *a, const char *service, const char *version,
 	if (params)
 		soca_aws_ec2_flatten(params, NULL, &body);
 	http_init(a, &x, service, "POST", &out);
-	http_header(&x, "Content-Type",
+	soca_aws_http_header(&x, "Content-Type",
 	    "application/x-www-form-urlencoded; charset=utf-8");
 	x.body = body.s;
 	x.bodylen = body.len;
