@@ -29,6 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import billing
 import ec2
 import ec2data
+import fsx
 import pricing
 import quotas
 import services
@@ -48,6 +49,7 @@ SERVICES = {
                 "region": "us-east-1"},
     "servicequotas": {"protocol": "json", "handlers": quotas.HANDLERS,
                       "model": "service-quotas"},
+    "fsx": {"protocol": "json", "handlers": fsx.HANDLERS},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -624,7 +626,14 @@ class Handler(BaseHTTPRequestHandler):
                "fleets": list(getattr(sim.ec2, "fleet_requests", [])),
                "imds": self.imds_out(), "boot_mode": sim.boot_mode}
         out.update(sim.svc.dump())
+        out.update(sim.fsx.dump())
         return 200, out
+
+    def ctl_fsx_get(self, req, q):
+        return 200, self.sim.fsx.dump()["fsx"]
+
+    def ctl_fsx_post(self, req, q):
+        return 200, self.sim.fsx.control(req)["fsx"]
 
     def imds_out(self):
         m = self.sim.imds

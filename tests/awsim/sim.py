@@ -17,6 +17,7 @@ import time
 import uuid
 
 import ec2
+import fsx
 import services
 
 DEFAULT_AKID = "AKIDSOCATEST"
@@ -174,6 +175,7 @@ class Sim:
             self.creds = {DEFAULT_AKID: (DEFAULT_SECRET, None, None)}
             self.ec2 = ec2.Ec2State(self)
             self.svc = services.ServiceState(self)
+            self.fsx = fsx.FsxState(self)
             self.imds = {"instance_id": None, "role": "soca-test-role",
                          "credentials_ttl": 21600, "tokens": {},
                          "issued": None, "http_tokens": "required",
