@@ -195,6 +195,8 @@ static const struct soca_key queue_keys[] = {
 	    "never terminate this queue's capacity" },
 	{ "policy", SOCA_T_ENUM, "fifo", "fifo|fairshare", 0, 0,
 	    "order in which queued jobs are dispatched" },
+	{ "efs_mounts", SOCA_T_LIST, NULL, NULL, 0, 0,
+	    "extra EFS or NFS mounts on the nodes: SOURCE=MOUNTPOINT[:ro]" },
 	/* job resources (soca-submit -l); values here are the defaults */
 	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "EC2 instance type, or several joined by +" },

@@ -155,6 +155,11 @@ fs_create() {
 	grep -qx "SOCA_FSX_WAIT='1800'" <<<"$ud"
 	! grep -q '%%' <<<"$ud"
 	sh -n <<<"$ud"
+	shellcheck -s sh - <<<"$ud"
+	# scratch: the EBS volume by its mapped name, else the instance store
+	grep -q 'for d in /dev/xvdbx /dev/sdbx; do' <<<"$ud"
+	grep -q 'nvme-Amazon_EC2_NVMe_Instance_Storage_' <<<"$ud"
+	grep -q 'mdadm --create "$dev" --run --level=0' <<<"$ud"
 }
 
 @test "a crash right after CreateFileSystem creates nothing twice" {
@@ -366,4 +371,30 @@ run_user_data() {
 	assert_line "mount -t lustre -o relatime,flock $fs.fsx.us-east-1.amazonaws.com@tcp:/$mount $BATS_TEST_TMPDIR/fsx"
 	assert_line "soca-node-run 2"
 	[ -d "$BATS_TEST_TMPDIR/fsx" ]
+}
+
+@test "user data: a queue's efs_mounts are mounted with EFS's options, read-only where asked; a bad one fails the job" {
+	aws_conf "user_data = $SOCA_SRCDIR/etc/user-data.sh" 'region = us-east-1'
+	printf 'efs_mounts = fs-0123abcd:/=%s/apps:ro, nfs1:/data=%s/data\n' \
+	    "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >>"$SOCA_CONF"
+	soca-config check >/dev/null
+	soca-submit <<<'true'
+	soca-node-up
+	run_user_data stub-run
+	assert_success
+	run cat "$BATS_TEST_TMPDIR/calls"
+	assert_line "mount -t nfs4 -o nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport,ro fs-0123abcd.efs.us-east-1.amazonaws.com:/ $BATS_TEST_TMPDIR/apps"
+	assert_line "mount -t nfs4 -o nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport nfs1:/data $BATS_TEST_TMPDIR/data"
+	assert_line "soca-node-run 1"
+	rm "$BATS_TEST_TMPDIR/calls"
+	sed -i 's|^efs_mounts = .*|efs_mounts = fs-0123abcd:/apps|' "$SOCA_CONF"
+	awsim_reset
+	soca-submit <<<'true'
+	soca-node-up
+	rm -f "$BATS_TEST_TMPDIR/stubs/soca-node-run"
+	run_user_data
+	assert_failure 1
+	run soca-stat -n -o state,reason 2
+	assert_output --partial failed
+	assert_output --partial 'node: [queue normal] efs_mounts: "fs-0123abcd:/apps" is not SOURCE=/MOUNTPOINT[:ro]'
 }
