@@ -3,8 +3,8 @@
  * messages and exit statuses come out: "Unknown Job Id" 153, a finished
  * job 35, another user's 159 (pbs.c).  An array (42[]) and a single
  * subjob (42[7]) are taken, as PBS takes them.  soca-del always kills a running
- * job's processes, so -W force is taken; -W suppress_email too (soca
- * sends no mail yet).
+ * job's processes, so -W force is taken; -W suppress_email too (and
+ * ignored: soca's one abort mail a job is its runner's, mail.c).
  */
 #include "config.h"
 

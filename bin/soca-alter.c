@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "estimate.h"
 #include "job.h"
 #include "provider.h"
 #include "provider_aws.h"
@@ -91,8 +92,9 @@ alter(const struct soca_conf *c, struct soca_spool *sp, struct soca_job *j,
 	/* the script does not change: it was checked at submission */
 	if (*why == NULL && (*why = soca_job_validate(c, j, NULL, 0)) ==
 	    NULL && (*why = self_dep(j)) == NULL &&
-	    strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0)
-		*why = soca_aws_refuse(c, j);
+	    strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0 &&
+	    (*why = soca_aws_refuse(c, j)) == NULL)
+		*why = soca_job_cost(c, j);	/* its estimate anew */
 	if (*why == NULL && j->project && (oldp == NULL ||
 	    strcmp(oldp, j->project) != 0))	/* a new project: its budget */
 		*why = soca_job_budget(c, j, false);

@@ -25,7 +25,7 @@ static const char usage_text[] =
     "usage: soca-aws [-v] [-c file] [--region region] [--profile profile]\n"
     "                [--endpoint-url url] [--all] [--dry-run]\n"
     "                service operation [key=value | key:=json ... | json]\n"
-    "services: ec2, ce, budgets, pricing, servicequotas, s3\n";
+    "services: ec2, ce, budgets, pricing, servicequotas, s3, elbv2, iam\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -181,8 +181,9 @@ parse_params(const char *service, int argc, char **argv)
 			errx(SOCA_EX_USAGE, "\"%s\": %s", argv[i], typed ?
 			    "the value after := is not JSON (e.g. MaxResults:=10)" :
 			    "the value is not UTF-8");
-		if (strcmp(service, "ec2") == 0 || strcmp(service, "s3") == 0)
-			json_object_set_new(p, k, v);
+		if (strcmp(service, "ec2") == 0 || strcmp(service, "s3") == 0 ||
+		    strcmp(service, "elbv2") == 0 || strcmp(service, "iam") == 0)
+			json_object_set_new(p, k, v);	/* wire names */
 		else if (!put_path(p, k, v))
 			errx(SOCA_EX_USAGE, "\"%s\": key clashes with an earlier "
 			    "one or skips a list index (lists count from 1)",
@@ -313,7 +314,8 @@ main(int argc, char **argv)
 	service = argv[optind];
 	op = argv[optind + 1];
 	if (soca_aws_service(service) == NULL)
-		errx(SOCA_EX_USAGE, "%s: unknown service (ec2, ce, budgets, pricing, servicequotas, s3)",
+		errx(SOCA_EX_USAGE, "%s: unknown service (ec2, ce, budgets, "
+		    "pricing, servicequotas, s3, elbv2, iam)",
 		    service);
 	if (!isupper((unsigned char)op[0]))
 		errx(SOCA_EX_USAGE, "%s: operations are written as in the API "

@@ -187,6 +187,7 @@ typed(const struct soca_key *k, const char *v)
 			return json_integer(i);
 		break;
 	case SOCA_T_NUMBER:
+	case SOCA_T_USD:
 		if (soca_parse_number(v, &d) == 0)
 			return json_real(d);
 		break;
@@ -366,7 +367,8 @@ static const char *
 type_name(enum soca_type t)
 {
 	static const char *names[] = { "string", "integer", "boolean",
-	    "duration", "size", "number", "list", "enum", "path", "secret" };
+	    "duration", "size", "number", "list", "enum", "path", "secret",
+	    "usd" };
 
 	return names[t];
 }

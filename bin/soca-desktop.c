@@ -231,19 +231,29 @@ reach(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
 	long long port = soca_conf_int(x->c, "desktop", NULL, "dcv_port");
 	const char *gw = soca_conf_get(x->c, "desktop", NULL, "gateway");
 	char host[256] = "localhost";
+	/* Windows: DCV's console session (etc/desktop-user-data.ps1) */
+	const char *ses = i->dos && strcmp(i->dos, "windows") == 0 ?
+	    "console" : i->session;
+	/* launched for an ALB: DCV answers under /SESSION (the user data) */
+	char *up = soca_conf_get(x->c, "desktop", NULL, "alb_listener_arn") ?
+	    soca_xasprintf("/%s/", i->session) : soca_xstrdup("/");
 
 	if (file && dcv_file(file, i->pubip ? i->pubip : "localhost", port,
-	    i->session, user) != 0)
+	    ses, user) != 0) {
+		free(up);
 		return SOCA_EX_TEMP;
+	}
 	if (i->pubip) {
-		printf("https://%s:%lld/#%s\n", i->pubip, port, i->session);
+		printf("https://%s:%lld%s#%s\n", i->pubip, port, up, ses);
+		free(up);
 		return 0;
 	}
 	if (gw == NULL && gethostname(host, sizeof(host) - 1) == 0)
 		gw = host;
 	printf("ssh -N -L %lld:%s:%lld %s@%s\n", port, i->ip, port, user,
 	    gw ? gw : "localhost");
-	printf("https://localhost:%lld/#%s\n", port, i->session);
+	printf("https://localhost:%lld%s#%s\n", port, up, ses);
+	free(up);
 	return 0;
 }
 
@@ -254,6 +264,7 @@ connect_to(struct soca_desk_ctx *x, const char *user, const char *name,
 	struct soca_ec2_inst *v, *i;
 	size_t n;
 	int rc = SOCA_EX_FALSE;
+	char *url;
 
 	sweep_or_fail(x, user, &v, &n);
 	if ((i = soca_desk_find(v, n, user, name)) == NULL)
@@ -261,7 +272,11 @@ connect_to(struct soca_desk_ctx *x, const char *user, const char *name,
 	else if (strcmp(i->state, "running") != 0)
 		warnx("connect %s: %s is %s; soca-desktop start %s first", name,
 		    i->id, i->state, name);
-	else
+	else if (file == NULL && (url = soca_desk_alb_url(x, i)) != NULL) {
+		printf("%s\n", url);	/* through the ALB's rule */
+		free(url);
+		rc = 0;
+	} else
 		rc = reach(x, i, user, file);
 	soca_ec2_inst_free(v, n);
 	return rc;

@@ -7,7 +7,8 @@
  * credentials, the cluster's instances, every AMI the queues use, a
  * DryRun launch of each queue's default job asked of AWS now (it proves
  * the instance type, AMI, subnets, security groups and instance profile
- * together), the shared filesystem's mount and Cost Explorer.
+ * together), the shared filesystem's mount, whether the desktops' role
+ * may read NICE DCV's license (IAM's policy simulator) and Cost Explorer.
  *
  * Nothing is changed: the DryRun launches are DryRun, the spool check
  * does not repair.  Exit 0 when nothing failed (warnings allowed), 1
@@ -615,6 +616,100 @@ check_cost(struct soca_aws *a)
 	soca_aws_err_free(&e);
 }
 
+/*
+ * NICE DCV on EC2 licenses itself by reading the objects of s3://dcv-license.REGION:
+ * ask IAM whether the desktops' instance profile's role may (the role of
+ * GetInstanceProfile, then SimulatePrincipalPolicy s3:GetObject on that
+ * bucket's objects, the role's policies as IAM evaluates them).
+ */
+static void
+check_dcv_license(const struct soca_conf *c, struct soca_aws *a)
+{
+	const char *prof = soca_conf_get(c, "desktop", NULL,
+	    "instance_profile"), *arn, *dec, *sl;
+	const char *region = soca_aws_region(a);
+	struct soca_aws_err e = { 0 };
+	char **v = NULL, **w = NULL, *name, *res, *fix, *s, *role;
+	char part[32] = "aws";
+	size_t n = soca_conf_list(c, "desktop", NULL, "images", &v);
+	size_t nw = soca_conf_names(c, "desktop_image", &w);
+	json_t *r, *p;
+
+	soca_strv_free(v, n);
+	soca_strv_free(w, nw);
+	if (n + nw == 0) {
+		report(ST_SKIP, "dcv-license", NULL, "no desktop images "
+		    "([desktop] images)");
+		return;
+	}
+	if (prof == NULL)
+		prof = soca_conf_get(c, "aws", NULL, "instance_profile");
+	fix = soca_xasprintf("give the desktops' instance profile's role "
+	    "s3:GetObject on arn:aws:s3:::dcv-license.%s/* (deploy/soca.yaml's "
+	    "DcvLicense statement)", region);
+	if (prof == NULL) {
+		report(ST_FAIL, "dcv-license", "set [desktop] instance_profile "
+		    "to a profile whose role may read s3://dcv-license.REGION/*",
+		    "desktops have no instance profile: NICE DCV cannot read its "
+		    "license from s3://dcv-license.%s/", region);
+		free(fix);
+		return;
+	}
+	/* a name, or an ARN (.../instance-profile/PATH/NAME) */
+	name = soca_xstrdup((sl = strrchr(prof, '/')) ? sl + 1 : prof);
+	p = json_pack("{s:s}", "InstanceProfileName", name);
+	r = soca_aws_query(a, "iam", "2010-05-08", "GetInstanceProfile", p, &e);
+	json_decref(p);
+	arn = json_string_value(json_object_get(json_array_get(json_object_get(
+	    json_object_get(r, "InstanceProfile"), "Roles"), 0), "Arn"));
+	if (r == NULL || arn == NULL) {
+		s = r ? soca_xstrdup("it has no role") : soca_aws_err_str(&e);
+		report(e.code && strcmp(e.code, "NoSuchEntity") == 0 ? ST_FAIL :
+		    ST_WARN, "dcv-license", e.code && strcmp(e.code,
+		    "AccessDenied") == 0 ? "allow iam:GetInstanceProfile and "
+		    "iam:SimulatePrincipalPolicy to the head node role "
+		    "(deploy/soca.yaml)" : fix, "instance profile %s: %s", name,
+		    s);
+		free(s);
+		goto out;
+	}
+	if (sscanf(arn, "arn:%31[^:]:", part) != 1)
+		snprintf(part, sizeof(part), "aws");
+	res = soca_xasprintf("arn:%s:s3:::dcv-license.%s/*", part, region);
+	role = soca_xstrdup(arn);
+	p = json_pack("{s:s, s:{s:[s]}, s:{s:[s]}}", "PolicySourceArn", role,
+	    "ActionNames", "member", "s3:GetObject", "ResourceArns", "member",
+	    res);
+	json_decref(r);
+	r = soca_aws_query(a, "iam", "2010-05-08", "SimulatePrincipalPolicy",
+	    p, &e);
+	json_decref(p);
+	dec = json_string_value(json_object_get(json_array_get(json_object_get(
+	    r, "EvaluationResults"), 0), "EvalDecision"));
+	if (r == NULL) {
+		s = soca_aws_err_str(&e);
+		report(ST_WARN, "dcv-license", e.code && strcmp(e.code,
+		    "AccessDenied") == 0 ? "allow iam:SimulatePrincipalPolicy "
+		    "to the head node role (deploy/soca.yaml)" : NULL,
+		    "cannot ask IAM about %s: %s", role, s);
+		free(s);
+	} else if (dec && strcmp(dec, "allowed") == 0)
+		report(ST_OK, "dcv-license", NULL, "role %s may read %s (NICE "
+		    "DCV's license)", role, res);
+	else
+		report(ST_FAIL, "dcv-license", fix, "role %s of instance profile "
+		    "%s may not s3:GetObject %s (IAM: %s): NICE DCV on the "
+		    "desktops will find no license", role, name, res,
+		    dec ? dec : "no decision");
+	free(res);
+	free(role);
+out:
+	json_decref(r);
+	soca_aws_err_free(&e);
+	free(name);
+	free(fix);
+}
+
 static void
 check_aws(const struct soca_conf *c, struct soca_spool *sp)
 {
@@ -668,6 +763,7 @@ check_aws(const struct soca_conf *c, struct soca_spool *sp)
 	soca_strv_free(seen, nseen);
 	check_quotas(c, a);
 	check_shared_fs(c);
+	check_dcv_license(c, a);
 	check_cost(a);
 	soca_aws_free(a);
 }

@@ -9,18 +9,22 @@
  * -t adds its subjobs ID[INDEX], those not begun yet shown from the
  * array's record (lib/array.c).  resources_used.* (a job that ended) are
  * PBS's forms with -f, numbers with -f -J: cput and walltime in seconds,
- * mem in kilobytes.
+ * mem in kilobytes.  --since DATE shows finished jobs that ended since
+ * DATE, those archived to S3 too ([archive], lib/archive.c), merged by
+ * id with the spool's (a job in both is shown once, from the spool).
  */
 #include "config.h"
 
 #include <err.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "archive.h"
 #include "cost.h"
 #include "job.h"
 #include "provider.h"
@@ -28,7 +32,8 @@
 
 static const char usage_text[] =
     "usage: soca-stat [-fJntx] [--csv] [-o columns] [-q queue] [-s state] "
-    "[-u user] [id ...]\n"
+    "[--since date]\n"
+    "                 [-u user] [id ...]\n"
     "       soca-stat -O\n";
 
 static const struct soca_col cols[] = {
@@ -52,6 +57,7 @@ static const struct soca_col cols[] = {
 	{ "cost", "COST", SOCA_COL_NUM, true, true },
 	{ "cost_per_hour", "$/HOUR", SOCA_COL_NUM, true, true },
 	{ "estimate", "ESTIMATE", SOCA_COL_NUM, true, true },
+	{ "max_cost", "MAX COST", SOCA_COL_NUM, true, true },
 };
 #define NCOLS (sizeof(cols) / sizeof(cols[0]))
 
@@ -68,6 +74,10 @@ struct opts {
 	bool local;			/* runners live here (provider local) */
 	long long launch_timeout;
 	bool kick;			/* a pass is due: runner gone, news */
+	long long since;		/* --since: finished jobs ended since */
+	struct soca_job *arch;		/* --since: archived, by id */
+	size_t narch, iarch;
+	long long last;			/* the last id shown from arch */
 };
 
 static void __attribute__((noreturn))
@@ -372,7 +382,9 @@ show(struct opts *op, struct soca_job *j)
 
 	if ((op->user && strcmp(op->user, j->user) != 0) ||
 	    (op->queue && strcmp(op->queue, j->queue) != 0) ||
-	    (op->state >= 0 && (int)j->state != op->state))
+	    (op->state >= 0 && (int)j->state != op->state) ||
+	    (op->since > 0 && j->state >= SOCA_DONE &&
+	    (j->end > 0 ? j->end : j->submit) < op->since))
 		return;
 	op->shown++;
 	live_reason(op, j);
@@ -411,6 +423,11 @@ show(struct opts *op, struct soca_job *j)
 		soca_out_num(o, "estimate", strtod(j->estimate, NULL));
 	else
 		soca_out_str(o, "estimate", NULL);
+	if (soca_job_res(j, "max_cost"))
+		soca_out_num(o, "max_cost", strtod(soca_job_res(j, "max_cost"),
+		    NULL));
+	else
+		soca_out_str(o, "max_cost", NULL);
 	soca_out_row(o);
 }
 
@@ -434,12 +451,27 @@ subjobs(struct opts *op, const struct soca_job *a)
 	}
 }
 
+/* Archived jobs before id `before` (one in the spool too: from there). */
+static void
+archived(struct opts *op, long long before)
+{
+	while (op->iarch < op->narch && op->arch[op->iarch].id <= before) {
+		struct soca_job *a = &op->arch[op->iarch++];
+
+		if (a->id < before && a->id != op->last && !a->aparent)
+			show(op, a);
+		op->last = a->id;
+		soca_job_free(a);
+	}
+}
+
 /* A listed record: a subjob is shown with its array (-t), not alone. */
 static int
 row(struct soca_job *j, void *arg)
 {
 	struct opts *op = arg;
 
+	archived(op, j->id);
 	if (j->aparent)
 		return 0;
 	show(op, j);
@@ -513,6 +545,66 @@ list_states(const struct opts *op)
 	return SOCA_ACTIVE;
 }
 
+static void
+keep_archived(struct soca_job *j, void *arg)
+{
+	struct opts *op = arg;
+
+	op->arch = soca_xreallocarray(op->arch, op->narch + 1,
+	    sizeof(*op->arch));
+	op->arch[op->narch++] = *j;
+}
+
+static int
+cmp_job(const void *a, const void *b)
+{
+	const struct soca_job *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* --since: the archived jobs, with the user's own AWS credentials */
+static int
+read_archive(const struct soca_conf *c, struct opts *op)
+{
+	struct soca_archive ar = { 0 };
+	struct soca_aws_cfg cfg = { .conf = c };
+	struct soca_aws_err e = { 0 };
+	char *why = NULL, *s;
+	int rc = SOCA_EX_OK;
+
+	if (soca_conf_get(c, "archive", NULL, "bucket") == NULL)
+		return rc;	/* nothing is archived */
+	if (soca_archive_conf(&ar, c, &why) < 0)
+		errx(SOCA_EX_USAGE, "%s", why);
+	if ((ar.aws = soca_aws_new(&cfg, &e)) == NULL ||
+	    soca_archive_read(&ar, op->since, keep_archived, op, &e) < 0) {
+		s = soca_aws_err_str(&e);
+		warnx("archived jobs: %s", s);
+		free(s);
+		rc = soca_aws_err_exit(&e);
+	}
+	if (op->narch > 1)
+		qsort(op->arch, op->narch, sizeof(*op->arch), cmp_job);
+	soca_aws_err_free(&e);
+	soca_aws_free(ar.aws);
+	return rc;
+}
+
+static long long
+parse_since(const char *s)
+{
+	struct tm tm = { 0 };
+	char *e = strptime(s, "%Y-%m-%d", &tm);
+
+	if (e != NULL && *e == 'T')
+		e = strptime(e, "T%H:%M:%S", &tm);
+	if (e == NULL || (*e != '\0' && strcmp(e, "Z") != 0))
+		errx(SOCA_EX_USAGE, "--since %s: not a date (YYYY-MM-DD or "
+		    "YYYY-MM-DDTHH:MM:SSZ, in UTC)", s);
+	return (long long)timegm(&tm);
+}
+
 static int
 slurm_stat(struct soca_conf *c, const struct opts *op, struct soca_out *o,
     char **ids, size_t n)
@@ -543,6 +635,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "noheadings", no_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "since", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 } };
 	struct opts op = { .state = -1 };
 	enum soca_out_fmt fmt = SOCA_OUT_TABLE;
@@ -571,6 +664,7 @@ main(int argc, char **argv)
 				    "provisioning, running, done, failed, "
 				    "cancelled)", optarg);
 			break;
+		case 'S': op.since = parse_since(optarg); op.all = true; break;
 		case 't': op.expand = true; break;
 		case 'u': op.user = optarg; break;
 		case 'x': op.all = true; break;
@@ -601,6 +695,8 @@ main(int argc, char **argv)
 		struct soca_aws_cfg cfg = { 0 };
 		op.cost = soca_cost_new(c, &cfg);
 	}
+	if (op.since > 0 && n == 0)
+		rc = read_archive(c, &op);
 	soca_priv_raise();
 	op.sp = sp = soca_spool_open(c, false);
 	op.local = strcmp(soca_conf_get(c, "cluster", NULL, "provider"),
@@ -611,6 +707,8 @@ main(int argc, char **argv)
 		rc = by_id(sp, ids, n, &op);
 	else if (sp != NULL)
 		soca_spool_list(sp, list_states(&op), row, &op);
+	archived(&op, LLONG_MAX);
+	free(op.arch);
 	if (op.kick)
 		soca_kick(c, sp);
 	if (!op.full && soca_out_end(op.o) != 0)

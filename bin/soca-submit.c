@@ -295,24 +295,6 @@ slurm_submit(struct soca_conf *c, struct soca_job *j, char *script,
 	return rc;
 }
 
-/* with provider = aws, the projection goes into the record when it can */
-static void
-record_estimate(const struct soca_conf *c, struct soca_job *j)
-{
-	struct soca_estimate e;
-	char *why;
-
-	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
-		return;
-	if (soca_job_estimate(c, j, &e, &why) < 0) {
-		free(why);	/* a price not to be had: no estimate, no harm */
-		return;
-	}
-	free(j->estimate);
-	j->estimate = soca_xasprintf("%.4f", e.total);
-	soca_estimate_free(&e);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -381,7 +363,8 @@ main(int argc, char **argv)
 	soca_priv_raise();
 	if (soca_slurm_on(c))	/* Slurm schedules: sbatch, held if over budget */
 		return slurm_submit(c, &j, script, len);
-	record_estimate(c, &j);
+	if ((why = soca_job_cost(c, &j)) != NULL)
+		refuse(why);
 	budget_gate(c, &j);
 	if ((ch = soca_fsx_reachable(c, &j, &why)) != 0)	/* bucket, fs- */
 		errx(ch < 0 ? SOCA_EX_TEMP : SOCA_EX_USAGE, "%s", why);

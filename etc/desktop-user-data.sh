@@ -18,6 +18,7 @@ SOCA_SESSION=%%SESSION%%
 SOCA_LDAP_URI=%%LDAP_URI%%
 SOCA_LDAP_BASE=%%LDAP_BASE%%
 SOCA_DCV_PORT=%%DCV_PORT%%
+SOCA_DCV_URL_PATH=%%DCV_URL_PATH%%
 export SOCA_CLUSTER SOCA_CONF
 
 log() {
@@ -123,6 +124,7 @@ create-session = false
 
 [connectivity]
 web-port = $SOCA_DCV_PORT
+web-url-path = "$SOCA_DCV_URL_PATH"
 idle-timeout = 0
 
 [security]

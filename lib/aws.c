@@ -39,6 +39,11 @@ static const struct soca_aws_service services[] = {
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
 	{ "fsx", "fsx", "FSX", "AWSSimbaAPIService_v20180301", NULL,
 	    "fsx.%s.amazonaws.com" },
+	{ "es", "es", "OPENSEARCH", NULL, NULL, "es.%s.amazonaws.com" },
+	{ "sesv2", "ses", "SESV2", NULL, NULL, "email.%s.amazonaws.com" },
+	{ "elbv2", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", NULL,
+	    NULL, "elasticloadbalancing.%s.amazonaws.com" },
+	{ "iam", "iam", "IAM", NULL, "us-east-1", "iam.amazonaws.com" },
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
@@ -205,6 +210,10 @@ on_header(char *p, size_t size, size_t n, void *ud)
 		slot = &x->content_type;
 	else if (l == 8 && strncasecmp(p, "location", l) == 0)
 		slot = &x->location;
+	else if (l == 4 && strncasecmp(p, "etag", l) == 0)
+		slot = &x->etag;
+	else if (l == 21 && strncasecmp(p, "x-amz-checksum-sha256", l) == 0)
+		slot = &x->checksum;
 	if (slot) {
 		for (c++; c < p + len && (*c == ' ' || *c == '\t'); c++)
 			;
@@ -282,6 +291,7 @@ setup_handle(struct soca_aws *a, struct soca_aws_http *x, const char *url)
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (a->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, a->ca_file);
+	curl_easy_setopt(h, CURLOPT_USERPWD, x->basic);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, a->connect_timeout);
@@ -330,7 +340,8 @@ sign(struct soca_aws *a, struct soca_aws_http *x, struct soca_aws_req *r)
 		soca_aws_req_header(r, x->hdrs[i].name, x->hdrs[i].value);
 	r->body = (const unsigned char *)x->body;
 	r->bodylen = x->bodylen;
-	soca_sigv4_sign(r, &a->creds, &s, NULL);
+	if (x->basic == NULL)
+		soca_sigv4_sign(r, &a->creds, &s, NULL);
 	free(host);
 }
 
@@ -401,7 +412,7 @@ attempt(struct soca_aws *a, struct soca_aws_http *x, struct soca_aws_err *e)
 	long status = 0;
 	CURLcode rc;
 
-	if (ensure_creds(a, e) < 0)
+	if (x->basic == NULL && ensure_creds(a, e) < 0)
 		return -1;
 	sign(a, x, &r);
 	url = soca_xasprintf("%s%s%s%s", x->base, r.path, r.query ? "?" : "",
@@ -449,7 +460,10 @@ soca_aws_send(struct soca_aws *a, struct soca_aws_http *x,
 		free(x->request_id);
 		free(x->content_type);
 		free(x->location);
+		free(x->etag);
+		free(x->checksum);
 		x->request_id = x->content_type = x->location = NULL;
+		x->etag = x->checksum = NULL;
 		e->attempts = n;
 		if (attempt(a, x, e) == 0) {
 			soca_aws_retry_success(&a->retry, n);
@@ -473,6 +487,8 @@ soca_aws_http_free(struct soca_aws_http *x)
 	free(x->request_id);
 	free(x->content_type);
 	free(x->location);
+	free(x->etag);
+	free(x->checksum);
 	free(x->base);
 	free(x->path);
 	free(x->query);

@@ -75,6 +75,7 @@ void soca_sigv4_debug_free(struct soca_sigv4_debug *);
 void soca_aws_uri_encode(struct soca_buf *, const char *, size_t,
     bool keep_slash);
 char *soca_aws_uri_decode(const char *, size_t);
+void soca_aws_sha256(const void *, size_t, unsigned char out[32]);
 void soca_aws_sha256_hex(const void *, size_t, char out[65]);
 void soca_aws_creds_free(struct soca_aws_creds *);
 
@@ -180,15 +181,41 @@ char *soca_aws_endpoint(const struct soca_aws *,
     const struct soca_aws_service *);
 json_t *soca_aws_ec2(struct soca_aws *, const char *action, json_t *params,
     struct soca_aws_err *);
+json_t *soca_aws_query(struct soca_aws *, const char *service,
+    const char *version, const char *action, json_t *params,
+    struct soca_aws_err *);
 json_t *soca_aws_json(struct soca_aws *, const char *service, const char *op,
     json_t *body, struct soca_aws_err *);
 int soca_aws_s3(struct soca_aws *, const char *method, const char *bucket,
     const char *key, const char *query, const void *body, size_t len,
     struct soca_buf *out, struct soca_aws_err *);
+int soca_aws_rest(struct soca_aws *, const char *service, const char *base,
+    const char *basic, const char *method, const char *path,
+    const char *ctype, const void *body, size_t len, struct soca_buf *out,
+    long *status, struct soca_aws_err *);
 json_t *soca_aws_call(struct soca_aws *, const char *service, const char *op,
     json_t *params, struct soca_aws_err *);
 json_t *soca_aws_paginate(struct soca_aws *, const char *service,
     const char *op, json_t *params, struct soca_aws_err *);
+/* aws_s3.c: objects with SHA-256 checksums, multipart above part_size */
+struct soca_s3_put {
+	const char *bucket, *key, *content_type;
+	const void *body;
+	size_t len;
+	size_t part_size;	/* parts of this size above it; 0: one PUT */
+	char checksum[80];	/* set: what S3 reports (base64, "-N" parts) */
+	int parts;		/* set: 0 for one PUT */
+};
+
+void soca_s3_sum(struct soca_s3_put *);
+int soca_s3_put(struct soca_aws *, struct soca_s3_put *,
+    struct soca_aws_err *);
+int soca_s3_head(struct soca_aws *, const char *bucket, const char *key,
+    char **checksum, long long *size, struct soca_aws_err *);
+int soca_s3_get(struct soca_aws *, const char *bucket, const char *key,
+    struct soca_buf *, struct soca_aws_err *);
+json_t *soca_s3_keys(struct soca_aws *, const char *bucket,
+    const char *prefix, const char *start_after, struct soca_aws_err *);
 void soca_aws_ec2_flatten(json_t *params, const char *prefix,
     struct soca_buf *body);
 char *soca_aws_uuid(void);

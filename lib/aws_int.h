@@ -29,15 +29,22 @@ struct soca_aws_http {
 	const char *body;
 	size_t bodylen, sent;
 	unsigned sigflags;
+	const char *basic;	/* "user:password": HTTP basic, not SigV4 */
 	bool no_retry;
 	struct soca_buf *out;
 	long status;
 	char *request_id, *content_type, *location;
+	char *etag, *checksum;		/* S3: ETag, x-amz-checksum-sha256 */
 };
 
 int soca_aws_send(struct soca_aws *, struct soca_aws_http *,
     struct soca_aws_err *);
 void soca_aws_http_free(struct soca_aws_http *);
+void soca_aws_http_header(struct soca_aws_http *, const char *name,
+    const char *value);
+void soca_aws_s3_init(struct soca_aws *, struct soca_aws_http *,
+    const char *method, const char *bucket, const char *key,
+    const char *query, struct soca_buf *out);
 char *soca_aws_endpoint_override(const struct soca_aws *,
     const struct soca_aws_service *);
 

@@ -96,8 +96,9 @@ soca_aws_ec2_flatten(json_t *params, const char *prefix, struct soca_buf *b)
 	}
 }
 
-static void
-http_header(struct soca_aws_http *x, const char *name, const char *value)
+void
+soca_aws_http_header(struct soca_aws_http *x, const char *name,
+    const char *value)
 {
 	x->hdrs = soca_xreallocarray(x->hdrs, x->nhdrs + 1, sizeof(*x->hdrs));
 	x->hdrs[x->nhdrs].name = soca_xstrdup(name);
@@ -155,7 +156,7 @@ soca_aws_ec2(struct soca_aws *a, const char *action, json_t *params,
 		add_pair(&body, "ClientToken", tok);
 	}
 	http_init(a, &x, "ec2", "POST", &out);
-	http_header(&x, "Content-Type",
+	soca_aws_http_header(&x, "Content-Type",
 	    "application/x-www-form-urlencoded; charset=utf-8");
 	x.body = body.s;
 	x.bodylen = body.len;
@@ -174,6 +175,49 @@ soca_aws_ec2(struct soca_aws *a, const char *action, json_t *params,
 	return j;
 }
 
+/*
+ * Query protocol (ELBv2, IAM): EC2's form POST with the service's own
+ * Version; lists are given as {"member": [...]} (Name.member.N on the
+ * wire); the answer is the XML's OpResult element as JSON ({} if none).
+ */
+json_t *
+soca_aws_query(struct soca_aws *a, const char *service, const char *version,
+    const char *action, json_t *params, struct soca_aws_err *e)
+{
+	struct soca_aws_http x;
+	struct soca_buf body = { 0 }, out = { 0 };
+	json_t *j = NULL, *r;
+	char *root = NULL, *rn;
+
+	soca_buf_addf(&body, "Action=%s&Version=%s", action, version);
+	if (params)
+		soca_aws_ec2_flatten(params, NULL, &body);
+	http_init(a, &x, service, "POST", &out);
+	soca_aws_http_header(&x, "Content-Type",
+	    "application/x-www-form-urlencoded; charset=utf-8");
+	x.body = body.s;
+	x.bodylen = body.len;
+	if (soca_aws_send(a, &x, e) == 0) {
+		if ((j = soca_aws_xml_to_json(out.s, out.len, &root)) == NULL)
+			soca_aws_err_set(e, SOCA_AWS_E_PARSE, 200, NULL,
+			    "%s answer is not XML (%zu bytes)", service,
+			    out.len);
+		else {
+			rn = soca_xasprintf("%sResult", action);
+			r = json_object_get(j, rn);
+			r = json_is_object(r) ? json_incref(r) : json_object();
+			json_decref(j);
+			j = r;
+			free(rn);
+		}
+	}
+	free(root);
+	soca_aws_http_free(&x);
+	soca_buf_free(&body);
+	soca_buf_free(&out);
+	return j;
+}
+
 json_t *
 soca_aws_json(struct soca_aws *a, const char *service, const char *op,
     json_t *body, struct soca_aws_err *e)
@@ -188,8 +232,8 @@ soca_aws_json(struct soca_aws *a, const char *service, const char *op,
 		text = soca_xstrdup("{}");
 	http_init(a, &x, service, "POST", &out);
 	target = soca_xasprintf("%s.%s", x.svc->target, op);
-	http_header(&x, "Content-Type", "application/x-amz-json-1.1");
-	http_header(&x, "X-Amz-Target", target);
+	soca_aws_http_header(&x, "Content-Type", "application/x-amz-json-1.1");
+	soca_aws_http_header(&x, "X-Amz-Target", target);
 	x.body = text;
 	x.bodylen = strlen(text);
 	if (soca_aws_send(a, &x, e) == 0) {
@@ -207,6 +251,14 @@ soca_aws_json(struct soca_aws *a, const char *service, const char *op,
 }
 
 static bool
+len_slash(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '/';
+}
+
+static bool
 path_style(struct soca_aws *a, const char *bucket)
 {
 	const struct soca_aws_service *s = soca_aws_service("s3");
@@ -217,16 +269,15 @@ path_style(struct soca_aws *a, const char *bucket)
 	return custom || strchr(bucket, '.') != NULL;
 }
 
-int
-soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
-    const char *key, const char *query, const void *body, size_t len,
-    struct soca_buf *out, struct soca_aws_err *e)
+/* x for an S3 request on bucket/key (either NULL), query encoded. */
+void
+soca_aws_s3_init(struct soca_aws *a, struct soca_aws_http *x,
+    const char *method, const char *bucket, const char *key,
+    const char *query, struct soca_buf *out)
 {
-	struct soca_aws_http x;
 	struct soca_buf p = { 0 };
-	int rc;
 
-	http_init(a, &x, "s3", method, out);
+	http_init(a, x, "s3", method, out);
 	if (bucket == NULL)
 		soca_buf_addc(&p, '/');
 	else if (path_style(a, bucket)) {
@@ -235,22 +286,66 @@ soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
 		if (key)
 			soca_buf_addc(&p, '/');
 	} else {
-		free(x.base);
-		x.base = soca_xasprintf("https://%s.s3.%s.amazonaws.com",
+		free(x->base);
+		x->base = soca_xasprintf("https://%s.s3.%s.amazonaws.com",
 		    bucket, a->region);
 		soca_buf_addc(&p, '/');
 	}
 	if (key)
 		soca_aws_uri_encode(&p, key, strlen(key), true);
-	free(x.path);
-	x.path = soca_buf_steal(&p);
-	x.query = query && *query ? soca_xstrdup(query) : NULL;
-	x.sigflags = SOCA_SIGV4_S3;
+	free(x->path);
+	x->path = soca_buf_steal(&p);
+	x->query = query && *query ? soca_xstrdup(query) : NULL;
+	x->sigflags = SOCA_SIGV4_S3;
+}
+
+int
+soca_aws_s3(struct soca_aws *a, const char *method, const char *bucket,
+    const char *key, const char *query, const void *body, size_t len,
+    struct soca_buf *out, struct soca_aws_err *e)
+{
+	struct soca_aws_http x;
+	int rc;
+
+	soca_aws_s3_init(a, &x, method, bucket, key, query, out);
 	x.body = body;
 	x.bodylen = len;
 	if (body && strcmp(method, "PUT") == 0)
-		http_header(&x, "Content-Type", "application/octet-stream");
+		soca_aws_http_header(&x, "Content-Type",
+		    "application/octet-stream");
 	rc = soca_aws_send(a, &x, e);
+	soca_aws_http_free(&x);
+	return rc;
+}
+
+/*
+ * A REST call to base (an OpenSearch domain's endpoint, say): signed for
+ * service, or with HTTP basic auth when basic is "user:password".  path
+ * is already encoded; the answer's body goes to out, its status to
+ * *status (also when it is not 2xx: the caller reads the error).
+ */
+int
+soca_aws_rest(struct soca_aws *a, const char *service, const char *base,
+    const char *basic, const char *method, const char *path,
+    const char *ctype, const void *body, size_t len, struct soca_buf *out,
+    long *status, struct soca_aws_err *e)
+{
+	struct soca_aws_http x;
+	int rc;
+
+	http_init(a, &x, service, method, out);
+	free(x.base);
+	x.base = soca_xstrndup(base, strlen(base) -
+	    (len_slash(base) ? 1 : 0));
+	free(x.path);
+	x.path = soca_xstrdup(path);
+	x.basic = basic;
+	x.body = body;
+	x.bodylen = len;
+	if (ctype)
+		soca_aws_http_header(&x, "Content-Type", ctype);
+	rc = soca_aws_send(a, &x, e);
+	*status = x.status;
 	soca_aws_http_free(&x);
 	return rc;
 }
@@ -373,6 +468,10 @@ soca_aws_call(struct soca_aws *a, const char *service, const char *op,
 		return soca_aws_ec2(a, op, params, e);
 	if (strcmp(service, "s3") == 0)
 		return s3_call(a, op, params, e);
+	if (strcmp(service, "elbv2") == 0)	/* query protocol */
+		return soca_aws_query(a, service, "2015-12-01", op, params, e);
+	if (strcmp(service, "iam") == 0)
+		return soca_aws_query(a, service, "2010-05-08", op, params, e);
 	return soca_aws_json(a, service, op, params, e);
 }
 

@@ -84,6 +84,12 @@ hex(const unsigned char *p, size_t n, char *out)
 }
 
 void
+soca_aws_sha256(const void *p, size_t n, unsigned char out[32])
+{
+	digest(p, n, NULL, 0, out);
+}
+
+void
 soca_aws_sha256_hex(const void *p, size_t n, char out[65])
 {
 	unsigned char md[32];

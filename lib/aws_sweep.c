@@ -54,6 +54,7 @@ take(struct soca_ec2_inst *x, json_t *in)
 	x->why = jstr(json_object_get(in, "stateReason"), "message");
 	x->ip = jstr(in, "privateIpAddress");
 	x->pubip = jstr(in, "ipAddress");
+	x->vpc = jstr(in, "vpcId");
 	x->hibernate = json_string_value(json_object_get(json_object_get(in,
 	    "hibernationOptions"), "configured")) != NULL &&
 	    strcmp(json_string_value(json_object_get(json_object_get(in,
@@ -83,6 +84,10 @@ take(struct soca_ec2_inst *x, json_t *in)
 			x->session = jstr(t, "value");
 		else if (strcmp(k, "soca:JobProject") == 0)
 			x->project = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopImage") == 0)
+			x->dimage = jstr(t, "value");
+		else if (strcmp(k, "soca:DesktopOS") == 0)
+			x->dos = jstr(t, "value");
 	}
 }
 
@@ -109,6 +114,9 @@ soca_ec2_inst_free_one(struct soca_ec2_inst *x)
 	free(x->dname);
 	free(x->project);
 	free(x->session);
+	free(x->dimage);
+	free(x->dos);
+	free(x->vpc);
 }
 
 void
@@ -235,9 +243,12 @@ requeue(struct sweep *w, long long id, const char *why, bool fail_unless_rerun,
 			j.runner = j.pgid = 0;
 		} else
 			j.end = time(NULL);
-		if (soca_spool_move(w->sp, &j, to) == 0)
+		if (soca_spool_move(w->sp, &j, to) == 0) {
 			fprintf(w->log, "%lld %s %s\n", j.id,
 			    soca_state_name(to), j.reason);
+			if (to == SOCA_FAILED)
+				soca_mail_job(w->c, w->sp, &j, 'a', NULL);
+		}
 	}
 	soca_job_free(&j);
 	soca_spool_unlock(w->sp);

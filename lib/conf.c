@@ -344,6 +344,8 @@ type_rule(const struct soca_key *k)
 	case SOCA_T_DURATION: return "a duration such as 90s, 15m, 2h, 1d or 01:30:00";
 	case SOCA_T_SIZE: return "a size such as 512K, 20M or 1G";
 	case SOCA_T_NUMBER: return "a number";
+	case SOCA_T_USD: return "an amount in USD above 0 with at most "
+	    "cents, such as 25 or 12.50";
 	case SOCA_T_LIST: return "a comma-separated list";
 	case SOCA_T_ENUM: return "one of";
 	default: return "text";
@@ -409,6 +411,10 @@ soca_key_check(const struct soca_key *k, const char *v)
 			return soca_xasprintf("expected a number of 0 or more, "
 			    "or %s", k->choices);
 		return soca_xstrdup("expected a number of 0 or more");
+	case SOCA_T_USD:
+		if (soca_parse_usd(v, &i) == 0)
+			return NULL;
+		break;
 	case SOCA_T_ENUM:
 		if (word_in(v, k->choices))
 			return NULL;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "soca.h"
+#include "job.h"
 
 /* Queue keys from instance_type on are job resources (conf_schema.c). */
 bool
@@ -131,6 +131,20 @@ check_subset(struct soca_conf *c, const char *q, const char *key,
 }
 
 static void
+check_max_cost(struct soca_conf *c, const char *q)
+{
+	const char *d = soca_conf_get(c, "queue", q, "max_cost");
+	const char *l = soca_conf_get(c, "queue", q, "max_cost_limit");
+	long long dv, lv;
+
+	if (d && l && soca_parse_usd(d, &dv) == 0 &&
+	    soca_parse_usd(l, &lv) == 0 && dv > lv)
+		add(c, "queue", q, "max_cost", "queue \"%s\": max_cost %s is "
+		    "more than max_cost_limit %s (lower it, or raise the "
+		    "limit)", q, d, l);
+}
+
+static void
 check_queue(struct soca_conf *c, const char *q)
 {
 	char **rp;
@@ -146,6 +160,7 @@ check_queue(struct soca_conf *c, const char *q)
 	check_types(c, q);
 	check_subset(c, q, "security_groups", "allowed_security_groups");
 	check_subset(c, q, "instance_profile", "allowed_instance_profiles");
+	check_max_cost(c, q);
 	nodes = soca_conf_int(c, "queue", q, "nodes");
 	spot = soca_conf_int(c, "queue", q, "spot_allocation_count");
 	if (spot > nodes)
@@ -177,8 +192,9 @@ check_desktop(struct soca_conf *c)
 	const char *dt = soca_conf_get(c, "desktop", NULL, "default_type");
 	const char *di = soca_conf_get(c, "desktop", NULL, "default_image");
 	const char *tz = soca_conf_get(c, "desktop", NULL, "timezone");
-	char **v = NULL;
+	char **v = NULL, **s = NULL;
 	size_t n = soca_conf_list(c, "desktop", NULL, "allowed_types", &v);
+	size_t ns = soca_conf_names(c, "desktop_image", &s);
 	bool found = false;
 
 	if (dt && !in_patterns(dt, v, n))
@@ -196,6 +212,24 @@ check_desktop(struct soca_conf *c)
 		    strncmp(v[i], di, strlen(di)) == 0)
 			found = true;
 	}
+	found = found || (di && soca_conf_isset(c, "desktop_image", di, "ami"));
+	for (size_t i = 0; i < ns; i++) {
+		const char *a = soca_conf_get(c, "desktop_image", s[i], "ami");
+		bool listed = false;
+
+		for (size_t k = 0; k < n; k++)
+			listed = listed || (strncmp(v[k], s[i], strlen(s[i])) ==
+			    0 && v[k][strlen(s[i])] == '=');
+		if (a && strncmp(a, "ami-", 4) != 0)
+			add(c, "desktop_image", s[i], "ami", "[desktop_image "
+			    "\"%s\"]: ami \"%s\" is not ami-... (e.g. "
+			    "ami-0a1b2c3d4e5f60002)", s[i], a);
+		else if (a == NULL && !listed)
+			add(c, "desktop_image", s[i], NULL, "[desktop_image "
+			    "\"%s\"]: no ami, and [desktop] images does not name "
+			    "%s (give ami = ami-...)", s[i], s[i]);
+	}
+	soca_strv_free(s, ns);
 	soca_strv_free(v, n);
 	if (di && !found)
 		add(c, "desktop", NULL, "default_image", "default_image \"%s\" "
@@ -207,6 +241,18 @@ check_desktop(struct soca_conf *c)
 	    !soca_tz_ok(tz))
 		add(c, "desktop", NULL, "timezone", "timezone \"%s\": not in "
 		    "the TZ database (e.g. Europe/Paris, UTC)", tz);
+}
+
+/* [mail] from reaches a mail header and the mailer's -f */
+static void
+check_mail(struct soca_conf *c)
+{
+	const char *f = soca_conf_get(c, "mail", NULL, "from");
+
+	if (f != NULL && !soca_mail_addr_ok(f))
+		add(c, "mail", NULL, "from", "from \"%s\": not a mail address "
+		    "(user or user@host, of letters, digits and ._+-, not "
+		    "starting with -; e.g. soca@example.com)", f);
 }
 
 /* Add a diagnostic for every cross-reference problem. */
@@ -229,4 +275,5 @@ soca_conf_check(struct soca_conf *c)
 		check_license(c, qs[i]);
 	soca_strv_free(qs, n);
 	check_desktop(c);
+	check_mail(c);
 }

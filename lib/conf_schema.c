@@ -197,6 +197,14 @@ static const struct soca_key queue_keys[] = {
 	    "order in which queued jobs are dispatched" },
 	{ "efs_mounts", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "extra EFS or NFS mounts on the nodes: SOURCE=MOUNTPOINT[:ro]" },
+	{ "max_cost_limit", SOCA_T_USD, NULL, NULL, 0, 0,
+	    "highest -l max_cost a job may ask for; the cap of jobs that "
+	    "ask none (default: no limit)" },
+	{ "budget_counts_queued", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "a project's budget check at submission adds the estimates of "
+	    "its queued and running jobs" },
+	{ "interpreters", SOCA_T_LIST, "/bin/bash, /bin/sh", NULL, 0, 0,
+	    "soca-api: the interpreters a web submission may name (-S)" },
 	/* job resources (soca-submit -l); values here are the defaults */
 	{ "instance_type", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "EC2 instance type, or several joined by +" },
@@ -256,6 +264,9 @@ static const struct soca_key queue_keys[] = {
 	    "PERSISTENT throughput, MB/s/TiB (default the type's lowest)" },
 	{ "walltime", SOCA_T_DURATION, NULL, NULL, 0, 0,
 	    "longest the job may run (2h, or PBS's [[HH:]MM:]SS)" },
+	{ "max_cost", SOCA_T_USD, NULL, NULL, 0, 0,
+	    "USD the job may cost: refused when its estimate is more, "
+	    "stopped when it has cost that much" },
 	END
 };
 
@@ -288,6 +299,19 @@ static const struct soca_key budget_keys[] = {
 	    "how late AWS's spend figures are; soca estimates that span" },
 	{ "require_project", SOCA_T_BOOL, "no", NULL, 0, 0,
 	    "refuse jobs that name no project and have no default one" },
+	END
+};
+
+static const struct soca_key archive_keys[] = {
+	{ "bucket", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "S3 bucket finished jobs are archived to (soca-archive)" },
+	{ "prefix", SOCA_T_STRING, "soca", NULL, 0, 0,
+	    "key prefix in the bucket: PREFIX/jobs/YYYY/MM/DD/..." },
+	{ "keep", SOCA_T_DURATION, "30d", NULL, 0, 0,
+	    "finished jobs stay in the spool this long after they end" },
+	{ "multipart_threshold", SOCA_T_SIZE, "64M", NULL, 0, 0,
+	    "objects above this size go in parts of this size (S3: 5M at "
+	    "least)" },
 	END
 };
 
@@ -328,8 +352,13 @@ static const struct soca_key desktop_keys[] = {
 	    "image NAME (of images) used without -i (default: the first)" },
 	{ "root_size", SOCA_T_INT, "30", NULL, 8, 16384,
 	    "root volume in GiB when launch names none" },
-	{ "max_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
-	    "desktops a user may have at once (not terminated)" },
+	{ "max_per_user", SOCA_T_INT, NULL, NULL, 0, 1000,
+	    "desktops a user may have at once, both OSes (not terminated; "
+	    "default: only the per-OS limits)" },
+	{ "max_linux_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "Linux desktops a user may have at once (not terminated)" },
+	{ "max_windows_per_user", SOCA_T_INT, "4", NULL, 0, 1000,
+	    "Windows desktops a user may have at once (not terminated)" },
 	{ "subnet_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
 	    "subnets desktops may launch in (default: [aws] subnet_ids)" },
 	{ "security_group_ids", SOCA_T_LIST, NULL, NULL, 0, 0,
@@ -339,6 +368,12 @@ static const struct soca_key desktop_keys[] = {
 	    "s3://dcv-license.REGION/*)" },
 	{ "user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
 	    "user-data template of desktops (etc/desktop-user-data.sh)" },
+	{ "windows_user_data", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "user-data template of Windows desktops "
+	    "(etc/desktop-user-data.ps1)" },
+	{ "windows_domain", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "Windows desktops: the AD domain they are joined to (the owner "
+	    "logs in as DOMAIN\\owner; default: a local user)" },
 	{ "timezone", SOCA_T_STRING, "UTC", NULL, 0, 0,
 	    "time zone of schedules that name none (TZ database name)" },
 	{ "idle_hours", SOCA_T_NUMBER, "2", NULL, 0, 0,
@@ -357,6 +392,96 @@ static const struct soca_key desktop_keys[] = {
 	{ "gateway", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "host users ssh through to reach private desktops (default: this "
 	    "host's name)" },
+	{ "alb_listener_arn", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "ALB listener that gets a target group and a path rule per "
+	    "running desktop (default: none)" },
+	{ "alb_max_rules", SOCA_T_INT, "100", NULL, 1, 10000,
+	    "rules the ALB listener may hold (ALB's quota: 100)" },
+	END
+};
+
+/* one registered desktop image (profile): its OS and its own limits */
+static const struct soca_key desktop_image_keys[] = {
+	{ "ami", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "its AMI (ami-...), unless [desktop] images names it already" },
+	{ "os", SOCA_T_ENUM, "linux", "linux|windows", 0, 0,
+	    "its operating system: the user data and the per-OS limit" },
+	{ "max_per_user", SOCA_T_INT, NULL, NULL, 0, 1000,
+	    "desktops of this image a user may have at once" },
+	{ "max_total", SOCA_T_INT, NULL, NULL, 0, 100000,
+	    "desktops of this image all users may have at once" },
+	END
+};
+
+/* job mail: qsub -m abe (issue 16) */
+static const struct soca_key mail_keys[] = {
+	{ "sendmail", SOCA_T_PATH, "/usr/sbin/sendmail", NULL, 0, 0,
+	    "the mailer jobs' mail is handed to (its sendmail interface, "
+	    "run as: sendmail -oi -f FROM -- RCPT...)" },
+	{ "from", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "sender of jobs' mail (default: soca@ this host's name)" },
+	{ "ses", SOCA_T_BOOL, "no", NULL, 0, 0,
+	    "send through Amazon SES (SendEmail, soca's AWS credentials) "
+	    "instead of sendmail" },
+	END
+};
+
+/* analytics: soca-index (issue 16) */
+static const struct soca_key index_keys[] = {
+	{ "endpoint", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "OpenSearch/Elasticsearch URL (https://search-x.REGION.es."
+	    "amazonaws.com, or a self-managed cluster)" },
+	{ "auth", SOCA_T_ENUM, "sigv4", "sigv4|basic", 0, 0,
+	    "sigv4: Amazon OpenSearch Service (IAM, service es); basic: "
+	    "user and password_file" },
+	{ "region", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "auth = sigv4: the domain's region (default: [aws] region)" },
+	{ "user", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "auth = basic: the user name" },
+	{ "password_file", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "auth = basic: a file whose first line is the password" },
+	{ "jobs_index", SOCA_T_STRING, "soca-jobs", NULL, 0, 0,
+	    "index finished jobs go to (its template: INDEX*)" },
+	{ "nodes_index", SOCA_T_STRING, "soca-nodes", NULL, 0, 0,
+	    "index of soca-index nodes' snapshots (its template: INDEX*)" },
+	{ "batch", SOCA_T_INT, "1000", NULL, 1, 100000,
+	    "documents per _bulk request" },
+	END
+};
+
+/* the web door: soca-api (issue 15) */
+static const struct soca_key web_keys[] = {
+	{ "state", SOCA_T_PATH, "/var/lib/soca/web", NULL, 0, 0,
+	    "soca-api: keys, sessions and login failures (the soca-api "
+	    "user's, 0700)" },
+	{ "bindir", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-api: where the soca commands it runs are (default: the "
+	    "install's bindir)" },
+	{ "openapi", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-api: the OpenAPI document it serves (default: the "
+	    "install's)" },
+	{ "audit_log", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-api: one line per request appended here (default: stderr, "
+	    "nginx's error log)" },
+	{ "max_body", SOCA_T_SIZE, "1M", NULL, 0, 0,
+	    "soca-api: largest request body (larger: 413)" },
+	{ "max_upload", SOCA_T_SIZE, "1G", NULL, 0, 0,
+	    "soca-api: largest file uploaded with PUT /api/files" },
+	{ "max_output", SOCA_T_SIZE, "16M", NULL, 0, 0,
+	    "soca-api: most output kept from one command" },
+	{ "timeout", SOCA_T_DURATION, "30s", NULL, 0, 0,
+	    "soca-api: longest a command may run for a request" },
+	{ "min_uid", SOCA_T_INT, "1000", NULL, 1, 2147483647,
+	    "soca-api: never act as a user below this uid (nor root)" },
+	{ "session_ttl", SOCA_T_DURATION, "8h", NULL, 0, 0,
+	    "soca-api: lifetime of a login session" },
+	{ "login_failures", SOCA_T_INT, "5", NULL, 1, 1000000,
+	    "soca-api: failed logins per user or address before 429" },
+	{ "login_window", SOCA_T_DURATION, "5m", NULL, 0, 0,
+	    "soca-api: the window login_failures counts in" },
+	{ "origin", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "soca-api: the site's origin (https://host[:port]; default: from "
+	    "the request's Host)" },
 	END
 };
 
@@ -367,9 +492,15 @@ const struct soca_section_schema soca_schema[] = {
 	{ "queue", true, queue_keys, "one queue: policy and resource defaults" },
 	{ "project", true, project_keys, "one project: who may charge it" },
 	{ "budget", false, budget_keys, "budgets and the spend cache" },
+	{ "archive", false, archive_keys, "job history archived to S3" },
 	{ "license", true, license_keys, "one license jobs ask for with "
 	    "-l NAME=N" },
 	{ "desktop", false, desktop_keys, "remote desktops (soca-desktop)" },
+	{ "mail", false, mail_keys, "jobs' mail (-m abe, -M)" },
+	{ "index", false, index_keys, "analytics: soca-index to OpenSearch" },
+	{ "web", false, web_keys, "the web door (soca-api)" },
+	{ "desktop_image", true, desktop_image_keys, "one desktop image: "
+	    "its OS and limits" },
 	{ NULL, false, NULL, NULL },
 };
 

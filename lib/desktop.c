@@ -259,52 +259,108 @@ soca_desk_type_refused(const struct soca_conf *c, const char *type)
 }
 
 /*
- * The AMI of image NAME (of [desktop] images; NULL: default_image, else
- * the first).  NULL and the reason when there is none.
+ * The AMI of image NAME (of [desktop] images, then of the [desktop_image
+ * "NAME"] sections with an ami; NULL: default_image, else the first).
+ * NULL and the reason when there is none.
  */
 char *
 soca_desk_image(const struct soca_conf *c, const char *name,
     const char **ami)
 {
 	static char found[80];
-	char **v = NULL, *why = NULL;
+	char **v = NULL, **s = NULL, *why = NULL;
 	size_t n = soca_conf_list(c, "desktop", NULL, "images", &v);
+	size_t ns = soca_conf_names(c, "desktop_image", &s);
 	struct soca_buf b = { 0 };
 
 	if (name == NULL)
 		name = soca_conf_get(c, "desktop", NULL, "default_image");
 	*ami = NULL;
-	for (size_t i = 0; i < n && *ami == NULL; i++) {
+	for (size_t i = 0; i < n; i++) {
 		char *eq = strchr(v[i], '=');
 
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
-		if (name == NULL || strcmp(v[i], name) == 0) {
+		if (*ami == NULL && (name == NULL || strcmp(v[i], name) == 0)) {
 			snprintf(found, sizeof(found), "%s", eq + 1);
 			*ami = found;
 		}
 		soca_buf_addf(&b, "%s%s", b.len ? ", " : "", v[i]);
 	}
-	if (*ami == NULL && n == 0)
+	for (size_t i = 0; i < ns; i++) {
+		const char *a = soca_conf_get(c, "desktop_image", s[i], "ami");
+
+		if (a == NULL)
+			continue;
+		if (*ami == NULL && (name == NULL || strcmp(s[i], name) == 0)) {
+			snprintf(found, sizeof(found), "%s", a);
+			*ami = found;
+		}
+		soca_buf_addf(&b, "%s%s", b.len ? ", " : "", s[i]);
+	}
+	if (*ami == NULL && b.len == 0)
 		why = soca_xstrdup("no desktop images: an admin must register "
-		    "one in [desktop] images (NAME=ami-...)");
+		    "one in [desktop] images (NAME=ami-...) or a "
+		    "[desktop_image \"NAME\"] section with an ami");
 	else if (*ami == NULL)
 		why = soca_xasprintf("image \"%s\": not registered (images: "
 		    "%s); pick one of those or ask an admin to add it to "
 		    "[desktop] images", name, b.s);
 	soca_buf_free(&b);
 	soca_strv_free(v, n);
+	soca_strv_free(s, ns);
 	return why;
 }
 
-/* The user's launch lock (fd, closed to release); -1 if busy or error. */
+/* the image's OS: true for [desktop_image "NAME"] os = windows */
+bool
+soca_desk_image_windows(const struct soca_conf *c, const char *name)
+{
+	const char *os = name && soca_conf_has_section(c, "desktop_image",
+	    name) ? soca_conf_get(c, "desktop_image", name, "os") : NULL;
+
+	return os && strcmp(os, "windows") == 0;
+}
+
+/* the name of the image launch uses without -i */
+const char *
+soca_desk_default_image(const struct soca_conf *c)
+{
+	static char nm[80];
+	const char *dn = soca_conf_get(c, "desktop", NULL, "default_image");
+	char **v = NULL, **s = NULL;
+	size_t n = soca_conf_list(c, "desktop", NULL, "images", &v);
+	size_t ns = dn || n ? 0 : soca_conf_names(c, "desktop_image", &s);
+
+	nm[0] = '\0';
+	if (dn || n)
+		snprintf(nm, sizeof(nm), "%s", dn ? dn : v[0]);
+	for (size_t i = 0; i < ns && nm[0] == '\0'; i++)
+		if (soca_conf_get(c, "desktop_image", s[i], "ami"))
+			snprintf(nm, sizeof(nm), "%s", s[i]);
+	nm[strcspn(nm, "=")] = '\0';
+	soca_strv_free(v, n);
+	soca_strv_free(s, ns);
+	return nm;
+}
+
+/*
+ * The user's launch lock (fd, closed to release); -1 if busy or error.
+ * user NULL: the lock of every user's launches, taken after the user's
+ * one by a launch an image's max_total applies to.
+ */
 int
 soca_desk_lock(struct soca_spool *sp, const char *user, bool wait)
 {
-	char *d = user_dir(sp, user, true), *p;
+	char *d, *p;
 	int fd;
 
+	if (user == NULL) {
+		d = soca_xasprintf("%s/desktop", soca_spool_dir(sp));
+		soca_desk_mkdir(d);
+	} else
+		d = user_dir(sp, user, true);
 	p = soca_xasprintf("%s/.lock", d);
 	free(d);
 	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0660);

@@ -65,6 +65,8 @@ char *soca_desk_session(const char *cluster, const char *user,
 char *soca_desk_type_refused(const struct soca_conf *, const char *type);
 char *soca_desk_image(const struct soca_conf *, const char *name,
     const char **ami);
+bool soca_desk_image_windows(const struct soca_conf *, const char *name);
+const char *soca_desk_default_image(const struct soca_conf *);
 int soca_desk_lock(struct soca_spool *, const char *user, bool wait);
 time_t soca_desk_now(void);
 int soca_desk_sweep(struct soca_desk_ctx *, const char *owner,
@@ -90,6 +92,12 @@ struct soca_desk_launch {
 int soca_desk_launch(struct soca_desk_ctx *, const struct soca_desk_launch *);
 int soca_desk_power(struct soca_desk_ctx *, const char *user,
     const char *name, const char *verb, const char *type);
+
+/* desktop_alb.c: [desktop] alb_listener_arn */
+char *soca_desk_alb_group(const char *cluster, const char *session);
+int soca_desk_alb_tick(struct soca_desk_ctx *, struct soca_ec2_inst *,
+    size_t);
+char *soca_desk_alb_url(struct soca_desk_ctx *, struct soca_ec2_inst *);
 
 /* desktop_tick.c */
 int soca_desk_tick(struct soca_desk_ctx *);

@@ -54,21 +54,63 @@ desk_tags(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	soca_aws_tag(t, "soca:DesktopSession", session);
 	soca_aws_tag(t, "soca:DesktopGeneration", g);
 	soca_aws_tag(t, "soca:Hibernate", l->hibernate ? "true" : "false");
+	soca_aws_tag(t, "soca:DesktopImage", l->image);
+	soca_aws_tag(t, "soca:DesktopOS", soca_desk_image_windows(x->c,
+	    l->image) ? "windows" : "linux");
 	free(nm);
 	return t;
 }
 
 
-/* [desktop] user_data with its %%NAME%% replaced, base64; NULL: *why */
+/*
+ * A PowerShell single-quoted string: nothing in it is expanded; a quote
+ * inside is doubled, and PowerShell takes the typographic single quotes
+ * (U+2018 to U+201B) for quotes too, so they are doubled as well.
+ */
+static void
+psquote(struct soca_buf *b, const char *v)
+{
+	soca_buf_addc(b, '\'');
+	for (const char *p = v ? v : ""; *p; p++) {
+		if (*p == '\'')
+			soca_buf_addc(b, '\'');
+		else if ((unsigned char)p[0] == 0xe2 &&
+		    (unsigned char)p[1] == 0x80 && (unsigned char)p[2] >= 0x98 &&
+		    (unsigned char)p[2] <= 0x9b) {
+			soca_buf_add(b, p, 3);
+			soca_buf_add(b, p, 3);
+			p += 2;
+			continue;
+		}
+		soca_buf_addc(b, *p);
+	}
+	soca_buf_addc(b, '\'');
+}
+
+static void
+quote(struct soca_buf *b, const char *v, bool ps)
+{
+	if (ps)
+		psquote(b, v);
+	else
+		soca_buf_shquote(b, v);
+}
+
+/*
+ * [desktop] user_data (windows_user_data for a Windows image) with its
+ * %%NAME%% replaced by quoted values, base64; NULL: *why
+ */
 static char *
 user_data(struct soca_desk_ctx *x, const char *path,
-    const struct soca_desk_launch *l, const char *session, char **why)
+    const struct soca_desk_launch *l, const char *session, bool ps,
+    char **why)
 {
 	static const char *const keys[][3] = {
 		{ "CLUSTER", "cluster", "name" }, { "SHARED_FS", "aws",
 		"shared_fs" }, { "SHARED_FS_MOUNT", "aws", "shared_fs_mount" },
 		{ "LDAP_URI", "ldap", "uri" }, { "LDAP_BASE", "ldap", "base" },
-		{ "DCV_PORT", "desktop", "dcv_port" },
+		{ "DCV_PORT", "desktop", "dcv_port" }, { "SPOOL", "cluster",
+		"spool" }, { "WINDOWS_DOMAIN", "desktop", "windows_domain" },
 	};
 	struct soca_buf r = { 0 }, o = { 0 };
 	char *tpl, *p, *q;
@@ -97,20 +139,28 @@ user_data(struct soca_desk_ctx *x, const char *path,
 		for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
 			if (strlen(keys[i][0]) == kl &&
 			    strncmp(q + 2, keys[i][0], kl) == 0) {
-				soca_buf_shquote(&r, soca_conf_get(x->c, keys[i][1],
-				    NULL, keys[i][2]));
+				quote(&r, soca_conf_get(x->c, keys[i][1], NULL,
+				    keys[i][2]), ps);
 				done = true;
 			}
 		if (done)
 			;
 		else if (kl == 5 && strncmp(q + 2, "OWNER", 5) == 0)
-			soca_buf_shquote(&r, l->user);
+			quote(&r, l->user, ps);
 		else if (kl == 7 && strncmp(q + 2, "SESSION", 7) == 0)
-			soca_buf_shquote(&r, session);
+			quote(&r, session, ps);
 		else if (kl == 4 && strncmp(q + 2, "CONF", 4) == 0)
-			soca_buf_shquote(&r, soca_conf_file(x->c));
+			quote(&r, soca_conf_file(x->c), ps);
 		else if (kl == 6 && strncmp(q + 2, "BINDIR", 6) == 0)
-			soca_buf_shquote(&r, BINDIR);
+			quote(&r, BINDIR, ps);
+		else if (kl == 12 && strncmp(q + 2, "DCV_URL_PATH", 12) == 0) {
+			/* behind the ALB, DCV answers under its rule's path */
+			char *up = soca_xasprintf("/%s", session);
+
+			quote(&r, soca_conf_get(x->c, "desktop", NULL,
+			    "alb_listener_arn") ? up : "/", ps);
+			free(up);
+		}
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;
@@ -168,7 +218,7 @@ run_params(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	char *subnet = NULL, *dev, *ud;
 	const char *v;
 	json_t *p, *tags = desk_tags(x, l, ses, gen), *sgs;
-	bool temp = false;
+	bool temp = false, win;
 
 	p = json_pack("{s:s, s:s, s:i, s:i, s:s, s:[{s:s, s:O}, {s:s, s:O}],"
 	    " s:{s:s}}", "ImageId", ami, "InstanceType", l->type, "MinCount", 1,
@@ -204,8 +254,10 @@ run_params(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 		    "Name", v));
 	if ((v = soca_conf_get(c, "aws", NULL, "key_name")) != NULL)
 		json_object_set_new(p, "KeyName", json_string(v));
-	if ((v = soca_conf_get(c, "desktop", NULL, "user_data")) != NULL) {
-		if ((ud = user_data(x, v, l, ses, why)) == NULL) {
+	win = soca_desk_image_windows(c, l->image);
+	if ((v = soca_conf_get(c, "desktop", NULL, win ? "windows_user_data" :
+	    "user_data")) != NULL) {
+		if ((ud = user_data(x, v, l, ses, win, why)) == NULL) {
 			*rc = SOCA_EX_USAGE;
 			free(ses);
 			json_decref(p);
@@ -452,18 +504,102 @@ launch_call(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	return rc;
 }
 
+/* a live desktop's image and OS: its tags, else its record */
+static void
+desk_kind(struct soca_desk_ctx *x, struct soca_ec2_inst *i, char **image,
+    bool *win)
+{
+	struct soca_desk d;
+
+	*image = NULL;
+	if (i->dimage)
+		*image = soca_xstrdup(i->dimage);
+	else if (soca_desk_read(x->sp, i->owner, i->dname, &d) == 0 && d.image)
+		*image = soca_xstrdup(d.image);
+	if (i->dimage == NULL)
+		soca_desk_free(&d);
+	*win = i->dos ? strcmp(i->dos, "windows") == 0 :
+	    soca_desk_image_windows(x->c, *image);
+}
+
+/*
+ * Under the launch lock(s): SOCA_EX_FALSE and said when one more desktop
+ * of image l->image for l->user would break a limit: the user's per-OS
+ * one, the user's overall one, the image's per-user one or its total
+ * (v: the user's desktops, or everyone's when the image has a total).
+ */
+static int
+over_limit(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
+    struct soca_ec2_inst *v, size_t n)
+{
+	const struct soca_conf *c = x->c;
+	bool win = soca_desk_image_windows(c, l->image), w;
+	const char *os = win ? "Windows" : "Linux";
+	const char *key = win ? "max_windows_per_user" : "max_linux_per_user";
+	long long mine = 0, same_os = 0, img_mine = 0, img_all = 0;
+	long long max_os = soca_conf_int(c, "desktop", NULL, key);
+	long long max = soca_conf_int(c, "desktop", NULL, "max_per_user");
+	long long img_max = -1, img_total = -1;
+	char *im;
+
+	if (soca_conf_has_section(c, "desktop_image", l->image)) {
+		img_max = soca_conf_int(c, "desktop_image", l->image,
+		    "max_per_user");
+		img_total = soca_conf_int(c, "desktop_image", l->image,
+		    "max_total");
+	}
+	for (size_t k = 0; k < n; k++) {
+		bool me = strcmp(v[k].owner, l->user) == 0;
+
+		desk_kind(x, &v[k], &im, &w);
+		mine += me;
+		same_os += me && w == win;
+		img_mine += me && im && strcmp(im, l->image) == 0;
+		img_all += im && strcmp(im, l->image) == 0;
+		free(im);
+	}
+	if (max_os >= 0 && same_os >= max_os) {
+		warnx("launch %s: user %s has %lld %s desktops, [desktop] %s is "
+		    "%lld; terminate one (soca-desktop terminate NAME) or ask an "
+		    "admin to raise the limit", l->name, l->user, same_os, os,
+		    key, max_os);
+		return SOCA_EX_FALSE;
+	}
+	if (max >= 0 && mine >= max) {
+		warnx("launch %s: user %s has %lld desktops, [desktop] "
+		    "max_per_user is %lld; terminate one (soca-desktop "
+		    "terminate NAME) or ask an admin to raise the limit",
+		    l->name, l->user, mine, max);
+		return SOCA_EX_FALSE;
+	}
+	if (img_max >= 0 && img_mine >= img_max) {
+		warnx("launch %s: user %s has %lld desktops of image %s, "
+		    "[desktop_image \"%s\"] max_per_user is %lld; terminate one "
+		    "or pick another image (-i)", l->name, l->user, img_mine,
+		    l->image, l->image, img_max);
+		return SOCA_EX_FALSE;
+	}
+	if (img_total >= 0 && img_all >= img_total) {
+		warnx("launch %s: %lld desktops of image %s exist, "
+		    "[desktop_image \"%s\"] max_total is %lld; pick another "
+		    "image (-i) or ask an admin to raise the limit", l->name,
+		    img_all, l->image, l->image, img_total);
+		return SOCA_EX_FALSE;
+	}
+	return 0;
+}
+
 static int
 launch_locked(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
-    const char *ami)
+    const char *ami, bool everyone)
 {
 	struct soca_aws_err e = { 0 };
 	struct soca_ec2_inst *v, *i;
 	struct soca_desk d;
 	size_t n;
-	long long max = soca_conf_int(x->c, "desktop", NULL, "max_per_user");
 	int have, rc, gen;
 
-	if (soca_desk_sweep(x, l->user, &v, &n, &e) < 0)
+	if (soca_desk_sweep(x, everyone ? NULL : l->user, &v, &n, &e) < 0)
 		return aws_fail("launch", l->name, &e);
 	if ((have = soca_desk_read(x->sp, l->user, l->name, &d)) < 0) {
 		warn("launch %s: spool record", l->name);
@@ -472,13 +608,7 @@ launch_locked(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	}
 	if ((i = soca_desk_find(v, n, l->user, l->name)) != NULL)
 		rc = existing(x, l, &d, have == 0, i);
-	else if ((long long)n >= max) {
-		warnx("launch %s: user %s has %zu desktops, [desktop] "
-		    "max_per_user is %lld; terminate one (soca-desktop "
-		    "terminate NAME) or ask an admin to raise the limit",
-		    l->name, l->user, n, max);
-		rc = SOCA_EX_FALSE;
-	} else {
+	else if ((rc = over_limit(x, l, v, n)) == 0) {
 		/* a record with no live instance: the name's next generation */
 		gen = have == 0 ? d.gen + 1 : 0;
 		rc = launch_call(x, l, ami, &d, gen);
@@ -494,7 +624,8 @@ soca_desk_launch(struct soca_desk_ctx *x, const struct soca_desk_launch *in)
 	struct soca_desk_launch l = *in;
 	const char *ami;
 	char *why;
-	int fd, rc;
+	int fd, fda = -1, rc;
+	bool everyone;
 
 	if (!soca_desk_name_ok(l.name)) {
 		warnx("launch: name \"%s\": 1 to 32 letters, digits, '-' or "
@@ -513,28 +644,26 @@ soca_desk_launch(struct soca_desk_ctx *x, const struct soca_desk_launch *in)
 		free(why);
 		return SOCA_EX_USAGE;
 	}
-	if (l.image == NULL) {	/* the image's name, for the record */
-		char **v = NULL;
-		size_t n = soca_conf_list(x->c, "desktop", NULL, "images", &v);
-		const char *dn = soca_conf_get(x->c, "desktop", NULL,
-		    "default_image");
-		static char nm[80];
-
-		snprintf(nm, sizeof(nm), "%s", dn ? dn : n ? v[0] : "");
-		nm[strcspn(nm, "=")] = '\0';
-		l.image = nm;
-		soca_strv_free(v, n);
-	}
+	if (l.image == NULL)	/* the image's name, for the record */
+		l.image = soca_desk_default_image(x->c);
 	if ((l.project && (rc = budget_gate(x, l.project, l.name)) != 0) ||
 	    (l.hibernate && (rc = hibernate_check(x, &l)) != 0))
 		return rc;
 	if (l.project == NULL)	/* as a job naming none: no gate */
 		l.project = "default";
-	if ((fd = soca_desk_lock(x->sp, l.user, true)) < 0) {
+	/* an image with a total counts everyone's: every user's lock too */
+	everyone = soca_conf_has_section(x->c, "desktop_image", l.image) &&
+	    soca_conf_int(x->c, "desktop_image", l.image, "max_total") >= 0;
+	if ((fd = soca_desk_lock(x->sp, l.user, true)) < 0 || (everyone &&
+	    (fda = soca_desk_lock(x->sp, NULL, true)) < 0)) {
 		warn("launch %s: lock", l.name);
+		if (fd >= 0)
+			close(fd);
 		return SOCA_EX_TEMP;
 	}
-	rc = launch_locked(x, &l, ami);
+	rc = launch_locked(x, &l, ami, everyone);
+	if (fda >= 0)
+		close(fda);
 	close(fd);
 	return rc;
 }

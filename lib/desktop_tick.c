@@ -16,7 +16,9 @@
  * after the first takes no action: the state it acted on has moved.
  * Each action is one call for one desktop; a failure is logged and the
  * other desktops go on (the next tick retries: the state is still true).
- * Every action is logged with its reason.  One tick at a time
+ * Every action is logged with its reason.  With [desktop]
+ * alb_listener_arn, the ALB's rules follow the same sweep first
+ * (desktop_alb.c).  One tick at a time
  * (desktop/.tick, non-blocking: a second one exits quietly).
  *
  * The report (soca-desktop report, on the desktop, from a systemd timer)
@@ -250,6 +252,9 @@ soca_desk_tick(struct soca_desk_ctx *x)
 		close(fd);
 		return rc;
 	}
+	/* the ALB as of the sweep: this tick's stops and starts show next */
+	if (soca_desk_alb_tick(x, v, n) < 0)
+		failed++;
 	for (size_t k = 0; k < n; k++)
 		if (v[k].owner && v[k].dname && v[k].state &&
 		    one(x, &v[k], x->verbose) < 0)

@@ -464,8 +464,10 @@ settle(struct pass *ps, struct soca_job *j, int to, char *why)
 			if (to == SOCA_PROVISIONING)
 				cur.start = time(NULL);
 			if (soca_spool_move(ps->sp, &cur, to) == 0 &&
-			    to >= SOCA_DONE)	/* its dependents: pass again */
+			    to >= SOCA_DONE) {	/* its dependents: pass again */
 				soca_spool_kick(ps->sp);
+				soca_mail_job(ps->c, ps->sp, &cur, 'a', NULL);
+			}
 		}
 		soca_job_free(&cur);
 	}
@@ -495,8 +497,9 @@ provision(struct pass *ps, struct soca_job *j)
 		soca_spool_lock(ps->sp);
 		free(j->reason);
 		j->reason = why;
-		soca_spool_move(ps->sp, j, r == SOCA_LAUNCH_FAIL ?
-		    SOCA_FAILED : SOCA_QUEUED);
+		if (soca_spool_move(ps->sp, j, r == SOCA_LAUNCH_FAIL ?
+		    SOCA_FAILED : SOCA_QUEUED) == 0 && r == SOCA_LAUNCH_FAIL)
+			soca_mail_job(ps->c, ps->sp, j, 'a', NULL);
 		soca_spool_unlock(ps->sp);
 	}
 	return r;

@@ -7,9 +7,17 @@
  * price, for its walltime (the job's, else its queue's).  Prices come
  * through lib/cost's cache, as soca-budget estimate gets them.  Without a
  * walltime the figures are per hour and say so.
+ *
+ * Boot time: the nodes are paid for from launch, before the job runs.
+ * soca-node-run measures, on the first job an instance runs, how long it
+ * took from the job's launch (provisioning) to the start; the spool keeps
+ * a moving average per instance type in its file "boot", one line
+ * "TYPE SECONDS SAMPLES" a type, rewritten whole (soca_write_atomic)
+ * under the state lock.  The estimate adds nodes x price x that time.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +25,89 @@
 #include "estimate.h"
 
 #define MONTH_HOURS 730.0
+#define BOOT_WINDOW 8	/* samples the moving average spans */
+#define BOOT_LINE 160
+
+/* the spool's boot figures, whole; NULL when there are none yet */
+static char *
+boot_read(const char *path)
+{
+	struct soca_buf b = { 0 };
+	char line[BOOT_LINE];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), f))
+		soca_buf_add(&b, line, strlen(line));
+	fclose(f);
+	return b.s ? soca_buf_steal(&b) : NULL;
+}
+
+/* TYPE's figure in the file's text: 0 and *secs, *n; -1 when none */
+static int
+boot_find(const char *text, const char *type, double *secs, long long *n)
+{
+	char t[BOOT_LINE];
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'),
+	    p = p ? p + 1 : NULL)
+		if (sscanf(p, "%127s %lf %lld", t, secs, n) == 3 &&
+		    strcmp(t, type) == 0 && *secs >= 0 && *n > 0)
+			return 0;
+	return -1;
+}
+
+int
+soca_boot_get(const struct soca_conf *c, const char *type, double *secs,
+    long long *n)
+{
+	char *path = soca_path_join(soca_conf_get(c, "cluster", NULL,
+	    "spool"), "boot");
+	char *text = boot_read(path);
+	int rc = text ? boot_find(text, type, secs, n) : -1;
+
+	free(text);
+	free(path);
+	return rc;
+}
+
+/* the spool's figure for type takes in one more boot of secs */
+int
+soca_boot_record(struct soca_spool *sp, const char *type, long long secs)
+{
+	char *path = soca_path_join(soca_spool_dir(sp), "boot"), *text;
+	struct soca_buf b = { 0 };
+	char t[BOOT_LINE];
+	double avg = 0, v;
+	long long n = 0, k;
+	int rc;
+
+	if (*type == '\0' || strlen(type) >= 128 ||
+	    type[strcspn(type, " \t\n")] != '\0' ||
+	    soca_spool_lock(sp) < 0) {
+		free(path);
+		return -1;
+	}
+	text = boot_read(path);
+	for (const char *p = text; p && *p; p = strchr(p, '\n'),
+	    p = p ? p + 1 : NULL)
+		if (sscanf(p, "%127s %lf %lld", t, &v, &k) == 3) {
+			if (strcmp(t, type) == 0)
+				avg = v, n = k;
+			else
+				soca_buf_addf(&b, "%s %.1f %lld\n", t, v, k);
+		}
+	n = n < BOOT_WINDOW ? n + 1 : BOOT_WINDOW;
+	avg += ((double)secs - avg) / (double)n;
+	soca_buf_addf(&b, "%s %.1f %lld\n", type, avg, n);
+	rc = soca_write_atomic(path, b.s, b.len, 0664);
+	soca_spool_unlock(sp);
+	soca_buf_free(&b);
+	free(text);
+	free(path);
+	return rc;
+}
 
 static void
 row(struct soca_estimate *e, const char *item, const char *what,
@@ -56,6 +147,25 @@ volume(struct soca_cost *c, struct soca_estimate *e, const char *item,
 	    gbmo / MONTH_HOURS);
 	free(what);
 	return 0;
+}
+
+/* nodes x price x the type's measured boot time, or a 0 row saying so */
+static void
+boot(const struct soca_conf *c, struct soca_estimate *e, const char *type,
+    long long nodes, double h)
+{
+	double secs = 0;
+	long long n = 0;
+	char *what;
+
+	if (soca_boot_get(c, type, &secs, &n) == 0)
+		what = soca_xasprintf("%lld x %s, %.1f s measured (mean of the "
+		    "last %lld)", nodes, type, secs, n);
+	else
+		what = soca_xasprintf("no boot time measured yet for %s", type);
+	row(e, "boot time", what, (double)nodes * secs / 3600.0,
+	    "instance-hours", h);
+	free(what);
 }
 
 int
@@ -101,6 +211,7 @@ soca_job_estimate(const struct soca_conf *conf, const struct soca_job *j,
 	row(e, "instances", what, (double)nodes * e->hours, "instance-hours",
 	    h);
 	free(what);
+	boot(conf, e, type, nodes, h);
 	if (root > 0 && volume(c, e, "root volume", root, "gp3", nodes,
 	    why) < 0)
 		goto out;
@@ -113,6 +224,38 @@ out:
 	free(type);
 	soca_cost_free(c);
 	return rc;
+}
+
+/*
+ * With provider = aws, the projection goes into the record when it can
+ * (a price not to be had: no estimate, no harm); a job whose projection
+ * is already more than its max_cost is refused: the message, else NULL.
+ */
+char *
+soca_job_cost(const struct soca_conf *c, struct soca_job *j)
+{
+	const char *cap = soca_job_res(j, "max_cost");
+	struct soca_estimate e;
+	long long cents;
+	char *why = NULL;
+
+	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") != 0)
+		return NULL;
+	if (soca_job_estimate(c, j, &e, &why) < 0) {
+		free(why);
+		return NULL;
+	}
+	free(j->estimate);
+	j->estimate = soca_xasprintf("%.4f", e.total);
+	if (cap && soca_parse_usd(cap, &cents) == 0 &&
+	    e.total * 100 > (double)cents)
+		why = soca_xasprintf("the job's estimate $%.4f (%s) is more "
+		    "than its max_cost $%s; raise -l max_cost, or ask for "
+		    "less (walltime, nodes, instance_type); soca-submit "
+		    "--estimate shows the figures", e.total, e.has_walltime ?
+		    "for its walltime" : "for one hour: no walltime", cap);
+	soca_estimate_free(&e);
+	return why;
 }
 
 /* to 4 decimals, without libm (soca-submit links this file) */

@@ -25,7 +25,13 @@ struct soca_estimate {
  */
 int soca_job_estimate(const struct soca_conf *, const struct soca_job *,
     struct soca_estimate *, char **why);
+char *soca_job_cost(const struct soca_conf *, struct soca_job *);
 int soca_estimate_print(const struct soca_estimate *, bool json, FILE *);
 void soca_estimate_free(struct soca_estimate *);
+
+/* the spool's moving average of type's boot time: 0, or -1 for none */
+int soca_boot_get(const struct soca_conf *, const char *type, double *secs,
+    long long *samples);
+int soca_boot_record(struct soca_spool *, const char *type, long long secs);
 
 #endif

@@ -77,6 +77,7 @@ soca_job_free(struct soca_job *j)
 	free(j->keep);
 	free(j->shell);
 	free(j->estimate);
+	free(j->stop);
 	free(j->array);
 	memset(j, 0, sizeof(*j));
 }
@@ -177,6 +178,7 @@ soca_job_format(const struct soca_job *j, struct soca_buf *b)
 	put(b, "keep", j->keep);
 	put(b, "shell", j->shell);
 	put(b, "estimate", j->estimate);
+	put(b, "stop", j->stop);
 	put(b, "array", j->array);
 	if (j->array)
 		putn(b, "array_next", j->anext);
@@ -296,6 +298,8 @@ field(struct soca_job *j, const char *k, size_t kl, char *v)
 		return setstr(&j->shell, v), 0;
 	else if (K("estimate"))
 		return setstr(&j->estimate, v), 0;
+	else if (K("stop"))
+		return setstr(&j->stop, v), 0;
 	else if (K("array"))
 		return setstr(&j->array, v), 0;
 	else if (K("array_next"))

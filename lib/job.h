@@ -49,6 +49,7 @@ struct soca_job {
 	int priority;		/* -p: -1024..1023, higher goes first */
 	char *mailpoints, *mailto, *keep, *shell;	/* -m -M -k -S */
 	char *estimate;		/* USD projected at submission ("0.2550") */
+	char *stop;		/* why the reaper asks its runner to stop */
 	char *array;		/* -J X-Y[:Z][%M]: an array job (array.c) */
 	long long anext;	/* array: subjobs made so far */
 	long long aparent;	/* subjob: its array's id (0: not one) */
@@ -160,6 +161,8 @@ bool soca_spool_taken(struct soca_spool *, long long id);
 int soca_spool_load(struct soca_spool *, long long id, struct soca_job *);
 int soca_spool_move(struct soca_spool *, struct soca_job *, enum soca_state);
 int soca_spool_update(struct soca_spool *, struct soca_job *);
+int soca_spool_remove(struct soca_spool *, const long long *ids,
+    const int *states, size_t n);
 int soca_spool_lock(struct soca_spool *);
 void soca_spool_unlock(struct soca_spool *);
 int soca_spool_dispatcher(struct soca_spool *);
@@ -179,5 +182,17 @@ void soca_priv_raise(void);
 void soca_priv_drop(void);
 void soca_priv_lose(void);
 struct soca_conf *soca_conf_must(void);
+
+/* mail.c: a job's mail at begin, end and abort (-m abe, -M) */
+bool soca_mail_addr_ok(const char *);
+char *soca_mail_users_check(const char *spec);
+void soca_mail_job(const struct soca_conf *, const struct soca_spool *,
+    const struct soca_job *, char event, const char *why);
+long long soca_mail_failed(const char *spool);
+
+/* index.c: finished jobs to OpenSearch (soca-index) */
+int soca_index_jobs(const struct soca_conf *, struct soca_spool *,
+    bool ndjson, bool all, FILE *out);
+int soca_index_nodes(const struct soca_conf *, bool ndjson, FILE *out);
 
 #endif

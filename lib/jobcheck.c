@@ -363,6 +363,31 @@ check_licenses(const struct soca_conf *c, const struct soca_job *j)
 	return NULL;
 }
 
+/*
+ * -l max_cost no higher than the queue's max_cost_limit, which is the
+ * cap of a job that asks none.
+ */
+static char *
+check_max_cost(const struct soca_conf *c, struct soca_job *j)
+{
+	const char *lim = soca_conf_get(c, "queue", j->queue,
+	    "max_cost_limit");
+	const char *v = soca_job_res(j, "max_cost");
+	long long cap, max;
+
+	if (lim == NULL || soca_parse_usd(lim, &max) != 0)
+		return NULL;
+	if (v == NULL) {
+		soca_job_set_res(j, "max_cost", lim);
+		return NULL;
+	}
+	if (soca_parse_usd(v, &cap) == 0 && cap <= max)
+		return NULL;
+	return soca_xasprintf("resource max_cost=%s: more than queue \"%s\"'s "
+	    "max_cost_limit %s (ask for at most -l max_cost=%s, or submit to "
+	    "another queue)", v, j->queue, lim, lim);
+}
+
 char *
 soca_job_validate(const struct soca_conf *c, struct soca_job *j,
     const char *script, size_t len)
@@ -397,7 +422,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	merge_defaults(c, j);
 	if ((why = soca_fsx_check(c, j)) != NULL)	/* fsx.c */
 		return why;
-	if ((why = soca_job_chunks_check(c, j)) != NULL)
+	if ((why = check_max_cost(c, j)) != NULL ||
+	    (why = soca_job_chunks_check(c, j)) != NULL)
 		return why;
 	nodes = soca_job_res_int(j, "nodes", 1);
 	spot = soca_job_res_int(j, "spot_allocation_count", 0);
@@ -408,11 +434,76 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	return NULL;
 }
 
+/* the project's other queued and running jobs: what they are yet to cost */
+struct pending {
+	struct soca_cost *cost;
+	const struct soca_job *j;
+	double usd;
+	size_t n;
+};
+
+static int
+add_pending(struct soca_job *o, void *arg)
+{
+	struct pending *p = arg;
+	struct soca_aws_err e = { 0 };
+	long long nodes = soca_job_res_int(o, "nodes", 1);
+	double est, so_far = 0, rate;
+
+	if (o->id == p->j->id || o->estimate == NULL || o->project == NULL ||
+	    strcmp(o->project, p->j->project) != 0)
+		return 0;
+	est = strtod(o->estimate, NULL);
+	if (o->state == SOCA_RUNNING)	/* so far: in the spend */
+		so_far = soca_cost_job(p->cost, soca_job_res(o,
+		    "instance_type"), nodes, soca_job_res(o, "spot_price") &&
+		    soca_job_res_int(o, "spot_allocation_count", nodes) >=
+		    nodes, o->start, 0, &rate, &e);
+	soca_aws_err_free(&e);
+	p->usd += est > so_far && so_far >= 0 ? est - so_far : 0;
+	p->n++;
+	return 0;
+}
+
+/*
+ * [queue] budget_counts_queued: the spend, the estimates of the
+ * project's queued and running jobs (less what the running ones have
+ * cost so far) and this job's own may not pass the project's limit.
+ */
+static char *
+budget_queued(const struct soca_conf *c, struct soca_cost *cost,
+    const struct soca_job *j, struct soca_aws_err *e)
+{
+	struct pending p = { cost, j, 0, 0 };
+	struct soca_cost_spend s;
+	struct soca_spool *sp;
+	double mine = strtod(j->estimate, NULL), total;
+	char *why = NULL;
+
+	if (soca_cost_project(cost, j->project, &s, e) == -1)
+		return NULL;
+	if (s.has_limit && (sp = soca_spool_open(c, false)) != NULL) {
+		soca_spool_list(sp, SOCA_ACTIVE, add_pending, &p);
+		soca_spool_close(sp);
+	}
+	total = s.live + p.usd + mine;
+	if (s.has_limit && total > s.limit)
+		why = soca_xasprintf("budget exceeded: project %s: $%.2f spent "
+		    "+ $%.2f estimated for its %zu queued and running job%s + "
+		    "$%.2f for this one = $%.2f, over its limit $%.2f (queue "
+		    "\"%s\" has budget_counts_queued = yes)", j->project,
+		    s.live, p.usd, p.n, p.n == 1 ? "" : "s", mine, total,
+		    s.limit, j->queue);
+	soca_cost_spend_free(&s);
+	return why;
+}
+
 /*
  * A project at or over its limit (live spend, lib/cost) takes no new
- * jobs, nor jobs moved to it (soca-alter -P).  When AWS cannot be asked
- * the job is taken (warn: say so): the dispatcher checks again before it
- * starts.
+ * jobs, nor jobs moved to it (soca-alter -P); with [queue]
+ * budget_counts_queued, nor a job its queued jobs' estimates and its own
+ * would take over the limit.  When AWS cannot be asked the job is taken
+ * (warn: say so): the dispatcher checks again before it starts.
  */
 char *
 soca_job_budget(const struct soca_conf *c, const struct soca_job *j,
@@ -427,6 +518,9 @@ soca_job_budget(const struct soca_conf *c, const struct soca_job *j,
 		return NULL;
 	cost = soca_cost_new(c, &cfg);
 	why = soca_cost_gate(cost, j->project, &e);
+	if (why == NULL && e.kind == SOCA_AWS_OK && j->estimate != NULL &&
+	    soca_conf_bool(c, "queue", j->queue, "budget_counts_queued"))
+		why = budget_queued(c, cost, j, &e);
 	soca_cost_free(cost);
 	if (why)
 		msg = soca_xasprintf("%s: new jobs are refused until the limit "

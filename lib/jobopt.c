@@ -201,35 +201,6 @@ letters(const char *s, const char *set)
 	return true;
 }
 
-/*
- * user[@host][,...]: nothing a mail header could be split on, nothing a
- * mailer's command line could take for an option
- */
-static char *
-mail_users(const char *spec)
-{
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-@";
-	char **v, *why = NULL;
-	size_t n;
-
-	if (strlen(spec) > 1024 || soca_split_list(spec, &v, &n) != 0)
-		return soca_xasprintf("-M \"%s\": an empty item or too long "
-		    "(write -M user[@host][,user@host...])", spec);
-	for (size_t i = 0; i < n && why == NULL; i++) {
-		const char *at = strchr(v[i], '@');
-
-		if (strspn(v[i], ok) != strlen(v[i]) || at == v[i] ||
-		    v[i][0] == '-' || (at && (strchr(at + 1, '@') ||
-		    at[1] == '\0' || at[1] == '-')))	/* nor a mailer option */
-			why = soca_xasprintf("-M \"%s\": \"%s\" is not a mail "
-			    "address (user or user@host, of letters, digits "
-			    "and ._+-, not starting with -)", spec, v[i]);
-	}
-	soca_strv_free(v, n);
-	return why;
-}
-
 /* the -l of a directive: only what the command line did not set */
 static char *
 merge_res(struct soca_job *j, const char *arg)
@@ -332,7 +303,7 @@ strings(struct soca_job *j, int opt, const char *arg, const char *pre)
 	case 'q': setstr(&j->queue, arg); return NULL;
 	case 'M':
 		setstr(&j->mailto, arg);
-		return mail_users(arg);	/* refused: the job is not stored */
+		return soca_mail_users_check(arg);	/* refused: not stored */
 	case 'S':
 		if (arg[0] != '/' || strpbrk(arg, "@, \t\n") != NULL)
 			return soca_xasprintf("%sS \"%s\": the interpreter is "

@@ -710,7 +710,7 @@ soca_pbs_attrs(const struct soca_conf *c, json_t *job, long long now)
 	set_str(o, "Keep_Files", soca_pbs_str(job, "keep") ?
 	    soca_pbs_str(job, "keep") : "n");
 	set_str(o, "Mail_Points", soca_pbs_str(job, "mail_points") ?
-	    soca_pbs_str(job, "mail_points") : "a");
+	    soca_pbs_str(job, "mail_points") : "n");	/* soca's default */
 	set_str(o, "Mail_Users", soca_pbs_str(job, "mail_users"));
 	s = path_attr(host, wd, soca_pbs_str(job, "out"), name, 'o', job);
 	set_str(o, "Output_Path", s);

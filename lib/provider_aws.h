@@ -78,6 +78,8 @@ struct soca_ec2_inst {
 	char *nodetype;		/* soca:NodeType */
 	char *ip, *pubip;	/* private and public IPv4 addresses */
 	char *dname, *project, *session;	/* soca:Desktop*, soca:JobProject */
+	char *dimage, *dos;	/* soca:DesktopImage, soca:DesktopOS */
+	char *vpc;		/* VpcId */
 	bool hibernate;		/* HibernationOptions.Configured */
 };
 

@@ -12,12 +12,16 @@
  * command line is ever built from user data.  A close-on-exec pipe
  * carries the reason back if the exec never happens.
  * The runner waits, enforces walltime, and records exit status and times.
+ * It sends the job's mail (mail.c): begin once the script is exec'd, end
+ * when it exited by itself, abort when it was killed, ran past its
+ * walltime, was cancelled or could not start.
  * On this host (the local provider) a runner whose job ended kicks the
  * dispatcher (dispatch.c) for the jobs waiting on its slots, queue limit
  * or dependency; an EC2 node leaves that to the head node's timer.
  */
 #include "config.h"
 
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "estimate.h"
 #include "provider.h"
 #include "provider_aws.h"
 
@@ -44,6 +49,8 @@ struct files {
 };
 
 static int timed_out;
+static char *stop_why;		/* the reaper's reason to stop the job */
+static bool booted;		/* provider aws: a job ran on this node */
 static const char *node_name;	/* provider aws: from IMDS */
 static char *node_list;		/* provider aws: every node's hostname */
 static int node_index;
@@ -263,6 +270,10 @@ set_state(struct soca_spool *sp, struct soca_job *j, int from, int to)
 		cur.host = j->host ? soca_xstrdup(j->host) : NULL;
 		if ((int)cur.state == from || (from == -1 &&
 		    cur.state <= SOCA_PROVISIONING)) {
+			if (from == -1) {	/* a new run: a new cap */
+				free(cur.stop);
+				cur.stop = NULL;
+			}
 			free(cur.reason);
 			cur.reason = j->reason ? soca_xstrdup(j->reason) : NULL;
 			r = soca_spool_move(sp, &cur, to) == 0 ? 1 : -1;
@@ -302,6 +313,12 @@ reason_exit(struct soca_job *j, int st, const char *why)
 	if (why != NULL && why[0] != '\0') {
 		j->exit = 127;
 		j->reason = soca_xstrdup(why);
+	} else if (stop_why != NULL) {
+		j->exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+		j->reason = soca_xasprintf(WIFEXITED(st) ? "%s (exit %d)" :
+		    "%s (killed by signal %d)", stop_why, WIFEXITED(st) ?
+		    WEXITSTATUS(st) : WTERMSIG(st));
+		return SOCA_FAILED;
 	} else if (WIFEXITED(st)) {
 		j->exit = WEXITSTATUS(st);
 		if (j->exit != 0)
@@ -315,6 +332,7 @@ reason_exit(struct soca_job *j, int st, const char *why)
 	return j->exit == 0 ? SOCA_DONE : SOCA_FAILED;
 }
 
+/* cancelled, or the reaper asks it to stop (its cost cap: stop_why) */
 static bool
 cancelled(struct soca_spool *sp, long long id)
 {
@@ -324,6 +342,11 @@ cancelled(struct soca_spool *sp, long long id)
 	if (soca_spool_load(sp, id, &cur) < 0)
 		return false;
 	c = cur.state == SOCA_CANCELLED;
+	if (!c && cur.stop != NULL) {
+		stop_why = cur.stop;
+		cur.stop = NULL;
+		c = true;
+	}
 	soca_job_free(&cur);
 	return c;
 }
@@ -331,7 +354,8 @@ cancelled(struct soca_spool *sp, long long id)
 /*
  * Wait for the job, waking each second: past walltime, or once the job
  * is cancelled (by soca-del anywhere, which may not be able to signal
- * it), the group gets SIGTERM, then SIGKILL after kill_grace.  wait4's
+ * it) or its record says stop= (soca-node-down: its cost cap), the group
+ * gets SIGTERM, then SIGKILL after kill_grace.  wait4's
  * rusage is the job's: its script's process and every descendant it
  * waited for (the shell waits for its commands).
  */
@@ -369,15 +393,21 @@ wait_job(const struct soca_conf *c, struct soca_spool *sp,
 	return st;
 }
 
+/* *boot: seconds from its launch (provisioning) to now, else -1 */
 static int
-start(struct soca_spool *sp, struct soca_job *j, long long id)
+start(struct soca_spool *sp, struct soca_job *j, long long id,
+    long long *boot)
 {
 	char host[256] = "localhost";
 
 	int e;
 
+	*boot = -1;
 	if (soca_spool_load(sp, id, j) < 0)
 		return -1;
+	if (j->state == SOCA_PROVISIONING && j->start > 0 &&
+	    time(NULL) >= j->start)
+		*boot = time(NULL) - j->start;
 	if (j->state > SOCA_PROVISIONING) {
 		e = EALREADY;
 		goto fail;
@@ -589,6 +619,27 @@ used(struct soca_job *j, const struct rusage *ru)
 	    soca_job_res_int(j, "ncpus", 1);
 }
 
+/*
+ * On EC2, the first job an instance runs (its first node's) measures how
+ * long its type took to boot, for the estimate (estimate.c); later jobs
+ * of a shared instance (aws_share.c) did not wait for a boot.
+ */
+static void
+record_boot(struct soca_spool *sp, const struct soca_job *j, long long boot)
+{
+	const char *types = soca_job_res(j, "instance_type");
+	char *type;
+
+	if (node_name == NULL || node_index != 0 || booted || boot < 0 ||
+	    types == NULL)
+		return;
+	booted = true;
+	type = soca_xstrndup(types, strcspn(types, "+"));
+	if (soca_boot_record(sp, type, boot) < 0)
+		warn("%s/boot", soca_spool_dir(sp));
+	free(type);
+}
+
 /* Run job id to completion; 0 when it ran (whatever its exit), else -1. */
 int
 soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
@@ -599,6 +650,7 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 	char *script = NULL, *nodes = NULL, why[512] = "";
 	size_t len;
 	int lk, p[2], st, to;
+	long long boot;
 	pid_t pid;
 	ssize_t n;
 
@@ -619,9 +671,10 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		}
 	}
 	if ((lk = soca_spool_runlock(sp, id, false)) < 0 ||
-	    start(sp, &j, id) < 0)
+	    start(sp, &j, id, &boot) < 0)
 		return -1;
 	soca_crashpoint("run-started");
+	record_boot(sp, &j, boot);
 	nodes = nodefile(&j);
 	if (soca_spool_script(sp, id, &script, &len) < 0 ||
 	    private_file(f.script, "/tmp/soca-job.XXXXXX", script, len, &j,
@@ -639,12 +692,18 @@ soca_run_job(const struct soca_conf *c, struct soca_spool *sp, long long id)
 		n = read(p[0], why, sizeof(why) - 1);
 		why[n > 0 ? n : 0] = '\0';
 		close(p[0]);
+		if (why[0] == '\0')
+			soca_mail_job(c, sp, &j, 'b', NULL);
 	}
 	st = pid > 0 ? wait_job(c, sp, &j, pid, &ru) : 0;
 	soca_crashpoint("run-exited");
 	to = reason_exit(&j, st, why);
 	used(&j, &ru);
-	set_state(sp, &j, SOCA_RUNNING, to);
+	if (set_state(sp, &j, SOCA_RUNNING, to) == 0 && cancelled(sp, id))
+		soca_mail_job(c, sp, &j, 'a', "cancelled while running");
+	else
+		soca_mail_job(c, sp, &j, why[0] == '\0' && WIFEXITED(st) ?
+		    'e' : 'a', NULL);
 	if (f.script[0] != '\0')
 		unlink(f.script);
 	if (f.nodes[0] != '\0')

@@ -35,6 +35,7 @@ int soca_parse_bool(const char *, bool *);
 int soca_parse_duration(const char *, long long *secs);
 int soca_parse_size(const char *, unsigned long long *bytes);
 int soca_parse_number(const char *, double *);
+int soca_parse_usd(const char *, long long *cents);
 char *soca_path_join(const char *dir, const char *name);
 int soca_name_ok(const char *);
 int soca_write_atomic(const char *path, const void *, size_t, mode_t);
@@ -75,6 +76,7 @@ enum soca_type {
 	SOCA_T_ENUM,
 	SOCA_T_PATH,
 	SOCA_T_SECRET,		/* a path to a secret, or a secret: redacted */
+	SOCA_T_USD,		/* a positive amount, at most cents: 12.50 */
 };
 
 struct soca_key {

@@ -16,6 +16,8 @@
  *                       one small record per job (job.c), named by id
  *   index, changes      soca-stat's listing cache and the log of ids
  *                       changed since (see "The listing cache" below)
+ *   mail.failed         how many job mails could not be sent (mail.c)
+ *   index.jobs          soca-index's checkpoint (index.c)
  *   aws/                the aws provider's state (provider_aws.c):
  *     ID                a job's attempt, launched flag, capacity tries
  *                       and instance ids (soca_aws_jobstate_*)
@@ -27,6 +29,8 @@
  *     inst/INSTANCE     a job-shared instance (scaling_mode =
  *                       multiple_jobs): "idle HASH", "job ID",
  *                       "busy ID" or "gone" (aws_share.c)
+ *   archive/HASH.pending  soca-archive's journal of one object being
+ *                       uploaded: its key and jobs (lib/archive.c)
  *
  * Naming: a job's state is the directory its record is in.  Writing: a
  * file is written under tmp/, fsynced, renamed into place and the
@@ -496,6 +500,37 @@ soca_spool_move(struct soca_spool *sp, struct soca_job *j,
 		dsync(sp, sp->sd[from]);
 	}
 	soca_crashpoint("move-done");
+	return 0;
+}
+
+/*
+ * Remove finished jobs for good (soca-archive, once their upload is
+ * verified), under soca_spool_lock: each is logged as changed, its record
+ * and any old-style script unlinked, then each directory fsynced once.
+ * Gone already is fine: a rerun after a crash removes the rest.
+ */
+int
+soca_spool_remove(struct soca_spool *sp, const long long *ids,
+    const int *states, size_t n)
+{
+	unsigned touched = 0;
+	char name[32];
+
+	for (size_t i = 0; i < n; i++) {
+		if (states[i] < SOCA_DONE || states[i] >= SOCA_NSTATES)
+			return errno = EINVAL, -1;
+		snprintf(name, sizeof(name), "%lld", ids[i]);
+		log_change(sp, ids[i]);
+		if (unlinkat(sp->sd[states[i]], name, 0) < 0 &&
+		    errno != ENOENT)
+			return -1;
+		if (sp->scripts >= 0)
+			unlinkat(sp->scripts, name, 0);
+		touched |= 1u << states[i];
+	}
+	for (int s = SOCA_DONE; s < SOCA_NSTATES; s++)
+		if (touched & (1u << s))
+			dsync(sp, sp->sd[s]);
 	return 0;
 }
 

@@ -135,6 +135,29 @@ soca_parse_number(const char *s, double *out)
 	return 0;
 }
 
+/* USD: digits, then at most two after a point; more than 0 (in cents) */
+int
+soca_parse_usd(const char *s, long long *cents)
+{
+	size_t n = strspn(s, "0123456789"), f = 0;
+	long long v;
+
+	if (n == 0 || n > 12)
+		return -1;
+	v = strtoll(s, NULL, 10) * 100;
+	if (s[n] == '.') {
+		f = strspn(s + n + 1, "0123456789");
+		if (f == 0 || f > 2)
+			return -1;
+		v += strtoll(s + n + 1, NULL, 10) * (f == 1 ? 10 : 1);
+		n += 1 + f;
+	}
+	if (s[n] != '\0' || v <= 0)
+		return -1;
+	*cents = v;
+	return 0;
+}
+
 /* PBS's walltime form [[HH:]MM:]SS, each part digits, seconds < 60 when a
  * minute part stands before them (likewise minutes before hours). */
 static int

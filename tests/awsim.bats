@@ -532,6 +532,68 @@ ec2_curl() {
 	assert_output --partial '<Code>NoSuchKey</Code>'
 }
 
+@test "S3 checksums and multipart uploads, as the CLI sends them" {
+	cli s3api create-bucket --bucket soca-data >/dev/null
+	awsim_ctl POST s3 '{"min_part_size": 4}' >/dev/null
+	printf 'part one\n' >p1
+	printf 'two\n' >p2
+	sum() { openssl dgst -sha256 -binary "$1" | base64; }
+	run cli s3api put-object --bucket soca-data --key whole --body p1 \
+	    --checksum-sha256 "$(sum p2)"
+	assert_failure
+	assert_output --partial BadDigest
+	run cli s3api put-object --bucket soca-data --key whole --body p1 \
+	    --checksum-sha256 "$(sum p1)"
+	assert_success
+	run cli s3api head-object --bucket soca-data --key whole --checksum-mode ENABLED
+	run json 'd["ChecksumSHA256"]'
+	assert_output "$(sum p1)"
+	run cli s3api create-multipart-upload --bucket soca-data --key mp \
+	    --checksum-algorithm SHA256
+	assert_success
+	id=$(jq -r .UploadId <<<"$output")
+	run cli s3api upload-part --bucket soca-data --key mp --upload-id "$id" \
+	    --part-number 1 --body p1
+	assert_failure	# the upload asked for SHA-256: a part without is refused
+	assert_output --partial InvalidRequest
+	e1=$(cli s3api upload-part --bucket soca-data --key mp --upload-id "$id" \
+	    --part-number 1 --body p1 --checksum-sha256 "$(sum p1)" | jq -r .ETag)
+	e2=$(cli s3api upload-part --bucket soca-data --key mp --upload-id "$id" \
+	    --part-number 2 --body p2 --checksum-sha256 "$(sum p2)" | jq -r .ETag)
+	parts() {
+		printf '{"Parts": [{"PartNumber": %s, "ETag": %s, "ChecksumSHA256": "%s"}, {"PartNumber": %s, "ETag": %s, "ChecksumSHA256": "%s"}]}' \
+		    "$1" "$(jq -R <<<"$e1")" "$(sum p1)" "$2" "$(jq -R <<<"$e2")" "$3"
+	}
+	run cli s3api complete-multipart-upload --bucket soca-data --key mp \
+	    --upload-id "$id" --multipart-upload "$(parts 2 1 "$(sum p2)")"
+	assert_failure
+	assert_output --partial InvalidPartOrder
+	run cli s3api complete-multipart-upload --bucket soca-data --key mp \
+	    --upload-id "$id" --multipart-upload "$(parts 1 2 "$(sum p1)")"
+	assert_failure
+	assert_output --partial InvalidPart
+	run cli s3api complete-multipart-upload --bucket soca-data --key mp \
+	    --upload-id "$id" --multipart-upload "$(parts 1 2 "$(sum p2)")"
+	assert_success
+	want="$(cat <(openssl dgst -sha256 -binary p1) <(openssl dgst -sha256 -binary p2) |
+	    openssl dgst -sha256 -binary | base64)-2"
+	run json 'd["ChecksumSHA256"]'
+	assert_output "$want"
+	run cli s3api head-object --bucket soca-data --key mp --checksum-mode ENABLED
+	run json '(d["ChecksumSHA256"], d["ContentLength"])'
+	assert_output "('$want', 13)"
+	run cli s3api abort-multipart-upload --bucket soca-data --key mp --upload-id "$id"
+	assert_failure
+	assert_output --partial NoSuchUpload
+	# a header the operation does not take, by botocore's model
+	run curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" \
+	    --user "AKIDSOCATEST:soca/test/secret+key" \
+	    -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
+	    -H "x-amz-storage-class: GLACIER" "$AWSIM_URL/soca-data/whole"
+	assert_output --partial '<Code>InvalidArgument</Code>'
+	[ "$(awsim_ctl GET s3 | jq '.uploads | length')" = 0 ]
+}
+
 @test "control endpoint: bad requests are refused, reset clears everything" {
 	run awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"flood"}'
 	assert_failure

@@ -74,7 +74,8 @@ can_install() {
 		timers.target.wants/soca-node-up.timer \
 		timers.target.wants/soca-node-down.timer \
 		timers.target.wants/soca-budget-refresh.timer \
-		timers.target.wants/soca-desktop-tick.timer; do
+		timers.target.wants/soca-desktop-tick.timer \
+		timers.target.wants/soca-archive.timer; do
 		[ -L /etc/systemd/system/$unit ]
 	done
 

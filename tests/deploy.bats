@@ -60,7 +60,7 @@ need_npm_tools() {
 	run "$D/iam-check" "$SOCA_SRCDIR" "$T"
 	assert_success
 	assert_line --regexp '^HeadNodeRole: ([0-9]+) actions allowed, \1 called$'
-	assert_line 'ComputeNodeRole: 2 actions allowed, 2 called'
+	assert_line 'ComputeNodeRole: 3 actions allowed, 3 called'
 	refute_line --regexp '^(missing|unused|loose):'
 	# what the code calls, found where it calls it
 	run "$D/iam-check" --list "$SOCA_SRCDIR" "$T"
@@ -68,6 +68,11 @@ need_npm_tools() {
 	assert_line --regexp '^HeadNodeRole	ec2:TerminateInstances	.*lib/provider_aws\.c:[0-9]+'
 	assert_line --regexp '^HeadNodeRole	budgets:ViewBudget	lib/cost\.c:[0-9]+'
 	assert_line --regexp '^HeadNodeRole	iam:PassRole	needed by ec2:'
+	# OpenSearch's REST calls and SES, on the nodes too for job mail
+	assert_line --regexp '^HeadNodeRole	es:ESHttpPost	lib/index\.c:[0-9]+'
+	assert_line --regexp '^HeadNodeRole	es:ESHttpPut	lib/index\.c:[0-9]+'
+	assert_line --regexp '^HeadNodeRole	ses:SendEmail	lib/mail\.c:[0-9]+'
+	assert_line --regexp '^ComputeNodeRole	ses:SendEmail	lib/mail\.c: '
 	refute_line --partial 'soca-aws.c'
 }
 

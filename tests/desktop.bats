@@ -419,7 +419,7 @@ report() {	# report NAME LOAD: the node's report, as its timer runs it
 @test "idle stop: idle desktops stop, busy ones (connection, CPU, GPU) do not; reasons logged" {
 	dcv_fixture
 	desk_conf 'idle_hours = 2' 'idle_cpu = 0.5' 'idle_gpu = 10' \
-	    'max_per_user = 8'
+	    'max_linux_per_user = 8'
 	at "$(date -ud 2026-10-26T06:00 +%s)"
 	for n in idle cpu conn gpu stale none; do
 		soca-desktop launch "$n" -t t3.large

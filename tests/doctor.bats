@@ -64,6 +64,7 @@ ok queue gpu
 ok vcpu-quota L-1216C47A
 ok vcpu-quota L-DB2E81BA
 skip shared-fs
+skip dcv-license
 ok cost-explorer"
 	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
 	awsim_requests ec2:RunInstances | jq -se 'length == 2 and all(.DryRun == true)' >/dev/null
@@ -102,6 +103,44 @@ ok cost-explorer"
 	[ "$(jq -r 'select(.check == "vcpu-quota L-1216C47A") | "\(.status) \(.detail)"' <<<"$output")" = "ok Standard (A, C, D, H, I, M, R, T, Z): 1200 vCPUs; the queues' max_provisioned_instances allow 1200" ]
 	[ "$(jq -r 'select(.check == "vcpu-quota L-DB2E81BA") | "\(.status) \(.detail)"' <<<"$output")" = "ok G and VT: 10000 vCPUs; the queues' max_provisioned_instances allow 0 (unbounded: gpu)" ]
 	[ "$(awsim_calls servicequotas:GetServiceQuota)" = 4 ]
+}
+
+@test "desktops: IAM says whether their role may read NICE DCV's license; FAIL with the fix when not" {
+	printf '[desktop]\nimages = al2023=ami-0a1b2c3d4e5f60002\ninstance_profile = soca-desktop\n' >>"$SOCA_CONF"
+	awsim_ctl POST iam '{"profiles": {"soca-desktop": "soca-desktop-role"}, "policies": {"soca-desktop-role": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::soca-pkg/*"}]}}' >/dev/null
+	run soca-doctor -J
+	assert_failure 1
+	run jq -r 'select(.check == "dcv-license") | "\(.status)|\(.detail)|\(.fix)"' <<<"$output"
+	assert_output "FAIL|role arn:aws:iam::123456789012:role/soca-desktop-role of instance profile soca-desktop may not s3:GetObject arn:aws:s3:::dcv-license.us-east-1/* (IAM: implicitDeny): NICE DCV on the desktops will find no license|give the desktops' instance profile's role s3:GetObject on arn:aws:s3:::dcv-license.us-east-1/* (deploy/soca.yaml's DcvLicense statement)"
+	[ "$(awsim_calls iam:GetInstanceProfile)" = 1 ]
+	[ "$(awsim_calls iam:SimulatePrincipalPolicy)" = 1 ]
+	run awsim_requests iam:SimulatePrincipalPolicy
+	[ "$(jq -c '[.PolicySourceArn, .ActionNames, .ResourceArns]' <<<"$output")" = '["arn:aws:iam::123456789012:role/soca-desktop-role",["s3:GetObject"],["arn:aws:s3:::dcv-license.us-east-1/*"]]' ]
+	# granted, as deploy/soca.yaml's compute role does: ok
+	awsim_ctl POST iam '{"policies": {"soca-desktop-role": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::dcv-license.us-east-1/*"}]}}' >/dev/null
+	run checks
+	assert_success
+	assert_line "ok dcv-license"
+	# an explicit deny wins
+	awsim_ctl POST iam '{"policies": {"soca-desktop-role": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}, {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::dcv-license.*"}]}}' >/dev/null
+	run soca-doctor -q -o status,check,detail
+	assert_failure 1
+	assert_line --regexp '^FAIL +dcv-license +.*\(IAM: explicitDeny\)'
+	# a profile that does not exist, and none at all
+	sed -i 's/^instance_profile = soca-desktop$/instance_profile = arn:aws:iam::123456789012:instance-profile\/nope/' "$SOCA_CONF"
+	run soca-doctor -q -o status,check,detail
+	assert_failure 1
+	assert_line --regexp '^FAIL +dcv-license +instance profile nope: NoSuchEntity'
+	sed -i '/^instance_profile = /d' "$SOCA_CONF"
+	run soca-doctor -q -o status,check,fix
+	assert_failure 1
+	assert_line --regexp '^FAIL +dcv-license +set \[desktop\] instance_profile'
+	# IAM refuses the head node: warn, with what to allow
+	printf 'instance_profile = soca-desktop\n' >>"$SOCA_CONF"
+	awsim_ctl POST faults '{"op": "iam:GetInstanceProfile", "kind": "error", "status": 403, "code": "AccessDenied"}' >/dev/null
+	run soca-doctor -q -o status,check,fix
+	assert_success
+	assert_line --regexp '^warn +dcv-license +allow iam:GetInstanceProfile and iam:SimulatePrincipalPolicy to the head node role'
 }
 
 @test "AWS down: the queue lines warn that AWS could not say, the credentials line holds" {

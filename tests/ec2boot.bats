@@ -127,6 +127,9 @@ wait_inst() {
 	[ "$(awsim_calls ec2:CreateFleet)" = 0 ]
 	wait_state 2 done 20
 	[ "$(awsim_ctl GET state | jq '.instances | length')" = 1 ]
+	# job 2 waited for no boot: the type's boot time is still job 1's alone
+	run soca-submit --estimate --json -q shared -- true
+	[ "$(jq -r 'select(.item == "boot time") | .what | test("c5\\.large, [0-9.]+ s measured \\(mean of the last 1\\)$")' <<<"$output")" = true ]
 	[ "$(awsim_ctl GET launches | jq -cS .by_token)" = '{"soca-boot1-1-0":1}' ]
 	grep -qx "instance $iid" "$BATS_TEST_TMPDIR/spool/aws/2"
 	[ "$(sed 's/job . on //' a.o1)" = "$(sed 's/job . on //' b.o2)" ]
@@ -199,4 +202,35 @@ wait_inst() {
 	assert_output "fleet job 1 on ip-${ip//./-}.ec2.internal"
 	run soca-node-down
 	assert_output --partial "terminate job 1: done"
+}
+
+@test "boot time: an instance's first job measures its type's boot; the estimate adds nodes x price x that time" {
+	awsim_ctl POST bootdelay '{"seconds": 2}' >/dev/null
+	est='-l instance_type=p4d.24xlarge,nodes=4,walltime=1h'
+	run soca-submit --estimate --json $est -- true
+	assert_success
+	[ "$(jq -r 'select(.item == "boot time") | "\(.what) \(.quantity) \(.usd)"' <<<"$output")" = "no boot time measured yet for p4d.24xlarge 0 0" ]
+	before=$(jq -r 'select(.item == "total") | .usd' <<<"$output")
+	[ "$(jq -n "$before * 10000 | round")" = 1310904 ]
+	soca-submit -l instance_type=p4d.24xlarge -- true >/dev/null
+	soca-node-up
+	wait_state 1 done 30
+	run soca-submit --estimate --json $est -- true
+	assert_success
+	row=$(jq -c 'select(.item == "boot time")' <<<"$output")
+	after=$(jq -r 'select(.item == "total") | .usd' <<<"$output")
+	secs=$(jq -r '.what | capture("^4 x p4d\\.24xlarge, (?<s>[0-9.]+) s measured \\(mean of the last 1\\)$") | .s' <<<"$row")
+	# from the launch to the job's start: at least awsim's boot delay
+	awk -v s="$secs" 'BEGIN { exit !(s >= 2 && s < 30) }'
+	# 4 nodes x 32.7726 $/h x secs, and the total grows by just that
+	awk -v s="$secs" -v q="$(jq .quantity <<<"$row")" -v u="$(jq .usd <<<"$row")" \
+	    -v b="$before" -v a="$after" 'BEGIN {
+		d = q - 4 * s / 3600; e = u - 4 * s / 3600 * 32.7726; f = a - b - u
+		exit !(d * d < 1e-8 && e * e < 1e-8 && f * f < 1e-8 && u > 0.07) }'
+	# a later measure moves the figure: the mean of both
+	soca-submit -l instance_type=p4d.24xlarge -- true >/dev/null
+	soca-node-up
+	wait_state 2 done 30
+	run soca-submit --estimate --json $est -- true
+	[ "$(jq -r 'select(.item == "boot time") | .what | test("^4 x p4d\\.24xlarge, [0-9.]+ s measured \\(mean of the last 2\\)$")' <<<"$output")" = true ]
 }

@@ -94,3 +94,137 @@ setup() {
 	assert_success
 	assert_output '0 USD: provider = local, the job runs on this host'
 }
+
+@test "-l max_cost: a positive amount in cents at most, recorded, shown by soca-stat -o, -f and -J" {
+	for bad in 1.234 0 0.00 abc -5 1. .5; do
+		refused "bad value \"$bad\"" -l "max_cost=$bad" -- true
+		assert_output --partial 'an amount in USD above 0 with at most cents'
+		assert_output --partial 'fix: -l max_cost=VALUE'
+	done
+	run soca-submit -l max_cost=12.5,walltime=1h -- true
+	assert_success
+	run soca-stat -n -o id,max_cost 1
+	assert_output --regexp '^ *1 +12\.5$'
+	run soca-stat -f 1
+	assert_line 'res=max_cost=12.5'
+	run soca-stat -J -o max_cost 1
+	assert_output '{"max_cost":12.5}'
+	# soca-alter changes it like any -l key, and checks it the same way
+	run soca-alter -l max_cost=3 1
+	assert_success
+	run soca-stat -n -o max_cost 1
+	assert_output 3
+	run soca-alter -l max_cost=3.333 1
+	assert_failure 2
+	assert_output --partial 'bad value "3.333"'
+	run soca-stat -n -o max_cost 1
+	assert_output 3
+}
+
+@test "-l max_cost: refused at submission when the estimate is already more, with both figures; #PBS -l too" {
+	# 3 x c5.large x 2 h = 0.51
+	refused 'the job'"'"'s estimate $0.5100 (for its walltime) is more than its max_cost $0.50' \
+		-l nodes=3,walltime=2h,max_cost=0.50 -- true
+	assert_output --partial 'raise -l max_cost'
+	printf '#PBS -l nodes=3\n#PBS -l walltime=2:00:00\n#PBS -l max_cost=0.50\ntrue\n' >"$HOME/job.sh"
+	refused 'is more than its max_cost $0.50' "$HOME/job.sh"
+	[ "$(awsim_calls ec2:RunInstances)" = 0 ]
+	# at the cap, or under it, it goes through
+	run soca-submit -l nodes=3,walltime=2h,max_cost=0.51 -- true
+	assert_success
+	printf '#PBS -l nodes=3\n#PBS -l walltime=2:00:00\n#PBS -l max_cost=0.52\ntrue\n' >"$HOME/job.sh"
+	run soca-submit "$HOME/job.sh"
+	assert_success
+	run soca-stat -n -o id,estimate,max_cost
+	assert_line --regexp '^ *1 +0\.51 +0\.51$'
+	assert_line --regexp '^ *2 +0\.51 +0\.52$'
+	# soca-alter estimates the job anew: over its cap it is refused
+	run soca-alter -l nodes=4 1
+	assert_failure 2
+	assert_output --partial 'the job'"'"'s estimate $0.6800 (for its walltime) is more than its max_cost $0.51'
+	run soca-alter -l walltime=1h 1
+	assert_success
+	run soca-stat -n -o id,nodes,estimate 1
+	assert_output --regexp '^ *1 +3 +0\.255$'
+}
+
+@test "[queue] max_cost_limit: no job asks more; a job that asks none is capped by it" {
+	printf 'max_cost_limit = 2\n' >>"$SOCA_CONF"	# the "long" queue
+	refused 'resource max_cost=2.01: more than queue "long"'"'"'s max_cost_limit 2 (ask for at most -l max_cost=2' \
+		-q long -l max_cost=2.01 -- true
+	run soca-submit -q long -- true
+	assert_success
+	run soca-stat -n -o max_cost 1
+	assert_output 2
+	run soca-alter -l max_cost=5 1
+	assert_failure 2
+	assert_output --partial 'max_cost_limit 2'
+	# the queue's own default above its limit is a configuration error
+	printf 'max_cost = 3\n' >>"$SOCA_CONF"
+	run soca-config check
+	assert_failure 2
+	assert_output --partial 'queue "long": max_cost 3 is more than max_cost_limit 2'
+}
+
+@test "the reaper stops a running job once its cost so far reaches max_cost; a job under its cap runs on" {
+	sed -i 's/^provider = aws/provider = local/; s/^dispatch = cron/dispatch = immediate/' "$SOCA_CONF"
+	# p4d.24xlarge at 32.7726 $/h (awsim's Price List): $0.05 after 5.49 s
+	run soca-submit -l instance_type=p4d.24xlarge,max_cost=0.05 -- sleep 30
+	assert_success
+	run soca-submit -l instance_type=p4d.24xlarge,max_cost=100 -- sleep 30
+	assert_success
+	wait_state 1 running 20
+	wait_state 2 running 20
+	start=$(soca-stat -n -o start 1)
+	# the reaper's clock, 5 s after the start: $0.0455, under the cap
+	SOCA_NOW=$((start + 5)) run soca-node-down
+	assert_success
+	refute_output --partial 'cost cap'
+	run soca-stat -n -o state,reason 1
+	assert_output --regexp '^running +-$'
+	# its next cycle, 6 s after: $0.0546, the cap is reached
+	SOCA_NOW=$((start + 6)) run soca-node-down
+	assert_success
+	assert_output '1 running cost cap reached: stopping (max_cost 0.05)'
+	wait_state 1 failed 30
+	run soca-stat -n -o exit,reason 1
+	assert_output --regexp '^ *143 +cost cap reached \(killed by signal 15\)$'
+	run soca-stat -f 1
+	assert_line 'stop=cost cap reached'
+	# the other one, $0.0546 of $100 so far, is left alone
+	run soca-stat -n -o state,reason 2
+	assert_output --regexp '^running +-$'
+	SOCA_NOW=$((start + 6)) run soca-node-down
+	assert_output ''
+	soca-del 2
+	wait_state 2 cancelled 30
+}
+
+@test "[queue] budget_counts_queued: a project cannot queue more than its remaining budget" {
+	{
+		printf 'budget_counts_queued = yes\n'	# the "long" queue
+		printf '[budget]\naccount_id = 123456789012\n'
+		printf '[project "cfd"]\nlimit = 1.00\n'
+	} >>"$SOCA_CONF"
+	# 3 x m5.xlarge x 1 h = 0.576, then 0.384: 0.96 of 1.00
+	run soca-submit -q long -P cfd -l nodes=3,walltime=1h -- true
+	assert_success
+	run soca-submit -q long -P cfd -- true
+	assert_success
+	# $0.12 more would pass the limit: refused, with the figures
+	refused_n=$(soca-stat -n | wc -l)
+	run soca-submit -q long -P cfd -l walltime=00:37:30 -- true
+	assert_failure 2
+	assert_output --partial 'budget exceeded: project cfd: $0.00 spent + $0.96 estimated for its 2 queued and running jobs + $0.12 for this one = $1.08, over its limit $1.00 (queue "long" has budget_counts_queued = yes)'
+	[ "$(soca-stat -n | wc -l)" = "$refused_n" ]
+	# what fits goes through: 0.96 + 0.0384
+	run soca-submit -q long -P cfd -l walltime=00:12:00 -- true
+	assert_success
+	# cancelled jobs count no more
+	soca-del 1
+	run soca-submit -q long -P cfd -l walltime=00:37:30 -- true
+	assert_success
+	# a queue without the option checks the spend alone
+	run soca-submit -q normal -P cfd -l nodes=10,walltime=2h -- true
+	assert_success
+}

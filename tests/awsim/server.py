@@ -15,6 +15,7 @@
 # headers and the body of an answer separately, and with Nagle on the
 # body waited for the client's delayed ACK (40 ms a call on loopback).
 
+import base64
 import datetime
 import json
 import re
@@ -30,8 +31,12 @@ import billing
 import ec2
 import ec2data
 import fsx
+import elbv2
+import iam
 import pricing
+import opensearch
 import quotas
+import sesv2
 import services
 import sigv4
 import wire
@@ -50,6 +55,17 @@ SERVICES = {
     "servicequotas": {"protocol": "json", "handlers": quotas.HANDLERS,
                       "model": "service-quotas"},
     "fsx": {"protocol": "json", "handlers": fsx.HANDLERS},
+    # Amazon OpenSearch Service domains: the signing name of botocore's
+    # "opensearch" model; the REST data plane is opensearch.py's
+    "es": {"protocol": "opensearch", "handlers": opensearch.HANDLERS,
+           "model": "opensearch"},
+    # SES v2 (REST-JSON; the v1 query API shares the signing name)
+    "ses": {"protocol": "rest-json", "handlers": sesv2.HANDLERS,
+            "model": "sesv2"},
+    "elasticloadbalancing": {"protocol": "query", "handlers": elbv2.HANDLERS,
+                             "model": "elbv2"},
+    "iam": {"protocol": "query", "handlers": iam.HANDLERS,
+            "region": "us-east-1"},
 }
 
 # auth failure kind -> (code, status) per protocol
@@ -72,6 +88,15 @@ AUTH_CODES = {
              "skew": ("InvalidSignatureException", 403),
              "expired": ("InvalidSignatureException", 403),
              "region": ("InvalidSignatureException", 403)},
+    "query": {"missing": ("MissingAuthenticationToken", 403),
+              "malformed": ("IncompleteSignature", 400),
+              "unknown_key": ("InvalidClientTokenId", 403),
+              "bad_token": ("InvalidClientTokenId", 403),
+              "expired_token": ("ExpiredToken", 403),
+              "signature": ("SignatureDoesNotMatch", 403),
+              "skew": ("SignatureDoesNotMatch", 403),
+              "expired": ("SignatureDoesNotMatch", 403),
+              "region": ("SignatureDoesNotMatch", 403)},
     "s3": {"missing": ("AccessDenied", 403),
            "malformed": ("AuthorizationHeaderMalformed", 400),
            "unknown_key": ("InvalidAccessKeyId", 403),
@@ -82,6 +107,25 @@ AUTH_CODES = {
            "expired": ("AccessDenied", 403),
            "region": ("AuthorizationHeaderMalformed", 400),
            "content_sha256": ("XAmzContentSHA256Mismatch", 400)},
+    "rest-json": {"missing": ("MissingAuthenticationTokenException", 403),
+                  "malformed": ("IncompleteSignatureException", 400),
+                  "unknown_key": ("UnrecognizedClientException", 403),
+                  "bad_token": ("UnrecognizedClientException", 403),
+                  "expired_token": ("ExpiredTokenException", 403),
+                  "signature": ("SignatureDoesNotMatchException", 403),
+                  "skew": ("InvalidSignatureException", 403),
+                  "expired": ("InvalidSignatureException", 403),
+                  "region": ("InvalidSignatureException", 403)},
+    "opensearch": {"missing": ("security_exception", 401),
+                   "malformed": ("security_exception", 403),
+                   "unknown_key": ("security_exception", 403),
+                   "bad_token": ("security_exception", 403),
+                   "expired_token": ("security_exception", 403),
+                   "signature": ("security_exception", 403),
+                   "skew": ("security_exception", 403),
+                   "expired": ("security_exception", 403),
+                   "region": ("security_exception", 403),
+                   "basic": ("security_exception", 401)},
 }
 
 IMDS_MAX_TTL = 21600
@@ -135,17 +179,33 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD" and body:
             self.wfile.write(body)
 
+    xmlns = ""      # the query protocol's, set per request
+
     def send_error_for(self, proto, err):
         rid = self.rid
         if proto == "json":
             self.send(err.status, {
                 "Content-Type": "application/x-amz-json-1.1",
                 "x-amzn-RequestId": rid}, wire.json_error(err))
+        elif proto == "rest-json":
+            self.send(err.status, {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": err.code,
+                "x-amzn-RequestId": rid}, wire.json_error(err))
+        elif proto == "opensearch":
+            self.send(err.status, {"Content-Type": "application/json; "
+                                   "charset=UTF-8"},
+                      opensearch.error_body(err.code, err.message,
+                                            err.status))
         elif proto == "s3":
             self.send(err.status, {"Content-Type": "application/xml",
                                    "x-amz-request-id": rid,
                                    "x-amz-id-2": "awsim"},
                       wire.s3_error(err, rid))
+        elif proto == "query":
+            self.send(err.status, {"Content-Type": "text/xml",
+                                   "x-amzn-RequestId": rid},
+                      wire.query_error(err, rid, self.xmlns))
         else:
             self.send(err.status, {"Content-Type": "text/xml;charset=UTF-8"},
                       wire.ec2_error(err, rid))
@@ -175,6 +235,8 @@ class Handler(BaseHTTPRequestHandler):
         if raw_path.startswith("/_awsim/") or raw_path == "/_awsim":
             return self.control(raw_path, raw_query, body)
         qp = sigv4.query_pairs(raw_query)
+        if self.headers.get("Authorization", "").startswith("Basic "):
+            return self.opensearch_basic(raw_path, qp, body)
         try:
             auth = sigv4.parse(self.headers, qp)
         except AuthError as e:
@@ -199,6 +261,9 @@ class Handler(BaseHTTPRequestHandler):
             self.drop()
 
     def guess_protocol(self, body):
+        if "ndjson" in self.headers.get("Content-Type", "") or \
+                re.search(r"/_(bulk|index_template|doc|count)\b", self.path):
+            return "opensearch"
         if self.headers.get("X-Amz-Target"):
             return "json"
         if self.command == "POST" and body.startswith(b"Action="):
@@ -217,6 +282,7 @@ class Handler(BaseHTTPRequestHandler):
                 % auth.service, 400))
         proto = svc["protocol"]
         mdl = wire.model(svc.get("model", auth.service))
+        self.xmlns = mdl.metadata.get("xmlNamespace", "")
         try:
             op, args = self.identify(proto, mdl, raw_path, qp, body)
         except AwsError as e:
@@ -262,7 +328,7 @@ class Handler(BaseHTTPRequestHandler):
                 "awsim failed: %s" % sys.exc_info()[1], 500))
 
     def identify(self, proto, mdl, raw_path, qp, body):
-        if proto == "ec2":
+        if proto in ("ec2", "query"):
             flat = {}
             ctype = self.headers.get("Content-Type", "")
             if body and ctype.startswith("application/x-www-form-urlencoded"):
@@ -287,6 +353,19 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("UnknownOperationException", "Unsupported "
                                "Content-Type '%s'" % ctype)
             return op, body
+        if proto == "rest-json":
+            for name in mdl.operation_names:
+                http = mdl.operation_model(name).http
+                if http.get("method") == self.command and \
+                        http.get("requestUri", "").split("?")[0] == raw_path:
+                    return name, body
+            raise AwsError("UnknownOperationException", "no %s operation "
+                           "for %s %s" % (mdl.service_name, self.command,
+                                          raw_path), 404)
+        if proto == "opensearch":
+            op, index, did = opensearch.route(self.command, raw_path)
+            return op, {"index": index, "id": did, "body": body,
+                        "headers": self.headers}
         op, bucket, key = services.s3_route(self.command, raw_path, qp,
                                             self.headers)
         return op or "Unknown", {"bucket": bucket, "key": key, "body": body,
@@ -306,7 +385,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise AwsError("MissingParameter", "The request must contain "
                                "the parameter Version")
             args.pop("Version")
-        elif proto == "json":
+        elif proto == "query":
+            if op not in mdl.operation_names:
+                raise AwsError("InvalidAction", "Could not find operation "
+                               "%s for version %s" % (
+                                   op, mdl.metadata["apiVersion"]))
+            if args.pop("Version", None) != mdl.metadata["apiVersion"]:
+                raise AwsError("InvalidAction", "Could not find operation "
+                               "%s for this version" % op)
+        elif proto in ("json", "rest-json"):
             if op not in mdl.operation_names:
                 raise AwsError("UnknownOperationException", "Unknown "
                                "operation %s" % op)
@@ -329,7 +416,7 @@ class Handler(BaseHTTPRequestHandler):
         if action not in (None, "lost"):
             code, status, msg = action
             raise AwsError(code, msg, status)
-        if proto == "s3":
+        if proto in ("s3", "opensearch"):
             with sim.lock:
                 status, headers, body = handler(sim, args)
             if action == "lost":
@@ -341,6 +428,8 @@ class Handler(BaseHTTPRequestHandler):
         om = mdl.operation_model(op)
         if proto == "ec2":
             params = wire.ec2_params(om, args)
+        elif proto == "query":
+            params = wire.query_params(om, args)
         else:
             params = wire.json_params(om, args)
         with sim.lock:
@@ -354,15 +443,45 @@ class Handler(BaseHTTPRequestHandler):
             result = handler(sim, params)
             if proto == "ec2":
                 body = wire.ec2_response(om, result, self.rid)
+            elif proto == "query":
+                body = wire.query_response(om, result, self.rid,
+                                           self.xmlns)
             else:
                 body = wire.json_response(om, result)
         if action == "lost":    # it happened; the answer never arrives
             raise DropConnection()
-        if proto == "ec2":
+        if proto in ("ec2", "query"):
             self.send(200, {"Content-Type": "text/xml;charset=UTF-8"}, body)
+        elif proto == "rest-json":
+            self.send(200, {"Content-Type": "application/json",
+                            "x-amzn-RequestId": self.rid}, body)
         else:
             self.send(200, {"Content-Type": "application/x-amz-json-1.1",
                             "x-amzn-RequestId": self.rid}, body)
+
+    def opensearch_basic(self, raw_path, qp, body):
+        """A self-managed cluster's HTTP basic auth, on the es routes."""
+        import base64
+        sim = self.sim
+        op, index, did = opensearch.route(self.command, raw_path)
+        with sim.lock:
+            sim.calls["es-basic:%s" % op] += 1
+            want = sim.opensearch.basic
+        try:
+            got = base64.b64decode(self.headers["Authorization"][6:],
+                                   validate=True).decode()
+        except ValueError:
+            got = None
+        if got != want:
+            return self.send_error_for("opensearch", AwsError(
+                "security_exception", "missing authentication credentials "
+                "for REST request [%s]" % raw_path, 401))
+        try:
+            self.call("es", SERVICES["es"], None, op,
+                      {"index": index, "id": did, "body": body,
+                       "headers": self.headers})
+        except AwsError as e:
+            self.send_error_for("opensearch", e)
 
     # ---- IMDSv2 ----
 
@@ -568,7 +687,20 @@ class Handler(BaseHTTPRequestHandler):
 
     def ctl_reset_post(self, req, q):
         self.sim.reset(seed=req.get("seed"))
+        self.sim.boot_delay = getattr(self.sim, "boot_delay_arg", 0.0)
         return 200, {"reset": True}
+
+    def ctl_bootdelay_get(self, req, q):
+        return 200, {"seconds": getattr(self.sim, "boot_delay", 0.0)}
+
+    def ctl_bootdelay_post(self, req, q):
+        if set(req) != {"seconds"}:
+            raise ValueError("bootdelay takes {\"seconds\": S}")
+        d = float(req["seconds"])
+        if d < 0:
+            raise ValueError("seconds must be >= 0")
+        self.sim.boot_delay = d
+        return 200, {"seconds": d}
 
     def ctl_faults_post(self, req, q):
         specs = req if isinstance(req, list) else [req]
@@ -635,6 +767,25 @@ class Handler(BaseHTTPRequestHandler):
     def ctl_fsx_post(self, req, q):
         return 200, self.sim.fsx.control(req)["fsx"]
 
+    def ctl_elbv2_get(self, req, q):
+        return 200, elbv2._st(self.sim).dump()
+
+    def ctl_elbv2_post(self, req, q):
+        st = elbv2._st(self.sim)
+        for k in ("rule_limit", "page_size"):
+            if k in req:
+                setattr(st, k, int(req[k]))
+        return 200, st.dump()
+
+    def ctl_iam_get(self, req, q):
+        return 200, iam.st(self.sim).dump()
+
+    def ctl_iam_post(self, req, q):
+        s = iam.st(self.sim)
+        s.profiles.update(req.get("profiles", {}))
+        s.policies.update(req.get("policies", {}))
+        return 200, s.dump()
+
     def imds_out(self):
         m = self.sim.imds
         return {k: m[k] for k in ("instance_id", "role", "credentials_ttl",
@@ -682,6 +833,23 @@ class Handler(BaseHTTPRequestHandler):
             self.sim.limits[k] = v
         return 200, self.sim.limits
 
+    def ctl_s3_get(self, req, q):
+        if "key" in q:
+            o = self.sim.svc.buckets.get(q.get("bucket"), {}).get(
+                "objects", {}).get(q["key"])
+            if o is None:
+                return 404, {"error": "no such object"}
+            return 200, {"body_b64": base64.b64encode(o["body"]).decode()}
+        return 200, services.s3mp.dump(self.sim.svc)
+
+    def ctl_s3_post(self, req, q):
+        if "min_part_size" in req:
+            n = req["min_part_size"]
+            if not isinstance(n, int) or n < 1:
+                raise ValueError("min_part_size must be a positive integer")
+            self.sim.svc.min_part_size = n
+        return self.ctl_s3_get(req, q)
+
     def ctl_budgets_post(self, req, q):
         return 200, services.set_budgets(self.sim, req)
 
@@ -721,6 +889,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise ValueError("%s: no such instance type in awsim" % k)
             self.sim.svc.spot[k] = float(v)
         return 200, self.sim.svc.spot
+
+    def ctl_ses_get(self, req, q):
+        return 200, {"sent": self.sim.ses.sent}
+
+    def ctl_opensearch_get(self, req, q):
+        return 200, self.sim.opensearch.dump()
+
+    def ctl_opensearch_post(self, req, q):
+        return 200, self.sim.opensearch.control(req)
 
     def ctl_credentials_post(self, req, q):
         akid = req["access_key_id"]

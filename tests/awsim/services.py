@@ -8,8 +8,8 @@
 
 import base64
 import datetime
-import hashlib
 
+import s3mp
 import wire
 from wire import AwsError
 
@@ -24,6 +24,8 @@ class ServiceState:
         self.lag_hours = 0.0  # CE and Budgets report costs this late
         self.page_size = 50   # CE groups per page
         self.spot = {}       # instance type -> Spot $/h override
+        self.uploads = {}    # S3 upload id -> multipart upload (s3mp.py)
+        self.min_part_size = s3mp.MIN_PART
 
     def dump(self):
         return {"budgets": self.budgets, "costs": self.costs,
@@ -73,6 +75,10 @@ _S3_QUERY = {
                       "fetch-owner"},
     "ListObjects": {"prefix", "delimiter", "marker", "max-keys",
                     "encoding-type"},
+    "CreateMultipartUpload": {"uploads"},
+    "UploadPart": {"partNumber", "uploadId"},
+    "CompleteMultipartUpload": {"uploadId"},
+    "AbortMultipartUpload": {"uploadId"},
     "GetObject": {"response-content-type", "response-content-disposition",
                   "response-cache-control", "response-expires",
                   "response-content-encoding",
@@ -99,6 +105,12 @@ def s3_route(method, path, query, headers=None):
     else:
         op = {"PUT": "PutObject", "GET": "GetObject", "HEAD": "HeadObject",
               "DELETE": "DeleteObject"}.get(method)
+        if "uploads" in q:
+            op = "CreateMultipartUpload" if method == "POST" else None
+        elif "uploadId" in q:
+            op = {"PUT": "UploadPart" if "partNumber" in q else None,
+                  "POST": "CompleteMultipartUpload",
+                  "DELETE": "AbortMultipartUpload"}.get(method)
         if op == "PutObject" and headers is not None and \
                 headers.get("x-amz-copy-source"):
             op = None
@@ -146,24 +158,6 @@ def s3_head_bucket(sim, req):
     return 200, {"x-amz-bucket-region": sim.region}, b""
 
 
-def s3_put_object(sim, req):
-    b = _bucket(sim, req["bucket"])
-    body = req["body"]
-    md5 = req["headers"].get("Content-MD5")
-    if md5 is not None and base64.b64encode(
-            hashlib.md5(body).digest()).decode() != md5:
-        raise AwsError("BadDigest", "The Content-MD5 you specified did not "
-                       "match what we received.", 400)
-    etag = '"%s"' % hashlib.md5(body).hexdigest()
-    meta = {k.lower(): v for k, v in req["headers"].items()
-            if k.lower().startswith("x-amz-meta-")}
-    b["objects"][req["key"]] = {
-        "body": body, "etag": etag, "modified": sim.now(),
-        "type": req["headers"].get("Content-Type",
-                                   "binary/octet-stream"), "meta": meta}
-    return 200, {"ETag": etag}, b""
-
-
 def _object(sim, req):
     b = _bucket(sim, req["bucket"])
     o = b["objects"].get(req["key"])
@@ -185,12 +179,12 @@ def _obj_headers(o):
 
 def s3_get_object(sim, req):
     o = _object(sim, req)
-    return 200, _obj_headers(o), o["body"]
+    return 200, s3mp.object_headers(o, req, _obj_headers(o)), o["body"]
 
 
 def s3_head_object(sim, req):
     o = _object(sim, req)
-    h = _obj_headers(o)
+    h = s3mp.object_headers(o, req, _obj_headers(o))
     h["Content-Length"] = str(len(o["body"]))
     return 200, h, b""
 
@@ -276,11 +270,11 @@ S3_HANDLERS = {
     "CreateBucket": s3_create_bucket,
     "DeleteBucket": s3_delete_bucket,
     "HeadBucket": s3_head_bucket,
-    "PutObject": s3_put_object,
     "GetObject": s3_get_object,
     "HeadObject": s3_head_object,
     "DeleteObject": s3_delete_object,
     "ListObjectsV2": lambda sim, req: _listing(sim, req, True),
     "ListObjects": lambda sim, req: _listing(sim, req, False),
 }
+S3_HANDLERS = s3mp.install(S3_HANDLERS)
 

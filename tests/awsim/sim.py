@@ -18,6 +18,8 @@ import uuid
 
 import ec2
 import fsx
+import opensearch
+import sesv2
 import services
 
 DEFAULT_AKID = "AKIDSOCATEST"
@@ -40,7 +42,7 @@ UNAVAILABLE = {"ec2": ("Unavailable", "The server is overloaded and can't "
                      "unavailable.")}
 SPEC_KEYS = {"op", "kind", "count", "rate", "status", "code", "message",
              "latency_ms", "instance_type", "az", "burst", "refill",
-             "scale", "body"}
+             "scale", "body", "after"}
 
 KINDS = ("throttle", "error", "latency", "drop", "lost", "garbage",
          "capacity", "bucket")
@@ -106,9 +108,11 @@ class Fault:
         if self.body is not None and not isinstance(self.body, str):
             raise ValueError("body must be a string")
         self.fired = 0
-        for k in ("count",):
-            if self.count is not None and (not isinstance(self.count, int)
-                                           or self.count < 0):
+        # the first `after` matching calls pass: {"after": 1} fails the 2nd
+        self.after = spec.get("after", 0)
+        for k in ("count", "after"):
+            v = getattr(self, k)
+            if v is not None and (not isinstance(v, int) or v < 0):
                 raise ValueError("%s must be a non-negative integer" % k)
         if self.rate is not None and not 0 <= float(self.rate) <= 1:
             raise ValueError("rate must be within 0..1")
@@ -132,6 +136,9 @@ class Fault:
             self.fired += 1
             return True
         if self.count is not None and self.count <= 0:
+            return False
+        if self.after > 0:
+            self.after -= 1
             return False
         if self.rate is not None and rng.random() >= float(self.rate):
             return False
@@ -176,6 +183,10 @@ class Sim:
             self.ec2 = ec2.Ec2State(self)
             self.svc = services.ServiceState(self)
             self.fsx = fsx.FsxState(self)
+            self.opensearch = opensearch.OpenSearchState()
+            self.ses = sesv2.SesState()
+            self.elbv2 = None       # elbv2.py, made on first use
+            self.iam = None         # iam.py, likewise
             self.imds = {"instance_id": None, "role": "soca-test-role",
                          "credentials_ttl": 21600, "tokens": {},
                          "issued": None, "http_tokens": "required",

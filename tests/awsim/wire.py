@@ -447,3 +447,128 @@ def s3_xml(root, d):
 
 def iso(t):
     return _iso(t)
+
+
+# ---- query (elbv2, iam): like EC2's, with .member. lists and a Result ----
+#
+# Members go by their locationName (else their name); a list is
+# Name.member.N unless the model flattens it; a map is
+# Name.entry.N.key / .value.  The parsed request is then checked like a
+# JSON body (types, enums, lengths, patterns), so a request a real
+# service would refuse as invalid is refused here too.
+
+def _qq_value(shape, flat, key, used):
+    t = shape.type_name
+    if t == "structure":
+        if not any(k.startswith(key + ".") for k in flat):
+            return None
+        return _qq_struct(shape, flat, key + ".", used)
+    if t == "list":
+        base = key if shape.serialization.get("flattened") else \
+            key + "." + shape.member.serialization.get("name", "member")
+        out = []
+        for i in _indexes(flat, base):
+            v = _qq_value(shape.member, flat, "%s.%d" % (base, i), used)
+            if v is not None:
+                out.append(v)
+        if not out and key in flat and flat[key] == "":
+            used.add(key)     # an empty list is sent as "Name="
+            return []
+        return out if out else None
+    if t == "map":
+        out = {}
+        for i in _indexes(flat, key + ".entry"):
+            kk = "%s.entry.%d.key" % (key, i)
+            vk = "%s.entry.%d.value" % (key, i)
+            if kk in flat:
+                used.update((kk, vk))
+                out[flat[kk]] = flat.get(vk)
+        return out if out else None
+    if key in flat:
+        used.add(key)
+        return _scalar(shape, flat[key], key)
+    return None
+
+
+def _qq_struct(shape, flat, prefix, used):
+    out = {}
+    for mname, mshape in shape.members.items():
+        wname = mshape.serialization.get("name", mname)
+        v = _qq_value(mshape, flat, prefix + wname, used)
+        if v is not None:
+            out[mname] = v
+    return out
+
+
+def query_params(op_model, flat):
+    shape = op_model.input_shape
+    used = set()
+    out = _qq_struct(shape, flat, "", used) if shape else {}
+    for k in flat:
+        if k not in used:
+            raise AwsError("ValidationError", "Unknown parameter %s" % k)
+    if shape is not None:
+        try:
+            _j_check(shape, out, "")
+        except AwsError as e:
+            raise AwsError("ValidationError", e.message)
+    return out
+
+
+def query_response(op_model, result, request_id, xmlns):
+    name = op_model.name
+    out = ['<?xml version="1.0" encoding="UTF-8"?>\n<%sResponse xmlns="%s">'
+           % (name, xmlns)]
+    shape = op_model.output_shape
+    if shape is not None:
+        wrap = shape.serialization.get("resultWrapper", name + "Result")
+        out.append("<%s>" % wrap)
+        _qo_members(shape, result or {}, out)
+        out.append("</%s>" % wrap)
+    out.append("<ResponseMetadata><RequestId>%s</RequestId>"
+               "</ResponseMetadata></%sResponse>" % (request_id, name))
+    return "".join(out).encode()
+
+
+def _qo_members(shape, d, out):
+    for k in d:
+        assert k in shape.members, "%s has no member %s" % (shape.name, k)
+    for mname, mshape in shape.members.items():
+        if d.get(mname) is None:
+            continue
+        _qo_value(mshape, d[mname], mshape.serialization.get("name", mname),
+                 out)
+
+
+def _qo_value(shape, v, name, out):
+    t = shape.type_name
+    if t == "structure":
+        assert isinstance(v, dict), "%s: %r is not a structure" % (name, v)
+        out.append("<%s>" % name)
+        _qo_members(shape, v, out)
+        out.append("</%s>" % name)
+    elif t == "list":
+        assert isinstance(v, list), "%s: %r is not a list" % (name, v)
+        item = shape.member.serialization.get("name", "member")
+        out.append("<%s>" % name)
+        for e in v:
+            _qo_value(shape.member, e, item, out)
+        out.append("</%s>" % name)
+    elif t == "map":
+        out.append("<%s>" % name)
+        for k, e in v.items():
+            out.append("<entry><key>%s</key>" % escape(k))
+            _qo_value(shape.value, e, "value", out)
+            out.append("</entry>")
+        out.append("</%s>" % name)
+    else:
+        out.append("<%s>%s</%s>" % (name, _xml_scalar(shape, v), name))
+
+
+def query_error(err, request_id, xmlns):
+    kind = "Receiver" if err.status >= 500 else "Sender"
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns='
+            '"%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s'
+            '</Message></Error><RequestId>%s</RequestId></ErrorResponse>'
+            % (xmlns, kind, escape(err.code), escape(err.message),
+               request_id)).encode()

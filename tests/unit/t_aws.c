@@ -361,6 +361,26 @@ endpoints(void)
 	free(u);
 }
 
+/* S3's checksums: the object's SHA-256, or the parts' composite "-N" */
+static void
+s3_checksums(void)
+{
+	struct soca_s3_put p = { .body = "hello", .len = 5 };
+
+	soca_s3_sum(&p);
+	is_str(p.checksum, "LPJNul+wow4m6DsqxbninhsWHlwfp0JecwQzYpOLmCQ=",
+	    "one PUT: base64 SHA-256 of the body");
+	is_int(p.parts, 0, "no parts");
+	p = (struct soca_s3_put){ .body = "abcdef", .len = 6, .part_size = 6 };
+	soca_s3_sum(&p);
+	is_int(p.parts, 0, "at the threshold: one PUT");
+	p.part_size = 4;
+	soca_s3_sum(&p);
+	is_int(p.parts, 2, "above it: parts of part_size, the last shorter");
+	is_str(p.checksum, "tfpHWTM702pDfiUnGB1sp9ACq1d2tQNXX+d69WCKfHk=-2",
+	    "composite: SHA-256 of the parts' SHA-256s, then -N");
+}
+
 void
 t_aws(void)
 {
@@ -371,4 +391,5 @@ t_aws(void)
 	ini();
 	profiles();
 	endpoints();
+	s3_checksums();
 }

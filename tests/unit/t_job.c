@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "estimate.h"
 #include "job.h"
 #include "tap.h"
 
@@ -205,6 +206,46 @@ ranges(void)
 	}
 }
 
+/* the spool's boot figures: a mean of the first 8, then moving */
+static void
+boot_average(void)
+{
+	char dir[] = "/tmp/soca-t-boot.XXXXXX", *text, *path;
+	struct soca_conf *c;
+	struct soca_spool *sp;
+	double secs = -1;
+	long long n = 0;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(false, "mkdtemp");
+		return;
+	}
+	text = soca_xasprintf("[cluster]\nspool = %s\nfsync = no\n", dir);
+	c = soca_conf_parse("t", text, strlen(text));
+	sp = soca_spool_open(c, true);
+	ok(soca_boot_get(c, "c5.large", &secs, &n) < 0, "no boot figure yet");
+	soca_boot_record(sp, "c5.large", 100);
+	soca_boot_record(sp, "m5.large", 40);
+	soca_boot_record(sp, "c5.large", 50);
+	ok(soca_boot_get(c, "c5.large", &secs, &n) == 0 && secs == 75 &&
+	    n == 2, "boot: mean of two (%g, %lld)", secs, n);
+	for (int i = 0; i < 6; i++)
+		soca_boot_record(sp, "c5.large", 75);
+	soca_boot_record(sp, "c5.large", 155);
+	ok(soca_boot_get(c, "c5.large", &secs, &n) == 0 && secs == 85 &&
+	    n == 8, "boot: moves by 1/8 past 8 samples (%g, %lld)", secs, n);
+	ok(soca_boot_get(c, "m5.large", &secs, &n) == 0 && secs == 40 &&
+	    n == 1, "boot: other types kept");
+	ok(soca_boot_record(sp, "a b", 1) < 0, "boot: a type with a space "
+	    "refused");
+	soca_spool_close(sp);
+	soca_conf_free(c);
+	free(text);
+	path = soca_xasprintf("rm -rf '%s'", dir);
+	ok(system(path) == 0, "cleanup");
+	free(path);
+}
+
 void
 t_job(void)
 {
@@ -214,4 +255,5 @@ t_job(void)
 	validate();
 	ids();
 	ranges();
+	boot_average();
 }

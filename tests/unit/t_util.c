@@ -33,6 +33,16 @@ durations_sizes(void)
 	bool t;
 	double d;
 
+	ok(soca_parse_usd("12.50", &s) == 0 && s == 1250, "usd with cents");
+	ok(soca_parse_usd("3.5", &s) == 0 && s == 350, "usd with dimes");
+	ok(soca_parse_usd("25", &s) == 0 && s == 2500, "whole usd");
+	ok(soca_parse_usd("0.01", &s) == 0 && s == 1, "one cent");
+	ok(soca_parse_usd("1.234", &s) < 0, "usd past cents refused");
+	ok(soca_parse_usd("0", &s) < 0 && soca_parse_usd("0.00", &s) < 0,
+	    "usd 0 refused");
+	ok(soca_parse_usd("-1", &s) < 0 && soca_parse_usd("1.", &s) < 0 &&
+	    soca_parse_usd(".5", &s) < 0 && soca_parse_usd("1e3", &s) < 0 &&
+	    soca_parse_usd("", &s) < 0, "usd forms refused");
 	ok(soca_parse_duration("90", &s) == 0 && s == 90, "bare seconds");
 	ok(soca_parse_duration("15m", &s) == 0 && s == 900, "minutes");
 	ok(soca_parse_duration("1h30m", &s) == 0 && s == 5400, "compound");

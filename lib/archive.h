@@ -1,0 +1,36 @@
+/*
+ * archive.h: finished jobs archived to S3 (archive.c), for soca-archive
+ * and soca-stat --since.
+ */
+#ifndef SOCA_ARCHIVE_H
+#define SOCA_ARCHIVE_H
+
+#include <stdio.h>
+
+#include "aws.h"
+#include "job.h"
+
+struct soca_archive {
+	const struct soca_conf *conf;
+	struct soca_spool *sp;
+	struct soca_aws *aws;		/* NULL with dry_run */
+	const char *bucket, *prefix, *cluster;
+	long long keep, part_size, now;
+	bool dry_run;
+	int verbose;
+	FILE *out;			/* one line per object, or NULL */
+	/* what the run did */
+	long long jobs, objects, uploaded, present, bytes, parts, removed,
+	    recovered;
+};
+
+int soca_archive_conf(struct soca_archive *, const struct soca_conf *,
+    char **why);
+int soca_archive_run(struct soca_archive *, struct soca_aws_err *);
+void soca_archive_key(const struct soca_archive *, long long day,
+    const char *hash, struct soca_buf *);
+/* each job archived at or after since: fn owns it (soca_job_free) */
+int soca_archive_read(struct soca_archive *, long long since,
+    void (*fn)(struct soca_job *, void *), void *, struct soca_aws_err *);
+
+#endif

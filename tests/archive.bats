@@ -1,0 +1,297 @@
+#!/usr/bin/env bats
+# soca-archive: finished jobs older than [archive] keep go to awsim's S3
+# (path style, its endpoint), one gzip JSON Lines object a day, and leave
+# the spool only once S3 reports the object's checksum; soca-stat --since
+# reads them back.  Jobs run for real on the local provider; "now" is
+# moved with SOCA_NOW instead of waiting 30 days.
+
+load lib/helper
+load lib/jobs
+load lib/awsim
+
+setup_file() { awsim_start; }
+teardown_file() { awsim_stop; }
+
+setup() {
+	soca_test_env
+	awsim_reset
+	mkdir -p "$HOME/etc"
+	export SOCA_CONF="$HOME/etc/soca.conf"
+	archive_conf
+	soca-aws s3 CreateBucket Bucket=soca-archive >/dev/null
+}
+
+# archive_conf [KEY = VALUE ...]: the test's soca.conf, extra [archive] keys
+archive_conf() {
+	{
+		printf '[cluster]\nname = c1\n[archive]\nbucket = soca-archive\n'
+		printf '%s\n' "$@"
+	} >"$SOCA_CONF"
+}
+
+# finish N [SCRIPT]: N jobs run to done, one after the other; LAST: the
+# last one's id
+finish() {
+	local i id
+	for ((i = 0; i < $1; i++)); do
+		id=$(soca-submit <<<"${2:-true}")
+		wait_state "$id" done 20
+		LAST=$id
+	done
+}
+
+end_of() {
+	soca-stat -n -o end "$1"
+}
+
+# day: the UTC day a job ended, as in keys and --since
+day() {
+	date -u -d "@$(end_of "$1")" +%Y-%m-%d
+}
+
+# objects: the archive's keys, one a line
+objects() {
+	awsim_ctl GET s3 | jq -r '.objects["soca-archive"] | keys[]'
+}
+
+# object KEY: the object's lines, uncompressed
+object() {
+	awsim_ctl GET "s3?bucket=soca-archive&key=$1" | jq -r .body_b64 |
+	    base64 -d | gunzip
+}
+
+ids_since() {
+	soca-stat --since "$1" -n -o id | tr '\n' ' '
+}
+
+@test "old jobs leave the spool for S3 and soca-stat --since shows them" {
+	finish 3
+	later=$(($(end_of 3) + 31 * 86400))
+	d=$(day 3)
+	SOCA_NOW=$later run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded s3://soca-archive/soca/jobs/${d//-//}/c1-[0-9a-f]{16}\.jsonl\.gz 3 jobs [0-9]+ bytes$"
+	[ "$(spool_count done)" -eq 0 ]
+	run soca-stat -x -n -o id
+	assert_output ""
+	run ids_since "$d"
+	assert_output "1 2 3 "
+	run soca-stat --since "$d" -n -o id,state,user
+	assert_line --index 0 --regexp "^1 +done +$(id -un)$"
+	# JSON Lines, gzip-compressed, each job's whole record with its script
+	run object "$(objects)"
+	[ "${#lines[@]}" -eq 3 ]
+	[ "$(jq -s 'map(.id)' -c <<<"$output")" = "[1,2,3]" ]
+	[ "$(jq -s 'map(.cluster + " " + .state) | unique[]' -r <<<"$output")" = "c1 done" ]
+	[ "$(jq -r 'select(.id == 2) | .record' <<<"$output" | grep -c '^script=true')" = 1 ]
+	# its checksum is the one S3 keeps and reports
+	run awsim_ctl GET s3
+	[ "$(jq -r '.objects["soca-archive"][].checksum.sha256' <<<"$output")" != null ]
+	# the day after: nothing of that day
+	run ids_since "$(date -u -d "$d + 1 day" +%Y-%m-%d)"
+	assert_output ""
+}
+
+@test "young jobs stay; a job is archived once it ended keep ago" {
+	finish 1
+	e1=$(end_of 1)
+	while [ "$(date +%s)" -le "$e1" ]; do sleep 0.1; done
+	finish 1
+	SOCA_NOW=$((e1 + 29 * 86400)) run soca-archive
+	assert_success
+	assert_output ""
+	[ "$(spool_count done)" -eq 2 ]
+	[ "$(awsim_calls s3:PutObject)" = 0 ]
+	archive_conf 'keep = 1d'
+	SOCA_NOW=$((e1 + 86400 + 1)) run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded .* 1 job [0-9]+ bytes$"
+	run soca-stat -x -n -o id
+	assert_output 2
+	run ids_since "$(day 2)"
+	assert_output "1 2 "
+}
+
+@test "a rerun uploads nothing" {
+	finish 2
+	later=$(($(end_of 2) + 31 * 86400))
+	SOCA_NOW=$later soca-archive
+	[ "$(awsim_calls s3:PutObject)" = 1 ]
+	SOCA_NOW=$later run soca-archive
+	assert_success
+	assert_output ""
+	[ "$(awsim_calls s3:PutObject)" = 1 ]
+	[ "$(objects | wc -l)" -eq 1 ]
+}
+
+@test "killed between upload and removal: nothing lost, nothing twice" {
+	local n=0 point later d
+	for point in archive-uploaded archive-removed; do
+		finish 3
+		n=$((n + 1))
+		later=$(($(end_of "$LAST") + 31 * 86400))
+		d=$(day "$LAST")
+		SOCA_CRASH_AT=$point SOCA_NOW=$later run soca-archive
+		assert_failure 137	# SIGKILL at the hook
+		ls "$(spool_dir)"/archive/*.pending
+		run ids_since "$d"
+		assert_output "$(seq -s ' ' 1 $((3 * n))) "
+		SOCA_NOW=$later run soca-archive
+		assert_success
+		assert_output --regexp "^finished s3://soca-archive/soca/jobs/.*\.jsonl\.gz [0-3] jobs removed$"
+		[ "$(spool_count done)" -eq 0 ]
+		[ -z "$(ls "$(spool_dir)"/archive)" ]
+		run ids_since "$d"
+		assert_output "$(seq -s ' ' 1 $((3 * n))) "
+		[ "$(objects | wc -l)" -eq "$n" ]
+		[ "$(awsim_calls s3:PutObject)" = "$n" ]
+	done
+}
+
+@test "a failed upload removes nothing; the next run archives" {
+	finish 2
+	later=$(($(end_of 2) + 31 * 86400))
+	awsim_ctl POST faults '{"op":"s3:PutObject","kind":"error","status":500}' >/dev/null
+	SOCA_NOW=$later run soca-archive
+	assert_failure 3
+	assert_output --partial "InternalError"
+	[ "$(spool_count done)" -eq 2 ]
+	[ -z "$(objects)" ]
+	# its journal stays; the next run drops it (no object) and archives
+	ls "$(spool_dir)"/archive/*.pending
+	awsim_ctl DELETE faults >/dev/null
+	SOCA_NOW=$later run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded s3://.* 2 jobs"
+	[ "$(spool_count done)" -eq 0 ]
+	[ -z "$(ls "$(spool_dir)"/archive)" ]
+	[ "$(objects | wc -l)" -eq 1 ]
+}
+
+@test "an upload whose answer is lost: the next run finds the object, even with more jobs that day" {
+	finish 2
+	e2=$(end_of 2)
+	later=$((e2 + 31 * 86400))
+	awsim_ctl POST faults '{"op":"s3:PutObject","kind":"lost","count":3}' >/dev/null
+	SOCA_NOW=$later run soca-archive
+	assert_failure 3
+	[ "$(spool_count done)" -eq 2 ]
+	[ "$(objects | wc -l)" -eq 1 ]	# it got there all the same
+	awsim_ctl DELETE faults >/dev/null
+	# meanwhile a third job of the same day became old enough
+	while [ "$(date +%s)" -le "$e2" ]; do sleep 0.1; done
+	finish 1
+	d=$(day 3)
+	[ "$d" = "$(day 2)" ] || skip "job 3 ended on the next UTC day"
+	SOCA_NOW=$((later + 60)) run soca-archive
+	assert_success
+	assert_line --index 0 --regexp "^finished s3://.* 2 jobs removed$"
+	assert_line --index 1 --regexp "^uploaded s3://.* 1 job [0-9]+ bytes$"
+	[ "$(spool_count done)" -eq 0 ]
+	[ "$(objects | wc -l)" -eq 2 ]
+	run ids_since "$d"
+	assert_output "1 2 3 "
+	# each job in exactly one object
+	[ "$(for k in $(objects); do object "$k"; done | jq -s -c 'map(.id) | sort')" = "[1,2,3]" ]
+}
+
+big_script() {
+	head -c 12000 /dev/urandom | base64 -w 76 | sed 's/^/# /'
+	echo true
+}
+
+@test "above multipart_threshold: parts, each checksummed, S3's composite checksum verified" {
+	awsim_ctl POST s3 '{"min_part_size": 1}' >/dev/null
+	archive_conf 'multipart_threshold = 4K'
+	finish 3 "$(big_script)"
+	later=$(($(end_of 3) + 31 * 86400))
+	d=$(day 3)
+	SOCA_NOW=$later run soca-archive -J
+	assert_success
+	parts=$(jq .parts <<<"$output")
+	[ "$parts" -ge 3 ]
+	[ "$(jq .removed <<<"$output")" = 3 ]
+	[ "$(jq .uploaded <<<"$output")" = 1 ]
+	[ "$(awsim_calls s3:UploadPart)" = "$parts" ]
+	[ "$(awsim_calls s3:PutObject)" = 0 ]
+	[ "$(awsim_calls s3:CompleteMultipartUpload)" = 1 ]
+	run awsim_ctl GET s3
+	[ "$(jq '.objects["soca-archive"][].parts' <<<"$output")" = "$parts" ]
+	jq -e --arg n "-$parts" '.objects["soca-archive"][].checksum.sha256 | endswith($n)' <<<"$output" >/dev/null
+	[ "$(jq '.uploads | length' <<<"$output")" = 0 ]
+	run object "$(objects)"
+	[ "$(jq -s 'map(.record | length > 12000) | all' <<<"$output")" = true ]
+	run ids_since "$d"
+	assert_output "1 2 3 "
+}
+
+@test "a failed multipart upload is aborted and removes nothing" {
+	archive_conf 'multipart_threshold = 10K'
+	finish 2 "$(big_script)"
+	later=$(($(end_of 2) + 31 * 86400))
+	# S3's own rule: parts but the last of 5 MiB at least
+	SOCA_NOW=$later run soca-archive
+	assert_failure
+	assert_output --partial "EntityTooSmall"
+	[ "$(awsim_calls s3:AbortMultipartUpload)" = 1 ]
+	[ "$(spool_count done)" -eq 2 ]
+	run awsim_ctl GET s3
+	[ "$(jq '.uploads | length' <<<"$output")" = 0 ]
+	[ "$(jq '.objects["soca-archive"] | length' <<<"$output")" = 0 ]
+	# the second part refused, and its two retries
+	awsim_ctl POST s3 '{"min_part_size": 1}' >/dev/null
+	awsim_ctl POST faults '{"op":"s3:UploadPart","kind":"error","status":500,"after":1,"count":3}' >/dev/null
+	n0=$(awsim_calls s3:UploadPart)
+	SOCA_NOW=$later run soca-archive
+	assert_failure 3
+	assert_output --partial "InternalError"
+	[ "$(awsim_calls s3:UploadPart)" = $((n0 + 4)) ]
+	[ "$(awsim_calls s3:AbortMultipartUpload)" = 2 ]
+	[ "$(spool_count done)" -eq 2 ]
+	# a part that never answers in time ([aws] timeout)
+	awsim_ctl DELETE faults >/dev/null
+	awsim_ctl POST faults '{"op":"s3:UploadPart","kind":"latency","latency_ms":3000}' >/dev/null
+	printf '[aws]\ntimeout = 1s\nmax_attempts = 1\n' >>"$SOCA_CONF"
+	SOCA_NOW=$later run soca-archive
+	assert_failure 3
+	assert_output --partial "Timeout was reached"
+	[ "$(spool_count done)" -eq 2 ]
+	archive_conf 'multipart_threshold = 10K'
+	awsim_ctl DELETE faults >/dev/null
+	SOCA_NOW=$later run soca-archive
+	assert_success
+	[ "$(spool_count done)" -eq 0 ]
+}
+
+@test "--dry-run changes nothing and calls no one" {
+	finish 2
+	later=$(($(end_of 2) + 31 * 86400))
+	SOCA_NOW=$later run soca-archive --dry-run
+	assert_success
+	assert_output --regexp "^would upload s3://soca-archive/soca/jobs/.* 2 jobs [0-9]+ bytes$"
+	[ "$(spool_count done)" -eq 2 ]
+	[ "$(awsim_ctl GET calls)" = "{\"s3:CreateBucket\": 1}" ]
+}
+
+@test "no [archive] bucket: exit 2, nothing changed; --since without one reads the spool" {
+	printf '[cluster]\nname = c1\n' >"$SOCA_CONF"
+	finish 1
+	SOCA_NOW=$(($(end_of 1) + 31 * 86400)) run soca-archive
+	assert_failure 2
+	assert_output --partial "[archive] bucket is not set"
+	[ "$(spool_count done)" -eq 1 ]
+	run ids_since "$(day 1)"
+	assert_output "1 "
+	run soca-stat --since yesterday
+	assert_failure 2
+	assert_output --partial "--since yesterday: not a date"
+}
+
+@test "S3 unreachable for soca-stat --since: the spool's jobs, a warning, exit 3" {
+	finish 1
+	awsim_ctl POST faults '{"op":"s3:ListObjectsV2","kind":"error","status":503}' >/dev/null
+	run soca-stat --since "$(day 1)" -n -o id
+	assert_failure 3
+	assert_line 1
+	assert_line --partial "archived jobs:"
+}
