@@ -23,6 +23,7 @@
 #include "slurm.h"
 
 static const char usage_text[] = "usage: soca-node-run [id]\n"
+    "       soca-node-run --fail reason [id]\n"
     "       soca-node-run --slurmd\n";
 
 static void __attribute__((noreturn))
@@ -73,8 +74,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
+		{ "fail", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "slurmd", no_argument, NULL, 'S' }, { NULL, 0, NULL, 0 } };
+	const char *failed = NULL;
 	struct soca_conf *c;
 	struct soca_spool *sp;
 	long long id;
@@ -85,6 +88,7 @@ main(int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
 		switch (ch) {
+		case 'F': failed = optarg; break;
 		case 'h': usage(0);
 		case 'S': soca_slurm_boot();
 		default: usage(SOCA_EX_USAGE);
@@ -111,6 +115,15 @@ main(int argc, char **argv)
 		    soca_conf_get(c, "cluster", NULL, "spool"));
 		soca_conf_free(c);
 		return SOCA_EX_USAGE;
+	}
+	if (failed != NULL) {	/* the node cannot run it: say why */
+		rc = soca_run_fail(sp, id, failed) == 0 ? SOCA_EX_OK :
+		    SOCA_EX_FALSE;
+		if (rc != SOCA_EX_OK)
+			warnx("job %lld: not waiting to run", id);
+		soca_spool_close(sp);
+		soca_conf_free(c);
+		return rc;
 	}
 	if (soca_run_job(c, sp, id) < 0) {
 		rc = run_failed(id);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "estimate.h"
+#include "fsx.h"
 #include "provider.h"
 #include "provider_aws.h"
 #include "slurm.h"
@@ -365,6 +366,8 @@ main(int argc, char **argv)
 	if ((why = soca_job_cost(c, &j)) != NULL)
 		refuse(why);
 	budget_gate(c, &j);
+	if ((ch = soca_fsx_reachable(c, &j, &why)) != 0)	/* bucket, fs- */
+		errx(ch < 0 ? SOCA_EX_TEMP : SOCA_EX_USAGE, "%s", why);
 	sp = soca_spool_open(c, true);
 	if ((why = dry_run(c, sp, &j)) != NULL) {
 		soca_spool_close(sp);

@@ -12,6 +12,11 @@ SOCA_FS=%%SHARED_FS%%
 SOCA_MNT=%%SHARED_FS_MOUNT%%
 SOCA_BINDIR=%%BINDIR%%
 SOCA_SLURM_NODES=%%SLURM_NODES%%
+SOCA_FSX_ID=%%FSX_ID%%
+SOCA_FSX_DNS=%%FSX_DNS%%
+SOCA_FSX_MOUNTNAME=%%FSX_MOUNTNAME%%
+SOCA_FSX_MNT=%%FSX_MOUNT%%
+SOCA_FSX_WAIT=%%FSX_WAIT%%
 export SOCA_CLUSTER SOCA_CONF
 
 # the shared filesystem (EFS or NFS) that holds the spool and the homes
@@ -21,9 +26,124 @@ if [ -n "$SOCA_FS" ] && ! mountpoint -q "$SOCA_MNT" 2>/dev/null; then
 	    "$SOCA_FS" "$SOCA_MNT"
 fi
 
+# scratch at /scratch: the job's EBS scratch volume (scratch_size), which
+# soca maps as /dev/xvdbx, found by that name -- a udev link, else the
+# name the EBS NVMe controller holds in its vendor bytes (3072-3103) --
+# never by its size; without one, the instance store NVMe disks, in
+# RAID 0 when there are several
+SOCA_SCRATCH=/scratch
+scratch_ebs() {
+	for d in /dev/xvdbx /dev/sdbx; do
+		[ -b "$d" ] && { readlink -f "$d"; return 0; }
+	done
+	for d in /dev/nvme*n1; do
+		[ -b "$d" ] || continue
+		n=$(nvme id-ctrl --raw-binary "$d" 2>/dev/null |
+		    dd bs=1 skip=3072 count=32 2>/dev/null | tr -d '\000 ')
+		case $n in
+		/dev/xvdbx|xvdbx|/dev/sdbx|sdbx) echo "$d"; return 0 ;;
+		esac
+	done
+	return 1
+}
+scratch_store() {
+	for d in /dev/disk/by-id/nvme-Amazon_EC2_NVMe_Instance_Storage_*; do
+		case $d in *-part*|*'*'*) continue ;; esac
+		[ -b "$d" ] && readlink -f "$d"
+	done | sort -u
+}
+scratch_mount() {
+	mountpoint -q "$SOCA_SCRATCH" 2>/dev/null && return 0
+	dev=$(scratch_ebs) || dev=
+	if [ -z "$dev" ]; then
+		# shellcheck disable=SC2046 # device paths, one a word
+		set -- $(scratch_store)
+		[ $# -gt 0 ] || return 0
+		dev=$1
+		if [ $# -gt 1 ]; then
+			dev=/dev/md/soca-scratch
+			mdadm --create "$dev" --run --level=0 --raid-devices=$# "$@" ||
+			    { echo "soca: scratch: RAID 0 of $* failed" >&2; return 1; }
+		fi
+	fi
+	blkid "$dev" >/dev/null 2>&1 || mkfs -t xfs -q "$dev" ||
+	    { echo "soca: scratch: mkfs on $dev failed" >&2; return 1; }
+	mkdir -p "$SOCA_SCRATCH"
+	mount -o noatime "$dev" "$SOCA_SCRATCH" && chmod 1777 "$SOCA_SCRATCH"
+}
+scratch_mount || :
+
 # run the job; the runner reads the instance id and launch index from IMDSv2
 PATH=$PATH:$SOCA_BINDIR
 export PATH
+
+# the queue's extra mounts ([queue] efs_mounts, SOURCE=MOUNTPOINT[:ro]),
+# with the options AWS recommends for EFS; a failed one fails the job
+efs_mounts() {
+	[ -n "$SOCA_JOB_ID" ] || return 0
+	efs_q=$(soca-stat -n -o queue "$SOCA_JOB_ID" 2>/dev/null) || return 0
+	efs_l=$(soca-config get "queue.$efs_q.efs_mounts" 2>/dev/null) || return 0
+	efs_region=$(soca-config get aws.region 2>/dev/null) || efs_region=
+	printf '%s\n' "$efs_l" | tr ',' '\n' | while read -r efs_m; do
+		[ -n "$efs_m" ] || continue
+		efs_src=${efs_m%%=*} efs_dst=${efs_m#*=} efs_ro=
+		case $efs_dst in *:ro) efs_dst=${efs_dst%:ro} efs_ro=,ro ;; esac
+		case $efs_src in
+		fs-*:*) efs_src=${efs_src%%:*}.efs.$efs_region.amazonaws.com:${efs_src#*:} ;;
+		fs-*) efs_src=$efs_src.efs.$efs_region.amazonaws.com:/ ;;
+		esac
+		case $efs_m:$efs_dst in
+		*=*:/*) ;;
+		*) echo "soca: [queue $efs_q] efs_mounts: \"$efs_m\" is not SOURCE=/MOUNTPOINT[:ro]"; return 1 ;;
+		esac
+		mountpoint -q "$efs_dst" 2>/dev/null && continue
+		mkdir -p "$efs_dst"
+		mount -t nfs4 -o "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport$efs_ro" \
+		    "$efs_src" "$efs_dst" ||
+		    { echo "soca: cannot mount $efs_src on $efs_dst ([queue $efs_q] efs_mounts)"; return 1; }
+	done
+}
+if ! efs_why=$(efs_mounts); then
+	echo "$efs_why" >&2
+	soca-node-run --fail "${efs_why#soca: }" ${SOCA_JOB_ID:+"$SOCA_JOB_ID"} || :
+	exit 1
+fi
+
+# the job's FSx for Lustre file system (-l fsx_lustre): made by the
+# dispatcher without waiting, so wait here for AVAILABLE, bounded by
+# [aws] fsx_wait; past it, or when it cannot be mounted, the job fails
+# with the reason instead of running without its data
+fsx_fail() {
+	echo "soca: job $SOCA_JOB_ID: $*" >&2
+	logger -t soca "job $SOCA_JOB_ID: $*" 2>/dev/null || :
+	soca-node-run --fail "$*" ${SOCA_JOB_ID:+"$SOCA_JOB_ID"} || :
+	exit 1
+}
+# the file system's Lifecycle: soca-aws indents by 2, so the file
+# system's own is at 6 (its data repository's, deeper, is not taken)
+fsx_state() {
+	soca-aws fsx DescribeFileSystems "{\"FileSystemIds\": [\"$SOCA_FSX_ID\"]}" 2>/dev/null |
+	    sed -n 's/^      "Lifecycle": "\([A-Z_]*\)".*/\1/p' | head -n 1
+}
+if [ -n "$SOCA_FSX_ID" ]; then
+	fsx_end=$(( $(date +%s) + SOCA_FSX_WAIT ))
+	fsx_now=
+	while fsx_now=$(fsx_state) && [ "$fsx_now" != AVAILABLE ]; do
+		case $fsx_now in FAILED|DELETING|MISCONFIGURED*)
+			fsx_fail "FSx $SOCA_FSX_ID is $fsx_now, not AVAILABLE" ;;
+		esac
+		[ "$(date +%s)" -lt "$fsx_end" ] ||
+		    fsx_fail "FSx $SOCA_FSX_ID not AVAILABLE after ${SOCA_FSX_WAIT}s (${fsx_now:-no answer}); raise [aws] fsx_wait or check the file system"
+		sleep 15
+	done
+	mkdir -p "$SOCA_FSX_MNT"
+	if ! mountpoint -q "$SOCA_FSX_MNT" 2>/dev/null; then
+		mount -t lustre -o relatime,flock \
+		    "$SOCA_FSX_DNS@tcp:/$SOCA_FSX_MOUNTNAME" "$SOCA_FSX_MNT" ||
+		    fsx_fail "FSx $SOCA_FSX_ID: cannot mount $SOCA_FSX_DNS@tcp:/$SOCA_FSX_MOUNTNAME on $SOCA_FSX_MNT (is the Lustre client installed?)"
+	fi
+	chmod 1777 "$SOCA_FSX_MNT" 2>/dev/null || :
+fi
 # Slurm bridge ([cluster] scheduler = slurm): the node is a Slurm node;
 # its slurmd, named by its launch index in the list, takes the job
 if [ -n "$SOCA_SLURM_NODES" ]; then

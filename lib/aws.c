@@ -37,6 +37,8 @@ static const struct soca_aws_service services[] = {
 	    "api.pricing.us-east-1.amazonaws.com" },
 	{ "servicequotas", "servicequotas", "SERVICE_QUOTAS",
 	    "ServiceQuotasV20190624", NULL, "servicequotas.%s.amazonaws.com" },
+	{ "fsx", "fsx", "FSX", "AWSSimbaAPIService_v20180301", NULL,
+	    "fsx.%s.amazonaws.com" },
 	{ "es", "es", "OPENSEARCH", NULL, NULL, "es.%s.amazonaws.com" },
 	{ "sesv2", "ses", "SESV2", NULL, NULL, "email.%s.amazonaws.com" },
 	{ "elbv2", "elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", NULL,

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsx.h"
 #include "provider_aws.h"
 
 static char *
@@ -553,6 +554,7 @@ soca_aws_sweep(const struct soca_conf *c, struct soca_spool *sp,
 	    lost, &w);
 	rc = w.nkill ? soca_aws_terminate(a, w.kill, w.nkill, log) : 0;
 	placement_groups(&w, a);
+	soca_fsx_sweep(c, sp, a, log);	/* fsx_sweep.c */
 	free(w.kill);
 	soca_ec2_inst_free(w.v, w.n);
 	soca_ec2_inst_free(w.gone, w.ngone);

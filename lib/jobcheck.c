@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cost.h"
+#include "fsx.h"
 #include "job.h"
 
 /* "#PBS -N name" lines before the first command; others are ignored. */
@@ -286,7 +287,7 @@ check_aws_ids(const struct soca_job *j)
 {
 	static const struct { const char *key, *prefix; } ids[] = {
 		{ "instance_ami", "ami-" }, { "subnet_id", "subnet-" },
-		{ "security_groups", "sg-" }, { "fsx_lustre", "fs-" },
+		{ "security_groups", "sg-" },
 	};
 	const char *v;
 	char **items;
@@ -300,9 +301,6 @@ check_aws_ids(const struct soca_job *j)
 		if (strcmp(ids[k].key, "subnet_id") == 0 &&
 		    strspn(v, "0123456789") == strlen(v))
 			continue;	/* N: pick N allowed subnets */
-		if (strcmp(ids[k].key, "fsx_lustre") == 0 &&
-		    strncmp(v, "fs-", 3) != 0)
-			continue;	/* yes, s3://: FSx's own rules */
 		if (soca_split_list(v, &items, &n) != 0)
 			n = 0, items = NULL;
 		for (size_t i = 0; i < n && why == NULL; i++)
@@ -422,6 +420,8 @@ soca_job_validate(const struct soca_conf *c, struct soca_job *j,
 	if ((why = check_array(c, j)) != NULL)
 		return why;
 	merge_defaults(c, j);
+	if ((why = soca_fsx_check(c, j)) != NULL)	/* fsx.c */
+		return why;
 	if ((why = check_max_cost(c, j)) != NULL ||
 	    (why = soca_job_chunks_check(c, j)) != NULL)
 		return why;

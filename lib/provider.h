@@ -66,5 +66,6 @@ int soca_reap_jobs(const struct soca_conf *, struct soca_spool *,
 
 /* run.c */
 int soca_run_job(const struct soca_conf *, struct soca_spool *, long long);
+int soca_run_fail(struct soca_spool *, long long, const char *why);
 
 #endif

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "fsx.h"
 #include "provider.h"
 #include "provider_aws.h"
 
@@ -475,6 +476,8 @@ soca_aws_user_data_nodes(const struct soca_conf *c, const char *path,
 			soca_buf_shquote(&r, BINDIR);
 		else if (kl == 11 && strncmp(k, "SLURM_NODES", kl) == 0)
 			soca_buf_shquote(&r, slurm_nodes ? slurm_nodes : "");
+		else if (soca_fsx_subst(&r, c, k, kl))	/* fsx_aws.c */
+			;
 		else
 			soca_buf_add(&r, q, kl + 4);
 		p = e + 2;
@@ -1096,6 +1099,16 @@ aws_launch(struct soca_provider *p, struct soca_job *j, char **why)
 	    s.tries, why)) == NULL) {
 		soca_aws_jobstate_free(&s);
 		return params_temp ? SOCA_LAUNCH_HOLD : SOCA_LAUNCH_FAIL;
+	}
+	if ((rc = soca_fsx_create(pa->c, pa->a, j, s.attempt, params, why)) !=
+	    SOCA_LAUNCH_OK) {	/* the job's FSx for Lustre: fsx_aws.c */
+		json_decref(params);
+		if (rc == SOCA_LAUNCH_HOLD) {	/* not again this run */
+			s.heldby = runpid;
+			soca_aws_jobstate_write(pa->sp, j->id, &s);
+		}
+		soca_aws_jobstate_free(&s);
+		return rc;
 	}
 	if (soca_aws_fleet(j)) {
 		json_t *fp = fleet_params(pa->c, j, params);

@@ -285,6 +285,27 @@ set_state(struct soca_spool *sp, struct soca_job *j, int from, int to)
 	return r;
 }
 
+/*
+ * The node could not get ready for the job (soca-node-run --fail: its
+ * FSx file system never became available, say): a job not started yet
+ * fails with the reason; 0, or -1 (errno) when it was not waiting.
+ */
+int
+soca_run_fail(struct soca_spool *sp, long long id, const char *why)
+{
+	struct soca_job j = { .id = id, .exit = 127 };
+	int r;
+
+	j.end = time(NULL);
+	j.reason = soca_xasprintf("node: %s", why);
+	r = set_state(sp, &j, -1, SOCA_FAILED);
+	free(j.reason);
+	if (r == 1)
+		return 0;
+	errno = r == 0 ? EAGAIN : errno;
+	return -1;
+}
+
 static int
 reason_exit(struct soca_job *j, int st, const char *why)
 {

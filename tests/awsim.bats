@@ -399,6 +399,119 @@ ec2_curl() {
 	assert_output "[('c5.large', '0.0850000000')]"
 }
 
+@test "FSx for Lustre: create (token, tags), lifecycle over the clock, export, delete" {
+	cli s3api create-bucket --bucket results-1 >/dev/null
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --client-request-token tok-1 \
+	    --tags Key=soca:ClusterId,Value=t1 \
+	    --lustre-configuration DeploymentType=SCRATCH_2,ImportPath=s3://results-1/run,ExportPath=s3://results-1/run
+	assert_success
+	fs=$(json 'd["FileSystem"]["FileSystemId"]')
+	run json 'd["FileSystem"]["Lifecycle"], d["FileSystem"]["FileSystemId"][:3], d["FileSystem"]["DNSName"].endswith(".fsx.us-east-1.amazonaws.com"), len(d["FileSystem"]["LustreConfiguration"]["MountName"]), d["FileSystem"]["Tags"]'
+	assert_output "('CREATING', 'fs-', True, 8, [{'Key': 'soca:ClusterId', 'Value': 't1'}])"
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --client-request-token tok-1 \
+	    --tags Key=soca:ClusterId,Value=t1 \
+	    --lustre-configuration DeploymentType=SCRATCH_2,ImportPath=s3://results-1/run,ExportPath=s3://results-1/run
+	assert_success
+	[ "$(json 'd["FileSystem"]["FileSystemId"]')" = "$fs" ]
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 2400 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --client-request-token tok-1
+	assert_failure
+	assert_output --partial IncompatibleParameterError
+	run cli fsx create-data-repository-task --file-system-id "$fs" \
+	    --type EXPORT_TO_REPOSITORY --report Enabled=false
+	assert_failure
+	assert_output --partial 'not AVAILABLE'
+	awsim_advance 300
+	run cli fsx describe-file-systems --file-system-ids "$fs"
+	assert_success
+	run json 'd["FileSystems"][0]["Lifecycle"]'
+	assert_output AVAILABLE
+	run cli fsx create-data-repository-task --file-system-id "$fs" \
+	    --type EXPORT_TO_REPOSITORY --report Enabled=false --client-request-token x-1
+	assert_success
+	run json 'd["DataRepositoryTask"]["Lifecycle"]'
+	assert_output PENDING
+	awsim_advance 10
+	run cli fsx describe-data-repository-tasks --filters Name=file-system-id,Values="$fs"
+	run json '[t["Lifecycle"] for t in d["DataRepositoryTasks"]]'
+	assert_output "['EXECUTING']"
+	run cli fsx delete-file-system --file-system-id "$fs"
+	assert_failure
+	assert_output --partial DataRepositoryTaskExecuting
+	awsim_advance 120
+	run cli fsx describe-data-repository-tasks --filters Name=file-system-id,Values="$fs"
+	run json '[t["Lifecycle"] for t in d["DataRepositoryTasks"]]'
+	assert_output "['SUCCEEDED']"
+	run cli fsx delete-file-system --file-system-id "$fs"
+	assert_success
+	run json 'd["Lifecycle"]'
+	assert_output DELETING
+	awsim_advance 60
+	run cli fsx describe-file-systems --file-system-ids "$fs"
+	assert_failure
+	assert_output --partial FileSystemNotFound
+	[ "$(awsim_calls fsx:CreateFileSystem)" = 3 ]
+}
+
+@test "FSx: FSx's rules, faults (never AVAILABLE, FAILED, export FAILED) and pagination" {
+	for args in "1000 SCRATCH_2" "3600 SCRATCH_2" "4800 SCRATCH_1"; do
+		set -- $args
+		run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity "$1" \
+		    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration DeploymentType="$2"
+		assert_failure
+		assert_output --partial 'Invalid storage capacity'
+	done
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration DeploymentType=PERSISTENT_2
+	assert_failure
+	assert_output --partial 'PerUnitStorageThroughput'
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration ImportPath=s3://no-such-bucket
+	assert_failure
+	assert_output --partial InvalidImportPath
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration DeploymentType=SCRATCH_2,Bogus=1
+	assert_failure
+	awsim_ctl POST fsx '{"next_create": "stuck"}' >/dev/null
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 --subnet-ids subnet-0a1b2c3d4e5f60001
+	assert_success
+	awsim_ctl POST fsx '{"next_create": "fail"}' >/dev/null
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 2400 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration DeploymentType=PERSISTENT_1,PerUnitStorageThroughput=50
+	assert_success
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 3600 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration DeploymentType=SCRATCH_1
+	assert_success
+	awsim_advance 3600
+	run cli fsx describe-file-systems --max-items 1
+	assert_success
+	run json 'len(d["FileSystems"]), bool(d.get("NextToken"))'
+	assert_output "(1, True)"
+	run cli fsx describe-file-systems --page-size 1
+	assert_success
+	run json '[(f["StorageCapacity"], f["Lifecycle"]) for f in d["FileSystems"]]'
+	assert_output "[(1200, 'CREATING'), (2400, 'FAILED'), (3600, 'AVAILABLE')]"
+	[ "$(awsim_calls fsx:DescribeFileSystems)" -ge 4 ]
+	run cli fsx delete-file-system --file-system-id "$(awsim_ctl GET fsx | jq -r '.file_systems[0].FileSystemId')"
+	assert_failure
+	assert_output --partial 'being created'
+	cli s3api create-bucket --bucket results-2 >/dev/null
+	run cli fsx create-file-system --file-system-type LUSTRE --storage-capacity 1200 \
+	    --subnet-ids subnet-0a1b2c3d4e5f60001 --lustre-configuration ImportPath=s3://results-2
+	fs=$(json 'd["FileSystem"]["FileSystemId"]')
+	awsim_advance 300
+	awsim_ctl POST fsx '{"next_export": "fail"}' >/dev/null
+	run cli fsx create-data-repository-task --file-system-id "$fs" \
+	    --type EXPORT_TO_REPOSITORY --report Enabled=false
+	assert_success
+	awsim_advance 200
+	run cli fsx describe-data-repository-tasks
+	run json '[(t["Lifecycle"], t["FailureDetails"]["Message"][:6]) for t in d["DataRepositoryTasks"]]'
+	assert_output "[('FAILED', 'awsim:')]"
+}
+
 @test "S3 path style: create, put, list, get, missing key" {
 	run cli s3api create-bucket --bucket soca-data
 	assert_success

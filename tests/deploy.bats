@@ -60,7 +60,7 @@ need_npm_tools() {
 	run "$D/iam-check" "$SOCA_SRCDIR" "$T"
 	assert_success
 	assert_line --regexp '^HeadNodeRole: ([0-9]+) actions allowed, \1 called$'
-	assert_line 'ComputeNodeRole: 2 actions allowed, 2 called'
+	assert_line 'ComputeNodeRole: 3 actions allowed, 3 called'
 	refute_line --regexp '^(missing|unused|loose):'
 	# what the code calls, found where it calls it
 	run "$D/iam-check" --list "$SOCA_SRCDIR" "$T"

@@ -109,7 +109,7 @@ setup() {
 	refused 'not an AWS id' -l instance_ami=ami-0123456789ABCDEF0 -- true
 	refused 'not an AWS id' -l subnet_id=subnet-zz -- true
 	refused 'not an AWS id' -l security_groups=sg-01234567,sg-x -- true
-	refused 'not an AWS id' -l fsx_lustre=fs-1 -- true
+	refused 'not an FSx file system id' -l fsx_lustre=fs-1 -- true
 	refused 'not an IAM instance profile' -l 'instance_profile=bad name' -- true
 	refused 'not an IAM instance profile' -l instance_profile=arn:aws:iam::12:instance-profile/x -- true
 	run soca-submit -l instance_ami=ami-0123456789abcdef0 -l subnet_id=subnet-01234567 \

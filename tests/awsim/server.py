@@ -30,6 +30,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import billing
 import ec2
 import ec2data
+import fsx
 import elbv2
 import iam
 import pricing
@@ -53,6 +54,7 @@ SERVICES = {
                 "region": "us-east-1"},
     "servicequotas": {"protocol": "json", "handlers": quotas.HANDLERS,
                       "model": "service-quotas"},
+    "fsx": {"protocol": "json", "handlers": fsx.HANDLERS},
     # Amazon OpenSearch Service domains: the signing name of botocore's
     # "opensearch" model; the REST data plane is opensearch.py's
     "es": {"protocol": "opensearch", "handlers": opensearch.HANDLERS,
@@ -756,7 +758,14 @@ class Handler(BaseHTTPRequestHandler):
                "fleets": list(getattr(sim.ec2, "fleet_requests", [])),
                "imds": self.imds_out(), "boot_mode": sim.boot_mode}
         out.update(sim.svc.dump())
+        out.update(sim.fsx.dump())
         return 200, out
+
+    def ctl_fsx_get(self, req, q):
+        return 200, self.sim.fsx.dump()["fsx"]
+
+    def ctl_fsx_post(self, req, q):
+        return 200, self.sim.fsx.control(req)["fsx"]
 
     def ctl_elbv2_get(self, req, q):
         return 200, elbv2._st(self.sim).dump()

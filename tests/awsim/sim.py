@@ -17,6 +17,7 @@ import time
 import uuid
 
 import ec2
+import fsx
 import opensearch
 import sesv2
 import services
@@ -181,6 +182,7 @@ class Sim:
             self.creds = {DEFAULT_AKID: (DEFAULT_SECRET, None, None)}
             self.ec2 = ec2.Ec2State(self)
             self.svc = services.ServiceState(self)
+            self.fsx = fsx.FsxState(self)
             self.opensearch = opensearch.OpenSearchState()
             self.ses = sesv2.SesState()
             self.elbv2 = None       # elbv2.py, made on first use

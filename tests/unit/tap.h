@@ -37,5 +37,6 @@ void t_sigv4(void);
 void t_aws(void);
 void t_job(void);
 void t_files(void);
+void t_fsx(void);
 
 #endif

@@ -23,6 +23,7 @@ static const struct {
 	{ "cost", t_cost },
 	{ "slurm", t_slurm },
 	{ "files", t_files },
+	{ "fsx", t_fsx },
 };
 
 static void
