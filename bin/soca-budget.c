@@ -32,7 +32,8 @@ static const char usage_text[] =
     "       soca-budget estimate [jobid...]\n"
     "       soca-budget platform [--head-type TYPE] [--head-volume GIB]\n"
     "                            [--volume-type TYPE] [--efs-gib GIB]\n"
-    "                            [--public-ipv4 N] [--nat]\n";
+    "                            [--public-ipv4 N] [--nat] [--alb]\n"
+    "                            [--opensearch TYPE [--opensearch-gib GIB]]\n";
 
 struct opts {
 	enum soca_out_fmt fmt;
@@ -570,8 +571,10 @@ cmd_estimate(struct soca_cost *c, const struct soca_conf *conf,
 /*
  * platform: the always-on footprint a month (730 hours), item by item
  * with quantity x list price, and the total: the head node's instance
- * hours, its root volume, EFS storage, public IPv4 addresses, and a NAT
- * gateway's hours when asked.  Defaults are deploy/soca.yaml's.
+ * hours, its root volume, EFS storage, public IPv4 addresses, and when
+ * asked a NAT gateway's hours, the desktops' ALB (its hours and a nominal
+ * one LCU all month) and an OpenSearch domain (one node's hours and its
+ * gp3 volume).  Defaults are deploy/soca.yaml's.
  */
 #define MONTH_HOURS 730.0
 
@@ -589,6 +592,19 @@ type_ok(const char *t)
 		    (*p == '-' && p < dot) || p == dot))
 			return false;
 	return true;
+}
+
+/* the first n characters of t are an instance type */
+static bool
+os_type_ok(const char *t, size_t n)
+{
+	char buf[65];
+
+	if (n >= sizeof(buf))
+		return false;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return type_ok(buf);
 }
 
 struct item {
@@ -619,6 +635,9 @@ cmd_platform(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 		{ "efs-gib", required_argument, NULL, 'e' },
 		{ "public-ipv4", required_argument, NULL, 'p' },
 		{ "nat", no_argument, NULL, 'N' },
+		{ "alb", no_argument, NULL, 'A' },
+		{ "opensearch", required_argument, NULL, 'O' },
+		{ "opensearch-gib", required_argument, NULL, 'G' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const struct soca_col cols[] = {
@@ -629,11 +648,12 @@ cmd_platform(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 		{ "usd_per_unit", "USD/UNIT", SOCA_COL_NUM, true, false },
 		{ "usd_per_month", "USD/MONTH", SOCA_COL_NUM, true, false },
 	};
-	const char *type = "t4g.small", *vtype = "gp3";
-	long long vol = 20, efs = 10, ips = 1;
-	bool nat = false;
+	const char *type = "t4g.small", *vtype = "gp3", *ostype = NULL;
+	long long vol = 20, efs = 10, ips = 1, osgib = -1;
+	bool nat = false, alb = false;
 	struct soca_aws_err e = { 0 };
-	struct item it[6];
+	struct item it[10];
+	size_t tl;
 	size_t n = 0;
 	double total = 0;
 	struct soca_out *out;
@@ -673,10 +693,32 @@ cmd_platform(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 				    "count from 0 to 1000", optarg);
 			break;
 		case 'N': nat = true; break;
+		case 'A': alb = true; break;
+		case 'O':
+			/* EC2's FAMILY.SIZE and .search: t3.medium.search */
+			tl = strlen(optarg);
+			if (tl < 8 || tl > 64 ||
+			    strcmp(optarg + tl - 7, ".search") != 0 ||
+			    !os_type_ok(optarg, tl - 7))
+				errx(SOCA_EX_USAGE, "--opensearch %s: not an "
+				    "OpenSearch instance type (e.g. "
+				    "t3.medium.search)", optarg);
+			ostype = optarg;
+			break;
+		case 'G':
+			if (soca_parse_int(optarg, 10, 65536, &osgib) != 0)
+				errx(SOCA_EX_USAGE, "--opensearch-gib %s: not a "
+				    "size in GiB from 10 to 65536", optarg);
+			break;
 		default: usage();
 		}
 	if (optind != argc)
 		usage();
+	if (osgib >= 0 && ostype == NULL)
+		errx(SOCA_EX_USAGE, "--opensearch-gib %lld: sizes a domain "
+		    "that --opensearch TYPE adds; give both", osgib);
+	if (osgib < 0)
+		osgib = 10;
 
 	it[n] = (struct item){ "head node", type, MONTH_HOURS, 0, 0, NULL };
 	if ((it[n].usd = soca_cost_price(c, type, false, NULL, &e)) < 0)
@@ -709,6 +751,34 @@ cmd_platform(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 		it[n] = (struct item){ "nat gateway", "hours (traffic extra)",
 		    MONTH_HOURS, 0, 0, NULL };
 		list_item(c, &it[n++], "AmazonEC2", kv);
+	}
+	if (alb) {
+		const char *kh[] = { "productFamily", "Load Balancer-Application",
+		    "groupDescription", "LoadBalancer hourly usage by "
+		    "Application Load Balancer", NULL };
+		const char *kl[] = { "productFamily", "Load Balancer-Application",
+		    "groupDescription", "Used Application load balancer "
+		    "capacity units-hr", NULL };
+
+		it[n] = (struct item){ "alb", "hours", MONTH_HOURS, 0, 0,
+		    NULL };
+		list_item(c, &it[n++], "AWSELB", kh);
+		it[n] = (struct item){ "alb lcu", "1 LCU all month (nominal)",
+		    MONTH_HOURS, 0, 0, NULL };
+		list_item(c, &it[n++], "AWSELB", kl);
+	}
+	if (ostype) {
+		const char *ki[] = { "instanceType", ostype, "productFamily",
+		    "Amazon OpenSearch Service Instance", NULL };
+		const char *kv[] = { "productFamily", "Amazon OpenSearch "
+		    "Service Volume", "storageMedia", "GP3", NULL };
+
+		it[n] = (struct item){ "opensearch", ostype, MONTH_HOURS, 0, 0,
+		    NULL };
+		list_item(c, &it[n++], "AmazonES", ki);
+		it[n] = (struct item){ "opensearch volume", "gp3",
+		    (double)osgib, 0, 0, NULL };
+		list_item(c, &it[n++], "AmazonES", kv);
 	}
 	out = out_new(o, cols, sizeof(cols) / sizeof(*cols));
 	for (size_t i = 0; i < n; i++) {

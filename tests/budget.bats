@@ -686,3 +686,36 @@ total a month of 730 hours null 58.33"
 	run soca-budget platform --head-type t3.small --efs-gib 0
 	assert_failure 3
 }
+
+@test "platform: --alb and --opensearch add the template's optional parts, each quantity x list price" {
+	run soca-budget -J platform --alb --opensearch t3.medium.search --opensearch-gib 20
+	assert_success
+	run jq -r '"\(.item)|\(.what)|\(.quantity)|\(.unit)|\(.usd_per_unit)|\(.usd_per_month)"' <<<"$output"
+	assert_output "head node|t4g.small|730|Hrs|0.0168|12.26
+head volume|gp3|20|GB-Mo|0.08|1.6
+efs|Standard storage|10|GB-Mo|0.3|3
+public ipv4|in-use addresses|730|Hrs|0.005|3.65
+alb|hours|730|Hrs|0.0225|16.43
+alb lcu|1 LCU all month (nominal)|730|LCU-Hrs|0.008|5.84
+opensearch|t3.medium.search|730|Hrs|0.072|52.56
+opensearch volume|gp3|20|GB-Mo|0.122|2.44
+total|a month of 730 hours|null|null|null|97.78"
+	[ "$(awsim_calls pricing:GetProducts)" = 8 ]
+	# the table prints the same arithmetic; --opensearch-gib defaults to 10
+	run soca-budget platform --opensearch t3.small.search
+	assert_success
+	assert_line --regexp '^opensearch +t3\.small\.search +730 +Hrs +0\.036 +26\.28$'
+	assert_line --regexp '^opensearch volume +gp3 +10 +GB-Mo +0\.122 +1\.22$'
+	run soca-budget platform --opensearch t3.medium
+	assert_failure 2
+	assert_output --partial '--opensearch t3.medium: not an OpenSearch instance type'
+	run soca-budget platform --opensearch-gib 20
+	assert_failure 2
+	assert_output --partial '--opensearch-gib 20: sizes a domain that --opensearch TYPE adds'
+	run soca-budget platform --opensearch t3.medium.search --opensearch-gib 5
+	assert_failure 2
+	assert_output --partial 'not a size in GiB from 10 to 65536'
+	run soca-budget platform --opensearch x9.huge.search
+	assert_failure 1
+	assert_output --partial 'x9.huge.search'
+}

@@ -3,7 +3,9 @@
 # Linux prices of the instance types in ec2data.py, EBS volume storage
 # (productFamily Storage, volumeApiName), NAT gateway hours, AmazonEFS
 # storage classes and AmazonVPC's in-use public IPv4 address hours (the
-# baseline soca-budget platform prices), DescribeServices.
+# baseline soca-budget platform prices), AWSELB's Application Load
+# Balancer hours and LCU-hours and AmazonES (OpenSearch Service) instance
+# hours and gp3 storage (its optional parts), DescribeServices.
 #
 # Each PriceList entry is a JSON string in the real product/terms layout
 # (product.attributes, terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD)
@@ -64,7 +66,34 @@ OTHER = [
     ("AmazonVPC", "VPC Public IPv4 Address",
      {"group": "VPCPublicIPv4Address",
       "usagetype": "PublicIPv4:InUseAddress"}, "Hrs", 0.005),
+    ("AWSELB", "Load Balancer-Application",
+     {"groupDescription": "LoadBalancer hourly usage by Application Load "
+      "Balancer", "operation": "LoadBalancing:Application",
+      "usagetype": "LoadBalancerUsage"}, "Hrs", 0.0225),
+    ("AWSELB", "Load Balancer-Application",
+     {"groupDescription": "Used Application load balancer capacity "
+      "units-hr", "operation": "LoadBalancing:Application",
+      "usagetype": "LCUUsage"}, "LCU-Hrs", 0.008),
+    ("AmazonES", "Amazon OpenSearch Service Instance",
+     {"instanceType": "t3.small.search", "usagetype": "ESInstance:t3.small"},
+     "Hrs", 0.036),
+    ("AmazonES", "Amazon OpenSearch Service Instance",
+     {"instanceType": "t3.medium.search",
+      "usagetype": "ESInstance:t3.medium"}, "Hrs", 0.072),
+    ("AmazonES", "Amazon OpenSearch Service Instance",
+     {"instanceType": "m6g.large.search",
+      "usagetype": "ESInstance:m6g.large"}, "Hrs", 0.128),
+    ("AmazonES", "Amazon OpenSearch Service Instance",
+     {"instanceType": "r6g.large.search",
+      "usagetype": "ESInstance:r6g.large"}, "Hrs", 0.167),
+    ("AmazonES", "Amazon OpenSearch Service Volume",
+     {"storageMedia": "GP3", "usagetype": "ES:GP3-Storage"}, "GB-Mo", 0.122),
 ]
+
+# usage types carry a region prefix everywhere but us-east-1
+# (USE2-LoadBalancerUsage), as in the real price list
+USAGE_PREFIX = {"us-east-1": "", "us-east-2": "USE2-", "us-west-2": "USW2-",
+                "eu-west-1": "EU-"}
 
 
 def _other_products(region, service):
@@ -74,8 +103,12 @@ def _other_products(region, service):
         attrs = dict(extra, servicecode=svc, regionCode=region,
                      location=LOCATIONS.get(region, region),
                      locationType="AWS Region")
+        if svc in ("AWSELB", "AmazonES"):
+            attrs["usagetype"] = USAGE_PREFIX.get(region, "") + \
+                extra["usagetype"]
         sku = _sku(svc + family + extra["usagetype"], region)
-        yield attrs, {
+        # the API filters on productFamily too, beside the attributes
+        yield dict(attrs, productFamily=family), {
             "product": {"productFamily": family, "attributes": attrs,
                         "sku": sku},
             "serviceCode": svc,
