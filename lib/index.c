@@ -470,10 +470,10 @@ call(struct index_run *r, const char *method, const char *path,
 	return rc;
 }
 
+/* PUT the index template t (taken) for r's index */
 static int
-put_template(struct index_run *r)
+put_template(struct index_run *r, json_t *t)
 {
-	json_t *t = template(r->index);
 	char *text = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
 	struct soca_buf b = { 0 }, out = { 0 };
 	char *path = soca_xasprintf("/_index_template/%s", r->index);
@@ -670,7 +670,7 @@ soca_index_jobs(const struct soca_conf *c, struct soca_spool *sp,
 		soca_buf_free(&b);
 		goto done;
 	}
-	if (pk.n > 0 && (put_template(&r) != 0 ||
+	if (pk.n > 0 && (put_template(&r, template(r.index)) != 0 ||
 	    send_all(&r, pk.jobs, pk.n) != 0))
 		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	if (r.sent + r.failed > 0) {
@@ -809,25 +809,6 @@ node_bulk(struct index_run *r, const struct soca_ec2_inst *v, size_t n,
 	return rc;
 }
 
-static int
-put_node_template(struct index_run *r)
-{
-	json_t *t = node_template(r->index);
-	char *text = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
-	struct soca_buf b = { 0 }, out = { 0 };
-	char *path = soca_xasprintf("/_index_template/%s", r->index);
-	int rc;
-
-	soca_buf_adds(&b, text);
-	rc = call(r, "PUT", path, "application/json", &b, &out);
-	free(text);
-	free(path);
-	json_decref(t);
-	soca_buf_free(&b);
-	soca_buf_free(&out);
-	return rc;
-}
-
 /*
  * soca-index nodes: a snapshot of the cluster's instances (provider aws;
  * the local provider has none).  Exit status as for jobs.
@@ -875,7 +856,7 @@ soca_index_nodes(const struct soca_conf *c, bool ndjson, FILE *out)
 		soca_buf_free(&b);
 		goto out;
 	}
-	if (n > 0 && put_node_template(&r) != 0)
+	if (n > 0 && put_template(&r, node_template(r.index)) != 0)
 		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	for (size_t i = 0; i < n && rc == SOCA_EX_OK; i += (size_t)r.batch)
 		if (node_bulk(&r, v + i, n - i < (size_t)r.batch ? n - i :

@@ -18,24 +18,6 @@
 
 #include "web.h"
 
-static json_t *
-lines(const char *out)
-{
-	json_t *a = json_array(), *j;
-	size_t n;
-
-	for (const char *p = out; *p; p += n + (p[n] != '\0')) {
-		if ((n = strcspn(p, "\n")) == 0)
-			continue;
-		if ((j = json_loadb(p, n, 0, NULL)) == NULL) {
-			json_decref(a);
-			return NULL;
-		}
-		json_array_append_new(a, j);
-	}
-	return a;
-}
-
 static bool
 name_ok(struct soca_web *w, const char *n)
 {
@@ -87,7 +69,7 @@ soca_web_desktops_list(struct soca_web *w)
 	}
 	if (!run(w, argv, &r))
 		return;
-	if (r.status == 0 && (a = lines(r.out)) != NULL)
+	if (r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL)
 		soca_web_json(w, 200, a);
 	else {
 		soca_web_answer_run(w, "no desktops", &r, 0);
@@ -105,7 +87,7 @@ soca_web_desktops_show(struct soca_web *w)
 
 	if (!name_ok(w, w->seg[1]) || !run(w, argv, &r))
 		return;
-	if (r.status == 0 && (a = lines(r.out)) != NULL) {
+	if (r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL) {
 		if (json_array_size(a) == 1)
 			soca_web_json(w, 200, json_incref(json_array_get(a, 0)));
 		else

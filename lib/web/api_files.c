@@ -96,24 +96,6 @@ answer(struct soca_web *w, struct soca_web_run *r, int okstatus)
 	free(m);
 }
 
-static json_t *
-lines(const char *out)
-{
-	json_t *a = json_array(), *j;
-	size_t n;
-
-	for (const char *p = out; *p; p += n + (p[n] != '\0')) {
-		if ((n = strcspn(p, "\n")) == 0)
-			continue;
-		if ((j = json_loadb(p, n, 0, NULL)) == NULL) {
-			json_decref(a);
-			return NULL;
-		}
-		json_array_append_new(a, j);
-	}
-	return a;
-}
-
 static void
 download(struct soca_web *w, const char *p, json_t *st, const char *ctype)
 {
@@ -160,7 +142,7 @@ soca_web_files_get(struct soca_web *w)
 		soca_web_error(w, 403, "this account may not use the web door");
 		goto out;
 	}
-	if (r.status != 0 || (a = lines(r.out)) == NULL ||
+	if (r.status != 0 || (a = soca_web_jsonl(r.out)) == NULL ||
 	    json_array_size(a) != 1) {
 		answer(w, &r, 0);
 		soca_web_error(w, 500, "unexpected output");
@@ -175,7 +157,7 @@ soca_web_files_get(struct soca_web *w)
 	} else if (type && strcmp(type, "dir") == 0) {
 		argv[0] = "ls";
 		if (soca_web_run(w, "soca-files", argv, NULL, 0, &r) == 0) {
-			json_t *l = r.status == 0 ? lines(r.out) : NULL;
+			json_t *l = r.status == 0 ? soca_web_jsonl(r.out) : NULL;
 
 			if (l != NULL)
 				soca_web_json(w, 200, l);
@@ -314,7 +296,7 @@ soca_web_files_send(struct soca_web *w, const char *rel, const char *ctype)
 		soca_web_error(w, 403, "this account may not use the web door");
 		return;
 	}
-	if (r.status == 0 && (a = lines(r.out)) != NULL &&
+	if (r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL &&
 	    json_array_size(a) == 1) {
 		st = json_array_get(a, 0);
 		type = json_string_value(json_object_get(st, "type"));

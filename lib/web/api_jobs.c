@@ -41,32 +41,6 @@ soca_web_jobid_ok(const char *s)
 	return m > 0 && m <= 9 && strcmp(s + n + 1 + m, "]") == 0;
 }
 
-/* JSON Lines on stdout into an array; NULL when a line is no object */
-static json_t *
-lines(const char *out)
-{
-	json_t *a = json_array(), *j;
-	const char *p = out;
-	size_t n;
-
-	while (*p) {
-		n = strcspn(p, "\n");
-		if (n > 0) {
-			j = json_loadb(p, n, 0, NULL);
-			if (!json_is_object(j)) {
-				json_decref(j);
-				json_decref(a);
-				return NULL;
-			}
-			json_array_append_new(a, j);
-		}
-		p += n;
-		if (*p)
-			p++;
-	}
-	return a;
-}
-
 static bool
 text_ok(const char *s)
 {
@@ -161,7 +135,7 @@ soca_web_jobs_list(struct soca_web *w)
 	}
 	if (r.status == 0 && pr == NULL && !r.truncated) {
 		array_of_lines(w, &r);	/* no filter: no parse, as it is */
-	} else if (r.status != 0 || (a = lines(r.out)) == NULL) {
+	} else if (r.status != 0 || (a = soca_web_jsonl(r.out)) == NULL) {
 		soca_web_answer_run(w, "no such jobs", &r, 0);
 		if (r.status == 0)
 			soca_web_error(w, 500, "unexpected output");
@@ -204,7 +178,7 @@ soca_web_jobs_show(struct soca_web *w)
 		soca_web_error(w, 403, "this account may not use the web door");
 		return;
 	}
-	if (r.status == 0 && (a = lines(r.out)) != NULL) {
+	if (r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL) {
 		if (json_array_size(a) == 1)
 			soca_web_json(w, 200, json_incref(json_array_get(a, 0)));
 		else
@@ -227,7 +201,7 @@ not_done(struct soca_web *w, const char *verb)
 	json_t *a, *j;
 
 	if (soca_web_run(w, "soca-stat", argv, NULL, 0, &r) == 0 &&
-	    r.status == 0 && (a = lines(r.out)) != NULL) {
+	    r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL) {
 		j = json_array_get(a, 0);
 		owner = json_string_value(json_object_get(j, "user"));
 		state = json_string_value(json_object_get(j, "state"));
@@ -636,7 +610,7 @@ soca_web_jobs_output(struct soca_web *w)
 		soca_web_error(w, 403, "this account may not use the web door");
 		return;
 	}
-	if (r.status == 0 && (a = lines(r.out)) != NULL &&
+	if (r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL &&
 	    json_array_size(a) == 1) {
 		j = json_array_get(a, 0);
 		owner = json_string_value(json_object_get(j, "user"));

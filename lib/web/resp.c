@@ -119,3 +119,32 @@ soca_web_nocontent(struct soca_web *w, int status)
 	fputs("\r\n", stdout);
 	fflush(stdout);
 }
+
+/*
+ * A command's JSON Lines (soca-stat -J, soca-desktop list -J, soca-files
+ * ls -J) as one array; NULL when a line is not a JSON object.
+ */
+json_t *
+soca_web_jsonl(const char *out)
+{
+	json_t *a = json_array(), *j;
+	const char *p = out;
+	size_t n;
+
+	while (*p) {
+		n = strcspn(p, "\n");
+		if (n > 0) {
+			j = json_loadb(p, n, 0, NULL);
+			if (!json_is_object(j)) {
+				json_decref(j);
+				json_decref(a);
+				return NULL;
+			}
+			json_array_append_new(a, j);
+		}
+		p += n;
+		if (*p)
+			p++;
+	}
+	return a;
+}

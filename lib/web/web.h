@@ -66,6 +66,7 @@ void soca_web_drain(long long);
 
 /* resp.c */
 void soca_web_json(struct soca_web *, int status, json_t *);
+json_t *soca_web_jsonl(const char *);
 void soca_web_error(struct soca_web *, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void soca_web_nocontent(struct soca_web *, int status);
