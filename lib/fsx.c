@@ -322,6 +322,10 @@ soca_fsx_check(const struct soca_conf *c, struct soca_job *j)
 		fs = NULL;
 	if ((why = check_form(c, j, fs)) != NULL || fs == NULL)
 		return why;
+	if (!soca_conf_bool(c, "aws", NULL, "fsx"))
+		return soca_xasprintf("resource fsx_lustre=%s: FSx for Lustre "
+		    "is off at this site ([aws] fsx = no); ask an admin to "
+		    "enable it, or drop fsx_lustre", fs);
 	fs = soca_job_res(j, "fsx_lustre");	/* normalised */
 	if (strncmp(fs, "fs-", 3) == 0)
 		return NULL;

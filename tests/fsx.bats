@@ -95,6 +95,13 @@ fs_create() {
 	run soca-stat -f 4
 	assert_line 'res=fsx_lustre=s3://results-1/runs'
 	refute_output --partial 'runs/'
+	# a site without FSx (the stack's EnableFsx = false): refused, named
+	printf '[aws]\nfsx = no\n' >>"$SOCA_CONF"
+	n=$(spool_count queued)
+	run soca-submit -l fsx_lustre=yes -- true
+	assert_failure 2
+	assert_output --partial 'FSx for Lustre is off at this site ([aws] fsx = no)'
+	[ "$(spool_count queued)" -eq "$n" ]
 }
 
 @test "submission (aws): the bucket must answer HeadBucket, an fs- must exist, before anything is stored" {
