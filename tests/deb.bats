@@ -75,7 +75,8 @@ can_install() {
 		timers.target.wants/soca-node-down.timer \
 		timers.target.wants/soca-budget-refresh.timer \
 		timers.target.wants/soca-desktop-tick.timer \
-		timers.target.wants/soca-archive.timer; do
+		timers.target.wants/soca-archive.timer \
+		timers.target.wants/soca-index.timer; do
 		[ -L /etc/systemd/system/$unit ]
 	done
 
