@@ -3,8 +3,10 @@
 # soca-desktop launch from [desktop] user_data (this file by default).
 # Every %%NAME%% is replaced by a single-quoted value.  It mounts the
 # shared filesystem, joins LDAP (nslcd), installs or checks NICE DCV,
-# writes dcv.conf, and installs the systemd units that create the owner's
-# virtual session at every boot and report idle facts to the cluster
+# writes dcv.conf (with [desktop] dcv_auth = token, soca-api's
+# /api/dcv-auth as DCV's auth-token-verifier), and installs the systemd
+# units that create the owner's virtual session at every boot and
+# report idle facts to the cluster
 # (the same units as etc/soca-desktop-*.service and .timer; tests check
 # they match).  Every step is idempotent.
 set -eu
@@ -19,6 +21,7 @@ SOCA_LDAP_URI=%%LDAP_URI%%
 SOCA_LDAP_BASE=%%LDAP_BASE%%
 SOCA_DCV_PORT=%%DCV_PORT%%
 SOCA_DCV_URL_PATH=%%DCV_URL_PATH%%
+SOCA_DCV_VERIFIER=%%DCV_VERIFIER%%
 export SOCA_CLUSTER SOCA_CONF
 
 log() {
@@ -110,7 +113,32 @@ if ! have dcv; then
 fi
 have dcv || { log "NICE DCV is not installed"; exit 1; }
 
+# this instance's id, from IMDS (v2)
+imds() {
+	_t=$(curl -sf -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 60' \
+	    http://169.254.169.254/latest/api/token) &&
+	    curl -sf -m 5 -H "X-aws-ec2-metadata-token: $_t" \
+	    "http://169.254.169.254/latest/meta-data/$1"
+}
+
+# DCV's system authentication (PAM: the LDAP password); with [desktop]
+# dcv_auth = token, DCV also asks soca-api's external authenticator
+# about the token the web door gave the owner (system stays the
+# fallback for the DCV clients that bring a password)
+dcv_security() {
+	printf '[security]\nauthentication = "system"\n'
+	if [ -n "$SOCA_DCV_VERIFIER" ]; then
+		_iid=$(imds instance-id) || {
+			log "no instance id from IMDS for auth-token-verifier"
+			return 1
+		}
+		printf 'auth-token-verifier = "%s?instance=%s"\n' \
+		    "$SOCA_DCV_VERIFIER" "$_iid"
+	fi
+}
+
 mkdir -p /etc/dcv
+security=$(dcv_security)
 cat >/etc/dcv/dcv.conf <<DCVCONF
 [license]
 
@@ -127,8 +155,7 @@ web-port = $SOCA_DCV_PORT
 web-url-path = "$SOCA_DCV_URL_PATH"
 idle-timeout = 0
 
-[security]
-authentication = "system"
+$security
 DCVCONF
 systemctl enable --now dcvserver
 

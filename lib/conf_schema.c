@@ -389,6 +389,9 @@ static const struct soca_key desktop_keys[] = {
 	    "stop a running desktop when its window ends, idle or not" },
 	{ "dcv_port", SOCA_T_INT, "8443", NULL, 1, 65535,
 	    "port DCV listens on" },
+	{ "dcv_auth", SOCA_T_ENUM, "system", "system|token", 0, 0,
+	    "how DCV authenticates: system (PAM: the LDAP password) or token "
+	    "(soca-api's signed tokens, checked at [web] url/api/dcv-auth)" },
 	{ "gateway", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "host users ssh through to reach private desktops (default: this "
 	    "host's name)" },
@@ -482,6 +485,11 @@ static const struct soca_key web_keys[] = {
 	{ "origin", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "soca-api: the site's origin (https://host[:port]; default: from "
 	    "the request's Host)" },
+	{ "dcv_token_ttl", SOCA_T_DURATION, "5m", NULL, 0, 0,
+	    "soca-api: lifetime of a desktop's DCV token ([desktop] dcv_auth "
+	    "= token)" },
+	{ "url", SOCA_T_STRING, NULL, NULL, 0, 0,
+	    "the site's https URL; desktops in token mode ask URL/api/dcv-auth" },
 	END
 };
 

@@ -98,7 +98,9 @@ quote(struct soca_buf *b, const char *v, bool ps)
 
 /*
  * [desktop] user_data (windows_user_data for a Windows image) with its
- * %%NAME%% replaced by quoted values, base64; NULL: *why
+ * %%NAME%% replaced by quoted values (%%DCV_VERIFIER%%: [web] url's
+ * /api/dcv-auth with [desktop] dcv_auth = token, else empty), base64;
+ * NULL: *why
  */
 static char *
 user_data(struct soca_desk_ctx *x, const char *path,
@@ -113,11 +115,30 @@ user_data(struct soca_desk_ctx *x, const char *path,
 		"spool" }, { "WINDOWS_DOMAIN", "desktop", "windows_domain" },
 	};
 	struct soca_buf r = { 0 }, o = { 0 };
-	char *tpl, *p, *q;
+	const char *mode = soca_conf_get(x->c, "desktop", NULL, "dcv_auth");
+	const char *url = soca_conf_get(x->c, "web", NULL, "url");
+	char *tpl, *p, *q, *verifier = NULL;
 	FILE *f;
 	size_t len;
 
+	/* token mode: DCV asks soca-api's external authenticator */
+	if (mode != NULL && strcmp(mode, "token") == 0) {
+		if (url == NULL || strncmp(url, "https://", 8) != 0 ||
+		    url[8] == '\0' || strpbrk(url, "?#'\" \t\n") != NULL) {
+			*why = soca_xasprintf("[desktop] dcv_auth = token: [web] "
+			    "url %s%s%s: must be the site's https://HOST[:PORT] "
+			    "URL, where desktops reach soca-api; set it, or "
+			    "dcv_auth = system", url ? "\"" : "", url ? url :
+			    "is not set", url ? "\"" : "");
+			return NULL;
+		}
+		len = strlen(url);
+		while (len > 8 && url[len - 1] == '/')
+			len--;
+		verifier = soca_xasprintf("%.*s/api/dcv-auth", (int)len, url);
+	}
 	if ((f = fopen(path, "r")) == NULL) {
+		free(verifier);
 		*why = soca_xasprintf("[desktop] user_data %s: %s", path,
 		    strerror(errno));
 		return NULL;
@@ -153,6 +174,8 @@ user_data(struct soca_desk_ctx *x, const char *path,
 			quote(&r, soca_conf_file(x->c), ps);
 		else if (kl == 6 && strncmp(q + 2, "BINDIR", 6) == 0)
 			quote(&r, BINDIR, ps);
+		else if (kl == 12 && strncmp(q + 2, "DCV_VERIFIER", 12) == 0)
+			quote(&r, verifier ? verifier : "", ps);
 		else if (kl == 12 && strncmp(q + 2, "DCV_URL_PATH", 12) == 0) {
 			/* behind the ALB, DCV answers under its rule's path */
 			char *up = soca_xasprintf("/%s", session);
@@ -167,6 +190,7 @@ user_data(struct soca_desk_ctx *x, const char *path,
 	}
 	soca_buf_adds(&r, p);
 	free(tpl);
+	free(verifier);
 	if (r.len > 16384) {
 		*why = soca_xasprintf("[desktop] user_data %s: %zu bytes once "
 		    "rendered, EC2 takes 16384", path, r.len);

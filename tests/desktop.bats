@@ -548,6 +548,55 @@ $ME"
 	assert_success
 }
 
+# dcv_security_of FILE: the [security] section the rendered user data FILE
+# writes in dcv.conf, with IMDS answering i-0123456789abcdef0
+dcv_security_of() {
+	{
+		grep '^SOCA_DCV_VERIFIER=' "$1"
+		echo 'log() { echo "$*" >&2; }'
+		echo 'imds() { [ "$1" = instance-id ] && echo i-0123456789abcdef0; }'
+		awk '/^dcv_security\(\) \{$/ { on = 1 } on; /^}$/ { on = 0 }' "$1"
+		echo dcv_security
+	} >sec.sh
+	sh -eu sec.sh
+}
+
+@test "node side: dcv_auth = token adds DCV's auth-token-verifier (soca-api's /api/dcv-auth), system keeps PAM only" {
+	desk_conf "user_data = $SOCA_SRCDIR/etc/desktop-user-data.sh"
+	soca-desktop launch ws1
+	awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d >sys.sh
+	grep -qx "SOCA_DCV_VERIFIER=''" sys.sh
+	run dcv_security_of sys.sh
+	assert_success
+	assert_output '[security]
+authentication = "system"'
+
+	desk_conf "user_data = $SOCA_SRCDIR/etc/desktop-user-data.sh" \
+	    "dcv_auth = token"
+	# token mode needs the site's URL
+	run soca-desktop launch ws2
+	assert_failure 2
+	assert_output --partial '[desktop] dcv_auth = token: [web] url is not set'
+	printf '[web]\nurl = http://soca.example.com\n' >>"$SOCA_CONF"
+	run soca-desktop launch ws2
+	assert_failure 2
+	assert_output --partial '[web] url "http://soca.example.com": must be the site'"'"'s https://HOST[:PORT] URL'
+	[ "$(awsim_calls ec2:RunInstances)" = 2 ]
+	sed -i 's|^url = .*|url = https://soca.example.com:8443/|' "$SOCA_CONF"
+	soca-desktop launch ws2
+	inst ws2 | jq -r .UserData | base64 -d >tok.sh
+	grep -qx "SOCA_DCV_VERIFIER='https://soca.example.com:8443/api/dcv-auth'" tok.sh
+	run dcv_security_of tok.sh
+	assert_success
+	assert_output '[security]
+authentication = "system"
+auth-token-verifier = "https://soca.example.com:8443/api/dcv-auth?instance=i-0123456789abcdef0"'
+	run bash -n tok.sh
+	assert_success
+	run shellcheck -s sh tok.sh
+	assert_success
+}
+
 @test "budget gate: a project over its limit cannot launch a desktop" {
 	printf '[budget]\naccount_id = 123456789012\n' >>"$SOCA_CONF"
 	awsim_ctl POST budgets '[{"BudgetName":"cfd","CalculatedSpend":{"ActualSpend":{"Amount":"120","Unit":"USD"}}}]' >/dev/null

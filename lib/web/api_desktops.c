@@ -8,7 +8,9 @@
  * (soca-desktop keeps them per user), so another user's name is just a
  * name that does not exist.  When soca-desktop finds nothing to act on
  * (exit 1), show tells a missing desktop (404) from one whose state
- * forbids the action (409: resize while running).
+ * forbids the action (409: resize while running).  With [desktop]
+ * dcv_auth = token, connect adds a DCV token (dcvauth.c) to the URL and
+ * the .dcv file of a running desktop.
  */
 #include "config.h"
 
@@ -282,12 +284,45 @@ soca_web_desktops_schedule(struct soca_web *w)
 	json_decref(j);
 }
 
+/*
+ * [desktop] dcv_auth = token: a token for the desktop's session, from
+ * soca-desktop's own answer as the user (never from the request), only
+ * while it runs; NULL otherwise
+ */
+static char *
+token(struct soca_web *w)
+{
+	const char *argv[] = { "show", "-J", w->seg[1], NULL };
+	const char *mode = soca_conf_get(w->conf, "desktop", NULL, "dcv_auth");
+	struct soca_web_run r;
+	const char *st, *ses, *id, *own;
+	char *t = NULL;
+	json_t *a, *d;
+
+	if (mode == NULL || strcmp(mode, "token") != 0 || !run(w, argv, &r))
+		return NULL;
+	if (r.status == 0 && (a = soca_web_jsonl(r.out)) != NULL) {
+		d = json_array_size(a) == 1 ? json_array_get(a, 0) : NULL;
+		st = json_string_value(json_object_get(d, "state"));
+		ses = json_string_value(json_object_get(d, "session"));
+		id = json_string_value(json_object_get(d, "id"));
+		own = json_string_value(json_object_get(d, "owner"));
+		if (st && ses && id && own && strcmp(st, "running") == 0 &&
+		    strcmp(own, w->user) == 0 && soca_name_ok(ses) &&
+		    soca_name_ok(id) && strcmp(ses, "-") != 0)
+			t = soca_web_dcv_token(w, ses, own, id);
+		json_decref(a);
+	}
+	soca_web_run_free(&r);
+	return t;
+}
+
 void
 soca_web_desktops_connect(struct soca_web *w)
 {
 	const char *argv[] = { "connect", w->seg[1], NULL };
 	struct soca_web_run r;
-	char *url, *nl, *host, *port, *ses, *dcv;
+	char *url, *nl, *host, *port, *ses, *dcv, *tok, *h;
 	json_t *o;
 
 	if (!name_ok(w, w->seg[1]) || !run(w, argv, &r))
@@ -300,7 +335,17 @@ soca_web_desktops_connect(struct soca_web *w)
 	while (r.outlen > 0 && r.out[r.outlen - 1] == '\n')
 		r.out[--r.outlen] = '\0';
 	url = (nl = strrchr(r.out, '\n')) ? nl + 1 : r.out;
-	o = json_pack("{s:s}", "url", url);
+	tok = token(w);
+	if (tok != NULL && (h = strchr(url, '#')) != NULL && !strchr(url, '?')) {
+		/* DCV's web client: https://HOST:PORT/?authToken=T#SESSION */
+		char *u = soca_xasprintf("%.*s?authToken=%s%s", (int)(h - url),
+		    url, tok, h);
+
+		o = json_pack("{s:s, s:s}", "url", u, "token", tok);
+		free(u);
+		soca_web_note(w, "dcv token made");
+	} else
+		o = json_pack("{s:s}", "url", url);
 	if (nl != NULL)
 		json_object_set_new(o, "ssh", json_stringn(r.out,
 		    (size_t)(nl - r.out)));
@@ -310,12 +355,18 @@ soca_web_desktops_connect(struct soca_web *w)
 		*port++ = '\0';
 		*strchr(port, '/') = '\0';
 		dcv = soca_xasprintf("[version]\nformat=1.0\n\n[connect]\n"
-		    "host=%s\nport=%s\nsessionid=%s\nuser=%s\nweburlpath=\n",
-		    host, port, ses + 1, w->user);
+		    "host=%s\nport=%s\nsessionid=%s\nuser=%s\nweburlpath=\n"
+		    "%s%s%s", host, port, ses + 1, w->user,
+		    json_object_get(o, "token") ? "authtoken=" : "",
+		    json_object_get(o, "token") ? tok : "",
+		    json_object_get(o, "token") ? "\n" : "");
 		json_object_set_new(o, "dcv_file", json_string(dcv));
 		free(dcv);
 	}
 	free(host);
+	if (tok != NULL)
+		explicit_bzero(tok, strlen(tok));
+	free(tok);
 	soca_web_json(w, 200, o);
 	soca_web_run_free(&r);
 }

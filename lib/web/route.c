@@ -4,9 +4,10 @@
  * Owns the one list of method + path pattern -> handler ({x} matches
  * one segment, checked by its handler).  A path in the table asked with
  * another method is 405 with Allow; any other path is 404.  Every route
- * authenticates (auth.c) before its handler runs, but login and the
- * OpenAPI document.  `soca-api --routes` prints the table, so a test
- * compares it with lib/web/openapi.json.
+ * authenticates (auth.c) before its handler runs, but login, the
+ * OpenAPI document and DCV's token check (dcvauth.c: DCV server asks).
+ * `soca-api --routes` prints the table, so a test compares it with
+ * lib/web/openapi.json.
  */
 #include "config.h"
 
@@ -51,6 +52,7 @@ const struct soca_web_route soca_web_routes[] = {
 	{ "POST", "/api/files/mkdir", soca_web_files_mkdir, false },
 	{ "POST", "/api/files/rename", soca_web_files_rename, false },
 	{ "GET", "/api/openapi.json", soca_web_openapi, true },
+	{ "POST", "/api/dcv-auth", soca_web_dcv_auth, true },
 	{ NULL, NULL, NULL, false },
 };
 

@@ -108,8 +108,9 @@ soca_web_state_dir(struct soca_web *w, const char *sub, char **path)
 	return 0;
 }
 
-static int
-hmac_key(struct soca_web *w, unsigned char key[32])
+/* [web] state/hmac.key, made on first use; dcvauth.c derives its own */
+int
+soca_web_hmac_key(struct soca_web *w, unsigned char key[32])
 {
 	char *dir, *p;
 	ssize_t n = -1;
@@ -137,7 +138,7 @@ mac(struct soca_web *w, const char *id, char out[65])
 	unsigned char key[32], m[32];
 	unsigned int mlen = 0;
 
-	if (hmac_key(w, key) < 0)
+	if (soca_web_hmac_key(w, key) < 0)
 		return -1;
 	HMAC(EVP_sha256(), key, sizeof(key), (const unsigned char *)id,
 	    strlen(id), m, &mlen);

@@ -118,6 +118,7 @@ void soca_web_keys_revoke(struct soca_web *);
 int soca_web_random(void *, size_t);
 void soca_web_hex(const unsigned char *, size_t, char *);
 int soca_web_state_dir(struct soca_web *, const char *sub, char **path);
+int soca_web_hmac_key(struct soca_web *, unsigned char key[32]);
 int soca_web_session_check(struct soca_web *, const char *cookie,
     char **user);
 void soca_web_login(struct soca_web *);
@@ -150,6 +151,11 @@ void soca_web_desktops_action(struct soca_web *);
 void soca_web_desktops_resize(struct soca_web *);
 void soca_web_desktops_schedule(struct soca_web *);
 void soca_web_desktops_connect(struct soca_web *);
+
+/* dcvauth.c */
+char *soca_web_dcv_token(struct soca_web *, const char *session,
+    const char *owner, const char *instance);
+void soca_web_dcv_auth(struct soca_web *);
 
 /* api_files.c */
 void soca_web_files_get(struct soca_web *);
