@@ -207,20 +207,44 @@ list(struct soca_desk_ctx *x, struct opts *op, const char *me,
 	return one && shown == 0 ? SOCA_EX_FALSE : 0;
 }
 
-/* a DCV connection file: the client opens it and asks for the password */
+/*
+ * a DCV connection file: the client opens it and asks for the password;
+ * webpath is where DCV answers ("/SESSION/" behind an ALB, "" at /)
+ */
 static int
 dcv_file(const char *path, const char *host, long long port,
-    const char *session, const char *user)
+    const char *webpath, const char *session, const char *user)
 {
 	char *s = soca_xasprintf("[version]\nformat=1.0\n\n[connect]\n"
-	    "host=%s\nport=%lld\nsessionid=%s\nuser=%s\nweburlpath=\n", host,
-	    port, session, user);
+	    "host=%s\nport=%lld\nsessionid=%s\nuser=%s\nweburlpath=%s\n",
+	    host, port, session, user, webpath);
 	int r = soca_write_atomic(path, s, strlen(s), 0644);
 
 	if (r < 0)
 		warn("connect: %s", path);
 	free(s);
 	return r < 0 ? SOCA_EX_TEMP : 0;
+}
+
+/*
+ * The DCV file for the ALB's URL, https://DNS[:PORT]/SESSION/#SESSION
+ * (soca_desk_alb_url): its host, port and path, the session after #.
+ */
+static int
+alb_dcv_file(const char *path, const char *url, const char *user)
+{
+	const char *h = url + strlen("https://"), *p = h + strcspn(h, ":/"),
+	    *hash = strchr(url, '#');
+	char *host = soca_xstrndup(h, (size_t)(p - h)), *web;
+	long long port = *p == ':' ? atoll(p + 1) : 443;
+	int rc;
+
+	p += strcspn(p, "/");
+	web = soca_xstrndup(p, hash ? (size_t)(hash - p) : strlen(p));
+	rc = dcv_file(path, host, port, web, hash ? hash + 1 : "", user);
+	free(host);
+	free(web);
+	return rc;
 }
 
 /* the ssh line for a private address, the URL, the DCV file if asked */
@@ -239,7 +263,7 @@ reach(struct soca_desk_ctx *x, const struct soca_ec2_inst *i,
 	    soca_xasprintf("/%s/", i->session) : soca_xstrdup("/");
 
 	if (file && dcv_file(file, i->pubip ? i->pubip : "localhost", port,
-	    ses, user) != 0) {
+	    strcmp(up, "/") == 0 ? "" : up, ses, user) != 0) {
 		free(up);
 		return SOCA_EX_TEMP;
 	}
@@ -272,10 +296,10 @@ connect_to(struct soca_desk_ctx *x, const char *user, const char *name,
 	else if (strcmp(i->state, "running") != 0)
 		warnx("connect %s: %s is %s; soca-desktop start %s first", name,
 		    i->id, i->state, name);
-	else if (file == NULL && (url = soca_desk_alb_url(x, i)) != NULL) {
+	else if ((url = soca_desk_alb_url(x, i)) != NULL) {
 		printf("%s\n", url);	/* through the ALB's rule */
+		rc = file ? alb_dcv_file(file, url, user) : 0;
 		free(url);
-		rc = 0;
 	} else
 		rc = reach(x, i, user, file);
 	soca_ec2_inst_free(v, n);

@@ -95,6 +95,19 @@ session() {	# session NAME: the desktop's DCV session id
 	run soca-desktop connect ws1
 	assert_success
 	assert_output "https://soca-desktops-1234567890.us-east-1.elb.amazonaws.com/$s1/#$s1"
+	# and the DCV file says the same: the ALB's host and port, DCV's path
+	run soca-desktop connect ws1 --dcv-file ws1.dcv
+	assert_success
+	assert_output "https://soca-desktops-1234567890.us-east-1.elb.amazonaws.com/$s1/#$s1"
+	[ "$(cat ws1.dcv)" = "[version]
+format=1.0
+
+[connect]
+host=soca-desktops-1234567890.us-east-1.elb.amazonaws.com
+port=443
+sessionid=$s1
+user=$ME
+weburlpath=/$s1/" ]
 	# stopped: rule, registration and group removed
 	soca-desktop stop ws1
 	run soca-desktop tick
@@ -139,6 +152,10 @@ session() {	# session NAME: the desktop's DCV session id
 	# no rule yet: the ssh way, under the same path
 	run soca-desktop connect ws1
 	assert_line --index 1 "https://localhost:8443/$s1/#$s1"
+	run soca-desktop connect ws1 --dcv-file ws1.dcv
+	assert_success
+	grep -qx "weburlpath=/$s1/" ws1.dcv
+	grep -qx "port=8443" ws1.dcv
 	soca-desktop tick >/dev/null
 	[ "$(elb '.target_groups[0].HealthCheckPath')" = "/$s1/" ]
 	# without an ALB: DCV at /
