@@ -75,6 +75,10 @@ confined(bool walking)
 	fd = soca_files_open(base, "sub/f", O_RDONLY);
 	ok(fd >= 0, "%s: a file beneath opens", walking ? "walk" : "openat2");
 	close(fd);
+	/* no openat2 here (an old kernel, or valgrind, which answers ENOSYS):
+	 * the library walks instead, and so the walk's answers are expected */
+	if (!walking && soca_files_walking)
+		walking = true;
 	fd = soca_files_open(base, "etc/passwd", O_RDONLY);
 	e = errno;
 	ok(fd < 0 && e == (walking ? ELOOP : EXDEV),
