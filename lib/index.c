@@ -339,13 +339,11 @@ template(const char *index)
 	    "type", "keyword", "properties", p);
 }
 
-/* The bulk lines of one job: action and metadata, then the document. */
+/* One document's bulk lines: the index action with its _id, then doc
+ * (both taken). */
 static void
-bulk_job(struct soca_buf *b, const struct soca_job *j,
-    const char *cluster, const char *index)
+bulk_line(struct soca_buf *b, const char *index, char *id, json_t *doc)
 {
-	json_t *doc = job_doc(j, cluster);
-	char *id = soca_xasprintf("%s.job.%lld", cluster, j->id);
 	json_t *act = json_pack("{s:{s:s,s:s}}", "index", "_index", index,
 	    "_id", id);
 	char *a = json_dumps(act, JSON_COMPACT | JSON_SORT_KEYS);
@@ -359,6 +357,15 @@ bulk_job(struct soca_buf *b, const struct soca_job *j,
 	free(d);
 	json_decref(act);
 	json_decref(doc);
+}
+
+/* The bulk lines of one job: action and metadata, then the document. */
+static void
+bulk_job(struct soca_buf *b, const struct soca_job *j,
+    const char *cluster, const char *index)
+{
+	bulk_line(b, index, soca_xasprintf("%s.job.%lld", cluster, j->id),
+	    job_doc(j, cluster));
 }
 
 /* HTTP basic's "user:password": [index] user and password_file */
@@ -757,21 +764,8 @@ static void
 node_line(struct soca_buf *b, const struct soca_ec2_inst *x,
     const char *cluster, const char *index, long long at)
 {
-	json_t *doc = node_doc(x, cluster, at);
-	char *id = soca_xasprintf("%s.node.%s.%lld", cluster, x->id, at / 60);
-	json_t *act = json_pack("{s:{s:s,s:s}}", "index", "_index", index,
-	    "_id", id);
-	char *a = json_dumps(act, JSON_COMPACT | JSON_SORT_KEYS);
-	char *d = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-
-	if (a == NULL || d == NULL)
-		errx(SOCA_EX_TEMP, "out of memory");
-	soca_buf_addf(b, "%s\n%s\n", a, d);
-	free(id);
-	free(a);
-	free(d);
-	json_decref(act);
-	json_decref(doc);
+	bulk_line(b, index, soca_xasprintf("%s.node.%s.%lld", cluster, x->id,
+	    at / 60), node_doc(x, cluster, at));
 }
 
 /* one bulk of nodes: the items refused, each named; -1: not sent */
