@@ -195,39 +195,41 @@ def _xml_scalar(shape, v):
     return escape(str(v))
 
 
-def _xml_value(shape, v, name, out):
+def _xml_value(shape, v, name, out, item="item"):
+    """v as XML under name; a list's entries are named by the model or
+    item (EC2's "item"; the query protocol's "member")"""
     t = shape.type_name
     if t == "structure":
         assert isinstance(v, dict), "%s: %r is not a structure" % (name, v)
         out.append("<%s>" % name)
-        _xml_members(shape, v, out)
+        _xml_members(shape, v, out, item)
         out.append("</%s>" % name)
     elif t == "list":
         assert isinstance(v, list), "%s: %r is not a list" % (name, v)
-        item = shape.member.serialization.get("name", "item")
+        entry = shape.member.serialization.get("name", item)
         out.append("<%s>" % name)
         for e in v:
-            _xml_value(shape.member, e, item, out)
+            _xml_value(shape.member, e, entry, out, item)
         out.append("</%s>" % name)
     elif t == "map":
         out.append("<%s>" % name)
         for k, e in v.items():
             out.append("<entry><key>%s</key>" % escape(k))
-            _xml_value(shape.value, e, "value", out)
+            _xml_value(shape.value, e, "value", out, item)
             out.append("</entry>")
         out.append("</%s>" % name)
     else:
         out.append("<%s>%s</%s>" % (name, _xml_scalar(shape, v), name))
 
 
-def _xml_members(shape, d, out):
+def _xml_members(shape, d, out, item="item"):
     for k in d:
         assert k in shape.members, "%s has no member %s" % (shape.name, k)
     for mname, mshape in shape.members.items():
         if d.get(mname) is None:
             continue
         _xml_value(mshape, d[mname], mshape.serialization.get("name", mname),
-                   out)
+                   out, item)
 
 
 def ec2_response(op_model, result, request_id):
@@ -523,46 +525,11 @@ def query_response(op_model, result, request_id, xmlns):
     if shape is not None:
         wrap = shape.serialization.get("resultWrapper", name + "Result")
         out.append("<%s>" % wrap)
-        _qo_members(shape, result or {}, out)
+        _xml_members(shape, result or {}, out, "member")
         out.append("</%s>" % wrap)
     out.append("<ResponseMetadata><RequestId>%s</RequestId>"
                "</ResponseMetadata></%sResponse>" % (request_id, name))
     return "".join(out).encode()
-
-
-def _qo_members(shape, d, out):
-    for k in d:
-        assert k in shape.members, "%s has no member %s" % (shape.name, k)
-    for mname, mshape in shape.members.items():
-        if d.get(mname) is None:
-            continue
-        _qo_value(mshape, d[mname], mshape.serialization.get("name", mname),
-                 out)
-
-
-def _qo_value(shape, v, name, out):
-    t = shape.type_name
-    if t == "structure":
-        assert isinstance(v, dict), "%s: %r is not a structure" % (name, v)
-        out.append("<%s>" % name)
-        _qo_members(shape, v, out)
-        out.append("</%s>" % name)
-    elif t == "list":
-        assert isinstance(v, list), "%s: %r is not a list" % (name, v)
-        item = shape.member.serialization.get("name", "member")
-        out.append("<%s>" % name)
-        for e in v:
-            _qo_value(shape.member, e, item, out)
-        out.append("</%s>" % name)
-    elif t == "map":
-        out.append("<%s>" % name)
-        for k, e in v.items():
-            out.append("<entry><key>%s</key>" % escape(k))
-            _qo_value(shape.value, e, "value", out)
-            out.append("</entry>")
-        out.append("</%s>" % name)
-    else:
-        out.append("<%s>%s</%s>" % (name, _xml_scalar(shape, v), name))
 
 
 def query_error(err, request_id, xmlns):
