@@ -15,6 +15,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <math.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ static const char usage_text[] =
 struct opts {
 	enum soca_out_fmt fmt;
 	bool noheadings;
+	bool mine;		/* a user, not an administrator: own projects */
 	const char *conf, *cols;
 };
 
@@ -46,6 +48,30 @@ usage(void)
 {
 	fputs(usage_text, stderr);
 	exit(SOCA_EX_USAGE);
+}
+
+/*
+ * A user who is not an administrator sees the figures of the projects
+ * they may charge only (soca_project_member); another is refused, said
+ * on stderr without a figure.
+ */
+static bool
+may_see(const struct soca_conf *conf, const struct opts *o,
+    const char *project, bool say)
+{
+	struct passwd *pw;
+
+	if (!o->mine)
+		return true;
+	if ((pw = getpwuid(getuid())) != NULL &&
+	    soca_project_member(conf, project, pw->pw_name, pw->pw_uid,
+	    pw->pw_gid))
+		return true;
+	if (say)
+		warnx("%s: not a project of yours (you see the projects you "
+		    "may charge: their allowed_users or allowed_groups)",
+		    project);
+	return false;
 }
 
 static void __attribute__((noreturn))
@@ -121,7 +147,8 @@ cmd_refresh(struct soca_cost *c)
 /* ---- check ---- */
 
 static int
-cmd_check(struct soca_cost *c, const struct opts *o, int argc, char **argv)
+cmd_check(struct soca_cost *c, const struct soca_conf *conf,
+    const struct opts *o, int argc, char **argv)
 {
 	static const struct soca_col cols[] = {
 		{ "project", "PROJECT", SOCA_COL_STR, false, false },
@@ -131,7 +158,7 @@ cmd_check(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 		{ "estimate", "ESTIMATE", SOCA_COL_NUM, true, false },
 	};
 	struct soca_out *out = NULL;
-	int over = 0;
+	int over = 0, refused = 0;
 
 	if (argc == 0)
 		usage();
@@ -143,6 +170,10 @@ cmd_check(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 		struct soca_cost_spend s;
 		struct soca_aws_err e = { 0 };
 
+		if (!may_see(conf, o, argv[i], true)) {
+			refused++;
+			continue;
+		}
 		if (soca_cost_project(c, argv[i], &s, &e) == -1)
 			awsfail(argv[i], &e);
 		if (!s.has_limit)
@@ -164,7 +195,7 @@ cmd_check(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 	}
 	if (out && soca_out_end(out) != 0)
 		return SOCA_EX_TEMP;
-	return over ? SOCA_EX_FALSE : SOCA_EX_OK;
+	return over || refused ? SOCA_EX_FALSE : SOCA_EX_OK;
 }
 
 /* ---- status ---- */
@@ -214,7 +245,8 @@ status_row(struct soca_out *out, const struct soca_cost_spend *s)
  * makes the exit 2.
  */
 static int
-cmd_status(struct soca_cost *c, const struct opts *o, int argc, char **argv)
+cmd_status(struct soca_cost *c, const struct soca_conf *conf,
+    const struct opts *o, int argc, char **argv)
 {
 	static const struct soca_col cols[] = {
 		{ "project", "PROJECT", SOCA_COL_STR, false, false },
@@ -246,6 +278,11 @@ cmd_status(struct soca_cost *c, const struct opts *o, int argc, char **argv)
 	for (ssize_t i = 0; i < n; i++) {
 		struct soca_cost_spend s;
 
+		if (!may_see(conf, o, names[i], argc > 0)) {
+			if (argc > 0 && rc == SOCA_EX_OK)
+				rc = SOCA_EX_FALSE;
+			continue;
+		}
 		if (soca_cost_project(c, names[i], &s, &e) == -1) {
 			if (e.kind != SOCA_AWS_E_INPUT)
 				awsfail(names[i], &e);
@@ -818,13 +855,14 @@ main(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { SOCA_OUT_TABLE, false, NULL, NULL };
+	struct opts o = { SOCA_OUT_TABLE, false, false, NULL, NULL };
 	struct soca_aws_cfg cfg = { 0 };
 	struct soca_conf *conf;
 	struct soca_cost *c;
 	const char *cmd;
 	int ch, rc;
 
+	soca_priv_init();
 	while ((ch = getopt_long(argc, argv, "+c:hJno:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': o.conf = optarg; break;
@@ -841,16 +879,27 @@ main(int argc, char **argv)
 	if (argc == 0)
 		usage();
 	cmd = argv[0];
-	conf = soca_conf_open(o.conf);
+	/*
+	 * Installed setgid to a shared spool's group, status and check read
+	 * the spool's cost cache with the group (the configuration must then
+	 * be root's, priv.c); every other command, and any run given -c,
+	 * has the caller's own rights only.
+	 */
+	if (o.conf != NULL || (strcmp(cmd, "status") != 0 &&
+	    strcmp(cmd, "check") != 0))
+		soca_priv_lose();
+	conf = o.conf ? soca_conf_open(o.conf) : soca_conf_must();
+	o.mine = !soca_is_admin(conf, getuid());
+	soca_priv_raise();
 	c = soca_cost_new(conf, &cfg);
 	if (strcmp(cmd, "list") == 0 && argc == 1)
 		rc = cmd_list(c, &o);
 	else if (strcmp(cmd, "refresh") == 0 && argc == 1)
 		rc = cmd_refresh(c);
 	else if (strcmp(cmd, "check") == 0)
-		rc = cmd_check(c, &o, argc - 1, argv + 1);
+		rc = cmd_check(c, conf, &o, argc - 1, argv + 1);
 	else if (strcmp(cmd, "status") == 0)
-		rc = cmd_status(c, &o, argc - 1, argv + 1);
+		rc = cmd_status(c, conf, &o, argc - 1, argv + 1);
 	else if (strcmp(cmd, "report") == 0)
 		rc = cmd_report(c, &o, argc, argv);
 	else if (strcmp(cmd, "estimate") == 0)

@@ -11,6 +11,7 @@
 #include <err.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -238,6 +239,29 @@ cmd_simple(const char *verb, const char *name)
 	return soca_dir_done(d, c, rc);
 }
 
+/*
+ * One's own key needs no directory: the kernel says who is asking, and
+ * the passwd database gives the ids, so a user (or soca-api(8) acting as
+ * one through sudo) fetches it without [ldap] bind_password_file.
+ */
+static int
+own_key(const char *name)
+{
+	struct passwd *pw = getpwuid(getuid());
+	struct soca_conf *c;
+	int rc;
+
+	if (getuid() == 0 || pw == NULL || strcmp(pw->pw_name, name) != 0)
+		return -1;
+	c = soca_conf_open(opt.conf);
+	rc = soca_home_key(c, name, pw->pw_uid, pw->pw_gid,
+	    (opt.set & O_AGAIN) != 0, stdout);
+	soca_conf_free(c);
+	if (fflush(stdout) != 0)
+		err(SOCA_EX_TEMP, "stdout");
+	return rc;
+}
+
 static int
 cmd_key(const char *name)
 {
@@ -247,6 +271,8 @@ cmd_key(const char *name)
 	int rc;
 
 	if ((rc = soca_dir_name_check("user", name)) != 0)
+		return rc;
+	if ((rc = own_key(name)) != -1)
 		return rc;
 	d = soca_dir_connect(opt.conf, &c);
 	if ((rc = soca_dir_user_get(d, name, &u)) == SOCA_EX_FALSE)

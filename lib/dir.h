@@ -96,6 +96,8 @@ int soca_pass_file(const char *path, char **pw);
 int soca_pass_stream(FILE *, const char *name, char **pw);
 int soca_pass_prompt(char **pw);
 char *soca_pass_generate(const struct soca_conf *, const char *);
+char *soca_pass_why(const struct soca_conf *, const char *user,
+    const char *pw);
 int soca_pass_check(const struct soca_conf *, const char *user,
     const char *pw);
 char *soca_pass_crypt(const char *pw);

@@ -123,31 +123,39 @@ soca_pass_generate(const struct soca_conf *c, const char *user)
 	return pw;
 }
 
-int
-soca_pass_check(const struct soca_conf *c, const char *user, const char *pw)
+/* Why the password breaks the rules (a message for the user), or NULL. */
+char *
+soca_pass_why(const struct soca_conf *c, const char *user, const char *pw)
 {
 	long long min = soca_conf_int(c, "ldap", NULL, "password_min_length");
 	size_t n = strlen(pw);
 
-	if ((long long)n < min) {
-		warnx("password refused: %zu characters, at least %lld needed "
-		    "([ldap] password_min_length)", n, min);
-		return SOCA_EX_USAGE;
-	}
-	if (n > PASS_MAX) {
-		warnx("password refused: longer than %d bytes", PASS_MAX);
-		return SOCA_EX_USAGE;
-	}
+	if ((long long)n < min)
+		return soca_xasprintf("password refused: %zu characters, at "
+		    "least %lld needed ([ldap] password_min_length)", n, min);
+	if (n > PASS_MAX)
+		return soca_xasprintf("password refused: longer than %d bytes",
+		    PASS_MAX);
 	for (const char *p = pw; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			warnx("password refused: it holds a control character");
-			return SOCA_EX_USAGE;
-		}
-	if (strstr(pw, user) != NULL) {
-		warnx("password refused: it contains the user name");
-		return SOCA_EX_USAGE;
-	}
-	return 0;
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return soca_xstrdup("password refused: it holds a "
+			    "control character");
+	if (strstr(pw, user) != NULL)
+		return soca_xstrdup("password refused: it contains the user "
+		    "name");
+	return NULL;
+}
+
+int
+soca_pass_check(const struct soca_conf *c, const char *user, const char *pw)
+{
+	char *why = soca_pass_why(c, user, pw);
+
+	if (why == NULL)
+		return 0;
+	warnx("%s", why);
+	free(why);
+	return SOCA_EX_USAGE;
 }
 
 /* SHA-512 crypt ($6$) with a 16-character random salt. */

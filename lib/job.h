@@ -93,6 +93,8 @@ char *soca_job_budget(const struct soca_conf *, const struct soca_job *,
     bool warn);
 bool soca_user_in(const char *user, uid_t, gid_t, char **list, size_t n);
 bool soca_is_admin(const struct soca_conf *, uid_t);
+bool soca_project_member(const struct soca_conf *, const char *project,
+    const char *user, uid_t, gid_t);
 char *soca_job_outpath(const struct soca_job *, bool err);
 char *soca_job_waits(const struct soca_job *, long long now);
 typedef void (*soca_field_fn)(const char *key, const char *val, void *);

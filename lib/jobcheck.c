@@ -164,13 +164,36 @@ check_types(const struct soca_conf *c, const struct soca_job *j)
 	return why;
 }
 
+/*
+ * A project's members: whoever may charge it, that is everyone when it
+ * names no allowed_users and no allowed_groups.  A project that is not
+ * a [project] section has no members.
+ */
+bool
+soca_project_member(const struct soca_conf *c, const char *project,
+    const char *user, uid_t uid, gid_t gid)
+{
+	char **u, **g;
+	size_t nu, ng;
+	bool ok;
+
+	if (!soca_conf_has_section(c, "project", project))
+		return false;
+	nu = soca_conf_list(c, "project", project, "allowed_users", &u);
+	ng = soca_conf_list(c, "project", project, "allowed_groups", &g);
+	ok = (nu == 0 && ng == 0) || soca_user_in(user, uid, gid, u, nu) ||
+	    soca_user_in(user, uid, gid, g, ng);
+	soca_strv_free(u, nu);
+	soca_strv_free(g, ng);
+	return ok;
+}
+
 /* Once projects are configured, a job's project must be one of them. */
 static char *
 check_project(const struct soca_conf *c, const struct soca_job *j)
 {
-	char **names, **u, **g;
-	size_t n = soca_conf_names(c, "project", &names), nu, ng;
-	bool ok;
+	char **names;
+	size_t n = soca_conf_names(c, "project", &names);
 
 	soca_strv_free(names, n);
 	if (n == 0 || j->project == NULL)
@@ -178,13 +201,7 @@ check_project(const struct soca_conf *c, const struct soca_job *j)
 	if (!soca_conf_has_section(c, "project", j->project))
 		return soca_xasprintf("unknown project \"%s\" (soca-config "
 		    "show lists the projects; give one with -P)", j->project);
-	nu = soca_conf_list(c, "project", j->project, "allowed_users", &u);
-	ng = soca_conf_list(c, "project", j->project, "allowed_groups", &g);
-	ok = (nu == 0 && ng == 0) || soca_user_in(j->user, j->uid, j->gid,
-	    u, nu) || soca_user_in(j->user, j->uid, j->gid, g, ng);
-	soca_strv_free(u, nu);
-	soca_strv_free(g, ng);
-	if (ok)
+	if (soca_project_member(c, j->project, j->user, j->uid, j->gid))
 		return NULL;
 	return soca_xasprintf("project \"%s\": user %s may not charge it "
 	    "(not in its allowed_users or allowed_groups); ask its owner or "

@@ -19,6 +19,8 @@ const struct soca_web_route soca_web_routes[] = {
 	{ "POST", "/api/login", soca_web_login, true },
 	{ "POST", "/api/logout", soca_web_logout, false },
 	{ "GET", "/api/me", soca_web_me, false },
+	{ "POST", "/api/me/password", soca_web_me_password, false },
+	{ "GET", "/api/me/ssh-key", soca_web_me_ssh_key, false },
 	{ "GET", "/api/keys", soca_web_keys_list, false },
 	{ "POST", "/api/keys", soca_web_keys_create, false },
 	{ "DELETE", "/api/keys/{id}", soca_web_keys_revoke, false },

@@ -4,16 +4,19 @@
  * Owns [web] state (one directory, the soca-api user's alone, 0700):
  *   hmac.key          32 random bytes made on first use (0600)
  *   sessions/ID       "user\nexpiry\n" of one session; logout removes it
- *   failures/HASH     times of recent failed logins for one user or one
+ *   failures/HASH     times of recent failed logins (or wrong old
+ *                     passwords, api_account.c) for one user or one
  *                     remote address (HASH: SHA-256 of "u:NAME" or
  *                     "a:ADDR"), read and written under flock(2)
  * The cookie is ID.MAC: ID 128 random bits, MAC the HMAC-SHA256 of ID
  * under hmac.key, both hex; a cookie with a bad MAC is refused before
  * any file is looked at.  A session holds who, never what they may do:
- * admin rights are looked up on every request (auth.c).
+ * admin rights are looked up on every request (auth.c).  A password
+ * change ends the user's other sessions (soca_web_sessions_end).
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/crypto.h>
@@ -290,6 +293,90 @@ failures(struct soca_web *w, const char *path, bool add)
 	return add ? 0 : wait;
 }
 
+/*
+ * 0: user may try a password now; else the request is answered (429
+ * with Retry-After, or 503).  Login and a password change share it.
+ */
+int
+soca_web_login_gate(struct soca_web *w, const char *user)
+{
+	char *dir, *pu, *pa, ra[64], *b;
+	long long wait;
+
+	if (soca_web_state_dir(w, "failures", &dir) < 0) {
+		soca_web_error(w, 503, "logins are unavailable: try again later");
+		return -1;
+	}
+	pu = fail_path(dir, "u", user);
+	pa = fail_path(dir, "a", w->remote);
+	free(dir);
+	wait = failures(w, pu, false);
+	if (wait == 0)
+		wait = failures(w, pa, false);
+	free(pu);
+	free(pa);
+	if (wait == 0)
+		return 0;
+	snprintf(ra, sizeof(ra), "Retry-After: %lld\r\n", wait);
+	soca_web_note(w, "refused: too many failures");
+	b = soca_xasprintf("{\"error\":\"too many failed logins: try again "
+	    "in %lld seconds\",\"status\":429}", wait);
+	soca_web_raw(w, 429, "application/json; charset=utf-8", ra, b,
+	    strlen(b));
+	free(b);
+	return -1;
+}
+
+/* a wrong password for user, from this address */
+void
+soca_web_login_failed(struct soca_web *w, const char *user)
+{
+	char *dir, *p;
+
+	if (soca_web_state_dir(w, "failures", &dir) < 0)
+		return;
+	p = fail_path(dir, "u", user);
+	failures(w, p, true);
+	free(p);
+	p = fail_path(dir, "a", w->remote);
+	failures(w, p, true);
+	free(p);
+	free(dir);
+}
+
+/* every session of user but keep (may be NULL) ends; how many, or -1 */
+int
+soca_web_sessions_end(struct soca_web *w, const char *user, const char *keep)
+{
+	char *dir, *p, *u;
+	struct dirent *e;
+	long long exp;
+	int n = 0;
+	DIR *d;
+
+	if (soca_web_state_dir(w, "sessions", &dir) < 0)
+		return -1;
+	if ((d = opendir(dir)) == NULL) {
+		free(dir);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (!is_hex(e->d_name, 2 * ID_BYTES) ||
+		    (keep != NULL && strcmp(e->d_name, keep) == 0))
+			continue;
+		p = soca_xasprintf("%s/%s", dir, e->d_name);
+		if (read_session(p, &u, &exp) == 0) {
+			if (strcmp(u, user) == 0 && unlink(p) == 0)
+				n++;
+			free(u);
+		}
+		free(p);
+	}
+	closedir(d);
+	free(dir);
+	return n;
+}
+
 static void
 answer_login(struct soca_web *w, const char *user)
 {
@@ -341,8 +428,6 @@ soca_web_login(struct soca_web *w)
 {
 	json_t *j = soca_web_json_body(w);
 	const char *user, *pw;
-	char *dir, *pu = NULL, *pa = NULL, ra[64];
-	long long wait;
 	int rc;
 
 	if (j == NULL)
@@ -355,27 +440,8 @@ soca_web_login(struct soca_web *w)
 		    "PASSWORD}, both non-empty strings");
 		goto out;
 	}
-	if (soca_web_state_dir(w, "failures", &dir) < 0) {
-		soca_web_error(w, 503, "logins are unavailable: try again later");
+	if (soca_web_login_gate(w, user) < 0)
 		goto out;
-	}
-	pu = fail_path(dir, "u", user);
-	pa = fail_path(dir, "a", w->remote);
-	free(dir);
-	wait = failures(w, pu, false);
-	if (wait == 0)
-		wait = failures(w, pa, false);
-	if (wait > 0) {
-		snprintf(ra, sizeof(ra), "Retry-After: %lld\r\n", wait);
-		w->status = 429;
-		soca_web_note(w, "login refused: too many failures");
-		char *b = soca_xasprintf("{\"error\":\"too many failed logins: "
-		    "try again in %lld seconds\",\"status\":429}", wait);
-		soca_web_raw(w, 429, "application/json; charset=utf-8", ra, b,
-		    strlen(b));
-		free(b);
-		goto out;
-	}
 	rc = soca_web_ldap_bind(w, user, pw);
 	if (rc == 0 && soca_web_user_ok(w, user) == 0) {
 		answer_login(w, user);
@@ -383,14 +449,11 @@ soca_web_login(struct soca_web *w)
 		soca_web_error(w, 503, "the directory is unavailable: try again "
 		    "later");
 	} else {
-		failures(w, pu, true);
-		failures(w, pa, true);
+		soca_web_login_failed(w, user);
 		soca_web_note(w, "login failed for %s", user);
 		soca_web_error(w, 401, "wrong user name or password");
 	}
 out:
-	free(pu);
-	free(pa);
 	json_decref(j);
 }
 

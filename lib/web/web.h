@@ -123,6 +123,14 @@ int soca_web_session_check(struct soca_web *, const char *cookie,
     char **user);
 void soca_web_login(struct soca_web *);
 void soca_web_logout(struct soca_web *);
+int soca_web_login_gate(struct soca_web *, const char *user);
+void soca_web_login_failed(struct soca_web *, const char *user);
+int soca_web_sessions_end(struct soca_web *, const char *user,
+    const char *keep);
+
+/* api_account.c */
+void soca_web_me_password(struct soca_web *);
+void soca_web_me_ssh_key(struct soca_web *);
 
 /* api_jobs.c */
 bool soca_web_jobid_ok(const char *);

@@ -17,7 +17,8 @@
 #   - awsim (lib/awsim), for desktops: [aws] endpoint_url points at it
 #     and each user's home holds its credentials
 #   - a shared spool like tests/multiuser.bats: root:socatest-soca 2770,
-#     setgid copies of the soca commands in $WEB_DIR/bin
+#     setgid copies of the soca commands in $WEB_DIR/bin (soca-budget
+#     too, for its status; soca-user plain, for one's own SSH key)
 #   - the CGI as $WEB_DIR/cgi/soca-api, run by fcgiwrap as the dedicated
 #     user socatest-api, behind nginx (also as socatest-api) with TLS
 #     (a self-signed certificate made by openssl now) on $WEB_PORT
@@ -119,10 +120,12 @@ web_spool() {
 	local c
 	mkdir -p "$WEB_DIR/bin" "$WEB_DIR/cgi"
 	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter \
-		soca-budget soca-files soca-desktop soca-node-up soca-node-run soca-node-down soca-spool; do
+		soca-budget soca-files soca-desktop soca-node-up soca-node-run soca-node-down soca-spool \
+		soca-user; do
 		cp "$SOCA_BUILDDIR/bin/$c" "$WEB_DIR/bin/"
 	done
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-desktop; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-desktop \
+		soca-budget; do
 		chgrp socatest-soca "$WEB_DIR/bin/$c"
 		chmod 2755 "$WEB_DIR/bin/$c"
 	done
@@ -166,7 +169,8 @@ web_spool() {
 
 web_sudoers() {
 	local c cmds='' users=''
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget soca-files soca-desktop; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-budget soca-files soca-desktop \
+		soca-user; do
 		cmds+="${cmds:+, }$WEB_DIR/bin/$c"
 	done
 	for c in $WEB_USERS; do

@@ -72,7 +72,7 @@ passwords(void)
 	struct soca_conf *c40 = soca_conf_parse("t", min40, sizeof(min40) - 1);
 	char *g = soca_pass_generate(c, "alice"), *g2 = soca_pass_generate(c,
 	    "alice");
-	char *h = soca_pass_crypt("correct horse battery"), *g3;
+	char *h = soca_pass_crypt("correct horse battery"), *g3, *why;
 	int held = 0;
 
 	is_int((long long)strlen(g), 20, "generated password: 20 characters");
@@ -84,6 +84,15 @@ passwords(void)
 	    "password holding the name refused");
 	ok(soca_pass_check(c, "alice", "tab\there-xxxxxx") == SOCA_EX_USAGE,
 	    "control character refused");
+	why = soca_pass_why(c, "alice", "short");
+	is_str(why, "password refused: 5 characters, at least 12 needed "
+	    "([ldap] password_min_length)", "the reason, for the web door");
+	free(why);
+	why = soca_pass_why(c, "alice", "my-name-is-alice");
+	is_str(why, "password refused: it contains the user name",
+	    "the reason: the name");
+	free(why);
+	ok(soca_pass_why(c, "alice", g) == NULL, "no reason for a good one");
 	ok(h != NULL && strncmp(h, "$6$", 3) == 0 && strlen(h) > 3 + 16 + 80,
 	    "sha-512 crypt");
 	g3 = soca_pass_generate(c40, "x");
