@@ -196,6 +196,29 @@ clean() {
 	assert_equal "$WEB_STATUS" 401
 }
 
+@test "bob changes his password in the account view: a mistyped repetition or a wrong current one changes nothing" {
+	local new='bob changed it in the page'
+	BROWSER_USER=bob browser_run password "$WEB_PW_bob" "$new"
+	assert_success
+	assert_line 'labels Current password:password,New password:password,New password again:password'
+	assert_line 'mismatch error The new password and its repetition differ: nothing changed.'
+	assert_line 'wrong-old error Password not changed: the old password is wrong'
+	assert_line 'changed ok Password changed. Your other sessions have been logged out.'
+	assert_line 'cleared true'
+	clean
+	# the directory agrees: the new password logs in, the old one does not
+	rm -rf "$WEB_STATE/failures"
+	web_req POST /api/login -H 'Content-Type: application/json' \
+	    --data "{\"user\":\"socatest-bob\",\"password\":\"$WEB_PW_bob\"}"
+	assert_equal "$WEB_STATUS" 401
+	web_req POST /api/login -H 'Content-Type: application/json' \
+	    --data "{\"user\":\"socatest-bob\",\"password\":\"$new\"}"
+	assert_equal "$WEB_STATUS" 200
+	# back as it was (below the rules' length: as the directory's admin)
+	ldappasswd -x -H "$LDAP_URI" -D "$LDAP_ADMIN" -y "$LDAP_PWFILE" -s "$WEB_PW_bob" \
+	    "uid=socatest-bob,ou=People,$LDAP_BASE"
+}
+
 @test "hold, release and cancel from the jobs list; the spool agrees" {
 	local id
 	browser_run submit "ctl-$WEB_SUB" 'sleep 60'

@@ -290,6 +290,39 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
+	// password OLD NEW: the account view's password form, typed into:
+	// first the repetition mistyped (the page refuses, sends nothing),
+	// then a wrong current password (the API's 403, said), then right
+	async password(browser, old, next) {
+		const page = await newPage(browser);
+		await login(page);
+		await view(page, 'account');
+		await page.waitForSelector('#password-form');
+		report('labels', await page.$$eval('#password-form input', (l) => l.map((e) =>
+			(e.labels[0] ? e.labels[0].textContent : '-') + ':' + e.type).join(',')));
+		const fill = async (values) => {
+			for (const [n, v] of Object.entries(values)) {
+				await page.$eval('#password-form input[name=' + n + ']', (e) => {
+					e.value = '';
+				});
+				await page.type('#password-form input[name=' + n + ']', v);
+			}
+			await page.click('#password-form button[type=submit]');
+		};
+		await fill({old, new: next, again: next + 'x'});
+		let st = await status(page, /differ/);
+		report('mismatch', (st.error ? 'error ' : 'ok ') + st.text);
+		await fill({old: 'not-' + old, new: next, again: next});
+		st = await status(page, /^Password not changed/);
+		report('wrong-old', (st.error ? 'error ' : 'ok ') + st.text);
+		await fill({old, new: next, again: next});
+		st = await status(page, /^Password changed/);
+		report('changed', (st.error ? 'error ' : 'ok ') + st.text);
+		report('cleared', await page.$$eval('#password-form input', (l) => l.every((e) => e.value === '')));
+		await shot(page, 'account-password');
+		report('hygiene', await hygiene(page));
+	},
+
 	// revoke NAME: the key's Revoke button, pressed twice (it asks again)
 	async revoke(browser, name) {
 		const page = await newPage(browser);

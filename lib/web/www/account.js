@@ -1,8 +1,63 @@
-// account.js: who I am (GET /api/me) and my API keys: create (the token
-// is shown once, here, and never again), list, revoke.
+// account.js: who I am (GET /api/me), my password (POST /api/me/password:
+// old, new and the new one again), my SSH key (GET /api/me/ssh-key, once;
+// again only when asked twice) and my API keys: create (the token is shown
+// once, here, and never again), list, revoke.
 
 import {api, list, seg} from './api.js';
 import {h, field, input, button, say, table, text, section, failed, confirmButton} from './dom.js';
+
+function passwordForm() {
+	const pw = (name, auto) => h('input', {name, type: 'password', autocomplete: auto,
+		required: true, maxlength: 1024});
+	const old = pw('old', 'current-password');
+	const next = pw('new', 'new-password');
+	const again = pw('again', 'new-password');
+	const form = h('form', {class: 'card', id: 'password-form'},
+		field('Current password', old),
+		field('New password', next, 'without your user name; the site sets its minimum length'),
+		field('New password again', again),
+		h('button', {type: 'submit'}, 'Change the password'));
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		if (next.value !== again.value) {
+			say('The new password and its repetition differ: nothing changed.', 'error');
+			again.focus();
+			return;
+		}
+		try {
+			await api('POST', '/me/password', {old: old.value, new: next.value});
+			form.reset();
+			say('Password changed. Your other sessions have been logged out.');
+		} catch (e) {
+			say('Password not changed: ' + e.message, 'error');
+		}
+	});
+	return form;
+}
+
+// the key comes as bytes; the browser saves it from a blob: link
+function keyDownload() {
+	const out = h('div', {id: 'ssh-key-out'});
+	async function fetchKey(again) {
+		try {
+			const key = await api('GET', '/me/ssh-key', undefined,
+				{text: true, query: again ? {again: 1} : undefined});
+			const a = h('a', {href: URL.createObjectURL(new Blob([key],
+				{type: 'application/octet-stream'})), download: 'id_soca', id: 'ssh-key-link'},
+			'Save the key again');
+			out.replaceChildren(h('p', {}, 'Your private key is downloading. Keep it private (chmod 600). ', a));
+			a.click();
+			say('SSH key downloaded.');
+		} catch (e) {
+			say('No key: ' + e.message, 'error');
+			out.replaceChildren(e.status === 409 ? h('p', {},
+				confirmButton('Download it once more', () => fetchKey(true), 'my SSH key')) : failed(e));
+		}
+	}
+	return h('div', {class: 'card'},
+		h('p', {}, 'Your private SSH key, to log in to the cluster with ssh. It can be downloaded once.'),
+		button('Download my SSH key', () => fetchKey(false), {id: 'ssh-key-button'}), out);
+}
 
 export async function account(main, ctx) {
 	const me = ctx.me;
@@ -67,6 +122,8 @@ export async function account(main, ctx) {
 			h('dt', {}, 'Uid'), h('dd', {}, text(me.uid)),
 			h('dt', {}, 'Groups'), h('dd', {}, text(me.groups)),
 			h('dt', {}, 'Administrator'), h('dd', {}, me.admin ? 'yes' : 'no'))),
+		section('Password', passwordForm()),
+		section('SSH key', keyDownload()),
 		section('API keys', form, created, keys));
 	await reload();
 }

@@ -1,5 +1,6 @@
-// costs.js: my projects' spend against their limits (GET /api/budgets)
-// and my jobs' estimates and costs (GET /api/jobs).
+// costs.js: my projects' spend against their limits (GET /api/budgets:
+// soca-budget status, a project's "spend" and "limit") and my jobs'
+// estimates and costs (GET /api/jobs: soca-stat -J's estimate and cost).
 
 import {list} from './api.js';
 import {h, table, section, failed} from './dom.js';
@@ -7,10 +8,10 @@ import {h, table, section, failed} from './dom.js';
 const usd = (v) => (typeof v === 'number' ? '$' + v.toFixed(2) : v);
 
 function spend(b) {
-	const spent = Number(b.spent);
+	const spent = Number(b.spend);
 	const limit = Number(b.limit);
 	if (!(limit > 0) || Number.isNaN(spent))
-		return usd(b.spent);
+		return usd(b.spend);
 	const pct = Math.round((100 * spent) / limit);
 	return h('span', {class: 'spend'},
 		h('meter', {min: 0, max: limit, value: Math.min(spent, limit), low: limit * 0.8,
@@ -25,7 +26,7 @@ export async function costs(main, ctx) {
 	await Promise.all([
 		list('/budgets').then((rows) => budgets.replaceChildren(table([
 			{label: 'Project', get: (b) => b.project},
-			{label: 'Spent', get: (b) => usd(b.spent)},
+			{label: 'Spent', get: (b) => usd(b.spend)},
 			{label: 'Limit', get: (b) => usd(b.limit)},
 			{label: 'Used', get: spend},
 		], rows, 'Spend against limits'))).catch((e) => budgets.replaceChildren(failed(e))),
