@@ -56,6 +56,7 @@ static const struct soca_col cols[] = {
 /* the commands a shared spool's users go through, installed setgid */
 static const char *const setgid_cmds[] = { "soca-submit", "soca-stat",
 	"soca-del", "soca-hold", "soca-release", "soca-alter", "soca-desktop",
+	"soca-budget",
 	NULL };
 
 enum st { ST_OK, ST_WARN, ST_FAIL, ST_SKIP };

@@ -58,7 +58,7 @@ can_install() {
 	assert_success
 	run getent group soca
 	assert_success
-	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-desktop; do
+	for c in soca-submit soca-stat soca-del soca-hold soca-release soca-alter soca-desktop soca-budget; do
 		run stat -c '%a %U %G' /usr/bin/$c
 		assert_output '2755 root soca'
 	done
