@@ -9,6 +9,9 @@
  * prices the instances soca tagged, per job; platform prices what the
  * cluster costs before any job runs (deploy/soca.yaml's defaults unless
  * told otherwise), from the Price List API, with its arithmetic.
+ * Installed setgid to a shared spool's group (priv.c), status and check
+ * read the cache for users too, who see the projects they may charge
+ * only; every other command gives the group up first.
  */
 #include "config.h"
 
