@@ -4,7 +4,8 @@
  *
  * soca_dir_open() reads [ldap] from soca.conf(5), connects, runs
  * StartTLS when asked (auto: for ldap:// to any host but loopback),
- * always with certificate verification demanded, and binds as bind_dn.
+ * always with certificate verification demanded, and binds as bind_dn
+ * (soca_dir_open_anon: does not, for a caller that binds as a user).
  * The bind password comes from bind_password_file, refused when group
  * or others may read it, or from bind_password.
  *
@@ -297,11 +298,12 @@ set_dns(struct soca_dir *d)
 	d->admin_default = adm == NULL;
 }
 
-int
-soca_dir_open(const struct soca_conf *c, struct soca_dir **out)
+static int
+dir_open(const struct soca_conf *c, bool anon, struct soca_dir **out)
 {
 	struct soca_dir *d = soca_xcalloc(1, sizeof(*d));
-	const char *bdn = soca_conf_get(c, "ldap", NULL, "bind_dn");
+	const char *bdn = anon ? NULL : soca_conf_get(c, "ldap", NULL,
+	    "bind_dn");
 	int rc;
 
 	*out = NULL;
@@ -324,6 +326,23 @@ soca_dir_open(const struct soca_conf *c, struct soca_dir **out)
 	}
 	*out = d;
 	return 0;
+}
+
+int
+soca_dir_open(const struct soca_conf *c, struct soca_dir **out)
+{
+	return dir_open(c, false, out);
+}
+
+/*
+ * Connected (and TLS set up) but not bound as bind_dn: for a caller that
+ * binds as someone else next and need not read the bind password (the
+ * web door's login checks a user's password with a simple bind).
+ */
+int
+soca_dir_open_anon(const struct soca_conf *c, struct soca_dir **out)
+{
+	return dir_open(c, true, out);
 }
 
 void

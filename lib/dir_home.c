@@ -7,11 +7,19 @@
  * is renamed to HOMES/NAME.deleted-YYYYMMDDTHHMMSSZ: data is never
  * removed.  `soca-user key` hands the private key out once, as SOCA's
  * portal does: a marker file .ssh/.soca-key-downloaded records when.
+ *
+ * Only root can give a home to its user.  soca-user run by anyone else
+ * (the directory service account the web door acts through) leaves a
+ * request instead: a file named after the user in [ldap] home_queue,
+ * holding "add" or "del" and who asked, written with soca_write_atomic
+ * so a crash leaves the old request or the new one, never half of it.
+ * `soca-user home --pending`, as root, carries them out.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <err.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -404,5 +412,100 @@ soca_home_key(const struct soca_conf *c, const char *name, uid_t uid,
 	if (sfd != -1)
 		close(sfd);
 	free(text), free(h), free(key);
+	return rc;
+}
+
+const char *
+soca_home_queue_dir(const struct soca_conf *c)
+{
+	const char *q = soca_conf_get(c, "ldap", NULL, "home_queue");
+
+	return q != NULL && *q != '\0' ? q : NULL;
+}
+
+/* who asked: the sudo chain's caller, else this process's user */
+static const char *
+actor(void)
+{
+	const char *s = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (s != NULL && soca_dir_name_ok_quiet(s))
+		return s;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : "-";
+}
+
+int
+soca_home_queue(const struct soca_conf *c, const char *name, const char *what)
+{
+	const char *q = soca_home_queue_dir(c);
+	char *path, *text;
+	int rc = 0;
+
+	if (q == NULL)
+		return SOCA_EX_USAGE;
+	path = soca_path_join(q, name);
+	text = soca_xasprintf("%s by %s\n", what, actor());
+	if (soca_write_atomic(path, text, strlen(text), 0640) == -1) {
+		warn("[ldap] home_queue: cannot write %s (the queue must be "
+		    "writable by the user soca-user runs as)", path);
+		rc = SOCA_EX_TEMP;
+	}
+	free(path);
+	free(text);
+	return rc;
+}
+
+/* The request for NAME: 0 with "add" or "del" in what; 1: none or junk */
+int
+soca_home_request(const struct soca_conf *c, const char *name, char *what,
+    size_t size)
+{
+	const char *q = soca_home_queue_dir(c);
+	char buf[256];
+	struct stat st;
+	ssize_t n;
+	int dfd, fd;
+
+	if (q == NULL || size < 4)
+		return SOCA_EX_FALSE;
+	if ((dfd = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SOCA_EX_FALSE;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd == -1)
+		return SOCA_EX_FALSE;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) < 3) {
+		close(fd);
+		return SOCA_EX_FALSE;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (strncmp(buf, "add", 3) != 0 && strncmp(buf, "del", 3) != 0)
+		return SOCA_EX_FALSE;
+	memcpy(what, buf, 3);
+	what[3] = '\0';
+	return 0;
+}
+
+int
+soca_home_done(const struct soca_conf *c, const char *name)
+{
+	const char *q = soca_home_queue_dir(c);
+	char *path;
+	int rc = 0;
+
+	if (q == NULL)
+		return 0;
+	path = soca_path_join(q, name);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		warn("%s", path);
+		rc = SOCA_EX_TEMP;
+	} else {
+		soca_fsync_dir(q);
+	}
+	free(path);
 	return rc;
 }
