@@ -769,6 +769,34 @@ soca_dir_reserve(struct soca_dir *d, const char *kind, long long want,
 	return rc;
 }
 
+/*
+ * Run through sudo as another account (the directory service account,
+ * which owns the bind password), the configuration the caller chose with
+ * -c or SOCA_CONF must be one the caller cannot have written: owned by
+ * root or by this account, writable by neither group nor others.  Else a
+ * caller could point [ldap] uri at a server of theirs and be sent the
+ * bind password.
+ */
+static void
+sudo_conf_check(const char *path)
+{
+	const char *su = getenv("SUDO_UID");
+	struct stat st;
+	long long caller;
+
+	if (su == NULL || soca_parse_int(su, 0, INT_MAX, &caller) != 0 ||
+	    (uid_t)caller == geteuid() || path == NULL)
+		return;
+	if (stat(path, &st) == -1 || (st.st_uid != 0 &&
+	    st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		warnx("configuration %s refused: run through sudo, it must be "
+		    "owned by root (or uid %lu) and writable by no one else "
+		    "(chown root %s; chmod go-w %s)", path,
+		    (unsigned long)geteuid(), path, path);
+		exit(SOCA_EX_USAGE);
+	}
+}
+
 /* What soca-user and soca-group start with: a sound soca.conf, a bind. */
 struct soca_dir *
 soca_dir_connect(const char *confopt, struct soca_conf **c)
@@ -776,6 +804,7 @@ soca_dir_connect(const char *confopt, struct soca_conf **c)
 	struct soca_dir *d;
 	int rc;
 
+	sudo_conf_check(soca_conf_path(confopt));
 	*c = soca_conf_open(confopt);
 	if ((rc = soca_dir_open(*c, &d)) != 0) {
 		soca_conf_free(*c);
