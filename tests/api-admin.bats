@@ -25,6 +25,7 @@ teardown_file() {
 }
 
 setup() {
+	[[ $BATS_TEST_DESCRIPTION == "the shipped sudoers"* ]] && return 0
 	web_setup || skip "$WEB_SKIP"
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
@@ -312,4 +313,17 @@ pending() { SOCA_CONF=$WEB_CONF "$WEB_DIR/bin/soca-user.real" home --pending; }
 	[ ! -e "$h" ]
 	web_as carol DELETE /api/users/socatest-dave
 	assert_equal "$WEB_STATUS" 404
+}
+
+@test "the shipped sudoers: the directory account only through the admin group" {
+	[ -x /usr/sbin/visudo ] || skip "visudo is missing (apt-get install sudo)"
+	run /usr/sbin/visudo -cf "$SOCA_SRCDIR/etc/web/sudoers"
+	assert_success
+	run grep -E '^soca-api ALL = \(%soca-admins, !root\) NOPASSWD: SOCA_WEB_DIR$' "$SOCA_SRCDIR/etc/web/sudoers"
+	assert_success
+	run grep -E '^%soca-admins ALL = \(soca-ldap\) NOPASSWD: /usr/bin/soca-user, /usr/bin/soca-group$' "$SOCA_SRCDIR/etc/web/sudoers"
+	assert_success
+	# soca-api's directory rule names the second sudo's exact first words
+	run grep -c -- '/usr/bin/sudo -n -u soca-ldap -- /usr/bin/soca-\(user\|group\) \*' "$SOCA_SRCDIR/etc/web/sudoers"
+	assert_output 2
 }
