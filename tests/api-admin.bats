@@ -9,18 +9,19 @@
 
 load lib/helper
 load lib/web
+load lib/webadmin
 
 setup_file() {
 	web_start
 	[ -n "${WEB_DIR:-}" ] || return 0
-	admin_start
+	web_admin_start || return 1
 	web_key alice
 	web_key carol
 }
 
 teardown_file() {
 	userdel socatest-dave >/dev/null 2>&1 || true
-	[ -n "${ADMIN_SUDOERS:-}" ] && rm -f "$ADMIN_SUDOERS"
+	web_admin_stop
 	web_stop
 }
 
@@ -28,48 +29,6 @@ setup() {
 	[[ $BATS_TEST_DESCRIPTION == "the shipped sudoers"* ]] && return 0
 	web_setup || skip "$WEB_SKIP"
 	cd "$BATS_TEST_TMPDIR" || return 1
-}
-
-# the directory account, its password file, the home queue, the config
-# and the second sudo rule (as the shipped etc/web/sudoers has them)
-admin_start() {
-	local c
-	id socatest-ldap >/dev/null 2>&1 ||
-		useradd -r -M -d /nonexistent -s /usr/sbin/nologin socatest-ldap
-	for c in soca-user soca-group; do
-		cp "$SOCA_BUILDDIR/bin/$c" "$WEB_DIR/bin/$c.real"
-		# the real command, after noting its ancestors' argv (the sudo
-		# processes included) where a test can look for a password
-		cat >"$WEB_DIR/bin/$c" <<-EOF
-		#!/bin/sh
-		p=\$\$
-		for _ in 1 2 3 4 5; do
-			tr '\\0' ' ' </proc/\$p/cmdline 2>/dev/null; echo
-			p=\$(awk '/^PPid:/ { print \$2 }' /proc/\$p/status 2>/dev/null)
-			[ -n "\$p" ] && [ "\$p" -gt 1 ] || break
-		done >>"$WEB_DIR/argv/log"
-		exec "$WEB_DIR/bin/$c.real" "\$@"
-		EOF
-		chmod 0755 "$WEB_DIR/bin/$c"
-	done
-	install -d -o socatest-ldap -m 0700 "$WEB_DIR/argv"
-	install -o socatest-ldap -m 0600 "$LDAP_PWFILE" "$WEB_DIR/ldap.pw"
-	install -d -o socatest-ldap -m 0750 "$WEB_DIR/home-queue"
-	mkdir -m 0755 "$WEB_DIR/homes"
-	sed -i -e "/^\[ldap\]\$/a bind_dn = $LDAP_ADMIN\\nbind_password_file = $WEB_DIR/ldap.pw\\nhomes = $WEB_DIR/homes\\nhome_queue = $WEB_DIR/home-queue" \
-	    -e "/^\[web\]\$/a directory_user = socatest-ldap" "$WEB_CONF"
-	cat >"$WEB_DIR/sudoers-admin" <<-SUDO
-	Defaults>socatest-ldap env_keep += "SOCA_CONF"
-	socatest-api ALL = (socatest-carol, !root) NOPASSWD: \
-	    /usr/bin/sudo -n -u socatest-ldap -- $WEB_DIR/bin/soca-user *, \
-	    /usr/bin/sudo -n -u socatest-ldap -- $WEB_DIR/bin/soca-group *
-	%socatest-admins ALL = (socatest-ldap) NOPASSWD: $WEB_DIR/bin/soca-user, \
-	    $WEB_DIR/bin/soca-group
-	SUDO
-	visudo -cqf "$WEB_DIR/sudoers-admin" || return 1
-	ADMIN_SUDOERS=/etc/sudoers.d/socatest-api-admin-$$
-	install -m 0440 "$WEB_DIR/sudoers-admin" "$ADMIN_SUDOERS"
-	export ADMIN_SUDOERS
 }
 
 # as carol (the administrator) or alice, with a JSON body
@@ -230,6 +189,23 @@ pending() { SOCA_CONF=$WEB_CONF "$WEB_DIR/bin/soca-user.real" home --pending; }
 	    /usr/bin/sudo -n -u socatest-ldap -- "$WEB_DIR/bin/soca-user" list
 	assert_failure
 	assert_equal "$(ldap_dump)" "$before"
+}
+
+@test "an administrator at a shell: sudo -u the directory account, with a configuration no one else wrote" {
+	local before
+	as_carol() { setpriv --reuid=socatest-carol --regid="$(id -g socatest-carol)" --init-groups "$@"; }
+	run as_carol env SOCA_CONF="$WEB_CONF" /usr/bin/sudo -n -u socatest-ldap -- "$WEB_DIR/bin/soca-user" list -n -o name
+	assert_success
+	assert_line socatest-alice
+	# a configuration the administrator wrote (its uri could be a server
+	# of theirs, to be sent the bind password): refused before any bind
+	install -o socatest-carol -m 0644 "$WEB_CONF" "$WEB_DIR/carol.conf"
+	before=$(ldap_dump)
+	run as_carol env SOCA_CONF="$WEB_DIR/carol.conf" /usr/bin/sudo -n -u socatest-ldap -- "$WEB_DIR/bin/soca-user" lock socatest-alice
+	assert_failure 2
+	assert_output --partial "configuration $WEB_DIR/carol.conf refused: run through sudo, it must be owned by root"
+	assert_equal "$(ldap_dump)" "$before"
+	rm -f "$WEB_DIR/carol.conf"
 }
 
 @test "hostile names are 400 and change nothing" {
