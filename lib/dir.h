@@ -96,6 +96,7 @@ int soca_home_queue(const struct soca_conf *, const char *name,
 int soca_home_request(const struct soca_conf *, const char *name,
     char *what, size_t size);
 int soca_home_done(const struct soca_conf *, const char *name);
+int soca_home_pending(struct soca_dir *, const struct soca_conf *);
 int soca_home_key(const struct soca_conf *, const char *name, uid_t, gid_t,
     bool again, FILE *);
 

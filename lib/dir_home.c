@@ -13,17 +13,19 @@
  * request instead: a file named after the user in [ldap] home_queue,
  * holding "add" or "del" and who asked, written with soca_write_atomic
  * so a crash leaves the old request or the new one, never half of it.
- * `soca-user home --pending`, as root, carries them out.
+ * `soca-user home --pending`, as root, carries them out
+ * (soca_home_pending), checking each against the directory again.
  */
 #include "config.h"
 
 #include <dirent.h>
 #include <err.h>
-#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -508,4 +510,108 @@ soca_home_done(const struct soca_conf *c, const char *name)
 	}
 	free(path);
 	return rc;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* one request; 0 done (or moot: dropped), else it stays */
+static int
+pending_one(struct soca_dir *d, const struct soca_conf *c, const char *name)
+{
+	struct soca_dir_user u;
+	char what[8], *home = NULL;
+	int rc;
+
+	if (soca_home_request(c, name, what, sizeof(what)) != 0) {
+		warnx("home request \"%s\": not add or del: left alone", name);
+		return SOCA_EX_FALSE;
+	}
+	rc = soca_dir_user_get(d, name, &u);
+	if (rc != 0 && rc != SOCA_EX_FALSE)
+		return rc;
+	if (strcmp(what, "del") == 0) {
+		if (rc == 0) {
+			printf("%s: in the directory again; home left in "
+			    "place\n", name);
+			soca_dir_user_free(&u);
+		} else if ((rc = soca_home_retire(c, name, &home)) != 0) {
+			return rc;
+		} else {
+			printf("%s: home moved to %s\n", name,
+			    home ? home : "(none)");
+			free(home);
+		}
+		return soca_home_done(c, name);
+	}
+	if (rc == SOCA_EX_FALSE) {
+		printf("%s: no longer in the directory; no home made\n", name);
+		return soca_home_done(c, name);
+	}
+	if (u.uid <= 0 || u.gid <= 0) {
+		warnx("user \"%s\" has uid %lld gid %lld: no home made for "
+		    "root's numbers", name, u.uid, u.gid);
+		soca_dir_user_free(&u);
+		return SOCA_EX_FALSE;
+	}
+	if ((rc = soca_home_check(c, name)) == SOCA_EX_FALSE) {
+		printf("%s: home exists; left as it is\n", name);
+		soca_dir_user_free(&u);
+		return soca_home_done(c, name);
+	}
+	if (rc == 0 && (rc = soca_home_create(c, name, (uid_t)u.uid,
+	    (gid_t)u.gid, &home)) == 0)
+		printf("%s home=%s\n", name, home);
+	free(home);
+	soca_dir_user_free(&u);
+	return rc == 0 ? soca_home_done(c, name) : rc;
+}
+
+/*
+ * Carry out every request of the queue, in name order, under a lock on
+ * the queue (two runs take turns): the worst exit code of them.
+ */
+int
+soca_home_pending(struct soca_dir *d, const struct soca_conf *c)
+{
+	const char *q = soca_home_queue_dir(c);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+	int rc, worst = 0, lock;
+	DIR *dp;
+
+	if (q == NULL) {
+		warnx("[ldap] home_queue is not set: there is no queue to "
+		    "read (set it in soca.conf)");
+		return SOCA_EX_USAGE;
+	}
+	if ((lock = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    flock(lock, LOCK_EX) == -1 || (dp = fdopendir(dup(lock))) ==
+	    NULL) {
+		warn("[ldap] home_queue %s", q);
+		if (lock != -1)
+			close(lock);
+		return errno == ENOENT ? SOCA_EX_USAGE : SOCA_EX_TEMP;
+	}
+	while ((de = readdir(dp)) != NULL)
+		if (soca_dir_name_ok_quiet(de->d_name)) {
+			v = soca_xreallocarray(v, n + 1, sizeof(*v));
+			v[n++] = soca_xstrdup(de->d_name);
+		}
+	closedir(dp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_name);
+	for (size_t i = 0; i < n; i++) {
+		rc = pending_one(d, c, v[i]);
+		if (rc > worst)
+			worst = rc;
+		free(v[i]);
+	}
+	free(v);
+	close(lock);
+	return worst;
 }
