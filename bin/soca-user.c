@@ -5,6 +5,9 @@
  * short function over lib/dir.  Names are checked before the directory
  * is contacted, so bad input exits 2 having changed nothing.  Passwords
  * come from a file, a no-echo prompt or the generator, never from argv.
+ * Run by anyone but root (the directory service account the web door
+ * goes through), add and del leave the home to `home --pending` (root)
+ * through a request in [ldap] home_queue (lib/dir_home.c).
  */
 #include "config.h"
 
@@ -14,6 +17,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "soca.h"
@@ -30,12 +34,13 @@ static const char usage_text[] =
     "--generate-password] NAME\n"
     "       soca-user [-c file] lock | unlock NAME\n"
     "       soca-user [-c file] admin grant | revoke NAME\n"
-    "       soca-user [-c file] key [--again] NAME\n";
+    "       soca-user [-c file] key [--again] NAME\n"
+    "       soca-user [-c file] home --pending\n";
 
 enum {
 	O_UID = 1 << 0, O_GID = 1 << 1, O_SHELL = 1 << 2, O_EMAIL = 1 << 3,
 	O_ADMIN = 1 << 4, O_PWFILE = 1 << 5, O_GENPW = 1 << 6,
-	O_AGAIN = 1 << 7, O_LIST = 1 << 8,
+	O_AGAIN = 1 << 7, O_LIST = 1 << 8, O_PENDING = 1 << 9,
 };
 
 static struct {
@@ -94,6 +99,39 @@ row(struct soca_out *o, const struct soca_dir_user *u)
 	soca_out_row(o);
 }
 
+/* not root, with a home queue: homes are made by `home --pending` */
+static bool queued_mode;
+
+static bool
+queued(void)
+{
+	return queued_mode;
+}
+
+static void
+set_queued(const struct soca_conf *c)
+{
+	queued_mode = geteuid() != 0 && soca_home_queue_dir(c) != NULL;
+}
+
+/* the queue is a directory this process may write in */
+static int
+queue_ok(const struct soca_conf *c)
+{
+	const char *q = soca_home_queue_dir(c);
+	struct stat st;
+
+	if (stat(q, &st) == -1 || !S_ISDIR(st.st_mode) ||
+	    access(q, W_OK | X_OK) == -1) {
+		warnx("[ldap] home_queue %s: not a directory this user (uid "
+		    "%lu) may write in (create it, owned by the directory "
+		    "service account, mode 0750)", q,
+		    (unsigned long)geteuid());
+		return SOCA_EX_USAGE;
+	}
+	return 0;
+}
+
 static int
 cmd_add(const char *name)
 {
@@ -110,6 +148,7 @@ cmd_add(const char *name)
 	    (opt.email && (rc = soca_dir_mail_check(opt.email)) != 0))
 		return rc;
 	d = soca_dir_connect(opt.conf, &c);
+	set_queued(c);
 	if ((rc = soca_dir_user_get(d, name, &u)) != SOCA_EX_FALSE) {
 		if (rc == 0) {
 			warnx("user \"%s\" already exists (uid %lld)", name,
@@ -122,18 +161,29 @@ cmd_add(const char *name)
 	if ((rc = new_password(c, name, false, &pw)) != 0 ||
 	    (pw && (rc = soca_pass_check(c, name, pw)) != 0) ||
 	    (rc = soca_home_check(c, name)) != 0 ||
+	    (queued() && (rc = queue_ok(c)) != 0) ||
 	    (rc = soca_dir_user_add(d, &nu, &u)) != 0) {
 		soca_pass_free(pw);
 		return soca_dir_done(d, c, rc);
 	}
 	if (pw != NULL && (rc = soca_dir_user_passwd(d, name, pw)) != 0)
 		warnx("user \"%s\" added without a password", name);
-	if (soca_home_create(c, name, u.uid, u.gid, &home) != 0) {
+	if (queued()) {
+		home = soca_path_join(soca_conf_get(c, "ldap", NULL, "homes"),
+		    name);
+		if ((rc = soca_home_queue(c, name, "add")) != 0) {
+			warnx("user \"%s\" added, but its home is not queued: "
+			    "run soca-user home --pending as root after fixing "
+			    "[ldap] home_queue", name);
+			rc = SOCA_EX_FALSE;
+		}
+	} else if (soca_home_create(c, name, u.uid, u.gid, &home) != 0) {
 		warnx("user \"%s\" added, but home %s is incomplete", name,
 		    home);
 		rc = SOCA_EX_FALSE;
 	}
-	printf("%s uid=%lld gid=%lld home=%s\n", name, u.uid, u.gid, home);
+	printf("%s uid=%lld gid=%lld home=%s%s\n", name, u.uid, u.gid, home,
+	    queued() ? " (queued)" : "");
 	if (pw != NULL && (opt.set & O_GENPW) && rc == 0)
 		printf("password: %s\n", pw);
 	free(home);
@@ -154,8 +204,21 @@ cmd_del(const char *name)
 	if ((rc = soca_dir_name_check("user", name)) != 0)
 		return rc;
 	d = soca_dir_connect(opt.conf, &c);
+	set_queued(c);
+	if (queued() && (rc = queue_ok(c)) != 0)
+		return soca_dir_done(d, c, rc);
 	if ((rc = soca_dir_user_del(d, name, &u)) != 0)
 		return soca_dir_done(d, c, rc);
+	if (queued()) {
+		if ((rc = soca_home_queue(c, name, "del")) == 0)
+			printf("%s deleted, home move queued\n", name);
+		else
+			printf("%s deleted\n", name);
+		if (rc != 0)
+			rc = SOCA_EX_FALSE;
+		soca_dir_user_free(&u);
+		return soca_dir_done(d, c, rc);
+	}
 	rc = soca_home_retire(c, name, &moved);
 	printf("%s deleted%s%s\n", name, moved ? ", home moved to " : "",
 	    moved ? moved : "");
@@ -285,6 +348,21 @@ cmd_key(const char *name)
 	return soca_dir_done(d, c, rc);
 }
 
+static int
+cmd_pending(void)
+{
+	struct soca_conf *c;
+	struct soca_dir *d;
+
+	if (geteuid() != 0) {
+		warnx("home --pending gives homes to their users: run it as "
+		    "root");
+		return SOCA_EX_USAGE;
+	}
+	d = soca_dir_connect(opt.conf, &c);
+	return soca_dir_done(d, c, soca_home_pending(d, c));
+}
+
 static long long
 number(const char *what, const char *s)
 {
@@ -308,6 +386,8 @@ verb_opts(const char *verb)
 		return O_AGAIN;
 	if (strcmp(verb, "list") == 0 || strcmp(verb, "show") == 0)
 		return O_LIST;
+	if (strcmp(verb, "home") == 0)
+		return O_PENDING;
 	return 0;
 }
 
@@ -322,7 +402,9 @@ run(const char *verb, int argc, char **argv)
 	if (strcmp(verb, "admin") == 0 && argc == 2 &&
 	    (strcmp(argv[0], "grant") == 0 || strcmp(argv[0], "revoke") == 0))
 		return cmd_simple(argv[0], argv[1]);
-	if (argc != 1)
+	if (strcmp(verb, "home") == 0 && argc == 0 && (opt.set & O_PENDING))
+		return cmd_pending();
+	if (argc != 1 || strcmp(verb, "home") == 0)
 		usage();
 	if (strcmp(verb, "add") == 0)
 		return cmd_add(argv[0]);
@@ -337,7 +419,7 @@ run(const char *verb, int argc, char **argv)
 	if (strcmp(verb, "key") == 0)
 		return cmd_key(argv[0]);
 	warnx("unknown command \"%s\" (expected add, del, list, show, passwd, "
-	    "lock, unlock, admin or key)", verb);
+	    "lock, unlock, admin, key or home)", verb);
 	usage();
 }
 
@@ -357,6 +439,7 @@ main(int argc, char **argv)
 		{ "noheadings", no_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "password-file", required_argument, NULL, 'p' },
+		{ "pending", no_argument, NULL, 'P' },
 		{ "shell", required_argument, NULL, 's' },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
@@ -380,6 +463,7 @@ main(int argc, char **argv)
 		case 'n': opt.noheadings = true; opt.set |= O_LIST; break;
 		case 'o': opt.cols = optarg; opt.set |= O_LIST; break;
 		case 'p': opt.pwfile = optarg; opt.set |= O_PWFILE; break;
+		case 'P': opt.set |= O_PENDING; break;
 		case 's': opt.shell = optarg; opt.set |= O_SHELL; break;
 		case 'u': opt.uid = number("uid", optarg); opt.set |= O_UID;
 			break;

@@ -150,6 +150,9 @@ static const struct soca_key ldap_keys[] = {
 	    "where home directories are made (shared filesystem)" },
 	{ "skel", SOCA_T_PATH, "/etc/skel", NULL, 0, 0,
 	    "skeleton copied into new home directories" },
+	{ "home_queue", SOCA_T_PATH, NULL, NULL, 0, 0,
+	    "soca-user not run as root queues homes here for soca-user home "
+	    "--pending (root) to make or move aside" },
 	{ "default_shell", SOCA_T_PATH, "/bin/bash", NULL, 0, 0,
 	    "login shell of new users" },
 	{ "user_group", SOCA_T_ENUM, "per-user", "per-user|shared", 0, 0,
@@ -476,6 +479,9 @@ static const struct soca_key web_keys[] = {
 	    "soca-api: longest a command may run for a request" },
 	{ "min_uid", SOCA_T_INT, "1000", NULL, 1, 2147483647,
 	    "soca-api: never act as a user below this uid (nor root)" },
+	{ "directory_user", SOCA_T_STRING, "soca-ldap", NULL, 0, 0,
+	    "soca-api: the account owning [ldap] bind_password_file that "
+	    "administrators' soca-user and soca-group run as" },
 	{ "session_ttl", SOCA_T_DURATION, "8h", NULL, 0, 0,
 	    "soca-api: lifetime of a login session" },
 	{ "login_failures", SOCA_T_INT, "5", NULL, 1, 1000000,

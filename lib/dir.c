@@ -4,7 +4,8 @@
  *
  * soca_dir_open() reads [ldap] from soca.conf(5), connects, runs
  * StartTLS when asked (auto: for ldap:// to any host but loopback),
- * always with certificate verification demanded, and binds as bind_dn.
+ * always with certificate verification demanded, and binds as bind_dn
+ * (soca_dir_open_anon: does not, for a caller that binds as a user).
  * The bind password comes from bind_password_file, refused when group
  * or others may read it, or from bind_password.
  *
@@ -297,11 +298,12 @@ set_dns(struct soca_dir *d)
 	d->admin_default = adm == NULL;
 }
 
-int
-soca_dir_open(const struct soca_conf *c, struct soca_dir **out)
+static int
+dir_open(const struct soca_conf *c, bool anon, struct soca_dir **out)
 {
 	struct soca_dir *d = soca_xcalloc(1, sizeof(*d));
-	const char *bdn = soca_conf_get(c, "ldap", NULL, "bind_dn");
+	const char *bdn = anon ? NULL : soca_conf_get(c, "ldap", NULL,
+	    "bind_dn");
 	int rc;
 
 	*out = NULL;
@@ -324,6 +326,23 @@ soca_dir_open(const struct soca_conf *c, struct soca_dir **out)
 	}
 	*out = d;
 	return 0;
+}
+
+int
+soca_dir_open(const struct soca_conf *c, struct soca_dir **out)
+{
+	return dir_open(c, false, out);
+}
+
+/*
+ * Connected (and TLS set up) but not bound as bind_dn: for a caller that
+ * binds as someone else next and need not read the bind password (the
+ * web door's login checks a user's password with a simple bind).
+ */
+int
+soca_dir_open_anon(const struct soca_conf *c, struct soca_dir **out)
+{
+	return dir_open(c, true, out);
 }
 
 void
@@ -750,6 +769,34 @@ soca_dir_reserve(struct soca_dir *d, const char *kind, long long want,
 	return rc;
 }
 
+/*
+ * Run through sudo as another account (the directory service account,
+ * which owns the bind password), the configuration the caller chose with
+ * -c or SOCA_CONF must be one the caller cannot have written: owned by
+ * root or by this account, writable by neither group nor others.  Else a
+ * caller could point [ldap] uri at a server of theirs and be sent the
+ * bind password.
+ */
+static void
+sudo_conf_check(const char *path)
+{
+	const char *su = getenv("SUDO_UID");
+	struct stat st;
+	long long caller;
+
+	if (su == NULL || soca_parse_int(su, 0, INT_MAX, &caller) != 0 ||
+	    (uid_t)caller == geteuid() || path == NULL)
+		return;
+	if (stat(path, &st) == -1 || (st.st_uid != 0 &&
+	    st.st_uid != geteuid()) || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		warnx("configuration %s refused: run through sudo, it must be "
+		    "owned by root (or uid %lu) and writable by no one else "
+		    "(chown root %s; chmod go-w %s)", path,
+		    (unsigned long)geteuid(), path, path);
+		exit(SOCA_EX_USAGE);
+	}
+}
+
 /* What soca-user and soca-group start with: a sound soca.conf, a bind. */
 struct soca_dir *
 soca_dir_connect(const char *confopt, struct soca_conf **c)
@@ -757,6 +804,7 @@ soca_dir_connect(const char *confopt, struct soca_conf **c)
 	struct soca_dir *d;
 	int rc;
 
+	sudo_conf_check(soca_conf_path(confopt));
 	*c = soca_conf_open(confopt);
 	if ((rc = soca_dir_open(*c, &d)) != 0) {
 		soca_conf_free(*c);

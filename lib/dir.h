@@ -37,6 +37,7 @@ struct soca_dir_group {
 
 /* dir_name.c: validation and escaping, before anything reaches LDAP */
 int soca_dir_name_check(const char *what, const char *name);
+bool soca_dir_name_ok_quiet(const char *name);
 int soca_dir_mail_check(const char *);
 int soca_dir_shell_check(const char *);
 char *soca_dir_filter_esc(const char *);
@@ -44,6 +45,7 @@ char *soca_dir_dn_esc(const char *);
 
 /* dir.c: connection, binding, errors, the entries' DNs */
 int soca_dir_open(const struct soca_conf *, struct soca_dir **);
+int soca_dir_open_anon(const struct soca_conf *, struct soca_dir **);
 struct soca_dir *soca_dir_connect(const char *confopt, struct soca_conf **);
 int soca_dir_done(struct soca_dir *, struct soca_conf *, int rc);
 void soca_dir_close(struct soca_dir *);
@@ -88,6 +90,13 @@ int soca_home_create(const struct soca_conf *, const char *name, uid_t,
     gid_t, char **path);
 int soca_home_retire(const struct soca_conf *, const char *name,
     char **moved);
+const char *soca_home_queue_dir(const struct soca_conf *);
+int soca_home_queue(const struct soca_conf *, const char *name,
+    const char *what);
+int soca_home_request(const struct soca_conf *, const char *name,
+    char *what, size_t size);
+int soca_home_done(const struct soca_conf *, const char *name);
+int soca_home_pending(struct soca_dir *, const struct soca_conf *);
 int soca_home_key(const struct soca_conf *, const char *name, uid_t, gid_t,
     bool again, FILE *);
 

@@ -7,6 +7,14 @@
  * is renamed to HOMES/NAME.deleted-YYYYMMDDTHHMMSSZ: data is never
  * removed.  `soca-user key` hands the private key out once, as SOCA's
  * portal does: a marker file .ssh/.soca-key-downloaded records when.
+ *
+ * Only root can give a home to its user.  soca-user run by anyone else
+ * (the directory service account the web door acts through) leaves a
+ * request instead: a file named after the user in [ldap] home_queue,
+ * holding "add" or "del" and who asked, written with soca_write_atomic
+ * so a crash leaves the old request or the new one, never half of it.
+ * `soca-user home --pending`, as root, carries them out
+ * (soca_home_pending), checking each against the directory again.
  */
 #include "config.h"
 
@@ -14,8 +22,10 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -405,4 +415,203 @@ soca_home_key(const struct soca_conf *c, const char *name, uid_t uid,
 		close(sfd);
 	free(text), free(h), free(key);
 	return rc;
+}
+
+const char *
+soca_home_queue_dir(const struct soca_conf *c)
+{
+	const char *q = soca_conf_get(c, "ldap", NULL, "home_queue");
+
+	return q != NULL && *q != '\0' ? q : NULL;
+}
+
+/* who asked: the sudo chain's caller, else this process's user */
+static const char *
+actor(void)
+{
+	const char *s = getenv("SUDO_USER");
+	struct passwd *pw;
+
+	if (s != NULL && soca_dir_name_ok_quiet(s))
+		return s;
+	pw = getpwuid(getuid());
+	return pw != NULL ? pw->pw_name : "-";
+}
+
+int
+soca_home_queue(const struct soca_conf *c, const char *name, const char *what)
+{
+	const char *q = soca_home_queue_dir(c);
+	char *path, *text;
+	int rc = 0;
+
+	if (q == NULL)
+		return SOCA_EX_USAGE;
+	path = soca_path_join(q, name);
+	text = soca_xasprintf("%s by %s\n", what, actor());
+	if (soca_write_atomic(path, text, strlen(text), 0640) == -1) {
+		warn("[ldap] home_queue: cannot write %s (the queue must be "
+		    "writable by the user soca-user runs as)", path);
+		rc = SOCA_EX_TEMP;
+	}
+	free(path);
+	free(text);
+	return rc;
+}
+
+/* The request for NAME: 0 with "add" or "del" in what; 1: none or junk */
+int
+soca_home_request(const struct soca_conf *c, const char *name, char *what,
+    size_t size)
+{
+	const char *q = soca_home_queue_dir(c);
+	char buf[256];
+	struct stat st;
+	ssize_t n;
+	int dfd, fd;
+
+	if (q == NULL || size < 4)
+		return SOCA_EX_FALSE;
+	if ((dfd = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SOCA_EX_FALSE;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd == -1)
+		return SOCA_EX_FALSE;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (n = read(fd, buf, sizeof(buf) - 1)) < 3) {
+		close(fd);
+		return SOCA_EX_FALSE;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (strncmp(buf, "add", 3) != 0 && strncmp(buf, "del", 3) != 0)
+		return SOCA_EX_FALSE;
+	memcpy(what, buf, 3);
+	what[3] = '\0';
+	return 0;
+}
+
+int
+soca_home_done(const struct soca_conf *c, const char *name)
+{
+	const char *q = soca_home_queue_dir(c);
+	char *path;
+	int rc = 0;
+
+	if (q == NULL)
+		return 0;
+	path = soca_path_join(q, name);
+	if (unlink(path) == -1 && errno != ENOENT) {
+		warn("%s", path);
+		rc = SOCA_EX_TEMP;
+	} else {
+		soca_fsync_dir(q);
+	}
+	free(path);
+	return rc;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* one request; 0 done (or moot: dropped), else it stays */
+static int
+pending_one(struct soca_dir *d, const struct soca_conf *c, const char *name)
+{
+	struct soca_dir_user u;
+	char what[8], *home = NULL;
+	int rc;
+
+	if (soca_home_request(c, name, what, sizeof(what)) != 0) {
+		warnx("home request \"%s\": not add or del: left alone", name);
+		return SOCA_EX_FALSE;
+	}
+	rc = soca_dir_user_get(d, name, &u);
+	if (rc != 0 && rc != SOCA_EX_FALSE)
+		return rc;
+	if (strcmp(what, "del") == 0) {
+		if (rc == 0) {
+			printf("%s: in the directory again; home left in "
+			    "place\n", name);
+			soca_dir_user_free(&u);
+		} else if ((rc = soca_home_retire(c, name, &home)) != 0) {
+			return rc;
+		} else {
+			printf("%s: home moved to %s\n", name,
+			    home ? home : "(none)");
+			free(home);
+		}
+		return soca_home_done(c, name);
+	}
+	if (rc == SOCA_EX_FALSE) {
+		printf("%s: no longer in the directory; no home made\n", name);
+		return soca_home_done(c, name);
+	}
+	if (u.uid <= 0 || u.gid <= 0) {
+		warnx("user \"%s\" has uid %lld gid %lld: no home made for "
+		    "root's numbers", name, u.uid, u.gid);
+		soca_dir_user_free(&u);
+		return SOCA_EX_FALSE;
+	}
+	if ((rc = soca_home_check(c, name)) == SOCA_EX_FALSE) {
+		printf("%s: home exists; left as it is\n", name);
+		soca_dir_user_free(&u);
+		return soca_home_done(c, name);
+	}
+	if (rc == 0 && (rc = soca_home_create(c, name, (uid_t)u.uid,
+	    (gid_t)u.gid, &home)) == 0)
+		printf("%s home=%s\n", name, home);
+	free(home);
+	soca_dir_user_free(&u);
+	return rc == 0 ? soca_home_done(c, name) : rc;
+}
+
+/*
+ * Carry out every request of the queue, in name order, under a lock on
+ * the queue (two runs take turns): the worst exit code of them.
+ */
+int
+soca_home_pending(struct soca_dir *d, const struct soca_conf *c)
+{
+	const char *q = soca_home_queue_dir(c);
+	struct dirent *de;
+	char **v = NULL;
+	size_t n = 0;
+	int rc, worst = 0, lock;
+	DIR *dp;
+
+	if (q == NULL) {
+		warnx("[ldap] home_queue is not set: there is no queue to "
+		    "read (set it in soca.conf)");
+		return SOCA_EX_USAGE;
+	}
+	if ((lock = open(q, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    flock(lock, LOCK_EX) == -1 || (dp = fdopendir(dup(lock))) ==
+	    NULL) {
+		warn("[ldap] home_queue %s", q);
+		if (lock != -1)
+			close(lock);
+		return errno == ENOENT ? SOCA_EX_USAGE : SOCA_EX_TEMP;
+	}
+	while ((de = readdir(dp)) != NULL)
+		if (soca_dir_name_ok_quiet(de->d_name)) {
+			v = soca_xreallocarray(v, n + 1, sizeof(*v));
+			v[n++] = soca_xstrdup(de->d_name);
+		}
+	closedir(dp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_name);
+	for (size_t i = 0; i < n; i++) {
+		rc = pending_one(d, c, v[i]);
+		if (rc > worst)
+			worst = rc;
+		free(v[i]);
+	}
+	free(v);
+	close(lock);
+	return worst;
 }

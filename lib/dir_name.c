@@ -86,6 +86,17 @@ soca_dir_name_check(const char *what, const char *name)
 	return SOCA_EX_USAGE;
 }
 
+/* the same rule, without a message (and without the reserved names) */
+bool
+soca_dir_name_ok_quiet(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= SOCA_DIR_NAME_MAX && (name[0] == '_' ||
+	    (name[0] >= 'a' && name[0] <= 'z')) &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_-") == n;
+}
+
 int
 soca_dir_mail_check(const char *m)
 {

@@ -9,17 +9,20 @@
 
 load lib/helper
 load lib/web
+load lib/webadmin
 load lib/browser
 
 setup_file() {
 	browser_need || return 1
 	[ -z "$BROWSER_SKIP" ] || return 0
 	web_start || return 1
+	web_admin_start || return 1
 	browser_site || return 1
 	echo "# screenshots: $BROWSER_SHOTS" >&3
 }
 
 teardown_file() {
+	web_admin_stop
 	web_stop
 }
 
@@ -239,12 +242,24 @@ clean() {
 	BROWSER_USER=carol browser_run admin
 	assert_success
 	assert_line 'admin-link shown'
-	assert_line --regexp '^section Users: (table|none|error Not available on this site yet: .+)$'
-	assert_line --regexp '^section Groups: (table|none|error Not available on this site yet: .+)$'
+	assert_line 'section Users: table'
+	assert_line --regexp '^section Groups: (table|none)$'
 	assert_line --regexp '^section Queues: (table|none)$'
 	assert_line --regexp '^section Budgets: (table|none|error .+)$'
 	clean
 	[ -s "$BROWSER_SHOTS/admin.png" ]
+}
+
+@test "carol adds a user from the admin view: in LDAP, listed, its home queued" {
+	BROWSER_USER=carol browser_run adduser socatest-gil gil-pw-123456
+	assert_success
+	assert_line 'status Added socatest-gil.'
+	assert_line 'listed socatest-gil socatest-gil@example.com'
+	clean
+	run ldapq -b "uid=socatest-gil,ou=People,$LDAP_BASE" -s base '(objectClass=*)' mail
+	assert_line 'mail: socatest-gil@example.com'
+	[ "$(cat "$WEB_DIR/home-queue/socatest-gil")" = "add by socatest-carol" ]
+	[ -s "$BROWSER_SHOTS/admin-users.png" ]
 }
 
 @test "every view works at 375x667: one column, no horizontal scroll, every control named" {

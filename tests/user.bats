@@ -471,3 +471,82 @@ sys.exit(os.waitstatus_to_exitcode(st))' "$@"
 	    sort -u | wc -l)
 	[ "$n" -eq 5 ]
 }
+
+@test "not root: add and del queue the home; home --pending (root) makes it and moves it aside" {
+	[ "$(id -u)" -eq 0 ] || skip "acting as another user needs root"
+	local d uid
+	d=$(mktemp -d /tmp/soca-userq.XXXXXX)
+	chmod 0755 "$d"
+	mkdir "$d/homes"
+	install -d -o nobody -m 0750 "$d/queue"
+	install -o nobody -m 0600 "$LDAP_PWFILE" "$d/ldap.pw"
+	slapd_write_conf "$d/soca.conf" "bind_password_file = $d/ldap.pw" \
+	    "homes = $d/homes" "home_queue = $d/queue"
+	chmod 0644 "$d/soca.conf"
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    env SOCA_CONF="$d/soca.conf" "$@"; }
+	run as_nobody soca-user add qin
+	assert_success
+	assert_output --regexp "^qin uid=[0-9]+ gid=[0-9]+ home=$d/homes/qin \(queued\)$"
+	[ ! -e "$d/homes/qin" ]
+	[ "$(cat "$d/queue/qin")" = "add by nobody" ]
+	[ "$(stat -c %U "$d/queue/qin")" = nobody ]
+	# the pending run is root's: anyone else is refused, nothing made
+	run as_nobody soca-user home --pending
+	assert_failure 2
+	assert_output --partial "run it as root"
+	[ -e "$d/queue/qin" ]
+	SOCA_CONF=$d/soca.conf run soca-user home --pending
+	assert_success
+	assert_output "qin home=$d/homes/qin"
+	uid=$(attr "uid=qin,ou=People,$LDAP_BASE" uidNumber)
+	[ "$(stat -c '%a %u' "$d/homes/qin")" = "700 $uid" ]
+	[ "$(cat "$d/homes/qin/.profile")" = welcome ]
+	[ "$(stat -c '%a %u' "$d/homes/qin/.ssh/id_ed25519")" = "600 $uid" ]
+	[ ! -e "$d/queue/qin" ]
+	# again: nothing queued, nothing done
+	SOCA_CONF=$d/soca.conf run soca-user home --pending
+	assert_success
+	assert_output ""
+	# del as nobody: the entry goes now, the home at the pending run
+	run as_nobody soca-user del qin
+	assert_success
+	assert_output "qin deleted, home move queued"
+	[ -d "$d/homes/qin" ]
+	SOCA_CONF=$d/soca.conf run soca-user home --pending
+	assert_success
+	assert_output --regexp "^qin: home moved to $d/homes/qin\.deleted-[0-9]{8}T[0-9]{6}Z$"
+	[ ! -e "$d/homes/qin" ]
+	[ ! -e "$d/queue/qin" ]
+	# a user no longer in the directory: dropped; junk and links: left
+	printf 'add by x\n' >"$d/queue/ghost"
+	printf 'rm -rf /\n' >"$d/queue/junk"
+	ln -s /etc/passwd "$d/queue/link"
+	SOCA_CONF=$d/soca.conf run soca-user home --pending
+	assert_failure 1
+	assert_line "ghost: no longer in the directory; no home made"
+	assert_output --partial 'home request "junk": not add or del'
+	[ ! -e "$d/homes/ghost" ] && [ ! -e "$d/queue/ghost" ]
+	[ -e "$d/queue/junk" ] && [ -L "$d/queue/link" ]
+	[ ! -e "$d/homes/junk" ] && [ ! -e "$d/homes/link" ]
+	rm -rf "$d"
+}
+
+@test "not root without a queue writable by it: add refuses before changing anything" {
+	[ "$(id -u)" -eq 0 ] || skip "acting as another user needs root"
+	local d before
+	d=$(mktemp -d /tmp/soca-userq.XXXXXX)
+	chmod 0755 "$d"
+	mkdir "$d/homes" "$d/queue"
+	install -o nobody -m 0600 "$LDAP_PWFILE" "$d/ldap.pw"
+	slapd_write_conf "$d/soca.conf" "bind_password_file = $d/ldap.pw" \
+	    "homes = $d/homes" "home_queue = $d/queue"
+	chmod 0644 "$d/soca.conf"
+	before=$(ldap_dump)
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	    env SOCA_CONF="$d/soca.conf" soca-user add qix
+	assert_failure 2
+	assert_output --partial "[ldap] home_queue $d/queue: not a directory this user"
+	assert_equal "$(ldap_dump)" "$before"
+	rm -rf "$d"
+}

@@ -10,7 +10,9 @@
  * getgrouplist) are looked up here on every request and never stored.
  * A state-changing request authenticated by cookie must come from the
  * site's own Origin (CSRF).  The login's password check is a simple
- * bind to LDAP as the user, over the TLS lib/dir sets up.
+ * bind to LDAP as the user, over the TLS lib/dir sets up, on a connection
+ * that never binds as [ldap] bind_dn: its password file belongs to the
+ * directory service account ([web] directory_user), not to soca-api.
  */
 #include "config.h"
 
@@ -138,7 +140,7 @@ soca_web_ldap_bind(struct soca_web *w, const char *user, const char *pw)
 
 	if (*pw == '\0' || strlen(pw) > 1024)
 		return 1;	/* an empty password is an anonymous bind */
-	rc = soca_dir_open(w->conf, &d);
+	rc = soca_dir_open_anon(w->conf, &d);
 	if (rc != 0) {
 		soca_web_note(w, "directory: cannot connect (exit %d)", rc);
 		return 3;

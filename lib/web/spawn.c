@@ -10,6 +10,13 @@
  * [web] min_uid; the command must be a plain name.  The shipped sudoers
  * drop-in (etc/web/sudoers) is the second lock on the same door.
  *
+ * An administrator's action on the directory (api_admin.c) goes one step
+ * further: sudo -n -u ADMIN -- sudo -n -u DIRUSER -- BINDIR/soca-user
+ * ARGV..., where DIRUSER ([web] directory_user) owns [ldap]
+ * bind_password_file; the second sudo runs as the administrator, so its
+ * rule (%ADMINS ALL=(DIRUSER) ...) has sudo itself check the admin group
+ * once more, and soca-user sees who acted in SUDO_USER.
+ *
  * The exit code of the command becomes the HTTP status by one table
  * (soca_web_answer_run): 1 no match (404), 2 bad input (400, with the
  * command's first stderr line, written for users, as the message),
@@ -60,6 +67,9 @@ soca_web_user_ok(struct soca_web *w, const char *user)
 	return 0;
 }
 
+/* the directory service account of soca_web_run_admin, else NULL */
+static const char *via;
+
 static char **
 make_argv(struct soca_web *w, const char *cmd, const char *const *argv)
 {
@@ -68,12 +78,19 @@ make_argv(struct soca_web *w, const char *cmd, const char *const *argv)
 
 	while (argv[n])
 		n++;
-	v = soca_xcalloc(n + 8, sizeof(*v));
+	v = soca_xcalloc(n + 12, sizeof(*v));
 	v[i++] = soca_xstrdup(SUDO_PATH);
 	v[i++] = soca_xstrdup("-n");
 	v[i++] = soca_xstrdup("-u");
 	v[i++] = soca_xstrdup(w->user);
 	v[i++] = soca_xstrdup("--");
+	if (via != NULL) {
+		v[i++] = soca_xstrdup(SUDO_PATH);
+		v[i++] = soca_xstrdup("-n");
+		v[i++] = soca_xstrdup("-u");
+		v[i++] = soca_xstrdup(via);
+		v[i++] = soca_xstrdup("--");
+	}
 	v[i++] = soca_xasprintf("%s/%s", w->bindir, cmd);
 	for (size_t k = 0; k < n; k++)
 		v[i++] = soca_xstrdup(argv[k]);
@@ -350,6 +367,37 @@ soca_web_run_io(struct soca_web *w, const char *cmd, const char *const *argv,
 		free(ev[i]);
 	free(ev);
 	return 0;
+}
+
+/*
+ * As soca_web_run, as the directory service account through the
+ * administrator: only for a request whose user is an administrator
+ * (looked up for this request), and only soca-user and soca-group.
+ */
+int
+soca_web_run_admin(struct soca_web *w, const char *cmd,
+    const char *const *argv, const void *in, size_t inlen,
+    struct soca_web_run *r)
+{
+	const char *du = soca_conf_get(w->conf, "web", NULL,
+	    "directory_user");
+	struct passwd *pw;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->status = 126;
+	if (!w->admin || (strcmp(cmd, "soca-user") != 0 &&
+	    strcmp(cmd, "soca-group") != 0) || du == NULL ||
+	    !soca_name_ok(du) || (pw = getpwnam(du)) == NULL ||
+	    pw->pw_uid == 0) {
+		soca_web_note(w, "refused to run %s as the directory account "
+		    "%s for %s", cmd, du ? du : "-", w->user ? w->user : "-");
+		return -1;
+	}
+	via = du;
+	rc = soca_web_run(w, cmd, argv, in, inlen, r);
+	via = NULL;
+	return rc;
 }
 
 void

@@ -96,6 +96,9 @@ int soca_web_run(struct soca_web *, const char *cmd, const char *const *argv,
 int soca_web_run_io(struct soca_web *, const char *cmd,
     const char *const *argv, const void *in, size_t inlen, int in_fd,
     long long in_len, int out_fd, struct soca_web_run *);
+int soca_web_run_admin(struct soca_web *, const char *cmd,
+    const char *const *argv, const void *in, size_t inlen,
+    struct soca_web_run *);
 void soca_web_run_free(struct soca_web_run *);
 void soca_web_answer_run(struct soca_web *, const char *what,
     struct soca_web_run *, int okstatus);
@@ -149,6 +152,18 @@ void soca_web_me(struct soca_web *);
 void soca_web_queues(struct soca_web *);
 void soca_web_budgets(struct soca_web *);
 void soca_web_openapi(struct soca_web *);
+
+/* api_admin.c */
+void soca_web_users_list(struct soca_web *);
+void soca_web_users_add(struct soca_web *);
+void soca_web_users_show(struct soca_web *);
+void soca_web_users_delete(struct soca_web *);
+void soca_web_users_action(struct soca_web *);
+void soca_web_groups_list(struct soca_web *);
+void soca_web_groups_add(struct soca_web *);
+void soca_web_groups_delete(struct soca_web *);
+void soca_web_groups_member_add(struct soca_web *);
+void soca_web_groups_member_remove(struct soca_web *);
 
 /* api_desktops.c */
 void soca_web_desktops_list(struct soca_web *);

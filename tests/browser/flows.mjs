@@ -381,6 +381,29 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
+	// adduser NAME PASSWORD: an administrator adds NAME from the admin
+	// view's form; the status line says so and the users table lists it
+	async adduser(browser, name, password) {
+		const page = await newPage(browser);
+		await login(page);
+		await view(page, 'admin');
+		await page.waitForSelector('#user-form');
+		const err = await listed(page, '#admin-users');
+		check(!err, 'the users table: ' + err);
+		await page.type('#user-form input[name="name"]', name);
+		await page.type('#user-form input[name="email"]', name + '@example.com');
+		await page.type('#user-form input[name="password"]', password);
+		await page.click('#user-form button[type="submit"]');
+		const st = await status(page, /^Added /);
+		report('status', st.text + (st.error ? ' (error)' : ''));
+		await page.waitForFunction((n) => [...document.querySelectorAll('#admin-users tbody td')]
+			.some((td) => td.textContent === n), {timeout: 30000}, name);
+		const row = await rowOf(page, '#admin-users', name);
+		report('listed', row ? row.name + ' ' + row.email : 'no');
+		await shot(page, 'admin-users');
+		report('hygiene', await hygiene(page));
+	},
+
 	// mobile: every view at 375x667: no horizontal scroll, every control
 	// named; screenshots of each
 	async mobile(browser) {

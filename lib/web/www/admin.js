@@ -82,7 +82,8 @@ function groups() {
 	const box = h('div', {id: 'admin-groups'});
 	async function reload() {
 		try {
-			const rows = await list('/groups');
+			const rows = (await list('/groups')).map((g) => Object.assign({}, g,
+				{members: (g.members || []).join(', ')}));
 			const cols = autoCols(rows, ['name', 'gid', 'members']);
 			cols.push({label: 'Actions', get: (g) => {
 				const who = input('member', {'aria-label': 'User to add to or remove from ' + g.name});
