@@ -259,16 +259,17 @@ check_mail(struct soca_conf *c)
 /*
  * [archive] logs: rotated files only.  A glob that could name a live log
  * (NAME.log, the name soca's logs are written under) would have
- * soca-archive remove it: its last part, tried on its own literal start
- * then "x.log", must not match.
+ * soca-archive remove it: its last part may not end in .log, nor match
+ * its own literal start then "x.log".
  */
 static bool
 names_live_log(const char *glob)
 {
 	const char *base = strrchr(glob, '/') ? strrchr(glob, '/') + 1 : glob;
-	size_t lit = strcspn(base, "*?[\\");
+	size_t lit = strcspn(base, "*?[\\"), l = strlen(base);
 	char *probe = soca_xasprintf("%.*sx.log", (int)lit, base);
-	bool r = fnmatch(base, probe, FNM_PERIOD) == 0;
+	bool r = fnmatch(base, probe, FNM_PERIOD) == 0 ||
+	    (l >= 4 && strcmp(base + l - 4, ".log") == 0);
 
 	free(probe);
 	return r;

@@ -431,7 +431,7 @@ logs() {
 
 @test "[archive] logs: a glob that could take a live log is refused, exit 2, nothing changed" {
 	logs
-	for g in "log/*.log-*" "$HOME/log/*.log" "$HOME/log/*" "$HOME/log/api*"; do
+	for g in "log/*.log-*" "$HOME/log/*.log" "$HOME/log/*" "$HOME/log/api*" "$HOME/log/api.log"; do
 		printf '[cluster]\nname = c1\n[archive]\nbucket = soca-archive\nlogs = %s\n' "$g" >"$SOCA_CONF"
 		run soca-archive
 		assert_failure 2
