@@ -1,10 +1,12 @@
 /*
  * soca-archive: finished jobs older than [archive] keep leave the spool
  * for S3, one gzip-compressed JSON Lines object per day (lib/archive.c),
- * removed from the spool only once S3 reports the object's checksum.
- * For cron.  Prints one line per object: uploaded, present (there from
- * an earlier run), finished (a run's journal completed) or, with
- * --dry-run, would upload; -J one JSON summary instead.
+ * removed from the spool only once S3 reports the object's checksum;
+ * then the nodes' bootstrap logs and soca's rotated logs, an object a
+ * file (lib/archive_files.c).  For cron.  Prints one line per object:
+ * uploaded, present (there from an earlier run), finished (a run's
+ * journal completed) or, with --dry-run, would upload; -J one JSON
+ * summary instead.
  */
 #include "config.h"
 
@@ -30,13 +32,14 @@ static void
 summary(const struct soca_archive *ar, int rc)
 {
 	json_t *o = json_pack("{s:s, s:s, s:b, s:I, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:I, s:i}", "bucket", ar->bucket, "prefix", ar->prefix,
-	    "dry_run", ar->dry_run, "jobs", (json_int_t)ar->jobs, "objects",
-	    (json_int_t)ar->objects, "uploaded", (json_int_t)ar->uploaded,
-	    "present", (json_int_t)ar->present, "bytes",
-	    (json_int_t)ar->bytes, "parts", (json_int_t)ar->parts, "removed",
-	    (json_int_t)ar->removed, "recovered", (json_int_t)ar->recovered,
-	    "exit", rc);
+	    "s:I, s:I, s:I, s:I, s:i}", "bucket", ar->bucket, "prefix",
+	    ar->prefix, "dry_run", ar->dry_run, "jobs", (json_int_t)ar->jobs,
+	    "objects", (json_int_t)ar->objects, "uploaded",
+	    (json_int_t)ar->uploaded, "present", (json_int_t)ar->present,
+	    "bytes", (json_int_t)ar->bytes, "parts", (json_int_t)ar->parts,
+	    "removed", (json_int_t)ar->removed, "recovered",
+	    (json_int_t)ar->recovered, "files", (json_int_t)ar->files,
+	    "files_removed", (json_int_t)ar->files_removed, "exit", rc);
 
 	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	putchar('\n');
@@ -60,13 +63,15 @@ run(struct soca_archive *ar, bool json)
 		s = soca_aws_err_str(&e);
 		warnx("%s", s);
 		free(s);
-	}
+	} else if (ar->partial)
+		rc = SOCA_EX_FALSE;	/* a file could not be read or removed */
 	if (json)
 		summary(ar, rc);
 	else if (ar->verbose)
-		fprintf(stderr, "soca-archive: %lld jobs in %lld objects, %lld "
-		    "uploaded, %lld present, %lld jobs removed\n", ar->jobs,
-		    ar->objects, ar->uploaded, ar->present, ar->removed);
+		fprintf(stderr, "soca-archive: %lld jobs and %lld files in %lld "
+		    "objects, %lld uploaded, %lld present, %lld jobs and %lld "
+		    "files removed\n", ar->jobs, ar->files, ar->objects,
+		    ar->uploaded, ar->present, ar->removed, ar->files_removed);
 	soca_aws_err_free(&e);
 	soca_aws_free(ar->aws);
 	return rc;
@@ -102,14 +107,14 @@ main(int argc, char **argv)
 	c = soca_conf_must();
 	if (soca_archive_conf(&ar, c, &why) < 0)
 		errx(SOCA_EX_USAGE, "%s", why);
+	soca_archive_files_conf(&ar);
 	ar.now = soca_desk_now();	/* SOCA_NOW in tests */
 	ar.out = json ? NULL : stdout;
-	if ((ar.sp = soca_spool_open(c, false)) == NULL) {
-		soca_conf_free(c);
-		return SOCA_EX_OK;	/* no spool yet: nothing to archive */
-	}
+	ar.sp = soca_spool_open(c, false);	/* NULL: no spool, no jobs */
 	rc = run(&ar, json);
-	soca_spool_close(ar.sp);
+	soca_archive_files_free(&ar);
+	if (ar.sp != NULL)
+		soca_spool_close(ar.sp);
 	soca_conf_free(c);
 	return rc;
 }

@@ -17,6 +17,7 @@ SOCA_FSX_DNS=%%FSX_DNS%%
 SOCA_FSX_MOUNTNAME=%%FSX_MOUNTNAME%%
 SOCA_FSX_MNT=%%FSX_MOUNT%%
 SOCA_FSX_WAIT=%%FSX_WAIT%%
+SOCA_NODE_LOGS=%%NODE_LOGS%%
 export SOCA_CLUSTER SOCA_CONF
 
 # the shared filesystem (EFS or NFS) that holds the spool and the homes
@@ -25,6 +26,42 @@ if [ -n "$SOCA_FS" ] && ! mountpoint -q "$SOCA_MNT" 2>/dev/null; then
 	mount -t nfs4 -o nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport \
 	    "$SOCA_FS" "$SOCA_MNT"
 fi
+
+# the bootstrap's output, as cloud-init logs it, also to NODE_LOGS/
+# INSTANCE-ID.log on the shared filesystem (only with [archive] bucket),
+# closed before the job runs or when the bootstrap fails; soca-archive
+# sends it to S3 once [archive] keep old (soca-archive(1))
+node_log_start() {
+	[ -n "$SOCA_NODE_LOGS" ] || return 0
+	nl_imds=${AWS_EC2_METADATA_SERVICE_ENDPOINT:-http://169.254.169.254/}
+	nl_imds=${nl_imds%/}/latest
+	nl_tok=$(curl -sf -m 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' \
+	    "$nl_imds/api/token") || return 0
+	nl_id=$(curl -sf -m 5 -H "X-aws-ec2-metadata-token: $nl_tok" \
+	    "$nl_imds/meta-data/instance-id") || return 0
+	case $nl_id in i-|i-*[!0-9a-f]*|[!i]*) return 0 ;; esac
+	mkdir -p "$SOCA_NODE_LOGS" && nl_fifo=$(mktemp -u /tmp/soca-node-log.XXXXXX) &&
+	    mkfifo -m 600 "$nl_fifo" || return 0
+	tee -a "$SOCA_NODE_LOGS/$nl_id.log" <"$nl_fifo" &
+	nl_tee=$!
+	exec 3>&1 4>&2 >"$nl_fifo" 2>&1
+	rm -f "$nl_fifo"
+	trap node_log_end EXIT
+	echo "soca: $(date -u +%Y-%m-%dT%H:%M:%SZ) node $nl_id of $SOCA_CLUSTER, job ${SOCA_JOB_ID:-from its tags}"
+}
+# back to cloud-init's output alone; tee ends once it has written all
+# (a few seconds at most: a daemon holding the output keeps it going)
+node_log_end() {
+	[ -n "${nl_tee:-}" ] || return 0
+	exec >&3 2>&4 3>&- 4>&-
+	nl_n=0
+	while kill -0 "$nl_tee" 2>/dev/null && [ "$nl_n" -lt 50 ]; do
+		sleep 0.1
+		nl_n=$((nl_n + 1))
+	done
+	nl_tee=
+}
+node_log_start
 
 # scratch at /scratch: the job's EBS scratch volume (scratch_size), which
 # soca maps as /dev/xvdbx, found by that name -- a udev link, else the
@@ -146,6 +183,8 @@ if [ -n "$SOCA_FSX_ID" ]; then
 fi
 # Slurm bridge ([cluster] scheduler = slurm): the node is a Slurm node;
 # its slurmd, named by its launch index in the list, takes the job
+trap - EXIT
+node_log_end
 if [ -n "$SOCA_SLURM_NODES" ]; then
 	export SOCA_SLURM_NODES
 	exec soca-node-run --slurmd

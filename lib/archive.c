@@ -27,7 +27,8 @@
  * removes nothing and keeps its journal: an object that got there all
  * the same (its answer lost) is found by the next run, even if that day
  * has more jobs by then.  Reading back is one ListObjectsV2 from the first day
- * wanted (keys sort by day), then a GetObject an object.
+ * wanted (keys sort by day), then a GetObject an object.  The nodes'
+ * bootstrap logs and soca's rotated logs follow the jobs (archive_files.c).
  */
 #include "config.h"
 
@@ -129,6 +130,19 @@ gz_run(z_stream *z, const void *p, size_t n, int flush, struct soca_buf *o)
 		if (flush == Z_FINISH ? r == Z_STREAM_END : z->avail_out != 0)
 			break;
 	}
+}
+
+/* The whole of p..n as one gzip member, the same bytes every time. */
+void
+soca_archive_gzip(const void *p, size_t n, struct soca_buf *gz)
+{
+	z_stream z = { 0 };
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		errx(SOCA_EX_TEMP, "zlib: deflateInit2 failed");
+	gz_run(&z, p, n, Z_FINISH, gz);
+	deflateEnd(&z);
 }
 
 /* ---- one job a line ---- */
@@ -499,13 +513,18 @@ cmp_cand(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Archive what is old enough; 0, or -1 with *e (jobs not archived stay). */
+/*
+ * Archive what is old enough, jobs then files; 0, or -1 with *e (what is
+ * not archived stays).
+ */
 int
 soca_archive_run(struct soca_archive *ar, struct soca_aws_err *e)
 {
 	struct cands c = { .cutoff = ar->now - ar->keep };
 	int r;
 
+	if (ar->sp == NULL)	/* no spool yet: soca's logs only */
+		return soca_archive_files(ar, e);
 	if ((r = finish_journals(ar, e)) < 0)
 		return -1;
 	soca_spool_list(ar->sp, FINISHED, collect, &c);
@@ -517,6 +536,8 @@ soca_archive_run(struct soca_archive *ar, struct soca_aws_err *e)
 		r = archive_day(ar, c.v + i, k - i, e);
 	}
 	free(c.v);
+	if (r == 0)
+		r = soca_archive_files(ar, e);	/* archive_files.c */
 	return r;
 }
 

@@ -2,11 +2,12 @@
  * conf_check.c: the rules that span keys and sections, which the line
  * parser cannot see: the default queue exists, a queue's own defaults obey
  * its own policy, restricted parameters are real resources, [desktop]'s
- * defaults are among its lists.  soca-submit
+ * defaults are among its lists, [archive] logs names no live log.  soca-submit
  * applies the same instance-type rule to jobs, so it lives here once.
  */
 #include "config.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -255,6 +256,47 @@ check_mail(struct soca_conf *c)
 		    "starting with -; e.g. soca@example.com)", f);
 }
 
+/*
+ * [archive] logs: rotated files only.  A glob that could name a live log
+ * (NAME.log, the name soca's logs are written under) would have
+ * soca-archive remove it: its last part may not end in .log, nor match
+ * its own literal start then "x.log".
+ */
+static bool
+names_live_log(const char *glob)
+{
+	const char *base = strrchr(glob, '/') ? strrchr(glob, '/') + 1 : glob;
+	size_t lit = strcspn(base, "*?[\\"), l = strlen(base);
+	char *probe = soca_xasprintf("%.*sx.log", (int)lit, base);
+	bool r = fnmatch(base, probe, FNM_PERIOD) == 0 ||
+	    (l >= 4 && strcmp(base + l - 4, ".log") == 0);
+
+	free(probe);
+	return r;
+}
+
+static void
+check_archive(struct soca_conf *c)
+{
+	const char *v = soca_conf_get(c, "archive", NULL, "logs");
+	char **g;
+	size_t n;
+
+	if (v == NULL || strcmp(v, "none") == 0 ||
+	    soca_split_list(v, &g, &n) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		if (g[i][0] != '/')
+			add(c, "archive", NULL, "logs", "logs \"%s\": not an "
+			    "absolute path (e.g. /var/log/soca/*.log-*)", g[i]);
+		else if (names_live_log(g[i]))
+			add(c, "archive", NULL, "logs", "logs \"%s\": would "
+			    "match a log still written (NAME.log); name the "
+			    "rotated files, e.g. /var/log/soca/*.log-*, or none",
+			    g[i]);
+	soca_strv_free(g, n);
+}
+
 /* Add a diagnostic for every cross-reference problem. */
 void
 soca_conf_check(struct soca_conf *c)
@@ -276,4 +318,5 @@ soca_conf_check(struct soca_conf *c)
 	soca_strv_free(qs, n);
 	check_desktop(c);
 	check_mail(c);
+	check_archive(c);
 }

@@ -307,14 +307,17 @@ static const struct soca_key budget_keys[] = {
 
 static const struct soca_key archive_keys[] = {
 	{ "bucket", SOCA_T_STRING, NULL, NULL, 0, 0,
-	    "S3 bucket finished jobs are archived to (soca-archive)" },
+	    "S3 bucket finished jobs and logs are archived to (soca-archive)" },
 	{ "prefix", SOCA_T_STRING, "soca", NULL, 0, 0,
 	    "key prefix in the bucket: PREFIX/jobs/YYYY/MM/DD/..." },
 	{ "keep", SOCA_T_DURATION, "30d", NULL, 0, 0,
-	    "finished jobs stay in the spool this long after they end" },
+	    "finished jobs stay in the spool (and logs on disk) this long" },
 	{ "multipart_threshold", SOCA_T_SIZE, "64M", NULL, 0, 0,
 	    "objects above this size go in parts of this size (S3: 5M at "
 	    "least)" },
+	{ "logs", SOCA_T_LIST, "/var/log/soca/*.log-*", NULL, 0, 0,
+	    "soca's rotated logs (globs, never *.log) sent once older than "
+	    "keep, or none" },
 	END
 };
 

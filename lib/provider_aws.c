@@ -423,6 +423,27 @@ soca_aws_b64(struct soca_buf *out, const unsigned char *s, size_t n)
 }
 
 /*
+ * %%NODE_LOGS%%: where the node leaves its bootstrap log for soca-archive
+ * (archive_files.c), the spool's nodelogs/; empty without [archive]
+ * bucket, where nothing would ever take them away.
+ */
+static void
+node_logs(const struct soca_conf *c, struct soca_buf *r)
+{
+	const char *b = soca_conf_get(c, "archive", NULL, "bucket");
+	char *d;
+
+	if (b == NULL || *b == '\0') {
+		soca_buf_shquote(r, "");
+		return;
+	}
+	d = soca_xasprintf("%s/nodelogs", soca_conf_get(c, "cluster", NULL,
+	    "spool"));
+	soca_buf_shquote(r, d);
+	free(d);
+}
+
+/*
  * The user-data template at path, its %%NAME%% replaced (single-quoted
  * admin values, the numeric job id), base64 for RunInstances.  EC2 takes
  * 16 KB before encoding.  Id 0 renders the job id empty: the user data
@@ -476,6 +497,8 @@ soca_aws_user_data_nodes(const struct soca_conf *c, const char *path,
 			soca_buf_shquote(&r, BINDIR);
 		else if (kl == 11 && strncmp(k, "SLURM_NODES", kl) == 0)
 			soca_buf_shquote(&r, slurm_nodes ? slurm_nodes : "");
+		else if (kl == 9 && strncmp(k, "NODE_LOGS", kl) == 0)
+			node_logs(c, &r);
 		else if (soca_fsx_subst(&r, c, k, kl))	/* fsx_aws.c */
 			;
 		else

@@ -3,7 +3,10 @@
 # (path style, its endpoint), one gzip JSON Lines object a day, and leave
 # the spool only once S3 reports the object's checksum; soca-stat --since
 # reads them back.  Jobs run for real on the local provider; "now" is
-# moved with SOCA_NOW instead of waiting 30 days.
+# moved with SOCA_NOW instead of waiting 30 days.  Then files, an object
+# each: the nodes' bootstrap logs (the spool's nodelogs/, as the user data
+# leaves them; ec2boot.bats boots one) and soca's rotated logs ([archive]
+# logs, here under $HOME/log), whose age is their mtime.
 
 load lib/helper
 load lib/jobs
@@ -25,6 +28,8 @@ setup() {
 archive_conf() {
 	{
 		printf '[cluster]\nname = c1\n[archive]\nbucket = soca-archive\n'
+		# never the host's /var/log/soca
+		printf 'logs = %s\n' "$HOME/log/*.log-*"
 		printf '%s\n' "$@"
 	} >"$SOCA_CONF"
 }
@@ -294,4 +299,158 @@ big_script() {
 	assert_failure 3
 	assert_line 1
 	assert_line --partial "archived jobs:"
+}
+
+# ---- files: nodes' bootstrap logs and soca's rotated logs ----
+
+# old FILE...: last changed 40 days ago, past [archive] keep
+old() {
+	touch -d "@$(($(date +%s) - 40 * 86400))" "$@"
+}
+
+# file_day FILE: the UTC day of its mtime, as in keys (YYYY/MM/DD)
+file_day() {
+	date -u -d "@$(stat -c %Y "$1")" +%Y/%m/%d
+}
+
+# logs: rotated logs as logrotate (dateext, compress, delaycompress)
+# leaves them, the live one, and one rotated today; all but today's old
+logs() {
+	mkdir -p "$HOME/log"
+	printf 'live line %s\n' 1 2 3 >"$HOME/log/api.log"
+	printf 'rotated line %s\n' 1 2 >"$HOME/log/api.log-20261104"
+	printf 'older line %s\n' 1 2 | gzip -9n >"$HOME/log/api.log-20261103.gz"
+	printf 'today\n' >"$HOME/log/api.log-20261205"
+	old "$HOME/log/api.log" "$HOME/log/api.log-20261104" \
+	    "$HOME/log/api.log-20261103.gz"
+}
+
+@test "soca's rotated logs: one object each once keep old, the live log untouched, a rerun sends nothing" {
+	logs
+	live=$(sha256sum <"$HOME/log/api.log")
+	d=$(file_day "$HOME/log/api.log-20261104")
+	run soca-archive
+	assert_success
+	assert_line --regexp "^uploaded s3://soca-archive/soca/logs/$d/c1/api\.log-20261104-[0-9a-f]{16}\.gz $HOME/log/api\.log-20261104 [0-9]+ bytes$"
+	assert_line --regexp "^uploaded s3://soca-archive/soca/logs/$d/c1/api\.log-20261103-[0-9a-f]{16}\.gz $HOME/log/api\.log-20261103\.gz [0-9]+ bytes$"
+	[ "${#lines[@]}" -eq 2 ]
+	# sent, verified, removed; the live log and today's stay as they were
+	[ ! -e "$HOME/log/api.log-20261104" ] && [ ! -e "$HOME/log/api.log-20261103.gz" ]
+	[ "$(sha256sum <"$HOME/log/api.log")" = "$live" ]
+	[ "$(cat "$HOME/log/api.log-20261205")" = today ]
+	# compressed by soca-archive, or sent as logrotate compressed it
+	k=$(objects | grep '/api\.log-20261104-')
+	[ "$(object "$k")" = "$(printf 'rotated line %s\n' 1 2)" ]
+	k=$(objects | grep '/api\.log-20261103-')
+	[ "$(object "$k")" = "$(printf 'older line %s\n' 1 2)" ]
+	run awsim_ctl GET "s3?bucket=soca-archive&key=$k"
+	[ "$(jq -r .body_b64 <<<"$output" | base64 -d | sha256sum)" = "$(printf 'older line %s\n' 1 2 | gzip -9n | sha256sum)" ]
+	[ "$(awsim_calls s3:PutObject)" = 2 ]
+	# a rerun: nothing left to send
+	run soca-archive
+	assert_success
+	assert_output ""
+	[ "$(awsim_calls s3:PutObject)" = 2 ]
+	# the same file back (say, restored from a backup): found, not resent
+	printf 'rotated line %s\n' 1 2 >"$HOME/log/api.log-20261104"
+	old "$HOME/log/api.log-20261104"
+	run soca-archive
+	assert_success
+	assert_output --regexp "^present s3://soca-archive/soca/logs/$d/c1/api\.log-20261104-[0-9a-f]{16}\.gz $HOME/log/api\.log-20261104 [0-9]+ bytes$"
+	[ ! -e "$HOME/log/api.log-20261104" ]
+	[ "$(awsim_calls s3:PutObject)" = 2 ]
+	[ "$(objects | wc -l)" -eq 2 ]
+	[ "$(sha256sum <"$HOME/log/api.log")" = "$live" ]
+}
+
+@test "killed between a log's upload and its removal: nothing lost, nothing sent twice" {
+	logs
+	SOCA_CRASH_AT=archive-file-uploaded run soca-archive
+	assert_failure 137	# SIGKILL at the hook
+	# the first file is in S3 and still here
+	[ "$(objects | wc -l)" -eq 1 ]
+	[ "$(awsim_calls s3:PutObject)" = 1 ]
+	[ -e "$HOME/log/api.log-20261103.gz" ] && [ -e "$HOME/log/api.log-20261104" ]
+	run soca-archive -J
+	assert_success
+	[ "$(jq -c '[.files, .uploaded, .present, .files_removed, .exit]' <<<"$output")" = "[2,1,1,2,0]" ]
+	[ "$(awsim_calls s3:PutObject)" = 2 ]
+	[ "$(objects | wc -l)" -eq 2 ]
+	[ ! -e "$HOME/log/api.log-20261103.gz" ] && [ ! -e "$HOME/log/api.log-20261104" ]
+	[ -e "$HOME/log/api.log" ]
+}
+
+@test "a failed log upload removes nothing; the next run sends it" {
+	logs
+	awsim_ctl POST faults '{"op":"s3:PutObject","kind":"error","status":500}' >/dev/null
+	run soca-archive
+	assert_failure 3
+	assert_output --partial "InternalError"
+	[ -e "$HOME/log/api.log-20261103.gz" ] && [ -e "$HOME/log/api.log-20261104" ]
+	[ -z "$(objects)" ]
+	awsim_ctl DELETE faults >/dev/null
+	# S3 cannot say what it holds: nothing sent, nothing removed
+	awsim_ctl POST faults '{"op":"s3:HeadObject","kind":"error","status":503,"count":30}' >/dev/null
+	run soca-archive
+	assert_failure 3
+	[ -e "$HOME/log/api.log-20261103.gz" ] && [ -e "$HOME/log/api.log-20261104" ]
+	[ -z "$(objects)" ]
+	awsim_ctl DELETE faults >/dev/null
+	run soca-archive
+	assert_success
+	[ "${#lines[@]}" -eq 2 ]
+	[ ! -e "$HOME/log/api.log-20261103.gz" ] && [ ! -e "$HOME/log/api.log-20261104" ]
+	[ "$(objects | wc -l)" -eq 2 ]
+	[ -e "$HOME/log/api.log" ]
+}
+
+@test "nodes' bootstrap logs: the spool's nodelogs/ to PREFIX/nodes/DAY/CLUSTER/, once keep old" {
+	finish 1
+	nl=$(spool_dir)/nodelogs
+	mkdir -p "$nl"
+	printf 'soca: node i-0123456789abcdef0 of c1, job 1\nmounted\n' >"$nl/i-0123456789abcdef0.log"
+	printf 'soca: node i-0fedcba987654321f of c1, job 2\n' >"$nl/i-0fedcba987654321f.log"
+	printf 'not a node log\n' >"$nl/notes.txt"
+	old "$nl/i-0123456789abcdef0.log" "$nl/notes.txt"
+	d=$(file_day "$nl/i-0123456789abcdef0.log")
+	run soca-archive --dry-run
+	assert_success
+	assert_output --regexp "^would upload s3://soca-archive/soca/nodes/$d/c1/i-0123456789abcdef0\.log-[0-9a-f]{16}\.gz $nl/i-0123456789abcdef0\.log [0-9]+ bytes$"
+	[ -e "$nl/i-0123456789abcdef0.log" ]
+	run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded s3://soca-archive/soca/nodes/$d/c1/i-0123456789abcdef0\.log-[0-9a-f]{16}\.gz $nl/i-0123456789abcdef0\.log [0-9]+ bytes$"
+	[ ! -e "$nl/i-0123456789abcdef0.log" ]
+	# a node bootstrapping now, and what is not a node's log, stay
+	[ -e "$nl/i-0fedcba987654321f.log" ] && [ -e "$nl/notes.txt" ]
+	run object "$(objects)"
+	assert_line --index 1 mounted
+	# the young job stays too
+	[ "$(spool_count done)" -eq 1 ]
+}
+
+@test "[archive] logs: a glob that could take a live log is refused, exit 2, nothing changed" {
+	logs
+	for g in "log/*.log-*" "$HOME/log/*.log" "$HOME/log/*" "$HOME/log/api*" "$HOME/log/api.log"; do
+		printf '[cluster]\nname = c1\n[archive]\nbucket = soca-archive\nlogs = %s\n' "$g" >"$SOCA_CONF"
+		run soca-archive
+		assert_failure 2
+		assert_output --partial "logs \"$g\""
+		[ -e "$HOME/log/api.log-20261104" ] && [ -e "$HOME/log/api.log" ]
+	done
+	run soca-config check
+	assert_failure 2
+	assert_output --partial "name the rotated files, e.g. /var/log/soca/*.log-*, or none"
+	# none: no logs; [web] audit_log is never taken, whatever its name
+	printf '[cluster]\nname = c1\n[archive]\nbucket = soca-archive\nlogs = none\n' >"$SOCA_CONF"
+	run soca-archive
+	assert_success
+	assert_output ""
+	printf '[cluster]\nname = c1\n[archive]\nbucket = soca-archive\nlogs = %s\n[web]\naudit_log = %s\n' \
+	    "$HOME/log/*.log-*" "$HOME/log/api.log-20261104" >"$SOCA_CONF"
+	run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded .*/api\.log-20261103\.gz [0-9]+ bytes$"
+	[ "${#lines[@]}" -eq 1 ]
+	[ -e "$HOME/log/api.log-20261104" ]
 }

@@ -40,6 +40,7 @@ can_install() {
 	assert_line --regexp ' \./lib/systemd/system/soca-dispatch\.path$'
 	assert_line --regexp ' \./lib/systemd/system/soca-node-up\.timer$'
 	assert_line --regexp ' \./etc/cron\.d/soca$'
+	assert_line --regexp ' \./etc/logrotate\.d/soca$'
 	assert_line --regexp ' \./usr/share/doc/soca/copyright$'
 	command -v lintian >/dev/null || skip "lintian is not installed (tests/setup-deps test)"
 	run lintian --tag-display-limit 0 "$DEB"

@@ -561,6 +561,8 @@ lt() {
 	ud=$(instances | jq -r .UserData | base64 -d)
 	grep -qx 'SOCA_JOB_ID=1' <<<"$ud"
 	grep -qx "SOCA_CLUSTER='t1'" <<<"$ud"
+	# no [archive] bucket: the node keeps no bootstrap log for it
+	grep -qx "SOCA_NODE_LOGS=''" <<<"$ud"
 	! grep -q evil <<<"$ud"
 	! grep -q '%%' <<<"$ud"
 	got=$(grep '^SOCA_' <<<"$ud" | sh -c '. /dev/stdin; printf %s "$SOCA_FS"')

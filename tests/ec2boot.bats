@@ -80,6 +80,71 @@ wait_inst() {
 	assert_success
 	assert_output --partial "$iid terminate job 1: done"
 	[ "$(awsim_ctl GET state | jq -r '.instances[0].State')" = shutting-down ]
+	# no [archive] bucket: the node keeps no bootstrap log on the spool
+	[ ! -e "$BATS_TEST_TMPDIR/spool/nodelogs" ]
+}
+
+# archive_on: [archive] bucket set, so nodes leave their bootstrap log
+archive_on() {
+	printf '[archive]\nbucket = soca-archive\nlogs = none\n' >>"$SOCA_CONF"
+	soca-aws s3 CreateBucket Bucket=soca-archive >/dev/null
+}
+
+@test "the node's bootstrap log: on the spool's nodelogs/, closed before the job runs; soca-archive sends it" {
+	archive_on
+	go=$BATS_TEST_TMPDIR/go
+	# the job waits for the test (30 s at most, should the test fail)
+	soca-submit <<<"echo the job itself; for i in \$(seq 300); do [ -e $go ] && break; sleep 0.1; done" >/dev/null
+	soca-node-up
+	wait_state 1 running 20
+	iid=$(awsim_ctl GET state | jq -r '.instances[0].InstanceId')
+	ud=$(awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d)
+	grep -qx "SOCA_NODE_LOGS='$BATS_TEST_TMPDIR/spool/nodelogs'" <<<"$ud"
+	shellcheck -s sh - <<<"$ud"
+	log=$BATS_TEST_TMPDIR/spool/nodelogs/$iid.log
+	# while the job runs, the log is closed: nothing writes it any more
+	for _ in $(seq 50); do
+		pgrep -f "tee -a $log" >/dev/null || break
+		sleep 0.1
+	done
+	[ -z "$(pgrep -f "tee -a $log")" ]
+	[ -z "$(ls /tmp/soca-node-log.* 2>/dev/null)" ]
+	run cat "$log"
+	assert_line --index 0 --regexp "^soca: [0-9TZ:-]+ node $iid of boot1, job 1$"
+	touch "$go"
+	wait_state 1 done 20
+	run grep -c 'the job itself' "$log"
+	assert_output 0
+	# once [archive] keep old, soca-archive sends it and removes it
+	touch -d "@$(($(date +%s) - 40 * 86400))" "$log"
+	d=$(date -u -d "@$(stat -c %Y "$log")" +%Y/%m/%d)
+	run soca-archive
+	assert_success
+	assert_output --regexp "^uploaded s3://soca-archive/soca/nodes/$d/boot1/$iid\.log-[0-9a-f]{16}\.gz $log [0-9]+ bytes$"
+	[ ! -e "$log" ]
+	key=$(awsim_ctl GET s3 | jq -r '.objects["soca-archive"] | keys[]')
+	awsim_ctl GET "s3?bucket=soca-archive&key=$key" | jq -r .body_b64 | base64 -d | gunzip |
+	    grep -qx "soca: .* node $iid of boot1, job 1"
+	soca-node-down >/dev/null
+}
+
+@test "a bootstrap that fails: its log, with the reason, is closed on the spool all the same" {
+	archive_on
+	printf '[queue "badefs"]\ninstance_type = c5.large\nefs_mounts = fs-0123abcd:/apps\n' >>"$SOCA_CONF"
+	soca-submit -q badefs <<<'true' >/dev/null
+	soca-node-up
+	wait_state 1 failed 20
+	iid=$(awsim_ctl GET state | jq -r '.instances[0].InstanceId')
+	log=$BATS_TEST_TMPDIR/spool/nodelogs/$iid.log
+	# the user data ends (its log closed) just after the job is failed
+	for _ in $(seq 100); do
+		grep -q 'is not SOURCE=' "$log" 2>/dev/null && break
+		sleep 0.1
+	done
+	run cat "$log"
+	assert_line --index 0 --regexp "^soca: .* node $iid of boot1, job 1$"
+	assert_line --partial 'soca: [queue badefs] efs_mounts: "fs-0123abcd:/apps" is not SOURCE=/MOUNTPOINT[:ro]'
+	soca-node-down >/dev/null
 }
 
 @test "a 3-node job: every node registers, the first runs with all in PBS_NODEFILE" {
