@@ -97,6 +97,11 @@ main(int argc, char **argv)
 		case 'S': slurm = true; break;
 		default: usage(SOCA_EX_USAGE);
 		}
+	if (slurm && (fmt != SOCA_OUT_TABLE || noheads || sel)) {
+		warnx("--slurm prints one line a license: it takes no -J, "
+		    "--csv, -n or -o");
+		return SOCA_EX_USAGE;
+	}
 	if (!soca_out_select_ok(cols, NCOLS, sel))
 		return SOCA_EX_USAGE;
 	c = soca_conf_must();
