@@ -343,7 +343,13 @@ desk() {
 	assert_success
 	assert_equal "${#lines[@]}" 4
 	assert_line --index 0 "{\"index\":{\"_id\":\"lab.desktop.$ME.ws1.0\",\"_index\":\"soca-desktops\"}}"
-	echo "${lines[1]}" | jq -e '.state == "running" and .hours_running == 0.17'
+	echo "${lines[1]}" | jq -e '.state == "running" and .hours_running == 0.17 and .estimate_usd == null'
+	# with [budget] (prices), the cost estimate: 3 hours of t3.large
+	printf '[budget]\naccount_id = 123456789012\n' >>soca.conf
+	at $((t0 + 10800))
+	run soca-index --ndjson desktops
+	assert_success
+	echo "${lines[1]}" | jq -e '.hours_running == 3 and .estimate_usd == 0.25'
 	[ "$(awsim_calls es:Bulk)" -eq 2 ]
 	cmp before spool/index.desktops
 }
