@@ -1,9 +1,12 @@
 /*
- * soca-index: finished jobs (and, with "nodes", a snapshot of the
- * cluster's instances) to OpenSearch (or Elasticsearch) for dashboards,
- * through _bulk with deterministic ids, from cron or a systemd timer.  Each run sends what is new since its checkpoint;
+ * soca-index: finished jobs (with "nodes", a snapshot of the cluster's
+ * instances; with "desktops", the remote desktop sessions) to OpenSearch
+ * (or Elasticsearch) for dashboards, through _bulk with deterministic
+ * ids, from cron or a systemd timer.  Each run sends what is new since
+ * its checkpoint;
  * --ndjson writes the same bulk body to stdout instead, for any other
- * tool, and leaves the checkpoint alone.  The work is lib/index.c's.
+ * tool, and leaves the checkpoint alone.  The work is lib/index.c's and
+ * lib/index_desk.c's.
  */
 #include "config.h"
 
@@ -15,9 +18,10 @@
 #include "job.h"
 
 static const char usage_text[] =
-    "usage: soca-index [--all] [--ndjson] [jobs | nodes]\n"
-    "  --all     every finished job, not only what is new since the "
-    "checkpoint\n"
+    "usage: soca-index [--all] [--ndjson] [jobs | nodes | desktops]\n"
+    "  --all     every finished job (desktop session), not only what is "
+    "new since\n"
+    "            the checkpoint\n"
     "  --ndjson  write the _bulk body to stdout; send nothing\n";
 
 static void __attribute__((noreturn))
@@ -38,7 +42,7 @@ main(int argc, char **argv)
 	};
 	struct soca_spool *sp;
 	struct soca_conf *c;
-	bool all = false, ndjson = false;
+	bool all = false, desk, ndjson = false;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1)
@@ -49,12 +53,14 @@ main(int argc, char **argv)
 		default: usage(SOCA_EX_USAGE);
 		}
 	if (optind < argc && ((strcmp(argv[optind], "jobs") != 0 &&
-	    strcmp(argv[optind], "nodes") != 0) || optind + 1 < argc)) {
-		warnx("\"%s\": soca-index sends jobs or nodes (write "
-		    "soca-index, soca-index jobs or soca-index nodes)",
-		    argv[optind]);
+	    strcmp(argv[optind], "nodes") != 0 && strcmp(argv[optind],
+	    "desktops") != 0) || optind + 1 < argc)) {
+		warnx("\"%s\": soca-index sends jobs, nodes or desktops (write "
+		    "soca-index, soca-index jobs, soca-index nodes or "
+		    "soca-index desktops)", argv[optind]);
 		return SOCA_EX_USAGE;
 	}
+	desk = optind < argc && strcmp(argv[optind], "desktops") == 0;
 	c = soca_conf_must();
 	if (optind < argc && strcmp(argv[optind], "nodes") == 0) {
 		rc = soca_index_nodes(c, ndjson, stdout);
@@ -64,7 +70,8 @@ main(int argc, char **argv)
 		return rc;
 	}
 	sp = soca_spool_open(c, false);	/* NULL: none yet, nothing ended */
-	rc = soca_index_jobs(c, sp, ndjson, all, stdout);
+	rc = desk ? soca_index_desktops(c, sp, ndjson, all, stdout) :
+	    soca_index_jobs(c, sp, ndjson, all, stdout);
 	if (sp)
 		soca_spool_close(sp);
 	soca_conf_free(c);

@@ -2,7 +2,8 @@
  * soca-license: each [license "NAME"] of soca.conf as the dispatcher sees
  * it: issued, in use, reserved, available (issued - in use - reserved),
  * and what queued jobs ask for (-l NAME=N).  Read from the FlexLM server
- * (lmutil lmstat) or the license's command, each once.
+ * (lmutil lmstat) or the license's command, each once.  --slurm gives
+ * the same counts to Slurm instead (lib/license_slurm.c).
  */
 #include "config.h"
 
@@ -16,7 +17,11 @@
 
 static const char usage_text[] =
     "usage: soca-license [-Jn] [--csv] [-o cols] [license ...]\n"
-    "  -J        JSON Lines;  --csv  CSV;  -n  no headings;  -o  columns\n";
+    "       soca-license --slurm [license ...]\n"
+    "  -J        JSON Lines;  --csv  CSV;  -n  no headings;  -o  columns\n"
+    "  --slurm   hold back in Slurm what is used outside it (a "
+    "license-only\n"
+    "            reservation soca-lic-NAME a license)\n";
 
 static const struct soca_col cols[] = {
 	{ "license", "LICENSE", SOCA_COL_STR, false, false },
@@ -71,6 +76,7 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "noheadings", no_argument, NULL, 'n' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "slurm", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 } };
 	enum soca_out_fmt fmt = SOCA_OUT_TABLE;
 	struct asked a = { 0 };
@@ -78,7 +84,7 @@ main(int argc, char **argv)
 	struct soca_spool *sp;
 	struct soca_conf *c;
 	struct soca_out *o;
-	bool noheads = false;
+	bool noheads = false, slurm = false;
 	int ch, rc = SOCA_EX_OK;
 
 	while ((ch = getopt_long(argc, argv, "hJno:", lo, NULL)) != -1)
@@ -88,8 +94,14 @@ main(int argc, char **argv)
 		case 'J': fmt = SOCA_OUT_JSON; break;
 		case 'n': noheads = true; break;
 		case 'o': sel = optarg; break;
+		case 'S': slurm = true; break;
 		default: usage(SOCA_EX_USAGE);
 		}
+	if (slurm && (fmt != SOCA_OUT_TABLE || noheads || sel)) {
+		warnx("--slurm prints one line a license: it takes no -J, "
+		    "--csv, -n or -o");
+		return SOCA_EX_USAGE;
+	}
 	if (!soca_out_select_ok(cols, NCOLS, sel))
 		return SOCA_EX_USAGE;
 	c = soca_conf_must();
@@ -110,6 +122,12 @@ main(int argc, char **argv)
 			a.names[i] = soca_xstrdup(argv[optind + (int)i]);
 	} else
 		a.count = soca_conf_names(c, "license", &a.names);
+	if (slurm) {
+		rc = soca_license_slurm(c, a.names, a.count, stdout);
+		soca_strv_free(a.names, a.count);
+		soca_conf_free(c);
+		return rc;
+	}
 	a.n = soca_xcalloc(a.count ? a.count : 1, sizeof(*a.n));
 	if ((sp = soca_spool_open(c, false)) != NULL) {
 		soca_spool_list(sp, 1u << SOCA_QUEUED, ask, &a);

@@ -453,6 +453,8 @@ static const struct soca_key index_keys[] = {
 	    "index finished jobs go to (its template: INDEX*)" },
 	{ "nodes_index", SOCA_T_STRING, "soca-nodes", NULL, 0, 0,
 	    "index of soca-index nodes' snapshots (its template: INDEX*)" },
+	{ "desktops_index", SOCA_T_STRING, "soca-desktops", NULL, 0, 0,
+	    "index of soca-index desktops' sessions (its template: INDEX*)" },
 	{ "batch", SOCA_T_INT, "1000", NULL, 1, 100000,
 	    "documents per _bulk request" },
 	END

@@ -9,9 +9,10 @@
  * soca_write_atomic (temporary file, fsync, rename): the generation (how
  * many times the name was launched: a terminated name is launched again
  * with a new ClientToken, SOCA's name-reuse bug #140), the image, the DCV
- * session id, the project, the schedule and its time zone, and when the
+ * session id, the project, the schedule and its time zone, when the
  * owner last stopped or started it by hand (the tick does not undo that
- * within the same window).
+ * within the same window), and when soca launched it, last stopped it
+ * and terminated it (for soca-index desktops).
  *
  * desktop/USER/.lock serialises one user's launches, so that counting
  * the user's desktops and launching one is atomic: concurrent launches
@@ -126,6 +127,12 @@ field(struct soca_desk *d, char *k, char *v)
 		d->user_stop = (time_t)atoll(v);
 	else if (strcmp(k, "user_start") == 0)
 		d->user_start = (time_t)atoll(v);
+	else if (strcmp(k, "created") == 0)
+		d->created = (time_t)atoll(v);
+	else if (strcmp(k, "stopped") == 0)
+		d->stopped = (time_t)atoll(v);
+	else if (strcmp(k, "ended") == 0)
+		d->ended = (time_t)atoll(v);
 }
 
 /* 0 and *d filled; 1: no record (*d empty but named); -1: error */
@@ -181,11 +188,32 @@ soca_desk_write(struct soca_spool *sp, const struct soca_desk *d)
 	if (d->user_start)
 		soca_buf_addf(&b, "user_start %lld\n",
 		    (long long)d->user_start);
+	if (d->created)
+		soca_buf_addf(&b, "created %lld\n", (long long)d->created);
+	if (d->stopped)
+		soca_buf_addf(&b, "stopped %lld\n", (long long)d->stopped);
+	if (d->ended)
+		soca_buf_addf(&b, "ended %lld\n", (long long)d->ended);
 	soca_sched_write(&d->sched, &b);
 	r = soca_write_atomic(p, b.s ? b.s : "", b.len, 0660);
 	soca_buf_free(&b);
 	free(p);
 	return r;
+}
+
+/* when soca last stopped it (by hand or the tick), for soca-index */
+void
+soca_desk_stopped(struct soca_spool *sp, const char *user, const char *name,
+    time_t when)
+{
+	struct soca_desk d;
+
+	if (soca_desk_read(sp, user, name, &d) == 0) {
+		d.stopped = when;
+		if (soca_desk_write(sp, &d) < 0)
+			warn("%s: spool record", name);
+	}
+	soca_desk_free(&d);
 }
 
 /* At most 64 characters: the same for the same cluster, user, name, gen. */

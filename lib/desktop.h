@@ -36,6 +36,7 @@ struct soca_desk {
 	char *project;
 	struct soca_sched sched;
 	time_t user_stop, user_start;	/* soca-desktop stop/start, by hand */
+	time_t created, stopped, ended;	/* launch, last stop, terminate (soca-index) */
 };
 
 /* what an EC2 desktop action did, for the caller to print */
@@ -57,6 +58,8 @@ char *soca_desk_path(struct soca_spool *, const char *user, const char *name);
 int soca_desk_read(struct soca_spool *, const char *user, const char *name,
     struct soca_desk *);
 int soca_desk_write(struct soca_spool *, const struct soca_desk *);
+void soca_desk_stopped(struct soca_spool *, const char *user,
+    const char *name, time_t);
 void soca_desk_free(struct soca_desk *);
 char *soca_desk_token(const char *cluster, const char *user,
     const char *name, int gen);

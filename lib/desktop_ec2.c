@@ -454,6 +454,8 @@ record_from(struct soca_desk_ctx *x, const struct soca_desk_launch *l,
 	free(d->project);
 	d->project = soca_xstrdup(l->project);
 	d->user_stop = d->user_start = 0;
+	d->created = x->now;
+	d->stopped = d->ended = 0;
 	if (soca_desk_write(x->sp, d) < 0) {
 		warn("launch %s: spool record", l->name);
 		return SOCA_EX_TEMP;
@@ -720,7 +722,7 @@ note_user(struct soca_desk_ctx *x, const char *user, const char *name,
 
 	if (soca_desk_read(x->sp, user, name, &d) >= 0) {
 		if (stop)
-			d.user_stop = x->now;
+			d.user_stop = d.stopped = x->now;
 		else
 			d.user_start = x->now;
 		if (soca_desk_write(x->sp, &d) < 0)
@@ -833,6 +835,7 @@ do_terminate(struct soca_desk_ctx *x, struct soca_ec2_inst *i,
 		return aws_fail("terminate", name, &e);
 	if (soca_desk_read(x->sp, user, name, &d) == 0) {
 		d.gone = true;
+		d.ended = x->now;
 		d.sched.set = false;
 		if (soca_desk_write(x->sp, &d) < 0) {
 			warn("terminate %s: spool record", name);

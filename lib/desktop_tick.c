@@ -162,6 +162,8 @@ act(struct soca_desk_ctx *x, const struct soca_ec2_inst *i, const char *op,
 	if (r != NULL) {
 		json_decref(r);
 		say(x, i, what, why);
+		if (strcmp(op, "StopInstances") == 0)
+			soca_desk_stopped(x->sp, i->owner, i->dname, x->now);
 		return 0;
 	}
 	s = e.message ? soca_xstrdup(e.message) : soca_aws_err_str(&e);

@@ -44,33 +44,15 @@
 
 #include "aws.h"
 #include "job.h"
+#include "index_int.h"
 #include "provider_aws.h"
 
 #define OVERLAP 3600	/* seconds a late record may trail T */
-
-struct ckpt {
-	long long t;
-	long long *sid, *send;	/* S: ids sent, their end */
-	size_t ns;
-	long long *rid;		/* R: ids refused */
-	size_t nr;
-};
 
 struct pick {
 	const struct ckpt *ck;
 	struct soca_job *jobs;
 	size_t n;
-};
-
-struct index_run {
-	const struct soca_conf *c;
-	const char *cluster, *index, *endpoint;
-	char *basic;
-	struct soca_aws *aws;
-	long long batch;
-	size_t sent, failed, bytes;
-	struct ckpt next;
-	bool temp;
 };
 
 static bool
@@ -186,8 +168,8 @@ by_end(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static void
-set_time(json_t *o, const char *k, long long t)
+void
+soca_idx_time(json_t *o, const char *k, long long t)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
@@ -200,8 +182,8 @@ set_time(json_t *o, const char *k, long long t)
 	json_object_set_new(o, k, json_string(s));
 }
 
-static void
-set_str(json_t *o, const char *k, const char *v)
+void
+soca_idx_str(json_t *o, const char *k, const char *v)
 {
 	if (v != NULL)
 		json_object_set_new(o, k, json_stringn(v, strlen(v)));
@@ -243,43 +225,43 @@ job_doc(const struct soca_job *j, const char *cluster)
 	json_t *o = json_object();
 
 	soca_job_idstr(j, id, sizeof(id));
-	set_str(o, "cluster", cluster);
+	soca_idx_str(o, "cluster", cluster);
 	json_object_set_new(o, "id", json_integer(j->id));
-	set_str(o, "job_id", id);
+	soca_idx_str(o, "job_id", id);
 	if (j->aparent) {
 		json_object_set_new(o, "array_id", json_integer(j->aparent));
 		json_object_set_new(o, "array_index", json_integer(j->aidx));
 	}
-	set_str(o, "array", j->array);
-	set_str(o, "state", soca_state_name(j->state));
-	set_str(o, "user", j->user);
+	soca_idx_str(o, "array", j->array);
+	soca_idx_str(o, "state", soca_state_name(j->state));
+	soca_idx_str(o, "user", j->user);
 	json_object_set_new(o, "uid", json_integer(j->uid));
 	json_object_set_new(o, "gid", json_integer(j->gid));
-	set_str(o, "queue", j->queue);
-	set_str(o, "project", j->project);
-	set_str(o, "name", j->name);
-	set_str(o, "reason", j->reason);
-	set_str(o, "host", j->host);
-	set_str(o, "workdir", j->workdir);
-	set_str(o, "out", j->out);
-	set_str(o, "err", j->err);
+	soca_idx_str(o, "queue", j->queue);
+	soca_idx_str(o, "project", j->project);
+	soca_idx_str(o, "name", j->name);
+	soca_idx_str(o, "reason", j->reason);
+	soca_idx_str(o, "host", j->host);
+	soca_idx_str(o, "workdir", j->workdir);
+	soca_idx_str(o, "out", j->out);
+	soca_idx_str(o, "err", j->err);
 	if (j->exit >= 0)
 		json_object_set_new(o, "exit_status", json_integer(j->exit));
-	set_time(o, "submit_time", j->submit);
-	set_time(o, "start_time", j->start);
-	set_time(o, "end_time", j->end);
-	set_time(o, "eligible_time", j->eligible);
+	soca_idx_time(o, "submit_time", j->submit);
+	soca_idx_time(o, "start_time", j->start);
+	soca_idx_time(o, "end_time", j->end);
+	soca_idx_time(o, "eligible_time", j->eligible);
 	if (j->start > 0 && j->start >= j->submit)
 		json_object_set_new(o, "queued_seconds",
 		    json_integer(j->start - j->submit));
 	json_object_set_new(o, "priority", json_integer(j->priority));
 	json_object_set_new(o, "rerun", json_boolean(j->rerun));
 	json_object_set_new(o, "join", json_boolean(j->join));
-	set_str(o, "held_by", j->holder);
-	set_str(o, "mail_points", j->mailpoints);
-	set_str(o, "mail_users", j->mailto);
-	set_str(o, "keep", j->keep);
-	set_str(o, "shell", j->shell);
+	soca_idx_str(o, "held_by", j->holder);
+	soca_idx_str(o, "mail_points", j->mailpoints);
+	soca_idx_str(o, "mail_users", j->mailto);
+	soca_idx_str(o, "keep", j->keep);
+	soca_idx_str(o, "shell", j->shell);
 	if (j->ndeps)
 		json_object_set_new(o, "depend", deps(j));
 	if (j->estimate)
@@ -341,8 +323,8 @@ template(const char *index)
 
 /* One document's bulk lines: the index action with its _id, then doc
  * (both taken). */
-static void
-bulk_line(struct soca_buf *b, const char *index, char *id, json_t *doc)
+void
+soca_idx_line(struct soca_buf *b, const char *index, char *id, json_t *doc)
 {
 	json_t *act = json_pack("{s:{s:s,s:s}}", "index", "_index", index,
 	    "_id", id);
@@ -364,7 +346,7 @@ static void
 bulk_job(struct soca_buf *b, const struct soca_job *j,
     const char *cluster, const char *index)
 {
-	bulk_line(b, index, soca_xasprintf("%s.job.%lld", cluster, j->id),
+	soca_idx_line(b, index, soca_xasprintf("%s.job.%lld", cluster, j->id),
 	    job_doc(j, cluster));
 }
 
@@ -411,8 +393,8 @@ plain_ok(const char *ep)
 	return strcmp(ep, "http://localhost") == 0;
 }
 
-static int
-setup(struct index_run *r, char **why)
+int
+soca_idx_setup(struct index_run *r, char **why)
 {
 	const char *auth = soca_conf_get(r->c, "index", NULL, "auth");
 	struct soca_aws_cfg cfg = { .conf = r->c };
@@ -446,8 +428,8 @@ setup(struct index_run *r, char **why)
 	return 0;
 }
 
-static int
-call(struct index_run *r, const char *method, const char *path,
+int
+soca_idx_call(struct index_run *r, const char *method, const char *path,
     const char *ctype, const struct soca_buf *body, struct soca_buf *out)
 {
 	struct soca_aws_err e = { 0 };
@@ -478,8 +460,8 @@ call(struct index_run *r, const char *method, const char *path,
 }
 
 /* PUT the index template t (taken) for r's index */
-static int
-put_template(struct index_run *r, json_t *t)
+int
+soca_idx_put_template(struct index_run *r, json_t *t)
 {
 	char *text = json_dumps(t, JSON_COMPACT | JSON_SORT_KEYS);
 	struct soca_buf b = { 0 }, out = { 0 };
@@ -487,7 +469,7 @@ put_template(struct index_run *r, json_t *t)
 	int rc;
 
 	soca_buf_adds(&b, text);
-	rc = call(r, "PUT", path, "application/json", &b, &out);
+	rc = soca_idx_call(r, "PUT", path, "application/json", &b, &out);
 	free(text);
 	free(path);
 	json_decref(t);
@@ -511,7 +493,7 @@ bulk(struct index_run *r, struct soca_job *v, size_t n, bool *again)
 
 	for (i = 0; i < n; i++)
 		bulk_job(&b, &v[i], r->cluster, r->index);
-	if (call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) != 0)
+	if (soca_idx_call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) != 0)
 		goto out;
 	r->bytes += b.len;
 	ans = json_loadb(out.s, out.len, 0, NULL);
@@ -637,7 +619,7 @@ soca_index_jobs(const struct soca_conf *c, struct soca_spool *sp,
 	r.cluster = soca_conf_get(c, "cluster", NULL, "name");
 	r.index = soca_conf_get(c, "index", NULL, "jobs_index");
 	r.batch = soca_conf_int(c, "index", NULL, "batch");
-	if (!ndjson && setup(&r, &why) != 0) {
+	if (!ndjson && soca_idx_setup(&r, &why) != 0) {
 		warnx("%s", why);
 		free(why);
 		soca_aws_free(r.aws);
@@ -677,7 +659,7 @@ soca_index_jobs(const struct soca_conf *c, struct soca_spool *sp,
 		soca_buf_free(&b);
 		goto done;
 	}
-	if (pk.n > 0 && (put_template(&r, template(r.index)) != 0 ||
+	if (pk.n > 0 && (soca_idx_put_template(&r, template(r.index)) != 0 ||
 	    send_all(&r, pk.jobs, pk.n) != 0))
 		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	if (r.sent + r.failed > 0) {
@@ -708,27 +690,27 @@ node_doc(const struct soca_ec2_inst *x, const char *cluster, long long at)
 {
 	json_t *o = json_object();
 
-	set_str(o, "cluster", cluster);
-	set_str(o, "instance_id", x->id);
-	set_time(o, "snapshot_time", at);
-	set_str(o, "instance_type", x->type);
-	set_str(o, "state", x->state);
-	set_str(o, "availability_zone", x->az);
-	set_str(o, "lifecycle", x->lifecycle ? x->lifecycle : "on-demand");
-	set_str(o, "node_type", x->nodetype ? x->nodetype : x->dname ?
+	soca_idx_str(o, "cluster", cluster);
+	soca_idx_str(o, "instance_id", x->id);
+	soca_idx_time(o, "snapshot_time", at);
+	soca_idx_str(o, "instance_type", x->type);
+	soca_idx_str(o, "state", x->state);
+	soca_idx_str(o, "availability_zone", x->az);
+	soca_idx_str(o, "lifecycle", x->lifecycle ? x->lifecycle : "on-demand");
+	soca_idx_str(o, "node_type", x->nodetype ? x->nodetype : x->dname ?
 	    "desktop" : "compute");
-	set_time(o, "launch_time", x->launched);
+	soca_idx_time(o, "launch_time", x->launched);
 	if (x->launched > 0 && at >= x->launched)
 		json_object_set_new(o, "uptime_seconds",
 		    json_integer(at - x->launched));
-	set_str(o, "job_id", x->job);
-	set_str(o, "slurm_job_id", x->slurm);
-	set_str(o, "owner", x->owner);
-	set_str(o, "queue", x->queue);
-	set_str(o, "project", x->project);
-	set_str(o, "desktop", x->dname);
-	set_str(o, "desktop_session", x->session);
-	set_str(o, "private_ip", x->ip);
+	soca_idx_str(o, "job_id", x->job);
+	soca_idx_str(o, "slurm_job_id", x->slurm);
+	soca_idx_str(o, "owner", x->owner);
+	soca_idx_str(o, "queue", x->queue);
+	soca_idx_str(o, "project", x->project);
+	soca_idx_str(o, "desktop", x->dname);
+	soca_idx_str(o, "desktop_session", x->session);
+	soca_idx_str(o, "private_ip", x->ip);
 	json_object_set_new(o, "keep_forever", json_boolean(x->keep &&
 	    strcmp(x->keep, "true") == 0));
 	return o;
@@ -764,7 +746,7 @@ static void
 node_line(struct soca_buf *b, const struct soca_ec2_inst *x,
     const char *cluster, const char *index, long long at)
 {
-	bulk_line(b, index, soca_xasprintf("%s.node.%s.%lld", cluster, x->id,
+	soca_idx_line(b, index, soca_xasprintf("%s.node.%s.%lld", cluster, x->id,
 	    at / 60), node_doc(x, cluster, at));
 }
 
@@ -780,7 +762,7 @@ node_bulk(struct index_run *r, const struct soca_ec2_inst *v, size_t n,
 
 	for (i = 0; i < n; i++)
 		node_line(&b, &v[i], r->cluster, r->index, at);
-	if (call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) == 0) {
+	if (soca_idx_call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) == 0) {
 		r->bytes += b.len;
 		ans = json_loadb(out.s, out.len, 0, NULL);
 		rc = 0;
@@ -823,7 +805,7 @@ soca_index_nodes(const struct soca_conf *c, bool ndjson, FILE *out)
 	r.cluster = soca_conf_get(c, "cluster", NULL, "name");
 	r.index = soca_conf_get(c, "index", NULL, "nodes_index");
 	r.batch = soca_conf_int(c, "index", NULL, "batch");
-	if (!ndjson && setup(&r, &why) != 0) {
+	if (!ndjson && soca_idx_setup(&r, &why) != 0) {
 		warnx("%s", why);
 		free(why);
 		soca_aws_free(r.aws);
@@ -850,7 +832,7 @@ soca_index_nodes(const struct soca_conf *c, bool ndjson, FILE *out)
 		soca_buf_free(&b);
 		goto out;
 	}
-	if (n > 0 && put_template(&r, node_template(r.index)) != 0)
+	if (n > 0 && soca_idx_put_template(&r, node_template(r.index)) != 0)
 		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	for (size_t i = 0; i < n && rc == SOCA_EX_OK; i += (size_t)r.batch)
 		if (node_bulk(&r, v + i, n - i < (size_t)r.batch ? n - i :

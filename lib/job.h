@@ -192,9 +192,12 @@ void soca_mail_job(const struct soca_conf *, const struct soca_spool *,
     const struct soca_job *, char event, const char *why);
 long long soca_mail_failed(const char *spool);
 
-/* index.c: finished jobs to OpenSearch (soca-index) */
+/* index.c: finished jobs and nodes to OpenSearch (soca-index) */
 int soca_index_jobs(const struct soca_conf *, struct soca_spool *,
     bool ndjson, bool all, FILE *out);
 int soca_index_nodes(const struct soca_conf *, bool ndjson, FILE *out);
+/* index_desk.c: desktop sessions (soca-index desktops) */
+int soca_index_desktops(const struct soca_conf *, struct soca_spool *,
+    bool ndjson, bool all, FILE *out);
 
 #endif

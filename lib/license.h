@@ -2,6 +2,8 @@
 #ifndef SOCA_LICENSE_H
 #define SOCA_LICENSE_H
 
+#include <stdio.h>
+
 #include "soca.h"
 
 #define SOCA_LIC_UNLIMITED (1LL << 50)
@@ -18,5 +20,8 @@ int soca_license_read(const struct soca_conf *, const char *name,
 int soca_lmstat_parse(const char *text, const char *feature,
     struct soca_lic *, char **why);
 const char *soca_license_feature(const struct soca_conf *, const char *name);
+/* license_slurm.c: soca-license --slurm, the counts given to Slurm */
+int soca_license_slurm(const struct soca_conf *, char **names, size_t n,
+    FILE *out);
 
 #endif

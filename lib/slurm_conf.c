@@ -8,19 +8,51 @@
  * when the queue launches without hyper-threading (ht_support = no, the
  * default, ThreadsPerCore 1), else vCPUs.  A set has the queue's
  * max_provisioned_instances nodes, or 10 when the queue sets no limit.
- * ResumeTimeout is [aws] boot_timeout; SuspendTime 10 minutes.
+ * ResumeTimeout is [aws] boot_timeout; SuspendTime 10 minutes.  Each
+ * counted [license] becomes one of Licenses=NAME:ISSUED (FlexLM's issued
+ * count, read now), for soca-license --slurm's reservations.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "license.h"
 #include "provider.h"
 #include "provider_aws.h"
 #include "slurm.h"
 
 #define SLURM_DEFAULT_NODES 10
 #define SLURM_SUSPEND_TIME 600	/* idle nodes power down after 10 min */
+
+/* Licenses=NAME:ISSUED,... of the counted [license] sections */
+static void
+licenses(const struct soca_conf *c, FILE *f)
+{
+	struct soca_buf b = { 0 };
+	char **v;
+	size_t n = soca_conf_names(c, "license", &v);
+
+	for (size_t i = 0; i < n; i++) {
+		struct soca_lic l;
+		char *why = NULL;
+
+		if (soca_license_read(c, v[i], &l, &why) < 0) {
+			fprintf(f, "# license %s: unreadable (%s): add %s:ISSUED "
+			    "to Licenses= by hand\n", v[i], why, v[i]);
+			free(why);
+		} else if (l.uncounted)
+			fprintf(f, "# license %s: uncounted, not for Slurm\n",
+			    v[i]);
+		else
+			soca_buf_addf(&b, "%s%s:%lld", b.len ? "," : "", v[i],
+			    l.issued);
+	}
+	if (b.len)
+		fprintf(f, "Licenses=%s\n", b.s);
+	soca_buf_free(&b);
+	soca_strv_free(v, n);
+}
 
 /* c5.large -> c5large: a Slurm node name part */
 static char *
@@ -175,6 +207,7 @@ soca_slurm_conf(const struct soca_conf *c, FILE *f, char **why)
 	    "CommunicationParameters=NoAddrCache\nPrivateData=cloud\n",
 	    BINDIR, BINDIR, BINDIR, soca_conf_int(c, "aws", NULL,
 	    "boot_timeout"), SLURM_SUSPEND_TIME);
+	licenses(c, f);
 	for (size_t i = 0; i < nq; i++)
 		queue(c, q[i], info, f);
 	json_decref(info);

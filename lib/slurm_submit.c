@@ -6,7 +6,8 @@
  * nodes, ncpus, mpiprocs, walltime, instance_type and queue become
  * --nodes, --cpus-per-task, --ntasks, --time, --constraint and
  * --partition, the project the comment (slurm_cron.c reads it back), the
- * name -J.  A project over its budget is submitted held (--hold) with the
+ * name -J, -l LICENSE=N of a [license] section --licenses=LICENSE:N
+ * (soca-license --slurm keeps Slurm's counts).  A project over its budget is submitted held (--hold) with the
  * reason in the comment; soca-node-up's pass releases it.  soca-stat,
  * soca-del, soca-hold and soca-release read squeue and run scancel and
  * scontrol.
@@ -43,12 +44,32 @@ add(char ***v, size_t *n, char *s)
 	(*v)[*n] = NULL;
 }
 
+/* -l NAME=N of [license] sections as sbatch's --licenses=NAME:N,... */
+static char *
+licenses(const struct soca_conf *c, const struct soca_job *j)
+{
+	struct soca_buf b = { 0 };
+
+	for (size_t i = 0; i < j->nres; i++) {
+		size_t kl = strcspn(j->res[i], "=");
+		char *k = soca_xstrndup(j->res[i], kl);
+
+		if (j->res[i][kl] == '=' && soca_conf_has_section(c, "license",
+		    k))
+			soca_buf_addf(&b, "%s%s:%s", b.len ? "," :
+			    "--licenses=", k, j->res[i] + kl + 1);
+		free(k);
+	}
+	return b.s ? soca_buf_steal(&b) : NULL;
+}
+
 /* sbatch's arguments for the job (each allocated) */
 static char **
-sbatch_args(const struct soca_job *j, const char *held, size_t *n)
+sbatch_args(const struct soca_conf *c, const struct soca_job *j,
+    const char *held, size_t *n)
 {
 	const char *t = soca_job_res(j, "instance_type"), *w;
-	char **v = NULL, *cons;
+	char **v = NULL, *cons, *lic;
 	long long secs;
 
 	*n = 0;
@@ -75,6 +96,8 @@ sbatch_args(const struct soca_job *j, const char *held, size_t *n)
 				*p = '|';
 		add(&v, n, cons);
 	}
+	if ((lic = licenses(c, j)) != NULL)
+		add(&v, n, lic);
 	if (held)
 		add(&v, n, soca_xasprintf("--comment=%s%s%s)", j->project ?
 		    j->project : "-", MARK, held));
@@ -157,7 +180,7 @@ soca_slurm_submit(const struct soca_conf *c, const struct soca_job *j,
 	int st, rc = SOCA_EX_OK;
 
 	soca_priv_lose();	/* sbatch runs as the user, nothing more */
-	v = sbatch_args(j, held, &n);
+	v = sbatch_args(c, j, held, &n);
 	out = feed(v, script, len, &st);
 	if (out == NULL || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 		warnx("sbatch refused the job%s", out == NULL ? ": cannot run "

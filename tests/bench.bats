@@ -126,7 +126,7 @@ print(d["version"], d["quick"], d["runs"], len(d["figures"]), len(d["notes"]),
 	assert_output "bench/run: --runs: '0' is not a positive whole number"
 	run "$B/run" --only nosuch
 	assert_failure 2
-	assert_output "bench/run: --only: no benchmark 'nosuch' (aws jobs nodes ec2 slurm desktop archive)"
+	assert_output "bench/run: --only: no benchmark 'nosuch' (aws jobs nodes ec2 slurm desktop archive index)"
 	SOCA_BUILDDIR=$BATS_TEST_TMPDIR run "$B/run" --no-setup
 	assert_failure 2
 	assert_output --partial "no built soca in"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bats
-# soca-index (issue 16): finished jobs to OpenSearch through _bulk, against
+# soca-index (issue 16): finished jobs, nodes and desktop sessions to
+# OpenSearch through _bulk, against
 # awsim's OpenSearch endpoint (strict NDJSON _bulk, per-item answers,
 # documents kept by _id, SigV4 service es checked with botocore's signer,
 # or HTTP basic auth as a self-managed cluster).
@@ -192,7 +193,7 @@ os() {
 	assert_output --partial '[index] endpoint "": give the cluster'"'"'s URL'
 	run soca-index sessions
 	assert_failure 2
-	assert_output --partial '"sessions": soca-index sends jobs or nodes'
+	assert_output --partial '"sessions": soca-index sends jobs, nodes or desktops'
 }
 
 # launch TAGS...: one instance of cluster lab with KEY=VALUE tags
@@ -232,4 +233,123 @@ launch() {
 	assert_success
 	assert_output 'nodes: 0 sent, 0 refused, 0 bytes'
 	[ "$(awsim_calls es:Bulk)" -eq 0 ]
+}
+
+# desktops: soca.conf as soca-desktop needs it (provider aws, images, types)
+desk_conf() {
+	printf 'provider = aws\n' >cluster.add
+	sed -i '/^name = lab$/r cluster.add' soca.conf
+	cat >>soca.conf <<-EOF
+	[aws]
+	ami = ami-0a1b2c3d4e5f60001
+	[desktop]
+	images = al2023=ami-0a1b2c3d4e5f60002
+	allowed_types = t3, m5.large
+	EOF
+	ME=$(id -un)
+}
+
+# at EPOCH: SOCA_NOW and awsim's clock
+at() {
+	export SOCA_NOW=$1
+	awsim_ctl POST clock "{\"set\": $1}" >/dev/null
+}
+
+iso() {
+	date -ud "@$1" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# desk ID JQ: a jq filter over desktop document ID
+desk() {
+	os ".indices[\"soca-desktops\"].docs[\"lab.desktop.$ME.$1\"] | $2"
+}
+
+@test "desktops: one document a session, updated in place as its state changes, only what changed sent" {
+	desk_conf
+	t0=$(date -ud 2026-11-02T09:00 +%s)
+	at "$t0"
+	soca-desktop launch ws1 -P cfd
+	soca-desktop launch ws2 -t m5.large
+	at $((t0 + 60))
+	run soca-index desktops
+	assert_success
+	assert_output --regexp '^desktops: 2 sent, 0 refused, [0-9]+ bytes$'
+	assert_equal "$(os '.indices["soca-desktops"].docs | keys')" "[\"lab.desktop.$ME.ws1.0\",\"lab.desktop.$ME.ws2.0\"]"
+	iid=$(soca-aws ec2 DescribeInstances | jq -r --arg n ws1 '.reservationSet[].instancesSet[] | select(any(.tagSet[]; .key == "soca:DesktopName" and .value == $n)) | .instanceId')
+	run desk ws1.0 '[.owner, .name, .generation, .state, .instance_type, .image, .project, .instance_id, .created_time, .started_time, .hours_running, .stopped_time]'
+	assert_output "[\"$ME\",\"ws1\",0,\"running\",\"t3.large\",\"al2023\",\"cfd\",\"$iid\",\"$(iso "$t0")\",\"$(iso "$t0")\",0.02,null]"
+	assert_equal "$(desk ws2.0 '[.instance_type, .state]')" '["m5.large","running"]'
+	assert_equal "$(os '.templates["soca-desktops"].template.mappings | [.dynamic, .properties.started_time.type, .properties.hours_running.type, .properties.owner.type]')" '["strict","date","double","keyword"]'
+	grep -q "^D lab.desktop.$ME.ws1.0 [0-9a-f]\{64\} $iid t3.large " spool/index.desktops
+
+	# a rerun at the same time: the same documents, nothing sent
+	run soca-index desktops
+	assert_success
+	assert_output 'desktops: 0 sent, 0 refused, 0 bytes'
+	[ "$(awsim_calls es:Bulk)" -eq 1 ]
+
+	# ws1 stopped: its document updated (version 2), not a second one;
+	# ws2 runs on, its hours grow
+	soca-desktop stop ws1
+	at $((t0 + 3600))
+	run soca-index desktops
+	assert_output --regexp '^desktops: 2 sent, 0 refused'
+	assert_equal "$(os '.indices["soca-desktops"].count')" 2
+	assert_equal "$(os ".indices[\"soca-desktops\"].versions[\"lab.desktop.$ME.ws1.0\"]")" 2
+	assert_equal "$(desk ws1.0 '[.state, .stopped_time, .hours_running]')" "[\"stopped\",\"$(iso $((t0 + 60)))\",0.02]"
+	assert_equal "$(desk ws2.0 '.hours_running')" 1
+
+	# ws2 terminated, then launched again: a new session (generation 1)
+	soca-desktop terminate ws2
+	at $((t0 + 7200))
+	run soca-index desktops
+	assert_output --regexp '^desktops: 1 sent, 0 refused'
+	assert_equal "$(desk ws2.0 '[.state, .terminated_time, .hours_running]')" "[\"terminated\",\"$(iso $((t0 + 3600)))\",1]"
+	soca-desktop launch ws2
+	run soca-index desktops
+	assert_output --regexp '^desktops: 1 sent, 0 refused'
+	assert_equal "$(os '.indices["soca-desktops"].count')" 3
+	assert_equal "$(desk ws2.1 '[.generation, .state, .instance_type]')" '[1,"pending","t3.large"]'
+	assert_equal "$(desk ws2.0 '.state')" '"terminated"'
+
+	# --all sends every session again, but the past generation (its
+	# document final, the record now ws2.1's): the same ids, no new one
+	run soca-index --all desktops
+	assert_output --regexp '^desktops: 2 sent, 0 refused'
+	assert_equal "$(os '.indices["soca-desktops"].count')" 3
+	assert_equal "$(desk ws2.0 '.terminated_time')" "\"$(iso $((t0 + 3600)))\""
+}
+
+@test "desktops: a refused item is sent again next run, alone; --ndjson sends nothing" {
+	desk_conf
+	t0=$(date -ud 2026-11-02T09:00 +%s)
+	at "$t0"
+	soca-desktop launch ws1
+	soca-desktop launch ws2
+	awsim_ctl POST opensearch "{\"reject\": {\"lab.desktop.$ME.ws1.0\": 400}, \"times\": 1}" >/dev/null
+	run soca-index desktops
+	assert_failure 1
+	assert_line --regexp "^soca-index: desktop lab.desktop.$ME.ws1.0: refused \(400 mapper_parsing_exception\)"
+	assert_line --regexp '^desktops: 1 sent, 1 refused'
+	run soca-index desktops
+	assert_success
+	assert_output --regexp '^desktops: 1 sent, 0 refused'
+	assert_equal "$(os '.bulks[-1]')" "[\"lab.desktop.$ME.ws1.0\"]"
+	assert_equal "$(os '.indices["soca-desktops"].count')" 2
+
+	cp spool/index.desktops before
+	at $((t0 + 600))
+	run soca-index --ndjson desktops
+	assert_success
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 "{\"index\":{\"_id\":\"lab.desktop.$ME.ws1.0\",\"_index\":\"soca-desktops\"}}"
+	echo "${lines[1]}" | jq -e '.state == "running" and .hours_running == 0.17 and .estimate_usd == null'
+	# with [budget] (prices), the cost estimate: 3 hours of t3.large
+	printf '[budget]\naccount_id = 123456789012\n' >>soca.conf
+	at $((t0 + 10800))
+	run soca-index --ndjson desktops
+	assert_success
+	echo "${lines[1]}" | jq -e '.hours_running == 3 and .estimate_usd == 0.25'
+	[ "$(awsim_calls es:Bulk)" -eq 2 ]
+	cmp before spool/index.desktops
 }

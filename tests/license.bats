@@ -158,6 +158,12 @@ teardown() {
 	run soca-license nosuch
 	assert_failure 2
 	assert_output --partial 'nosuch: no [license "nosuch"]'
+	run soca-license --slurm -J
+	assert_failure 2
+	assert_output 'soca-license: --slurm prints one line a license: it takes no -J, --csv, -n or -o'
+	run soca-license --slurm nosuch
+	assert_failure 2
+	assert_output --partial 'nosuch: no [license "nosuch"]'
 }
 
 @test "soca-config check: a license needs server or command, and not a resource's name" {

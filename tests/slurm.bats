@@ -41,7 +41,7 @@ setup_file() {
 	exec soca-node-down "\$@"
 	EOF2
 	chmod 0755 "$BATS_FILE_TMPDIR/resume.sh" "$BATS_FILE_TMPDIR/suspend.sh"
-	SLURM_MORE_NODES='hpc-m5large-[1-2]=m5.large' \
+	SLURM_MORE_NODES='hpc-m5large-[1-2]=m5.large' SLURM_LICENSES=matlab:10 \
 		slurm_start 'hpc-c5large-[1-4]' "$BATS_FILE_TMPDIR/resume.sh" \
 		"$BATS_FILE_TMPDIR/suspend.sh"
 	# an instance takes a while to boot: slurmctld takes a node's
@@ -561,4 +561,94 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	run soca-config check "$HOME/soca.conf"
 	assert_failure 2
 	assert_output --partial "$HOME/slurm.conf: cannot read it"
+}
+
+# lic_conf: this test's soca.conf, the file's with [license "matlab"]
+# (the fixture lmutil: 10 issued, 3 in use in flexlm-11.txt)
+lic_conf() {
+	export LMSTAT_DIR=$BATS_TEST_TMPDIR LMSTAT_FILE=lmstat.txt
+	cp "$SOCA_SRCDIR/tests/data/lmstat/flexlm-11.txt" "$LMSTAT_DIR/lmstat.txt"
+	cp "$SOCA_CONF" soca.conf
+	cat >>soca.conf <<-EOF2
+	[license "matlab"]
+	server = lic1
+	feature = MATLAB
+	lmutil = $SOCA_SRCDIR/tests/lmutil-fixture
+	reserved = 2
+	EOF2
+	export SOCA_CONF=$PWD/soca.conf
+}
+
+# in_use N: FlexLM now says N of MATLAB in use
+in_use() {
+	sed -i "s/^Users of MATLAB: .*/Users of MATLAB:  (Total of 10 licenses issued;  Total of $1 licenses in use)/" \
+		"$LMSTAT_DIR/lmstat.txt"
+}
+
+held() {	# the reservation's licenses
+	scontrol show reservation soca-lic-matlab -o | grep -o 'Licenses=[^ ]*'
+}
+
+reason_is() {	# reason_is JOB REASON
+	[ "$(squeue -h -j "$1" -o %r)" = "$2" ]
+}
+
+@test "licenses: soca-license --slurm holds back in Slurm what FlexLM's other users hold; a job beyond waits with reason Licenses" {
+	fresh
+	lic_conf
+	run soca-config slurm
+	assert_success
+	assert_line 'Licenses=matlab:10'
+	# 3 in use outside Slurm + 2 reserved: 5 of Slurm's 10 held back
+	run soca-license --slurm
+	assert_success
+	assert_output "matlab: 5 of 10 held back (in use 3, 0 of them by Slurm's jobs; reserved 2): reservation soca-lic-matlab created"
+	assert_equal "$(held)" 'Licenses=matlab:5'
+	scontrol show reservation soca-lic-matlab -o | grep -q 'Flags=ANY_NODES'
+	run soca-license --slurm	# from cron: a rerun changes nothing
+	assert_success
+	assert_output --partial ': unchanged'
+	# soca-submit hands -l matlab=6 to sbatch as -L matlab:6: 5 free
+	job=$(soca-submit -l matlab=6 -o /dev/null -- sleep 120)
+	scontrol show job -o "$job" | grep -q 'Licenses=matlab:6'
+	wait_for 30 reason_is "$job" Licenses
+	assert_equal "$(squeue -h -j "$job" -o %T)" PENDING
+	# FlexLM's other users leave: 2 held back, the job runs
+	in_use 0
+	run soca-license --slurm
+	assert_success
+	assert_output "matlab: 2 of 10 held back (in use 0, 0 of them by Slurm's jobs; reserved 2): reservation soca-lic-matlab updated (was 5)"
+	wait_job "$job" RUNNING 90
+	# the job checks its 6 out: FlexLM counts them, Slurm holds them
+	# already; within checkout_grace (1h) FlexLM's count is taken as others'
+	in_use 6
+	printf 'checkout_grace = 1h\n' >>soca.conf
+	run soca-license --slurm
+	assert_output "matlab: 8 of 10 held back (in use 6, 0 of them by Slurm's jobs; reserved 2): reservation soca-lic-matlab updated (was 2)"
+	# past it (0s), the job's 6 are not held back twice
+	sed -i 's/^checkout_grace = 1h$/checkout_grace = 0s/' soca.conf
+	run soca-license --slurm
+	assert_success
+	assert_output "matlab: 2 of 10 held back (in use 6, 6 of them by Slurm's jobs; reserved 2): reservation soca-lic-matlab updated (was 8)"
+	scancel "$job"
+}
+
+@test "licenses: an unreadable server holds every license back in Slurm; one Slurm does not know is named" {
+	lic_conf
+	cat >>soca.conf <<-EOF2
+	[license "ansys"]
+	command = echo 4
+	EOF2
+	LMSTAT_EXIT=1 LMSTAT_FILE=down.txt run soca-license --slurm matlab
+	assert_failure 3
+	assert_line --regexp '^soca-license: matlab: unreadable: '
+	assert_line --regexp '^matlab: unreadable, all 10 held back: reservation soca-lic-matlab (created|updated \(was [0-9]+\))$'
+	assert_equal "$(held)" 'Licenses=matlab:10'
+	run soca-license --slurm ansys
+	assert_failure 1
+	assert_output "soca-license: ansys: not one of Slurm's licenses: add Licenses=ansys:ISSUED to slurm.conf (soca-config slurm prints it), then scontrol reconfigure"
+	run soca-license --slurm
+	assert_failure 1
+	assert_line "matlab: 5 of 10 held back (in use 3, 0 of them by Slurm's jobs; reserved 2): reservation soca-lic-matlab updated (was 10)"
+	scontrol delete reservation=soca-lic-matlab
 }

@@ -9,6 +9,7 @@
 # NODES is a hostlist of State=CLOUD nodes (default hpc-c5large-[1-4],
 # Feature=c5.large, one port each); SLURM_MORE_NODES may add node sets of
 # other types ("hpc-m5large-[1-2]=m5.large ..."), in the same partition;
+# SLURM_LICENSES adds Licenses=SLURM_LICENSES ("matlab:10");
 # RESUME and SUSPEND are the programs slurmctld runs.  slurm_boot NAME starts the slurmd of one node as an
 # instance's user data would (slurmd -N NAME), with a clean signal mask.
 # Exports SLURM_CONF and SLURM_DIR.  slurm_skip_reason says why Slurm
@@ -84,6 +85,8 @@ SlurmctldParameters=idle_on_node_suspend,cloud_reg_addrs
 CommunicationParameters=NoAddrCache
 PrivateData=cloud
 CONF
+	[ -z "${SLURM_LICENSES:-}" ] ||
+		echo "Licenses=$SLURM_LICENSES" >>"$SLURM_DIR/slurm.conf"
 	for set in $sets; do
 		n=$(hostnames "${set%=*}" | wc -l)
 		p2=$(free_ports "$n")
