@@ -185,8 +185,9 @@ ldap_hash() {	# the stored userPassword of socatest-USER
 	# no user in the path or the query
 	web_as bob GET /api/me/ssh-key/socatest-alice
 	assert_equal "$WEB_STATUS" 404
+	# (the administrators' POST /api/users/{name}/{action} answers a GET 405)
 	web_as bob GET /api/users/socatest-alice/ssh-key
-	assert_equal "$WEB_STATUS" 404
+	assert_equal "$WEB_STATUS" 405
 	refute grep -q 'PRIVATE KEY' <<<"$WEB_BODY"
 	# and soca-user itself, as bob, cannot read alice's key
 	run setpriv --reuid=socatest-bob --regid="$(id -g socatest-bob)" --clear-groups \
