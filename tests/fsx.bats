@@ -261,6 +261,38 @@ fs_create() {
 	[ "$(file_systems | jq -r .Lifecycle)" = AVAILABLE ]
 }
 
+@test "reaper: an export that never finishes is waited for [aws] fsx_export_timeout, then the file system is kept and reported" {
+	soca-aws s3 CreateBucket Bucket=results-1 >/dev/null
+	aws_conf 'fsx_export_timeout = 2h'
+	soca-submit -l fsx_lustre=s3://results-1/out <<<'true'
+	soca-node-up
+	fs=$(file_systems | jq -r .FileSystemId)
+	soca-del 1
+	awsim_advance 300
+	awsim_ctl POST fsx '{"next_export": "stuck"}' >/dev/null
+	run soca-node-down
+	assert_output --partial "fsx $fs: exporting to its bucket"
+	task=$(soca-aws fsx DescribeDataRepositoryTasks | jq -r '.DataRepositoryTasks[0].TaskId')
+	made=$(soca-aws fsx DescribeDataRepositoryTasks | jq -r '.DataRepositoryTasks[0].CreationTime | floor')
+	awsim_advance 30	# EXECUTING, for ever
+	# the reaper's clock 1 s short of the timeout: still waiting, quietly
+	SOCA_NOW=$((made + 7199)) run soca-node-down
+	assert_success
+	refute_output --partial "fsx $fs"
+	# at the timeout: kept, said on every pass, never deleted
+	for pass in 1 2; do
+		SOCA_NOW=$((made + 7200 + pass * 3600)) run soca-node-down
+		assert_success
+		assert_output --partial "fsx $fs: export timed out (task $task still EXECUTING after [aws] fsx_export_timeout 2h) (the file system is kept, the job's results are only there; finish by hand (soca-node-down(1), FSx exports), then delete it with aws fsx delete-file-system)"
+	done
+	[ "$(awsim_calls fsx:DeleteFileSystem)" = 0 ]
+	[ "$(awsim_calls fsx:CreateDataRepositoryTask)" = 1 ]
+	[ "$(file_systems | jq -r .Lifecycle)" = AVAILABLE ]
+	# soca-doctor shows it too
+	SOCA_NOW=$((made + 7200)) run soca-doctor -n -o status,check,detail
+	assert_line --regexp "^warn +fsx +$fs: export timed out"
+}
+
 @test "an existing fs- is mounted, never created nor deleted" {
 	aws_conf "user_data = $SOCA_SRCDIR/etc/user-data.sh"
 	fs=$(fs_create)
