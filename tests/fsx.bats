@@ -361,7 +361,8 @@ run_user_data() {
 	local ud=$BATS_TEST_TMPDIR/ud.sh stubs=$BATS_TEST_TMPDIR/stubs
 	awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d >"$ud"
 	mkdir -p "$stubs"
-	printf '#!/bin/sh\necho "mount $*" >>%s/calls\n' "$BATS_TEST_TMPDIR" >"$stubs/mount"
+	printf '#!/bin/sh\necho "mount $*" >>%s/calls\n[ ! -e %s/mount-fails ]\n' \
+	    "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >"$stubs/mount"
 	printf '#!/bin/sh\nexit 1\n' >"$stubs/mountpoint"
 	printf '#!/bin/sh\nexit 0\n' >"$stubs/logger"
 	if [ "${1:-}" = stub-run ]; then
@@ -412,7 +413,7 @@ run_user_data() {
 	[ -d "$BATS_TEST_TMPDIR/fsx" ]
 }
 
-@test "user data: a queue's efs_mounts are mounted with EFS's options, read-only where asked; a bad one fails the job" {
+@test "user data: a queue's efs_mounts are mounted with EFS's options, read-only where asked; one that fails fails the job" {
 	aws_conf "user_data = $SOCA_SRCDIR/etc/user-data.sh" 'region = us-east-1'
 	printf 'efs_mounts = fs-0123abcd:/=%s/apps:ro, nfs1:/data=%s/data\n' \
 	    "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >>"$SOCA_CONF"
@@ -426,14 +427,20 @@ run_user_data() {
 	assert_line "mount -t nfs4 -o nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport nfs1:/data $BATS_TEST_TMPDIR/data"
 	assert_line "soca-node-run 1"
 	rm "$BATS_TEST_TMPDIR/calls"
-	sed -i 's|^efs_mounts = .*|efs_mounts = fs-0123abcd:/apps|' "$SOCA_CONF"
+	# a mount that fails fails the job, with the reason
 	awsim_reset
 	soca-submit <<<'true'
 	soca-node-up
 	rm -f "$BATS_TEST_TMPDIR/stubs/soca-node-run"
+	touch "$BATS_TEST_TMPDIR/mount-fails"
 	run_user_data
 	assert_failure 1
 	run soca-stat -n -o state,reason 2
 	assert_output --partial failed
-	assert_output --partial 'node: [queue normal] efs_mounts: "fs-0123abcd:/apps" is not SOURCE=/MOUNTPOINT[:ro]'
+	assert_output --partial "node: cannot mount fs-0123abcd.efs.us-east-1.amazonaws.com:/ on $BATS_TEST_TMPDIR/apps ([queue normal] efs_mounts)"
+	# one the nodes could not take is refused before: soca-config check
+	sed -i 's|^efs_mounts = .*|efs_mounts = fs-0123abcd:/apps|' "$SOCA_CONF"
+	run soca-config check
+	assert_failure 2
+	assert_output --partial 'queue "normal": efs_mounts "fs-0123abcd:/apps": not SOURCE=MOUNTPOINT[:ro]'
 }
