@@ -169,6 +169,37 @@ fs_create() {
 	grep -q 'mdadm --create "$dev" --run --level=0' <<<"$ud"
 }
 
+@test "CreateFleet launches (several types, a Spot mix) cannot mount a job's file system: refused at submission, and at dispatch, nothing created" {
+	soca-aws ec2 CreateLaunchTemplate LaunchTemplateName=soca-t1 \
+	    LaunchTemplateData.ImageId=$AMI >/dev/null
+	aws_conf 'launch_template = soca-t1'
+	refused 'fsx_lustre=yes with several instance types: such jobs launch with CreateFleet from [aws] launch_template, whose user data is the same for every job and cannot mount the job'"'"'s file system; give one instance type, or drop fsx_lustre' \
+	    -l fsx_lustre=yes,instance_type=c5.large+c5.xlarge -- true
+	refused 'fsx_lustre=yes with spot_allocation_count (a Spot/On-Demand mix): such jobs launch with CreateFleet' \
+	    -l fsx_lustre=yes,nodes=2,spot_allocation_count=1 -- true
+	assert_output --partial 'give one instance type and all nodes Spot or none (no spot_allocation_count), or drop fsx_lustre'
+	# one type, or several without FSx: taken
+	run soca-submit -l fsx_lustre=yes -- true
+	assert_success
+	run soca-submit -l instance_type=c5.large+c5.xlarge -- true
+	assert_success
+	# soca-alter cannot make such a job either
+	run soca-alter -l instance_type=c5.large+c5.xlarge 1
+	assert_failure 2
+	assert_output --partial 'such jobs launch with CreateFleet'
+	# a job that got so past the checks (written by hand) fails at dispatch,
+	# before any file system or instance is made
+	sed -i 's/^res=instance_type=c5\.large$/res=instance_type=c5.large+c5.xlarge/' "$(spool_dir)/queued/1"
+	grep -qx 'res=instance_type=c5.large+c5.xlarge' "$(spool_dir)/queued/1"
+	soca-node-up
+	run soca-stat -n -o state,reason 1
+	assert_output --partial failed
+	assert_output --partial 'such jobs launch with CreateFleet'
+	[ "$(awsim_calls fsx:CreateFileSystem)" = 0 ]
+	[ "$(awsim_calls ec2:CreateFleet)" = 1 ]	# job 2's
+	[ -z "$(file_systems)" ]
+}
+
 @test "a crash right after CreateFileSystem creates nothing twice" {
 	soca-submit -l fsx_lustre=yes <<<'true'
 	SOCA_CRASH_AT=fsx-after-create run soca-node-up
