@@ -55,7 +55,7 @@ soca_slurm_mark(char *comment)
 	return why;
 }
 
-/* the job's comment now, without a soca mark: "PROJECT[ max_cost=USD]" */
+/* the job's comment now, without a soca mark, or NULL */
 static char *
 comment_of(const char *id)
 {
@@ -72,16 +72,31 @@ comment_of(const char *id)
 	return out;
 }
 
+/* "... max_cost=USD ...": USD, within the comment's copy, or NULL */
+static const char *
+cap_of(char *comment, long long *cents)
+{
+	char *c = strstr(comment, " max_cost=");
+
+	if (c == NULL)
+		return NULL;
+	c += strlen(" max_cost=");
+	c[strcspn(c, " ")] = '\0';
+	return soca_parse_usd(c, cents) == 0 ? c : NULL;
+}
+
 /*
- * ID gets "PROJECT[ max_cost=USD] (held by soca: WHY)" (its cap kept)
- * and a hold.  0, or -1.
+ * ID gets "PROJECT[ max_cost=USD] (held by soca: WHY)" (the cap its
+ * comment had kept) and a hold.  0, or -1.
  */
 int
 soca_slurm_hold_why(const char *id, const char *project, const char *why)
 {
 	char *jarg = soca_xasprintf("jobid=%s", id), *was = comment_of(id);
-	char *carg = soca_xasprintf("comment=%s%s%s)", was ? was : project ?
-	    project : "-", MARK, why);
+	long long cents;
+	const char *cap = was ? cap_of(was, &cents) : NULL;
+	char *carg = soca_xasprintf("comment=%s%s%s%s%s)", project ? project :
+	    "-", cap ? " max_cost=" : "", cap ? cap : "", MARK, why);
 	char *u[] = { "scontrol", "update", jarg, carg, NULL };
 	char *h[] = { "scontrol", "hold", (char *)id, NULL };
 	char *o1 = soca_slurm_capture(u), *o2 = soca_slurm_capture(h);
@@ -212,19 +227,6 @@ soca_slurm_return_pass(struct soca_spool *sp, FILE *f)
 	}
 	free(out);
 	return n;
-}
-
-/* "... max_cost=USD ...": USD, within the comment's copy, or NULL */
-static const char *
-cap_of(char *comment, long long *cents)
-{
-	char *c = strstr(comment, " max_cost=");
-
-	if (c == NULL)
-		return NULL;
-	c += strlen(" max_cost=");
-	c[strcspn(c, " ")] = '\0';
-	return soca_parse_usd(c, cents) == 0 ? c : NULL;
 }
 
 /* Slurm's local "YYYY-MM-DDTHH:MM:SS"; 0 when not a time */
