@@ -7,8 +7,10 @@
  * credentials, the cluster's instances, every AMI the queues use, a
  * DryRun launch of each queue's default job asked of AWS now (it proves
  * the instance type, AMI, subnets, security groups and instance profile
- * together), the shared filesystem's mount, whether the desktops' role
- * may read NICE DCV's license (IAM's policy simulator) and Cost Explorer.
+ * together), the shared filesystem's mount, jobs' FSx file systems the
+ * reaper keeps for an administrator (an export failed or timed out),
+ * whether the desktops' role may read NICE DCV's license (IAM's policy
+ * simulator) and Cost Explorer.
  *
  * Nothing is changed: the DryRun launches are DryRun, the spool check
  * does not repair.  Exit 0 when nothing failed (warnings allowed), 1
@@ -33,6 +35,7 @@
 
 #include "cost.h"
 #include "dir.h"
+#include "fsx.h"
 #include "job.h"
 #include "provider_aws.h"
 
@@ -712,6 +715,41 @@ out:
 }
 
 static void
+fsx_kept(void *arg, const char *id, const char *why)
+{
+	(*(size_t *)arg)++;
+	report(ST_WARN, "fsx", "finish by hand (soca-node-down(1), FSx "
+	    "exports), then aws fsx delete-file-system --file-system-id ID",
+	    "%s: %s: the reaper keeps it, the job's results are only there",
+	    id, why);
+}
+
+/* file systems the reaper keeps for an admin: an export failed, timed out */
+static void
+check_fsx(const struct soca_conf *c, struct soca_spool *sp,
+    struct soca_aws *a)
+{
+	struct soca_aws_err e = { 0 };
+	size_t n = 0;
+	char *s;
+
+	if (!soca_conf_bool(c, "aws", NULL, "fsx") || sp == NULL) {
+		report(ST_SKIP, "fsx", NULL, sp ? "[aws] fsx = no" : "no spool");
+		return;
+	}
+	if (soca_fsx_kept(c, sp, a, fsx_kept, &n, &e) < 0) {
+		s = soca_aws_err_str(&e);
+		report(ST_WARN, "fsx", "allow fsx:DescribeFileSystems and "
+		    "fsx:DescribeDataRepositoryTasks to the head node role "
+		    "(deploy/soca.yaml)", "%s", s);
+		free(s);
+		soca_aws_err_free(&e);
+	} else if (n == 0)
+		report(ST_OK, "fsx", NULL, "no job's file system waits for an "
+		    "administrator");
+}
+
+static void
 check_aws(const struct soca_conf *c, struct soca_spool *sp)
 {
 	const char *cluster = soca_conf_get(c, "cluster", NULL, "name");
@@ -764,6 +802,7 @@ check_aws(const struct soca_conf *c, struct soca_spool *sp)
 	soca_strv_free(seen, nseen);
 	check_quotas(c, a);
 	check_shared_fs(c);
+	check_fsx(c, sp, a);
 	check_dcv_license(c, a);
 	check_cost(a);
 	soca_aws_free(a);

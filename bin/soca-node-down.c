@@ -53,7 +53,8 @@ main(int argc, char **argv)
 		err(SOCA_EX_TEMP, "%s", soca_spool_dir(sp));
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "scheduler"), "slurm") ==
 	    0 && (soca_slurm_reap(c, sp, stdout) < 0 ||
-	    soca_slurm_return_pass(sp, stdout) < 0))
+	    soca_slurm_return_pass(sp, stdout) < 0 ||
+	    soca_slurm_cap_pass(c, stdout) < 0))
 		rc = SOCA_EX_TEMP;
 	if (n > 0) {	/* slots freed, jobs requeued: a dispatcher pass */
 		fflush(stdout);

@@ -286,6 +286,8 @@ slurm_submit(struct soca_conf *c, struct soca_job *j, char *script,
 	    "aws") == 0 ? soca_aws_refuse(c, j) : NULL;
 	int rc;
 
+	if (why == NULL)	/* an estimate already over its max_cost */
+		why = soca_job_cost(c, j);
 	if (why)
 		refuse(why);
 	rc = soca_slurm_submit(c, j, script, len);

@@ -126,6 +126,7 @@ efs_mounts() {
 		efs_src=${efs_m%%=*} efs_dst=${efs_m#*=} efs_ro=
 		case $efs_dst in *:ro) efs_dst=${efs_dst%:ro} efs_ro=,ro ;; esac
 		case $efs_src in
+		fs-*.*:*) ;;	# already a DNS name
 		fs-*:*) efs_src=${efs_src%%:*}.efs.$efs_region.amazonaws.com:${efs_src#*:} ;;
 		fs-*) efs_src=$efs_src.efs.$efs_region.amazonaws.com:/ ;;
 		esac

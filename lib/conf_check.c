@@ -1,8 +1,9 @@
 /*
  * conf_check.c: the rules that span keys and sections, which the line
  * parser cannot see: the default queue exists, a queue's own defaults obey
- * its own policy, restricted parameters are real resources, [desktop]'s
- * defaults are among its lists, [archive] logs names no live log.  soca-submit
+ * its own policy, restricted parameters are real resources, a queue's
+ * efs_mounts are mounts the nodes can make, [desktop]'s defaults are
+ * among its lists, [archive] logs names no live log.  soca-submit
  * applies the same instance-type rule to jobs, so it lives here once.
  */
 #include "config.h"
@@ -145,6 +146,149 @@ check_max_cost(struct soca_conf *c, const char *q)
 		    "limit)", q, d, l);
 }
 
+/* an EFS id (fs- and 8 or 17 lowercase hex digits) */
+static bool
+efs_id(const char *s, size_t n)
+{
+	size_t h = n > 3 ? strspn(s + 3, "0123456789abcdef") : 0;
+
+	return n > 3 && strncmp(s, "fs-", 3) == 0 && (h == 8 || h == 17) &&
+	    h == n - 3;
+}
+
+/* a DNS name or an IPv4 address, as mount.nfs4 takes a host */
+static bool
+host_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 253 || s[0] == '-' || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '-' || (s[i] == '.' && s[i + 1] != '.')))
+			return false;
+	return true;
+}
+
+/* an absolute path, no "." or ".." part, nothing a mount line splits on */
+static bool
+abs_ok(const char *p)
+{
+	if (*p != '/' || strpbrk(p, " \t\n\\:,=\"'") != NULL)
+		return false;
+	for (const char *s = p; *s; ) {
+		size_t l;
+
+		s += strspn(s, "/");
+		l = strcspn(s, "/");
+		if ((l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' &&
+		    s[1] == '.'))
+			return false;
+		s += l;
+	}
+	return true;
+}
+
+/* a and b are one path, or one holds the other */
+static bool
+nested(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la > 1 && a[la - 1] == '/')
+		la--;
+	while (lb > 1 && b[lb - 1] == '/')
+		lb--;
+	if (la > lb)
+		return nested(b, a);
+	return strncmp(a, b, la) == 0 && (la == lb || b[la] == '/' ||
+	    la == 1);
+}
+
+/* SOURCE is fs-ID[:/path], an EFS or NFS host's DNS name or address:/path */
+static const char *
+source_why(const char *src)
+{
+	const char *colon = strchr(src, ':');
+	size_t hl = colon ? (size_t)(colon - src) : strlen(src);
+
+	if (efs_id(src, hl))
+		return colon == NULL || abs_ok(colon + 1) ? NULL :
+		    "the path after an EFS id is absolute (fs-ID:/path)";
+	if (strncmp(src, "fs-", 3) == 0 && memchr(src, '.', hl) == NULL)
+		return "an EFS id is fs- and 8 or 17 lowercase hex digits, "
+		    "as aws efs describe-file-systems shows";
+	if (colon == NULL || !host_ok(src, hl) || !abs_ok(colon + 1))
+		return "the source is fs-ID[:/path] or HOST:/path (a DNS name "
+		    "or address, then an absolute path)";
+	return NULL;
+}
+
+/* the mount points soca's user data uses itself */
+static const char *
+clash(const struct soca_conf *c, const char *mnt, const char **key)
+{
+	static const char *const keys[] = { "shared_fs_mount", "fsx_mount",
+	    NULL };
+
+	if (nested(mnt, "/scratch")) {
+		*key = "the scratch mount";
+		return "/scratch";
+	}
+	for (int i = 0; keys[i]; i++)
+		if (nested(mnt, soca_conf_get(c, "aws", NULL, keys[i]))) {
+			*key = keys[i];
+			return soca_conf_get(c, "aws", NULL, keys[i]);
+		}
+	return NULL;
+}
+
+/*
+ * [queue] efs_mounts: each SOURCE=MOUNTPOINT[:ro] as the user data takes
+ * it, each mount point once and apart from the ones soca mounts itself
+ */
+static void
+check_efs(struct soca_conf *c, const char *q)
+{
+	char **v, *src, *mnt, *at;
+	size_t n = soca_conf_list(c, "queue", q, "efs_mounts", &v);
+	const char *why, *other, *key;
+
+	for (size_t i = 0; i < n; i++) {
+		src = soca_xstrdup(v[i]);
+		mnt = (at = strchr(src, '=')) ? at + 1 : NULL;
+		if (at)
+			*at = '\0';
+		if (mnt && strlen(mnt) > 3 && strcmp(mnt + strlen(mnt) - 3,
+		    ":ro") == 0)
+			mnt[strlen(mnt) - 3] = '\0';
+		why = mnt == NULL ? "not SOURCE=MOUNTPOINT[:ro]" :
+		    source_why(src);
+		if (why == NULL && (!abs_ok(mnt) || strcmp(mnt, "/") == 0))
+			why = "the mount point is an absolute path below /, "
+			    "with no \".\" or \"..\" part, and only :ro may "
+			    "follow it";
+		for (size_t k = 0; why == NULL && k < i; k++)
+			if ((at = strchr(v[k], '=')) && (strcmp(at + 1, mnt) ==
+			    0 || (strncmp(at + 1, mnt, strlen(mnt)) == 0 &&
+			    strcmp(at + 1 + strlen(mnt), ":ro") == 0)))
+				why = "its mount point is named twice";
+		if (why == NULL && (other = clash(c, mnt, &key)) != NULL) {
+			add(c, "queue", q, "efs_mounts", "queue \"%s\": "
+			    "efs_mounts \"%s\": %s is %s (%s, which soca "
+			    "mounts itself) or lies inside it or around it; "
+			    "mount it elsewhere, e.g. /apps", q, v[i], mnt,
+			    other, key);
+		} else if (why)
+			add(c, "queue", q, "efs_mounts", "queue \"%s\": "
+			    "efs_mounts \"%s\": %s; write SOURCE=MOUNTPOINT[:ro], "
+			    "e.g. fs-0123abcd:/=/apps:ro or nfs1:/data=/data",
+			    q, v[i], why);
+		free(src);
+	}
+	soca_strv_free(v, n);
+}
+
 static void
 check_queue(struct soca_conf *c, const char *q)
 {
@@ -162,6 +306,7 @@ check_queue(struct soca_conf *c, const char *q)
 	check_subset(c, q, "security_groups", "allowed_security_groups");
 	check_subset(c, q, "instance_profile", "allowed_instance_profiles");
 	check_max_cost(c, q);
+	check_efs(c, q);
 	nodes = soca_conf_int(c, "queue", q, "nodes");
 	spot = soca_conf_int(c, "queue", q, "spot_allocation_count");
 	if (spot > nodes)

@@ -91,6 +91,9 @@ static const struct soca_key aws_keys[] = {
 	    "where nodes mount a job's FSx for Lustre file system" },
 	{ "fsx_wait", SOCA_T_DURATION, "30m", NULL, 0, 0,
 	    "how long nodes wait for a job's file system to become AVAILABLE" },
+	{ "fsx_export_timeout", SOCA_T_DURATION, "6h", NULL, 0, 0,
+	    "how long the reaper waits for a file system's export; after it, "
+	    "the file system is kept for an admin" },
 	{ "launch_template", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "launch template CreateFleet uses (several types, Spot mixes)" },
 	{ "extra_tags", SOCA_T_LIST, NULL, NULL, 0, 0,

@@ -6,8 +6,9 @@
  * month-to-date GetCostAndUsage by soca:JobProject); its mtime is its
  * age.  prices.json holds $/hour per type: On-Demand from the Price List
  * API, kept a week; Spot per AZ from DescribeSpotPriceHistory, kept for
- * [budget] refresh.  instances.json remembers the instances seen (see
- * remember()).  Readers never call Cost Explorer while budgets.json is
+ * [budget] refresh; list prices of anything else (EBS, FSx, EFS: see
+ * cost_platform.c), kept a week.  instances.json remembers the
+ * instances seen (see remember()).  Readers never call Cost Explorer while budgets.json is
  * younger than [budget] refresh.
  *
  * One fetch serves everyone: a refresh holds refresh.lock (flock) while
@@ -692,6 +693,42 @@ soca_cost_price(struct soca_cost *c, const char *type, bool spot,
 	}
 	free(key);
 	return v;
+}
+
+/*
+ * The "list" table: soca_cost_list_price's answers by service and
+ * filters, kept a week as On-Demand prices are.  < 0: none cached.
+ */
+double
+soca_cost_list_cached(struct soca_cost *c, const char *key, char **unit)
+{
+	json_t *v = json_object_get(json_object_get(prices(c), "list"), key);
+	double usd = cached(json_object_get(prices(c), "list"), key,
+	    soca_cost_now(), OD_TTL);
+
+	if (usd >= 0 && unit)
+		*unit = soca_xstrdup(json_string_value(json_object_get(v,
+		    "unit")) ? json_string_value(json_object_get(v, "unit")) :
+		    "");
+	return usd;
+}
+
+/* keep it; a cache that cannot be written costs a fetch next time only */
+void
+soca_cost_list_keep(struct soca_cost *c, const char *key, double usd,
+    const char *unit)
+{
+	struct soca_aws_err e = { 0 };
+	json_t *p = prices(c), *tab = json_object_get(p, "list");
+
+	if (tab == NULL) {
+		tab = json_object();
+		json_object_set_new(p, "list", tab);
+	}
+	json_object_set_new(tab, key, json_pack("{s:f,s:I,s:s}", "usd", usd,
+	    "at", (json_int_t)soca_cost_now(), "unit", unit ? unit : ""));
+	save(c, "prices.json", p, &e);
+	soca_aws_err_free(&e);
 }
 
 /* ---- instances ---- */

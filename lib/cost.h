@@ -70,6 +70,11 @@ json_t *soca_cost_cache(struct soca_cost *, bool *refreshed,
  */
 double soca_cost_list_price(struct soca_cost *, const char *service,
     const char *const *kv, char **unit, struct soca_aws_err *);
+/* cost.c: the price cache's table of those, by key */
+double soca_cost_list_cached(struct soca_cost *, const char *key,
+    char **unit);
+void soca_cost_list_keep(struct soca_cost *, const char *key, double usd,
+    const char *unit);
 /* a PriceList entry's first On-Demand USD price (and *unit); < 0: none */
 double soca_cost_doc_price(const char *doc, char **unit);
 

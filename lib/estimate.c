@@ -4,7 +4,8 @@
  * Spot from the Spot price history when the job asks for Spot: the
  * highest price of the region's AZs, as soca cannot know which AZ it
  * gets), plus each node's root and scratch EBS volumes by their GB-month
- * price, for its walltime (the job's, else its queue's).  Prices come
+ * price and its FSx for Lustre file system (-l fsx_lustre) by its
+ * deployment type's, for its walltime (the job's, else its queue's).  Prices come
  * through lib/cost's cache, as soca-budget estimate gets them.  Without a
  * walltime the figures are per hour and say so.
  *
@@ -149,6 +150,58 @@ volume(struct soca_cost *c, struct soca_estimate *e, const char *item,
 	return 0;
 }
 
+/*
+ * -l fsx_lustre: its size x the GB-month price of its deployment type
+ * (and, for PERSISTENT_1/2, its per-unit throughput: FSx prices each
+ * tier apart) from the Price List's AmazonFSx products, for the job's
+ * hours; an existing fs- is not the job's to pay for: a 0 row says so.
+ */
+static int
+lustre(struct soca_cost *c, struct soca_estimate *e,
+    const struct soca_job *j, char **why)
+{
+	const char *fs = soca_job_res(j, "fsx_lustre");
+	const char *type = soca_job_res(j, "fsx_lustre_deployment_type");
+	const char *tp = soca_job_res(j, "fsx_lustre_per_unit_throughput");
+	long long gib = soca_job_res_int(j, "fsx_lustre_size", 1200);
+	const char *kv[] = { "fileSystemType", "Lustre", "deploymentOption",
+	    NULL, "storageType", "SSD", NULL, NULL, NULL };
+	struct soca_aws_err ae = { 0 };
+	char opt[16], *what;
+	double gbmo;
+
+	if (fs == NULL || *fs == '\0')
+		return 0;
+	if (strncmp(fs, "fs-", 3) == 0) {
+		what = soca_xasprintf("%s: an existing file system, not the "
+		    "job's to pay for", fs);
+		row(e, "fsx_lustre", what, 0, "GiB-hours", 0);
+		free(what);
+		return 0;
+	}
+	if (type == NULL)
+		type = "SCRATCH_2";
+	/* the Price List's spelling: SCRATCH_2 is Scratch_2 */
+	snprintf(opt, sizeof(opt), "%c%s", type[0], type + 1);
+	for (char *p = opt + 1; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	kv[3] = opt;
+	if (tp != NULL)
+		kv[6] = "throughputCapacity", kv[7] = tp;
+	gbmo = soca_cost_list_price(c, "AmazonFSx", kv, NULL, &ae);
+	if (gbmo < 0) {
+		*why = soca_aws_err_str(&ae);
+		soca_aws_err_free(&ae);
+		return -1;
+	}
+	what = tp ? soca_xasprintf("%lld GiB %s, %s MB/s/TiB", gib, type, tp) :
+	    soca_xasprintf("%lld GiB %s", gib, type);
+	row(e, "fsx_lustre", what, (double)gib * e->hours, "GiB-hours",
+	    gbmo / MONTH_HOURS);
+	free(what);
+	return 0;
+}
+
 /* nodes x price x the type's measured boot time, or a 0 row saying so */
 static void
 boot(const struct soca_conf *c, struct soca_estimate *e, const char *type,
@@ -217,6 +270,8 @@ soca_job_estimate(const struct soca_conf *conf, const struct soca_job *j,
 		goto out;
 	if (scratch > 0 && volume(c, e, "scratch volume", scratch, iops > 0 ?
 	    "io2" : "gp3", nodes, why) < 0)
+		goto out;
+	if (lustre(c, e, j, why) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -35,5 +35,8 @@ bool soca_fsx_subst(struct soca_buf *, const struct soca_conf *,
     const char *key, size_t kl);
 int soca_fsx_sweep(const struct soca_conf *, struct soca_spool *,
     struct soca_aws *, FILE *log);
+int soca_fsx_kept(const struct soca_conf *, struct soca_spool *,
+    struct soca_aws *, void (*)(void *, const char *id, const char *why),
+    void *, struct soca_aws_err *);
 
 #endif

@@ -17,8 +17,9 @@
  * later attempt.  One with an export path is exported first
  * (CreateDataRepositoryTask EXPORT_TO_REPOSITORY, found again on later
  * passes with DescribeDataRepositoryTasks: no pass waits), then deleted.
- * A failed export keeps the file system (the results are only there) and
- * says so on every pass.  An existing fs- carries no cluster tag: it is
+ * A failed export, or one still running [aws] fsx_export_timeout after it
+ * began, keeps the file system (the results are only there) and says so
+ * on every pass, and soca-doctor shows it.  An existing fs- carries no cluster tag: it is
  * never deleted.
  */
 #include "config.h"

@@ -10,8 +10,11 @@
  *   CREATING, UPDATING, DELETING   wait for a later pass
  *   AVAILABLE with an ExportPath   export task: none yet -> create one;
  *                                  PENDING/EXECUTING -> wait; SUCCEEDED
- *                                  -> delete; FAILED/CANCELED -> keep it
- *                                  (the results are there), say so
+ *                                  -> delete; FAILED/CANCELED, or still
+ *                                  PENDING/EXECUTING [aws]
+ *                                  fsx_export_timeout after it was made
+ *                                  -> keep it (the results are there),
+ *                                  say so on every pass, never wait more
  *   anything else                  DeleteFileSystem
  * Every mutating call carries a ClientRequestToken made of the file
  * system's id, so a crash and a rerun ask for the same thing again.
@@ -21,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cost.h"
 #include "fsx.h"
 #include "provider_aws.h"
 
@@ -111,16 +115,61 @@ delete_fs(struct soca_aws *a, const char *id, const char *what, FILE *log)
 	return 0;
 }
 
+/* the file system's EXPORT_TO_REPOSITORY task in r, the last one */
+static json_t *
+export_task(json_t *r)
+{
+	json_t *t, *task = NULL;
+	size_t i;
+
+	json_array_foreach(json_object_get(r, "DataRepositoryTasks"), i, t)
+		if (jstr(t, "Type") && strcmp(jstr(t, "Type"),
+		    "EXPORT_TO_REPOSITORY") == 0)
+			task = t;
+	return task;
+}
+
+/*
+ * Why a file system stays for an administrator, from its export task:
+ * FAILED, CANCELED, or still PENDING/EXECUTING [aws] fsx_export_timeout
+ * after it was made (SOCA_NOW stands in for the clock); NULL otherwise.
+ */
+static char *
+kept_why(const struct soca_conf *c, json_t *task)
+{
+	const char *st = jstr(task, "Lifecycle") ? jstr(task, "Lifecycle") :
+	    "";
+	long long limit = soca_conf_int(c, "aws", NULL, "fsx_export_timeout");
+	json_t *ct = json_object_get(task, "CreationTime");
+	double made = json_is_number(ct) ? json_number_value(ct) : 0;
+	char *why;
+
+	if (strcmp(st, "FAILED") == 0 || strcmp(st, "CANCELED") == 0)
+		return soca_xasprintf("export %s", st);
+	if ((strcmp(st, "PENDING") != 0 && strcmp(st, "EXECUTING") != 0) ||
+	    made <= 0 || (double)soca_cost_now() - made < (double)limit)
+		return NULL;
+	why = soca_xasprintf("export timed out (task %s still %s after [aws] "
+	    "fsx_export_timeout %s)", jstr(task, "TaskId") ? jstr(task,
+	    "TaskId") : "?", st, soca_conf_get(c, "aws", NULL,
+	    "fsx_export_timeout"));
+	return why;
+}
+
+#define KEPT "the file system is kept, the job's results are only there; " \
+	"finish by hand (soca-node-down(1), FSx exports), then delete " \
+	"it with aws fsx delete-file-system"
+
 /* the export: 1 exported, 0 not yet (or kept), -1 an error */
 static int
-export(struct soca_aws *a, const char *id, FILE *log)
+export(const struct soca_conf *c, struct soca_aws *a, const char *id,
+    FILE *log)
 {
 	struct soca_aws_err e = { 0 };
 	json_t *p = json_pack("{s:[{s:s, s:[s]}]}", "Filters", "Name",
-	    "file-system-id", "Values", id), *r, *t, *task = NULL;
-	const char *st;
-	size_t i;
-	char *tok;
+	    "file-system-id", "Values", id), *r, *task;
+	char *tok, *kept;
+	int rc;
 
 	r = soca_aws_paginate(a, "fsx", "DescribeDataRepositoryTasks", p, &e);
 	json_decref(p);
@@ -129,11 +178,7 @@ export(struct soca_aws *a, const char *id, FILE *log)
 		soca_aws_err_free(&e);
 		return -1;
 	}
-	json_array_foreach(json_object_get(r, "DataRepositoryTasks"), i, t)
-		if (jstr(t, "Type") && strcmp(jstr(t, "Type"),
-		    "EXPORT_TO_REPOSITORY") == 0)
-			task = t;
-	if (task == NULL) {
+	if ((task = export_task(r)) == NULL) {
 		tok = fs_token("export", id);
 		p = json_pack("{s:s, s:s, s:{s:b}, s:s}", "Type",
 		    "EXPORT_TO_REPOSITORY", "FileSystemId", id, "Report",
@@ -153,19 +198,19 @@ export(struct soca_aws *a, const char *id, FILE *log)
 		json_decref(r);
 		return 0;
 	}
-	st = jstr(task, "Lifecycle") ? jstr(task, "Lifecycle") : "";
-	if (strcmp(st, "FAILED") == 0 || strcmp(st, "CANCELED") == 0)
-		say(log, id, strcmp(st, "FAILED") == 0 ? "export FAILED" :
-		    "export CANCELED", "the file system is kept, the job's "
-		    "results are only there; copy them out, then delete it "
-		    "with aws fsx delete-file-system", NULL);
-	i = strcmp(st, "SUCCEEDED") == 0;
+	if ((kept = kept_why(c, task)) != NULL) {
+		say(log, id, kept, KEPT, NULL);
+		free(kept);
+	}
+	rc = jstr(task, "Lifecycle") && strcmp(jstr(task, "Lifecycle"),
+	    "SUCCEEDED") == 0;
 	json_decref(r);
-	return (int)i;
+	return rc;
 }
 
 static void
-one(struct soca_aws *a, struct soca_spool *sp, json_t *fs, FILE *log)
+one(const struct soca_conf *c, struct soca_aws *a, struct soca_spool *sp,
+    json_t *fs, FILE *log)
 {
 	const char *id = jstr(fs, "FileSystemId"), *what = NULL;
 	const char *lc = jstr(fs, "Lifecycle") ? jstr(fs, "Lifecycle") : "";
@@ -178,16 +223,68 @@ one(struct soca_aws *a, struct soca_spool *sp, json_t *fs, FILE *log)
 	    strcmp(lc, "UPDATING") == 0)
 		return;
 	if (strcmp(lc, "AVAILABLE") == 0 && jstr(dr, "ExportPath") != NULL &&
-	    export(a, id, log) != 1)
+	    export(c, a, id, log) != 1)
 		return;
 	delete_fs(a, id, what, log);
+}
+
+/* tagged with this cluster and a job: the sweep's to judge */
+static bool
+ours(const struct soca_conf *c, json_t *fs)
+{
+	const char *cluster = soca_conf_get(c, "cluster", NULL, "name");
+
+	return tag(fs, "soca:ClusterId") && strcmp(tag(fs, "soca:ClusterId"),
+	    cluster) == 0 && tag(fs, "soca:JobId") && jstr(fs, "FileSystemId");
+}
+
+/*
+ * soca-doctor's view: each of this cluster's file systems the reaper
+ * keeps for an administrator (its export failed or timed out), to fn
+ * with why.  Nothing is changed.  0, or -1 and *e when FSx cannot be
+ * asked.
+ */
+int
+soca_fsx_kept(const struct soca_conf *c, struct soca_spool *sp,
+    struct soca_aws *a, void (*fn)(void *, const char *, const char *),
+    void *arg, struct soca_aws_err *e)
+{
+	json_t *r, *fs, *p, *t;
+	const char *what;
+	size_t i;
+	char *why;
+
+	if ((r = soca_aws_paginate(a, "fsx", "DescribeFileSystems", NULL,
+	    e)) == NULL)
+		return -1;
+	json_array_foreach(json_object_get(r, "FileSystems"), i, fs) {
+		if (!ours(c, fs) || !done_with(sp, fs, &what) ||
+		    jstr(json_object_get(json_object_get(fs,
+		    "LustreConfiguration"), "DataRepositoryConfiguration"),
+		    "ExportPath") == NULL)
+			continue;
+		p = json_pack("{s:[{s:s, s:[s]}]}", "Filters", "Name",
+		    "file-system-id", "Values", jstr(fs, "FileSystemId"));
+		t = soca_aws_paginate(a, "fsx", "DescribeDataRepositoryTasks",
+		    p, e);
+		json_decref(p);
+		if (t == NULL) {
+			json_decref(r);
+			return -1;
+		}
+		if ((why = kept_why(c, export_task(t))) != NULL)
+			fn(arg, jstr(fs, "FileSystemId"), why);
+		free(why);
+		json_decref(t);
+	}
+	json_decref(r);
+	return 0;
 }
 
 int
 soca_fsx_sweep(const struct soca_conf *c, struct soca_spool *sp,
     struct soca_aws *a, FILE *log)
 {
-	const char *cluster = soca_conf_get(c, "cluster", NULL, "name");
 	struct soca_aws_err e = { 0 };
 	json_t *r, *fs;
 	size_t i;
@@ -204,9 +301,8 @@ soca_fsx_sweep(const struct soca_conf *c, struct soca_spool *sp,
 		return -1;
 	}
 	json_array_foreach(json_object_get(r, "FileSystems"), i, fs)
-		if (tag(fs, "soca:ClusterId") && strcmp(tag(fs,
-		    "soca:ClusterId"), cluster) == 0 && tag(fs, "soca:JobId"))
-			one(a, sp, fs, log);
+		if (ours(c, fs))
+			one(c, a, sp, fs, log);
 	json_decref(r);
 	return 0;
 }

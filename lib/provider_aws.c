@@ -879,6 +879,23 @@ soca_aws_refuse(const struct soca_conf *c, const struct soca_job *j)
 		    "Spot/On-Demand mix launch with CreateFleet, which needs "
 		    "[aws] launch_template; ask an admin to set it, or give "
 		    "one type", res(j, "instance_type"));
+	/*
+	 * CreateFleet's nodes boot with the launch template's user data, the
+	 * same for every job: it cannot carry the job's file system to
+	 * wait for and mount, so nothing is created for a job it would not
+	 * reach
+	 */
+	if (why == NULL && soca_aws_fleet(j) && res(j, "fsx_lustre") &&
+	    *res(j, "fsx_lustre") != '\0')
+		why = soca_xasprintf("fsx_lustre=%s with %s: such jobs launch "
+		    "with CreateFleet from [aws] launch_template, whose user "
+		    "data is the same for every job and cannot mount the job's "
+		    "file system; give one instance type%s, or drop "
+		    "fsx_lustre", res(j, "fsx_lustre"), res(j,
+		    "spot_allocation_count") ? "spot_allocation_count (a "
+		    "Spot/On-Demand mix)" : "several instance types",
+		    res(j, "spot_allocation_count") ? " and all nodes Spot or "
+		    "none (no spot_allocation_count)" : "");
 	return why;
 }
 

@@ -71,7 +71,11 @@ const char *soca_slurm_conf_path(const struct soca_conf *);
 long soca_slurm_check(const struct soca_conf *, FILE *);
 
 /* slurm_cron.c */
+char *soca_slurm_comment(const char *project, const char *cap,
+    const char *held);
+char *soca_slurm_mark(char *comment);
 int soca_slurm_hold_why(const char *id, const char *project, const char *why);
+int soca_slurm_cap_pass(const struct soca_conf *, FILE *);
 int soca_slurm_release_pass(const struct soca_conf *, FILE *);
 int soca_slurm_return_pass(struct soca_spool *, FILE *);
 

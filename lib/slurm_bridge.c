@@ -239,6 +239,10 @@ slurm_job(const struct soca_conf *c, const struct soca_slurm_job *sj,
 		j->project = soca_slurm_kv(out, "Comment");
 	if (j->project && strchr(j->project, ' '))	/* "cfd (held: ...)" */
 		*strchr(j->project, ' ') = '\0';
+	if (j->project && strcmp(j->project, "-") == 0) {	/* soca's none */
+		free(j->project);
+		j->project = NULL;
+	}
 	if (replay && (st = soca_slurm_kv(out, "JobState")) != NULL &&
 	    strcmp(st, "CONFIGURING") != 0 && strcmp(st, "RUNNING") != 0) {
 		*why = soca_xasprintf("job %lld is %s now: nothing to launch",

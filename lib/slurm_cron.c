@@ -4,10 +4,13 @@
  * project is within it again, and replays resume work whose worker died;
  * soca-node-down (the reaper pass) returns the nodes soca set DOWN once
  * their instance type may launch again (slurm_backoff.c), with
- * power_down_force, so a failed launch never keeps a node out for good.
+ * power_down_force, so a failed launch never keeps a node out for good,
+ * and stops the running jobs whose cost so far reached their max_cost.
  *
  * A job soca holds carries its project and why in its comment:
- * "PROJECT (held by soca: WHY)"; the project is the comment's first word
+ * "PROJECT[ max_cost=USD] (held by soca: WHY)", one it stopped at its
+ * cap "PROJECT max_cost=USD (stopped by soca: cost cap reached)"; the
+ * project is the comment's first word
  * (slurm_bridge.c reads it so for the tags), and the marker tells soca's
  * holds from a user's own, which soca never releases.
  */
@@ -15,19 +18,85 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "cost.h"
 #include "job.h"
 #include "slurm.h"
 
 #define MARK " (held by soca: "
+#define STOP " (stopped by soca: "
+#define CAP "cost cap reached"
 
-/* ID gets "PROJECT (held by soca: WHY)" and a hold.  0, or -1. */
+/* --comment=PROJECT[ max_cost=USD][ (held by soca: WHY)] */
+char *
+soca_slurm_comment(const char *project, const char *cap, const char *held)
+{
+	return soca_xasprintf("--comment=%s%s%s%s%s%s", project ? project :
+	    "-", cap ? " max_cost=" : "", cap ? cap : "", held ? MARK : "",
+	    held ? held : "", held ? ")" : "");
+}
+
+/*
+ * A comment's soca mark, " (held by soca: WHY)" or " (stopped by soca:
+ * WHY)": cut off, WHY returned (within the comment), or NULL
+ */
+char *
+soca_slurm_mark(char *comment)
+{
+	char *m = strstr(comment, MARK), *why;
+
+	if (m == NULL && (m = strstr(comment, STOP)) == NULL)
+		return NULL;
+	why = strstr(m, ": ") + 2;
+	*m = '\0';
+	if (*why && why[strlen(why) - 1] == ')')
+		why[strlen(why) - 1] = '\0';
+	return why;
+}
+
+/* the job's comment now, without a soca mark, or NULL */
+static char *
+comment_of(const char *id)
+{
+	char *q[] = { "squeue", "-h", "-t", "all", "-j", (char *)id, "-o", "%k",
+	    NULL };
+	char *out = soca_slurm_capture(q);
+
+	if (out != NULL)
+		soca_slurm_mark(out);
+	if (out != NULL && (*out == '\0' || strcmp(out, "(null)") == 0)) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* "... max_cost=USD ...": USD, within the comment's copy, or NULL */
+static const char *
+cap_of(char *comment, long long *cents)
+{
+	char *c = strstr(comment, " max_cost=");
+
+	if (c == NULL)
+		return NULL;
+	c += strlen(" max_cost=");
+	c[strcspn(c, " ")] = '\0';
+	return soca_parse_usd(c, cents) == 0 ? c : NULL;
+}
+
+/*
+ * ID gets "PROJECT[ max_cost=USD] (held by soca: WHY)" (the cap its
+ * comment had kept) and a hold.  0, or -1.
+ */
 int
 soca_slurm_hold_why(const char *id, const char *project, const char *why)
 {
-	char *jarg = soca_xasprintf("jobid=%s", id);
-	char *carg = soca_xasprintf("comment=%s%s%s)", project ? project :
-	    "-", MARK, why);
+	char *jarg = soca_xasprintf("jobid=%s", id), *was = comment_of(id);
+	long long cents;
+	const char *cap = was ? cap_of(was, &cents) : NULL;
+	char *carg = soca_xasprintf("comment=%s%s%s%s%s)", project ? project :
+	    "-", cap ? " max_cost=" : "", cap ? cap : "", MARK, why);
 	char *u[] = { "scontrol", "update", jarg, carg, NULL };
 	char *h[] = { "scontrol", "hold", (char *)id, NULL };
 	char *o1 = soca_slurm_capture(u), *o2 = soca_slurm_capture(h);
@@ -37,6 +106,7 @@ soca_slurm_hold_why(const char *id, const char *project, const char *why)
 	free(o2);
 	free(jarg);
 	free(carg);
+	free(was);
 	return rc;
 }
 
@@ -56,8 +126,10 @@ release_one(const struct soca_conf *c, char *line, FILE *f)
 	    (m = strstr(comment, MARK)) == NULL)
 		return 0;
 	*m = '\0';
-	j.project = comment;
-	if ((why = soca_job_budget(c, &j, false)) != NULL) {
+	j.project = soca_xstrndup(comment, strcspn(comment, " "));
+	why = soca_job_budget(c, &j, false);
+	free(j.project);
+	if (why != NULL) {
 		free(why);
 		return 0;
 	}
@@ -74,8 +146,8 @@ release_one(const struct soca_conf *c, char *line, FILE *f)
 	}
 	if (out == NULL)
 		return 0;
-	fprintf(f, "%s released: project %s is within its budget\n", id,
-	    comment);
+	fprintf(f, "%s released: project %.*s is within its budget\n", id,
+	    (int)strcspn(comment, " "), comment);
 	free(out);
 	return 1;
 }
@@ -155,4 +227,122 @@ soca_slurm_return_pass(struct soca_spool *sp, FILE *f)
 	}
 	free(out);
 	return n;
+}
+
+/* Slurm's local "YYYY-MM-DDTHH:MM:SS"; 0 when not a time */
+static time_t
+slurm_start(const char *s)
+{
+	struct tm tm = { 0 };
+	const char *e = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+
+	tm.tm_isdst = -1;
+	return e && *e == '\0' ? mktime(&tm) : 0;
+}
+
+/* the job's comment gets soca's stop mark, then scancel: 0, or -1 */
+static int
+stop(const char *id, const char *comment)
+{
+	char *jarg = soca_xasprintf("jobid=%s", id);
+	char *carg = soca_xasprintf("comment=%s%s%s)", comment, STOP, CAP);
+	char *u[] = { "scontrol", "update", jarg, carg, NULL };
+	char *k[] = { "scancel", (char *)id, NULL };
+	char *o1 = soca_slurm_capture(u), *o2 = o1 ? soca_slurm_capture(k) :
+	    NULL;
+	int rc = o1 && o2 ? 0 : -1;
+
+	free(o1);
+	free(o2);
+	free(jarg);
+	free(carg);
+	return rc;
+}
+
+/*
+ * One squeue line "ID|COMMENT|NODES|FEATURES|START" of a running job:
+ * stopped when its cost so far (its nodes x the hourly On-Demand price
+ * of its first instance type, lib/cost's cache, x the time since it
+ * started; SOCA_NOW stands in for the clock) has reached the max_cost in
+ * its comment.  1 stopped, 0 not, -1 no price or Slurm refused.
+ */
+static int
+cap_one(struct soca_cost *cost, char *line, FILE *f)
+{
+	char *id = line, *bar[4], *comment, *copy, *type;
+	struct soca_aws_err e = { 0 };
+	const char *cap;
+	long long cents;
+	double usd, rate;
+	time_t start;
+	int rc = 0;
+
+	for (int i = 3; i >= 1; i--) {	/* from the right: a comment may hold | */
+		if ((bar[i] = strrchr(line, '|')) == NULL || bar[i] == line)
+			return 0;
+		*bar[i] = '\0';
+	}
+	if ((comment = strchr(id, '|')) == NULL)
+		return 0;
+	*comment++ = '\0';
+	copy = soca_xstrdup(comment);
+	if (strstr(comment, STOP) != NULL ||
+	    (cap = cap_of(copy, &cents)) == NULL ||
+	    (start = slurm_start(bar[3] + 1)) == 0) {
+		free(copy);
+		return 0;
+	}
+	type = soca_xstrndup(bar[2] + 1, strcspn(bar[2] + 1, "|&,[]*"));
+	usd = soca_cost_job(cost, type, strtoll(bar[1] + 1, NULL, 10), false,
+	    start, 0, &rate, &e);
+	if (usd < 0) {
+		char *s = soca_aws_err_str(&e);
+
+		fprintf(f, "%s running max_cost not checked: %s\n", id, s);
+		free(s);
+		rc = -1;
+	} else if (usd * 100 >= (double)cents) {
+		rc = stop(id, comment) == 0 ? 1 : -1;
+		fprintf(f, "%s running %s: %s (max_cost %s)\n", id, CAP, rc == 1 ?
+		    "stopping" : "scancel failed", cap);
+	}
+	soca_aws_err_free(&e);
+	free(type);
+	free(copy);
+	return rc;
+}
+
+/*
+ * soca-node-down's pass: Slurm's running jobs with a max_cost in their
+ * comment, each stopped (scancel: SIGTERM, then Slurm's KillWait and
+ * SIGKILL) once it has cost that much, with the reason "cost cap
+ * reached" in its comment.  The number stopped, or -1.
+ */
+int
+soca_slurm_cap_pass(const struct soca_conf *c, FILE *f)
+{
+	char *argv[] = { "squeue", "-h", "-t", "R", "-o", "%i|%k|%D|%f|%S",
+	    NULL };
+	char *out = soca_slurm_capture(argv), *line, *save = NULL;
+	struct soca_aws_cfg cfg = { 0 };
+	struct soca_cost *cost = NULL;
+	int n = 0, r, rc = 0;
+
+	if (out == NULL)
+		return -1;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL,
+	    "\n", &save)) {
+		if (strstr(line, " max_cost=") == NULL)
+			continue;
+		if (cost == NULL)
+			cost = soca_cost_new(c, &cfg);
+		if ((r = cap_one(cost, line, f)) < 0)
+			rc = -1;
+		else
+			n += r;
+	}
+	if (cost)
+		soca_cost_free(cost);
+	free(out);
+	return rc < 0 ? rc : n;
 }

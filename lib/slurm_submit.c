@@ -5,9 +5,10 @@
  * it to sbatch, run as the user, with the script on its standard input:
  * nodes, ncpus, mpiprocs, walltime, instance_type and queue become
  * --nodes, --cpus-per-task, --ntasks, --time, --constraint and
- * --partition, the project the comment (slurm_cron.c reads it back), the
- * name -J, -l LICENSE=N of a [license] section --licenses=LICENSE:N
- * (soca-license --slurm keeps Slurm's counts).  A project over its budget is submitted held (--hold) with the
+ * --partition, the project and -l max_cost the comment ("PROJECT
+ * max_cost=USD": slurm_cron.c reads it back), the name -J, -l LICENSE=N
+ * of a [license] section --licenses=LICENSE:N (soca-license --slurm
+ * keeps Slurm's counts).  A project over its budget is submitted held (--hold) with the
  * reason in the comment; soca-node-up's pass releases it.  soca-stat,
  * soca-del, soca-hold and soca-release read squeue and run scancel and
  * scontrol.
@@ -26,8 +27,6 @@
 
 #include "job.h"
 #include "slurm.h"
-
-#define MARK " (held by soca: "
 
 bool
 soca_slurm_on(const struct soca_conf *c)
@@ -98,11 +97,9 @@ sbatch_args(const struct soca_conf *c, const struct soca_job *j,
 	}
 	if ((lic = licenses(c, j)) != NULL)
 		add(&v, n, lic);
-	if (held)
-		add(&v, n, soca_xasprintf("--comment=%s%s%s)", j->project ?
-		    j->project : "-", MARK, held));
-	else if (j->project)
-		add(&v, n, soca_xasprintf("--comment=%s", j->project));
+	if (held || j->project || soca_job_res(j, "max_cost"))
+		add(&v, n, soca_slurm_comment(j->project, soca_job_res(j,
+		    "max_cost"), held));
 	if (held || j->holder)
 		add(&v, n, soca_xstrdup("--hold"));
 	if (j->out)
@@ -285,12 +282,9 @@ stat_row(struct soca_out *o, char *line, const struct soca_slurm_filter *f)
 	    (f->queue && strcmp(f->queue, x[3]) != 0))
 		return false;
 	why = strcmp(x[8], "None") == 0 ? "" : x[8];
-	if ((m = strstr(x[9], MARK)) != NULL) {	/* soca's hold, and why */
-		*m = '\0';
-		why = m + strlen(MARK);
-		if (*why && why[strlen(why) - 1] == ')')
-			((char *)why)[strlen(why) - 1] = '\0';
-	} else if ((m = strchr(x[9], ' ')) != NULL)
+	if ((m = soca_slurm_mark(x[9])) != NULL)	/* soca's hold, stop */
+		why = m;
+	if ((m = strchr(x[9], ' ')) != NULL)	/* the project: a word */
 		*m = '\0';
 	if (f->sp && strcmp(st, "queued") == 0 && soca_slurm_backoff_get(f->sp,
 	    x[6], &until, NULL)) {	/* its type backs off: say until when */

@@ -510,6 +510,15 @@ ec2_curl() {
 	run cli fsx describe-data-repository-tasks
 	run json '[(t["Lifecycle"], t["FailureDetails"]["Message"][:6]) for t in d["DataRepositoryTasks"]]'
 	assert_output "[('FAILED', 'awsim:')]"
+	# a stuck export: EXECUTING however long one waits
+	awsim_ctl POST fsx '{"next_export": "stuck"}' >/dev/null
+	run cli fsx create-data-repository-task --file-system-id "$fs" \
+	    --type EXPORT_TO_REPOSITORY --report Enabled=false
+	assert_success
+	awsim_advance 86400
+	run cli fsx describe-data-repository-tasks --filters Name=task-lifecycle,Values=EXECUTING
+	run json '[t["Lifecycle"] for t in d["DataRepositoryTasks"]]'
+	assert_output "['EXECUTING']"
 }
 
 @test "S3 path style: create, put, list, get, missing key" {

@@ -93,6 +93,55 @@ setup() {
 	assert_line --index 3 "soca-config: many.conf: 3 problems"
 }
 
+# efs_conf LIST [AWS LINES]: a queue "apps" with efs_mounts = LIST
+efs_conf() {
+	printf '[cluster]\ndefault_queue = apps\n[aws]\n%s\n[queue "apps"]\nefs_mounts = %s\n' "${2:-}" "$1" >efs.conf
+}
+
+@test "check: [queue] efs_mounts, each SOURCE=MOUNTPOINT[:ro] the nodes can mount; each refusal names the item, the rule and the fix" {
+	efs_conf 'fs-0123abcd:/=/apps:ro, fs-0123456789abcdef0:/data=/data2, fs-0123abcd.efs.us-east-1.amazonaws.com:/=/sw, nfs1.example.com:/export/tools=/tools:ro, 10.0.0.5:/x=/opt/x, fs-0123abcd=/ref'
+	run soca-config check efs.conf
+	assert_success
+	local -A bad=(
+		['/apps']='not SOURCE=MOUNTPOINT[:ro]'
+		['fs-0123=/apps']='an EFS id is fs- and 8 or 17 lowercase hex digits'
+		['fs-0123ABCD:/=/apps']='an EFS id is fs- and 8 or 17 lowercase hex digits'
+		['fs-0123abcd:apps=/apps']='the path after an EFS id is absolute (fs-ID:/path)'
+		['nfs1=/apps']='the source is fs-ID[:/path] or HOST:/path'
+		['nfs1:data=/apps']='the source is fs-ID[:/path] or HOST:/path'
+		['-x:/d=/apps']='the source is fs-ID[:/path] or HOST:/path'
+		['fs-0123abcd:/=apps']='the mount point is an absolute path below /'
+		['fs-0123abcd:/=/']='the mount point is an absolute path below /'
+		['fs-0123abcd:/=/a/../etc']='with no "." or ".." part'
+		['fs-0123abcd:/=/apps:rw']='only :ro may follow it'
+		['fs-0123abcd:/=/apps, nfs1:/x=/apps:ro']='"nfs1:/x=/apps:ro": its mount point is named twice'
+	)
+	for item in "${!bad[@]}"; do
+		efs_conf "$item"
+		run soca-config check efs.conf
+		assert_failure 2
+		assert_output --partial "queue \"apps\": efs_mounts \"${item##*, }\": "
+		assert_output --partial "${bad[$item]}"
+		assert_output --partial "; write SOURCE=MOUNTPOINT[:ro], e.g. fs-0123abcd:/=/apps:ro or nfs1:/data=/data"
+	done
+	# the mount points soca's user data makes itself: not the same, not inside, not around
+	efs_conf 'fs-0123abcd:/=/scratch'
+	run soca-config check efs.conf
+	assert_failure 2
+	assert_output --partial 'queue "apps": efs_mounts "fs-0123abcd:/=/scratch": /scratch is /scratch (the scratch mount, which soca mounts itself) or lies inside it or around it; mount it elsewhere, e.g. /apps'
+	efs_conf 'fs-0123abcd:/=/data/apps:ro'
+	run soca-config check efs.conf
+	assert_failure 2
+	assert_output --partial '/data/apps is /data (shared_fs_mount, which soca mounts itself)'
+	efs_conf 'fs-0123abcd:/=/mnt' 'fsx_mount = /mnt/fsx'
+	run soca-config check efs.conf
+	assert_failure 2
+	assert_output --partial '/mnt is /mnt/fsx (fsx_mount, which soca mounts itself)'
+	efs_conf 'fs-0123abcd:/=/data/apps:ro' 'shared_fs_mount = /shared'
+	run soca-config check efs.conf
+	assert_success
+}
+
 @test "check: a missing file is an error that names it" {
 	run soca-config check /nonexistent/soca.conf
 	assert_failure 2

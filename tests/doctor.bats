@@ -64,6 +64,7 @@ ok queue gpu
 ok vcpu-quota L-1216C47A
 ok vcpu-quota L-DB2E81BA
 skip shared-fs
+ok fsx
 skip dcv-license
 ok cost-explorer"
 	[ "$(awsim_calls ec2:RunInstances)" = 2 ]

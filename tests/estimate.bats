@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Cost before a job runs (issue 17): soca-submit --estimate prints the
 # projected cost item by item (nodes x the type's hourly price x walltime,
-# root and scratch volumes by their GB-month price), stores no job, and the
+# root and scratch volumes by their GB-month price, an FSx for Lustre file
+# system by its deployment type's), stores no job, and the
 # same figure is recorded with every submitted job (soca-stat -o estimate).
 # Prices from awsim's Price List API and Spot price history.
 
@@ -50,6 +51,42 @@ setup() {
 	assert_success
 	assert_line --regexp '^instances +1 x c5\.large, On-Demand +1 +instance-hours +0\.085 +0\.085$'
 	assert_line --regexp '^total +per hour: the job and its queue set no walltime .* 0\.085$'
+}
+
+@test "--estimate: -l fsx_lustre adds its size x its deployment type's (and throughput's) GB-month price; an existing fs- costs the job nothing" {
+	# awsim's AmazonFSx: Scratch_2 0.14, Persistent_1 at 100 MB/s/TiB 0.21,
+	# Persistent_2 at 125 (its default) 0.145 per GB-month of 730 h
+	run soca-submit --estimate --json -l fsx_lustre=yes,walltime=2h -- true
+	assert_success
+	run jq -r 'select(.item == "fsx_lustre") | "\(.what)|\(.quantity)|\(.unit)|\(.usd_per_unit)|\(.usd)"' <<<"$output"
+	assert_output --regexp '^1200 GiB SCRATCH_2\|2400\|GiB-hours\|0\.000191780[0-9]*\|0\.4603$'
+	run soca-submit --estimate --json -l fsx_lustre=yes,fsx_lustre_deployment_type=persistent_1,fsx_lustre_size=4800,fsx_lustre_per_unit_throughput=100,walltime=1:30:00 -- true
+	assert_success
+	# 4800 x 1.5 x 0.21 / 730 = 2.0712; c5.large 1.5 x 0.085 = 0.1275
+	[ "$(jq -r 'select(.item == "fsx_lustre") | "\(.what) \(.quantity) \(.usd)"' <<<"$output")" = "4800 GiB PERSISTENT_1, 100 MB/s/TiB 7200 2.0712" ]
+	[ "$(jq -r 'select(.item == "total") | .usd' <<<"$output")" = 2.1987 ]
+	run soca-submit --estimate --json -l fsx_lustre=yes,fsx_lustre_deployment_type=PERSISTENT_2,walltime=1h -- true
+	assert_success
+	[ "$(jq -r 'select(.item == "fsx_lustre") | "\(.what) \(.usd)"' <<<"$output")" = "1200 GiB PERSISTENT_2, 125 MB/s/TiB 0.2384" ]
+	[ "$(awsim_requests pricing:GetProducts | jq -c 'select(.ServiceCode == "AmazonFSx") | [.Filters[] | "\(.Field)=\(.Value)"]' | tail -n 1)" = '["regionCode=us-east-1","fileSystemType=Lustre","deploymentOption=Persistent_2","storageType=SSD","throughputCapacity=125"]' ]
+	# the price cache: asked again, the Price List is not
+	n=$(awsim_calls pricing:GetProducts)
+	run soca-submit --estimate -l fsx_lustre=yes,fsx_lustre_deployment_type=PERSISTENT_2,walltime=1h -- true
+	assert_success
+	[ "$(awsim_calls pricing:GetProducts)" = "$n" ]
+	jq -e '.list["AmazonFSx fileSystemType=Lustre deploymentOption=Persistent_2 storageType=SSD throughputCapacity=125"].usd == 0.145' "$(spool_dir)/cost/prices.json"
+	# an existing file system: a row that says so, at 0
+	run soca-submit --estimate --json -l fsx_lustre=fs-0123456789abcdef0,walltime=1h -- true
+	assert_success
+	[ "$(jq -r 'select(.item == "fsx_lustre") | "\(.what) \(.usd)"' <<<"$output")" = "fs-0123456789abcdef0: an existing file system, not the job's to pay for 0" ]
+	[ "$(jq -r 'select(.item == "total") | .usd' <<<"$output")" = 0.085 ]
+	# the recorded estimate and max_cost take the file system in: 0.4603 + 0.17
+	refused 'the job'"'"'s estimate $0.6303 (for its walltime) is more than its max_cost $0.60' \
+		-l fsx_lustre=yes,walltime=2h,max_cost=0.60 -- true
+	run soca-submit -l fsx_lustre=yes,walltime=2h,max_cost=0.64 -- true
+	assert_success
+	run soca-stat -n -o estimate 1
+	assert_output 0.6303
 }
 
 @test "--estimate: the queue's walltime counts; Spot uses the highest AZ's price" {

@@ -169,6 +169,37 @@ fs_create() {
 	grep -q 'mdadm --create "$dev" --run --level=0' <<<"$ud"
 }
 
+@test "CreateFleet launches (several types, a Spot mix) cannot mount a job's file system: refused at submission, and at dispatch, nothing created" {
+	soca-aws ec2 CreateLaunchTemplate LaunchTemplateName=soca-t1 \
+	    LaunchTemplateData.ImageId=$AMI >/dev/null
+	aws_conf 'launch_template = soca-t1'
+	refused 'fsx_lustre=yes with several instance types: such jobs launch with CreateFleet from [aws] launch_template, whose user data is the same for every job and cannot mount the job'"'"'s file system; give one instance type, or drop fsx_lustre' \
+	    -l fsx_lustre=yes,instance_type=c5.large+c5.xlarge -- true
+	refused 'fsx_lustre=yes with spot_allocation_count (a Spot/On-Demand mix): such jobs launch with CreateFleet' \
+	    -l fsx_lustre=yes,nodes=2,spot_allocation_count=1 -- true
+	assert_output --partial 'give one instance type and all nodes Spot or none (no spot_allocation_count), or drop fsx_lustre'
+	# one type, or several without FSx: taken
+	run soca-submit -l fsx_lustre=yes -- true
+	assert_success
+	run soca-submit -l instance_type=c5.large+c5.xlarge -- true
+	assert_success
+	# soca-alter cannot make such a job either
+	run soca-alter -l instance_type=c5.large+c5.xlarge 1
+	assert_failure 2
+	assert_output --partial 'such jobs launch with CreateFleet'
+	# a job that got so past the checks (written by hand) fails at dispatch,
+	# before any file system or instance is made
+	sed -i 's/^res=instance_type=c5\.large$/res=instance_type=c5.large+c5.xlarge/' "$(spool_dir)/queued/1"
+	grep -qx 'res=instance_type=c5.large+c5.xlarge' "$(spool_dir)/queued/1"
+	soca-node-up
+	run soca-stat -n -o state,reason 1
+	assert_output --partial failed
+	assert_output --partial 'such jobs launch with CreateFleet'
+	[ "$(awsim_calls fsx:CreateFileSystem)" = 0 ]
+	[ "$(awsim_calls ec2:CreateFleet)" = 1 ]	# job 2's
+	[ -z "$(file_systems)" ]
+}
+
 @test "a crash right after CreateFileSystem creates nothing twice" {
 	soca-submit -l fsx_lustre=yes <<<'true'
 	SOCA_CRASH_AT=fsx-after-create run soca-node-up
@@ -261,6 +292,38 @@ fs_create() {
 	[ "$(file_systems | jq -r .Lifecycle)" = AVAILABLE ]
 }
 
+@test "reaper: an export that never finishes is waited for [aws] fsx_export_timeout, then the file system is kept and reported" {
+	soca-aws s3 CreateBucket Bucket=results-1 >/dev/null
+	aws_conf 'fsx_export_timeout = 2h'
+	soca-submit -l fsx_lustre=s3://results-1/out <<<'true'
+	soca-node-up
+	fs=$(file_systems | jq -r .FileSystemId)
+	soca-del 1
+	awsim_advance 300
+	awsim_ctl POST fsx '{"next_export": "stuck"}' >/dev/null
+	run soca-node-down
+	assert_output --partial "fsx $fs: exporting to its bucket"
+	task=$(soca-aws fsx DescribeDataRepositoryTasks | jq -r '.DataRepositoryTasks[0].TaskId')
+	made=$(soca-aws fsx DescribeDataRepositoryTasks | jq -r '.DataRepositoryTasks[0].CreationTime | floor')
+	awsim_advance 30	# EXECUTING, for ever
+	# the reaper's clock 1 s short of the timeout: still waiting, quietly
+	SOCA_NOW=$((made + 7199)) run soca-node-down
+	assert_success
+	refute_output --partial "fsx $fs"
+	# at the timeout: kept, said on every pass, never deleted
+	for pass in 1 2; do
+		SOCA_NOW=$((made + 7200 + pass * 3600)) run soca-node-down
+		assert_success
+		assert_output --partial "fsx $fs: export timed out (task $task still EXECUTING after [aws] fsx_export_timeout 2h) (the file system is kept, the job's results are only there; finish by hand (soca-node-down(1), FSx exports), then delete it with aws fsx delete-file-system)"
+	done
+	[ "$(awsim_calls fsx:DeleteFileSystem)" = 0 ]
+	[ "$(awsim_calls fsx:CreateDataRepositoryTask)" = 1 ]
+	[ "$(file_systems | jq -r .Lifecycle)" = AVAILABLE ]
+	# soca-doctor shows it too
+	SOCA_NOW=$((made + 7200)) run soca-doctor -n -o status,check,detail
+	assert_line --regexp "^warn +fsx +$fs: export timed out"
+}
+
 @test "an existing fs- is mounted, never created nor deleted" {
 	aws_conf "user_data = $SOCA_SRCDIR/etc/user-data.sh"
 	fs=$(fs_create)
@@ -329,7 +392,8 @@ run_user_data() {
 	local ud=$BATS_TEST_TMPDIR/ud.sh stubs=$BATS_TEST_TMPDIR/stubs
 	awsim_ctl GET state | jq -r '.instances[0].UserData' | base64 -d >"$ud"
 	mkdir -p "$stubs"
-	printf '#!/bin/sh\necho "mount $*" >>%s/calls\n' "$BATS_TEST_TMPDIR" >"$stubs/mount"
+	printf '#!/bin/sh\necho "mount $*" >>%s/calls\n[ ! -e %s/mount-fails ]\n' \
+	    "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >"$stubs/mount"
 	printf '#!/bin/sh\nexit 1\n' >"$stubs/mountpoint"
 	printf '#!/bin/sh\nexit 0\n' >"$stubs/logger"
 	if [ "${1:-}" = stub-run ]; then
@@ -380,7 +444,7 @@ run_user_data() {
 	[ -d "$BATS_TEST_TMPDIR/fsx" ]
 }
 
-@test "user data: a queue's efs_mounts are mounted with EFS's options, read-only where asked; a bad one fails the job" {
+@test "user data: a queue's efs_mounts are mounted with EFS's options, read-only where asked; one that fails fails the job" {
 	aws_conf "user_data = $SOCA_SRCDIR/etc/user-data.sh" 'region = us-east-1'
 	printf 'efs_mounts = fs-0123abcd:/=%s/apps:ro, nfs1:/data=%s/data\n' \
 	    "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR" >>"$SOCA_CONF"
@@ -394,14 +458,20 @@ run_user_data() {
 	assert_line "mount -t nfs4 -o nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport nfs1:/data $BATS_TEST_TMPDIR/data"
 	assert_line "soca-node-run 1"
 	rm "$BATS_TEST_TMPDIR/calls"
-	sed -i 's|^efs_mounts = .*|efs_mounts = fs-0123abcd:/apps|' "$SOCA_CONF"
+	# a mount that fails fails the job, with the reason
 	awsim_reset
 	soca-submit <<<'true'
 	soca-node-up
 	rm -f "$BATS_TEST_TMPDIR/stubs/soca-node-run"
+	touch "$BATS_TEST_TMPDIR/mount-fails"
 	run_user_data
 	assert_failure 1
 	run soca-stat -n -o state,reason 2
 	assert_output --partial failed
-	assert_output --partial 'node: [queue normal] efs_mounts: "fs-0123abcd:/apps" is not SOURCE=/MOUNTPOINT[:ro]'
+	assert_output --partial "node: cannot mount fs-0123abcd.efs.us-east-1.amazonaws.com:/ on $BATS_TEST_TMPDIR/apps ([queue normal] efs_mounts)"
+	# one the nodes could not take is refused before: soca-config check
+	sed -i 's|^efs_mounts = .*|efs_mounts = fs-0123abcd:/apps|' "$SOCA_CONF"
+	run soca-config check
+	assert_failure 2
+	assert_output --partial 'queue "normal": efs_mounts "fs-0123abcd:/apps": not SOURCE=MOUNTPOINT[:ro]'
 }

@@ -466,6 +466,42 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	cp "$BATS_FILE_TMPDIR/soca.conf.keep" "$SOCA_CONF"
 }
 
+@test "-l max_cost on the Slurm bridge: in the comment, checked against the estimate at submission; cron's soca-node-down scancels the job at its cap" {
+	fresh
+	# c5.large at 0.085 $/h (awsim's Price List): an hour is more than 0.05
+	before=$(squeue -h -t all | wc -l)
+	run soca-submit -P cfd -l instance_type=c5.large,walltime=1h,max_cost=0.05 -- true
+	assert_failure 2
+	assert_output --partial 'is more than its max_cost $0.05'
+	[ "$(squeue -h -t all | wc -l)" -eq "$before" ]
+	run soca-submit -P cfd -l instance_type=c5.large,walltime=10:00,max_cost=0.02 -o /dev/null -- sleep 300
+	assert_success
+	job=$output
+	run scontrol show job -o "$job"
+	assert_output --partial 'Comment=cfd max_cost=0.02'
+	run soca-stat -n -o project "$job"
+	assert_output cfd
+	wait_job "$job" RUNNING 90
+	start=$(date -d "$(squeue -h -j "$job" -o %S)" +%s)
+	# the reaper's clock 800 s after the start: $0.0189, under the cap
+	SOCA_NOW=$((start + 800)) run soca-node-down
+	assert_success
+	refute_output --partial 'cost cap'
+	[ "$(squeue -h -j "$job" -o %T)" = RUNNING ]
+	# its next cycle, 848 s after: $0.02002, the cap is reached
+	SOCA_NOW=$((start + 848)) run soca-node-down
+	assert_success
+	assert_output --partial "$job running cost cap reached: stopping (max_cost 0.02)"
+	wait_job "$job" CANCELLED 30
+	run soca-stat -n -o state,project,reason "$job"
+	assert_output --regexp '^cancelled +cfd +cost cap reached$'
+	run scontrol show job -o "$job"
+	assert_output --partial 'Comment=cfd max_cost=0.02 (stopped by soca: cost cap reached)'
+	# a job without a cap is left alone, however long it runs
+	SOCA_NOW=$((start + 86400)) run soca-node-down
+	refute_output --partial 'cost cap'
+}
+
 @test "tags on every instance equal its Slurm job's user and project" {
 	ids=$(soca-aws ec2 DescribeInstances Filter.1.Name=tag-key Filter.1.Value.1=soca:SlurmJobId |
 		jq -r '.reservationSet[].instancesSet[].tagSet[] | select(.key == "soca:SlurmJobId") | .value' | sort -un)

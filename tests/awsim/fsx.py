@@ -6,7 +6,8 @@
 # for delete_seconds then gone; an export task is PENDING for
 # pending_seconds, EXECUTING for export_seconds, then SUCCEEDED.  Faults
 # (POST /_awsim/fsx): "next_create": "stuck" (CREATING for ever) or
-# "fail" (FAILED), "next_export": "fail" (the next task ends FAILED).
+# "fail" (FAILED), "next_export": "fail" (the next task ends FAILED) or
+# "stuck" (EXECUTING for ever).
 # ClientRequestToken: the same token and parameters return the first
 # answer; other parameters: IncompatibleParameterError.  Sizes and
 # throughput are checked with FSx's rules, an ImportPath's bucket must be
@@ -44,8 +45,8 @@ class FsxState:
                                  % (k, ", ".join(KNOBS)))
             if k == "next_create" and v not in (None, "stuck", "fail"):
                 raise ValueError("next_create is stuck, fail or null")
-            if k == "next_export" and v not in (None, "fail"):
-                raise ValueError("next_export is fail or null")
+            if k == "next_export" and v not in (None, "fail", "stuck"):
+                raise ValueError("next_export is fail, stuck or null")
             setattr(self, k, v if k.startswith("next_") else float(v))
         return self.dump()
 
@@ -64,7 +65,8 @@ class FsxState:
         el = self.sim.now() - t["created"]
         if el < self.pending_seconds:
             return "PENDING"
-        if el < self.pending_seconds + self.export_seconds:
+        if el < self.pending_seconds + self.export_seconds or \
+                t["fault"] == "stuck":
             return "EXECUTING"
         return "FAILED" if t["fault"] == "fail" else "SUCCEEDED"
 

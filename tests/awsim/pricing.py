@@ -5,7 +5,9 @@
 # storage classes and AmazonVPC's in-use public IPv4 address hours (the
 # baseline soca-budget platform prices), AWSELB's Application Load
 # Balancer hours and LCU-hours and AmazonES (OpenSearch Service) instance
-# hours and gp3 storage (its optional parts), DescribeServices.
+# hours and gp3 storage (its optional parts), AmazonFSx's FSx for Lustre
+# SSD storage per deployment option and throughput tier (a job's
+# -l fsx_lustre estimate), DescribeServices.
 #
 # Each PriceList entry is a JSON string in the real product/terms layout
 # (product.attributes, terms.OnDemand.*.priceDimensions.*.pricePerUnit.USD)
@@ -88,6 +90,21 @@ OTHER = [
       "usagetype": "ESInstance:r6g.large"}, "Hrs", 0.167),
     ("AmazonES", "Amazon OpenSearch Service Volume",
      {"storageMedia": "GP3", "usagetype": "ES:GP3-Storage"}, "GB-Mo", 0.122),
+] + [
+    # FSx for Lustre SSD storage: one product per deployment option and,
+    # for the persistent ones, per throughput tier (MB/s/TiB), which FSx
+    # prices apart; scratch file systems have the one tier, 200
+    ("AmazonFSx", "Storage",
+     {"fileSystemType": "Lustre", "deploymentOption": opt,
+      "storageType": "SSD", "throughputCapacity": str(tp),
+      "operation": "CreateFileSystem:Lustre",
+      "usagetype": "Lustre-Storage-SSD-%s-%d" % (opt, tp)}, "GB-Mo", usd)
+    for opt, tp, usd in (
+        ("Scratch_1", 200, 0.14), ("Scratch_2", 200, 0.14),
+        ("Persistent_1", 50, 0.145), ("Persistent_1", 100, 0.21),
+        ("Persistent_1", 200, 0.29), ("Persistent_2", 125, 0.145),
+        ("Persistent_2", 250, 0.21), ("Persistent_2", 500, 0.34),
+        ("Persistent_2", 1000, 0.60))
 ]
 
 # usage types carry a region prefix everywhere but us-east-1
