@@ -39,7 +39,7 @@ change(struct soca_web *w, const char *old, const char *new, char **why)
 	int rc;
 
 	*why = NULL;
-	if ((rc = soca_dir_open(w->conf, &d)) != 0) {
+	if ((rc = soca_dir_open_anon(w->conf, &d)) != 0) {
 		soca_web_note(w, "directory: cannot connect (exit %d)", rc);
 		return 3;
 	}
