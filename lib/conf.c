@@ -200,8 +200,8 @@ find_section(const struct soca_conf *c, const char *type, const char *name)
 static struct entry *
 find_entry(const struct section *s, const char *key)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->e[i].key, key) == 0)
+	for (size_t i = 0; i < s->n; i++)	/* first byte first: no call */
+		if (s->e[i].key[0] == key[0] && strcmp(s->e[i].key, key) == 0)
 			return &s->e[i];
 	return NULL;
 }
@@ -736,9 +736,13 @@ static const char *
 dynamic_default(const char *section, const char *key)
 {
 	static char spool[4096], slots[32];
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *xdg, *home;
 
-	if (strcmp(section, "cluster") == 0 && strcmp(key, "spool") == 0) {
+	if (strcmp(section, "cluster") != 0)
+		return NULL;
+	if (strcmp(key, "spool") == 0) {
+		xdg = getenv("XDG_STATE_HOME");
+		home = getenv("HOME");
 		if (xdg != NULL && xdg[0] == '/')
 			snprintf(spool, sizeof(spool), "%s/soca", xdg);
 		else
@@ -746,7 +750,7 @@ dynamic_default(const char *section, const char *key)
 			    home && home[0] ? home : "/tmp");
 		return spool;
 	}
-	if (strcmp(section, "cluster") == 0 && strcmp(key, "slots") == 0) {
+	if (strcmp(key, "slots") == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		snprintf(slots, sizeof(slots), "%ld", n > 0 ? n : 1);
 		return slots;
@@ -758,14 +762,15 @@ const char *
 soca_conf_get(const struct soca_conf *c, const char *section,
     const char *name, const char *key)
 {
-	const struct soca_section_schema *ss = soca_schema_section(section);
-	const struct soca_key *k = ss ? soca_schema_key(ss, key) : NULL;
 	struct section *s = find_section(c, section, name);
 	struct entry *e = s ? find_entry(s, key) : NULL;
+	const struct soca_section_schema *ss;
+	const struct soca_key *k;
 
-	if (e != NULL)
+	if (e != NULL)	/* set: the schema is asked only for a default */
 		return e->value;
-	if (k == NULL)
+	ss = soca_schema_section(section);
+	if ((k = ss ? soca_schema_key(ss, key) : NULL) == NULL)
 		return NULL;
 	return k->def ? k->def : dynamic_default(section, key);
 }

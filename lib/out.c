@@ -147,7 +147,8 @@ col_index(struct soca_out *o, const char *name)
 	/* rows set their columns in the same order: try the next one first */
 	for (size_t k = 0, i; k < o->ncols; k++) {
 		i = (o->hint + k) % o->ncols;
-		if (strcmp(o->cols[i].name, name) == 0) {
+		if (o->cols[i].name == name ||	/* the same literal: no call */
+		    strcmp(o->cols[i].name, name) == 0) {
 			o->hint = i + 1;
 			return i;
 		}
@@ -216,13 +217,20 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 void
 soca_out_int(struct soca_out *o, const char *col, long long v)
 {
-	char b[24];
+	char b[24], *p = b + sizeof(b) - 1;
+	unsigned long long u = v < 0 ? -(unsigned long long)v :
+	    (unsigned long long)v;
 	size_t i;
 
 	if (!wanted(o, col, &i))
 		return;
-	snprintf(b, sizeof(b), "%lld", v);
-	set(o, i, soca_xstrdup(b), JSON_ONLY(o, json_integer(v)));
+	*p = '\0';	/* "%lld" by hand: a listing prints one per cell */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	set(o, i, soca_xstrdup(p), JSON_ONLY(o, json_integer(v)));
 }
 
 void
