@@ -189,6 +189,10 @@ spool_open(const struct soca_conf *c, bool create, bool lazy)
 	}
 	sp->dmode = st.st_mode & 07770;
 	sp->fmode = st.st_mode & 0070 ? 0660 : 0600;
+	/* state.lock is made after every subdirectory: with it, a lazy
+	   writer finds them made (a spool it starts, it makes whole) */
+	if (lazy && faccessat(sp->dfd, "state.lock", F_OK, 0) < 0)
+		sp->lazy = lazy = false;
 	if (lazy)
 		;
 	else if ((sp->tmp = subdir(sp, "tmp", create)) < 0 ||
