@@ -23,7 +23,17 @@
 struct cell {
 	char *text;		/* escaped rendering for tables and CSV */
 	json_t *json;
+	char small[32];		/* text when it fits: no malloc per cell */
 };
+
+/* Let go of a cell's text (allocated unless it is the cell's own). */
+static void
+drop_text(struct cell *c)
+{
+	if (c->text != c->small)
+		free(c->text);
+	c->text = NULL;
+}
 
 struct soca_out {
 	const struct soca_col *cols;
@@ -164,10 +174,25 @@ set(struct soca_out *o, size_t i, char *text, json_t *json)
 {
 	struct cell *c = &o->row[i];
 
-	free(c->text);
+	drop_text(c);
 	json_decref(c->json);
 	c->text = text;
 	c->json = json;
+}
+
+/* set() with a copy of v, in the cell itself when it fits */
+static void
+set_copy(struct soca_out *o, size_t i, const char *v, json_t *json)
+{
+	struct cell *c = &o->row[i];
+	size_t n = strlen(v);
+
+	if (n >= sizeof(c->small)) {
+		set(o, i, soca_xstrdup(v), json);
+		return;
+	}
+	set(o, i, NULL, json);
+	c->text = memcpy(c->small, v, n + 1);
 }
 
 /* The column's index if it is printed (*i); values of the others are not
@@ -203,7 +228,7 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 		return;
 	}
 	if (plain(v)) {		/* most values: nothing to escape */
-		set(o, i, soca_xstrdup(v), JSON_ONLY(o, json_string(v)));
+		set_copy(o, i, v, JSON_ONLY(o, json_string(v)));
 		return;
 	}
 	soca_buf_esc(&b, v, strlen(v));
@@ -230,7 +255,7 @@ soca_out_int(struct soca_out *o, const char *col, long long v)
 	while ((u /= 10) != 0);
 	if (v < 0)
 		*--p = '-';
-	set(o, i, soca_xstrdup(p), JSON_ONLY(o, json_integer(v)));
+	set_copy(o, i, p, JSON_ONLY(o, json_integer(v)));
 }
 
 void
@@ -432,9 +457,8 @@ soca_out_row(struct soca_out *o)
 	else
 		keep_row(o);
 	for (size_t i = 0; i < o->ncols; i++) {
-		free(o->row[i].text);
+		drop_text(&o->row[i]);
 		json_decref(o->row[i].json);
-		o->row[i].text = NULL;
 		o->row[i].json = NULL;
 	}
 }
@@ -499,7 +523,7 @@ soca_out_free(struct soca_out *o)
 	if (o == NULL)
 		return;
 	for (size_t i = 0; i < o->ncols; i++) {
-		free(o->row[i].text);
+		drop_text(&o->row[i]);
 		json_decref(o->row[i].json);
 	}
 	for (size_t i = 0; i < o->nblocks; i++)
