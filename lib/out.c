@@ -432,7 +432,10 @@ keep_row(struct soca_out *o)
 		n += strlen(t ? t : "-") + 1;
 	}
 	if (o->nrows == o->caprows) {
-		o->caprows = o->caprows ? o->caprows * 2 : 1024;
+		/* from 256 KiB on malloc maps it: growing is an mremap,
+		   not a copy whose every new page is a fault */
+		o->caprows = o->caprows ? o->caprows * 2 :
+		    (256 << 10) / sizeof(*o->rows);
 		o->rows = soca_xreallocarray(o->rows, o->caprows,
 		    sizeof(*o->rows));
 	}

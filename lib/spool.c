@@ -723,6 +723,10 @@ soca_spool_script(struct soca_spool *sp, long long id, char **s, size_t *n)
 	return 0;
 }
 
+/* A listing's first capacity: big enough that malloc maps it, so that
+ * growing it is an mremap, not a copy (each new page is a fault). */
+#define BIG_START(x) ((size_t)(256 << 10) / sizeof(x))
+
 struct ent {
 	long long id;
 	int state;
@@ -750,8 +754,7 @@ static void
 sort_ents(struct ent *v, size_t n)
 {
 	long long lo = LLONG_MAX, hi = 0;
-	size_t range, *pos;
-	struct ent *out;
+	size_t range, *next, *end;
 
 	for (size_t i = 0; i < n; i++) {
 		lo = v[i].id < lo ? v[i].id : lo;
@@ -763,18 +766,40 @@ sort_ents(struct ent *v, size_t n)
 			qsort(v, n, sizeof(*v), cmp_ent);
 		return;
 	}
+	/* counting sort in place (each entry swapped into its id's slot, no
+	   second array of entries to fault in), then the rare equal ids (a
+	   job in two states after a crash) by state */
 	range = (size_t)(hi - lo) + 1;
-	pos = soca_xcalloc(range + 1, sizeof(*pos));
-	out = soca_xreallocarray(NULL, n, sizeof(*out));
+	next = soca_xcalloc(range + 1, sizeof(*next));
+	end = soca_xreallocarray(NULL, range, sizeof(*end));
 	for (size_t i = 0; i < n; i++)
-		pos[v[i].id - lo + 1]++;
+		next[v[i].id - lo + 1]++;
 	for (size_t k = 1; k <= range; k++)
-		pos[k] += pos[k - 1];
-	for (size_t i = 0; i < n; i++)
-		out[pos[v[i].id - lo]++] = v[i];
-	memcpy(v, out, n * sizeof(*v));
-	free(out);
-	free(pos);
+		next[k] += next[k - 1];
+	for (size_t k = 0; k < range; k++)
+		end[k] = next[k + 1];
+	for (size_t k = 0; k < range; k++)
+		while (next[k] < end[k]) {
+			struct ent e = v[next[k]], t;
+			size_t b;
+
+			while ((b = (size_t)(e.id - lo)) != k) {
+				t = v[next[b]];
+				v[next[b]++] = e;
+				e = t;
+			}
+			v[next[k]++] = e;
+		}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && v[k - 1].id == v[k].id &&
+		    v[k - 1].state > v[k].state; k--) {
+			struct ent t = v[k - 1];
+
+			v[k - 1] = v[k];
+			v[k] = t;
+		}
+	free(end);
+	free(next);
 }
 
 /*
@@ -838,7 +863,7 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 			if (de->d_name[0] == '.' || *e != '\0' || id <= 0)
 				continue;
 			if (n == cap) {
-				cap = cap ? cap * 2 : 1024;
+				cap = cap ? cap * 2 : BIG_START(*v);
 				v = soca_xreallocarray(v, cap, sizeof(*v));
 			}
 			v[n] = (struct ent){ .id = id, .state = s,
@@ -1060,7 +1085,7 @@ cache_load(struct soca_spool *sp, struct cache *c, long long now)
 		x.rec = e + 1;
 		p = e + 1 + x.len;
 		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 1024;
+			c->cap = c->cap ? c->cap * 2 : BIG_START(*c->v);
 			c->v = soca_xreallocarray(c->v, c->cap, sizeof(*c->v));
 		}
 		c->v[c->n++] = x;
