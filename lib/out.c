@@ -478,45 +478,64 @@ width(const char *s)
 }
 
 static void
-spaces(FILE *fp, size_t n)
+spaces(struct soca_buf *l, size_t n)
 {
 	static const char sp[] = "                                ";
 
 	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
-		fwrite_unlocked(sp, 1, sizeof(sp) - 1, fp);
-	fwrite_unlocked(sp, 1, n, fp);
+		soca_buf_add(l, sp, sizeof(sp) - 1);
+	soca_buf_add(l, sp, n);
 }
 
+/* One cell of s (len bytes, wid columns) onto the line being built. */
 static void
-cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
+cell_add(struct soca_out *o, struct soca_buf *l, size_t i, const char *s,
+    size_t len, size_t wid, bool last)
 {
 	const struct soca_col *c = &o->cols[o->sel[i]];
-	size_t pad = w[i] - width(s);
+	size_t pad = o->w[i] - wid;
 
 	if (c->right)
-		spaces(o->fp, pad);
-	fputs_unlocked(s, o->fp);
+		spaces(l, pad);
+	soca_buf_add(l, s, len);
 	if (last)
-		putc_unlocked('\n', o->fp);
+		soca_buf_addc(l, '\n');
 	else
-		spaces(o->fp, (c->right ? 0 : pad) + 2);
+		spaces(l, (c->right ? 0 : pad) + 2);
 }
 
+/* Each line built whole, then one fwrite: not three stdio calls a cell. */
 static void
 emit_table(struct soca_out *o)
 {
-	if (!o->noheadings)
-		for (size_t i = 0; i < o->nsel; i++)
-			cell_print(o, i, o->cols[o->sel[i]].head, o->w,
+	struct soca_buf l = { 0 };
+
+	if (!o->noheadings) {
+		for (size_t i = 0; i < o->nsel; i++) {
+			const char *h = o->cols[o->sel[i]].head;
+
+			cell_add(o, &l, i, h, strlen(h), width(h),
 			    i + 1 == o->nsel);
+		}
+		if (l.len)
+			fwrite_unlocked(l.s, 1, l.len, o->fp);
+	}
 	for (size_t r = 0; r < o->nrows; r++) {
 		const char *p = o->rows[r];
 
+		soca_buf_reset(&l);
 		for (size_t i = 0; i < o->nsel; i++) {
-			cell_print(o, i, p, o->w, i + 1 == o->nsel);
-			p += strlen(p) + 1;
+			size_t n = 0, w = 0;
+
+			for (; p[n]; n++)	/* its length and its width */
+				w += ((unsigned char)p[n] & 0xc0) != 0x80;
+			cell_add(o, &l, i, p, n, w, i + 1 == o->nsel);
+			p += n + 1;
 		}
+		if (l.len)
+			fwrite_unlocked(l.s, 1, l.len, o->fp);
 	}
+	soca_buf_free(&l);
 }
 
 /* Free everything without printing: a listing given up on an error. */
