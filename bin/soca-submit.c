@@ -370,7 +370,7 @@ main(int argc, char **argv)
 	budget_gate(c, &j);
 	if ((ch = soca_fsx_reachable(c, &j, &why)) != 0)	/* bucket, fs- */
 		errx(ch < 0 ? SOCA_EX_TEMP : SOCA_EX_USAGE, "%s", why);
-	sp = soca_spool_open(c, true);
+	sp = soca_spool_open_lazy(c);
 	if ((why = dry_run(c, sp, &j)) != NULL) {
 		soca_spool_close(sp);
 		free(script);

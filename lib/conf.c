@@ -17,9 +17,11 @@
 #include <ctype.h>
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "soca.h"
@@ -200,8 +202,8 @@ find_section(const struct soca_conf *c, const char *type, const char *name)
 static struct entry *
 find_entry(const struct section *s, const char *key)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->e[i].key, key) == 0)
+	for (size_t i = 0; i < s->n; i++)	/* first byte first: no call */
+		if (s->e[i].key[0] == key[0] && strcmp(s->e[i].key, key) == 0)
 			return &s->e[i];
 	return NULL;
 }
@@ -602,36 +604,47 @@ soca_conf_path(const char *opt)
 	return NULL;
 }
 
-/* Load from a path (NULL: built-in defaults only); NULL on I/O error. */
+/*
+ * Load from a path (NULL: built-in defaults only); NULL on I/O error.
+ * Read with read(2) into one buffer of the file's size: every command
+ * loads it, and stdio's buffer and a copy through a stack chunk would cost
+ * pages a short-lived process has to fault in.
+ */
 struct soca_conf *
 soca_conf_load(const char *path)
 {
 	struct soca_buf b = { 0 };
 	struct soca_conf *c;
-	char chunk[8192];
-	size_t n;
-	FILE *f;
+	struct stat st;
+	ssize_t n;
+	int fd, e;
 
 	if (path == NULL)
 		return soca_conf_parse(NULL, "", 0);
-	if ((f = fopen(path, "r")) == NULL)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		soca_buf_add(&b, chunk, n);
-		if (b.len > 4 << 20) {
-			fclose(f);
+	if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size <= 4 << 20)
+		b.cap = (size_t)st.st_size + 2;	/* + 1 to see the end */
+	b.s = soca_xmalloc(b.cap ? b.cap : 4096);
+	b.cap = b.cap ? b.cap : 4096;
+	for (;;) {
+		if (b.len + 1 >= b.cap)
+			b.s = soca_xreallocarray(b.s, b.cap *= 2, 1);
+		if ((n = read(fd, b.s + b.len, b.cap - b.len - 1)) == 0)
+			break;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (b.len += (size_t)n) > 4 << 20) {
+			e = n < 0 ? errno : EFBIG;
+			close(fd);
 			soca_buf_free(&b);
-			errno = EFBIG;
+			errno = e;
 			return NULL;
 		}
 	}
-	if (ferror(f)) {
-		fclose(f);
-		soca_buf_free(&b);
-		return NULL;
-	}
-	fclose(f);
-	c = soca_conf_parse(path, b.s ? b.s : "", b.len);
+	close(fd);
+	b.s[b.len] = '\0';
+	c = soca_conf_parse(path, b.s, b.len);
 	soca_buf_free(&b);
 	return c;
 }
@@ -736,9 +749,13 @@ static const char *
 dynamic_default(const char *section, const char *key)
 {
 	static char spool[4096], slots[32];
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	const char *xdg, *home;
 
-	if (strcmp(section, "cluster") == 0 && strcmp(key, "spool") == 0) {
+	if (strcmp(section, "cluster") != 0)
+		return NULL;
+	if (strcmp(key, "spool") == 0) {
+		xdg = getenv("XDG_STATE_HOME");
+		home = getenv("HOME");
 		if (xdg != NULL && xdg[0] == '/')
 			snprintf(spool, sizeof(spool), "%s/soca", xdg);
 		else
@@ -746,7 +763,7 @@ dynamic_default(const char *section, const char *key)
 			    home && home[0] ? home : "/tmp");
 		return spool;
 	}
-	if (strcmp(section, "cluster") == 0 && strcmp(key, "slots") == 0) {
+	if (strcmp(key, "slots") == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		snprintf(slots, sizeof(slots), "%ld", n > 0 ? n : 1);
 		return slots;
@@ -758,14 +775,15 @@ const char *
 soca_conf_get(const struct soca_conf *c, const char *section,
     const char *name, const char *key)
 {
-	const struct soca_section_schema *ss = soca_schema_section(section);
-	const struct soca_key *k = ss ? soca_schema_key(ss, key) : NULL;
 	struct section *s = find_section(c, section, name);
 	struct entry *e = s ? find_entry(s, key) : NULL;
+	const struct soca_section_schema *ss;
+	const struct soca_key *k;
 
-	if (e != NULL)
+	if (e != NULL)	/* set: the schema is asked only for a default */
 		return e->value;
-	if (k == NULL)
+	ss = soca_schema_section(section);
+	if ((k = ss ? soca_schema_key(ss, key) : NULL) == NULL)
 		return NULL;
 	return k->def ? k->def : dynamic_default(section, key);
 }

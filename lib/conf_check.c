@@ -18,15 +18,16 @@
 bool
 soca_is_resource(const char *name)
 {
-	const struct soca_section_schema *q = soca_schema_section("queue");
-	bool on = false;
+	static const struct soca_key *first;	/* instance_type's entry */
 
-	for (const struct soca_key *k = q->keys; k->name; k++) {
-		if (strcmp(k->name, "instance_type") == 0)
-			on = true;
-		if (on && strcmp(k->name, name) == 0)
-			return true;
+	if (first == NULL) {
+		first = soca_schema_section("queue")->keys;
+		while (first->name && strcmp(first->name, "instance_type") != 0)
+			first++;
 	}
+	for (const struct soca_key *k = first; k->name; k++)
+		if (k->name[0] == name[0] && strcmp(k->name, name) == 0)
+			return true;
 	return false;
 }
 

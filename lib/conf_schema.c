@@ -530,7 +530,7 @@ const struct soca_section_schema *
 soca_schema_section(const char *name)
 {
 	for (const struct soca_section_schema *s = soca_schema; s->name; s++)
-		if (strcmp(s->name, name) == 0)
+		if (s->name[0] == name[0] && strcmp(s->name, name) == 0)
 			return s;
 	return NULL;
 }
@@ -539,7 +539,7 @@ const struct soca_key *
 soca_schema_key(const struct soca_section_schema *s, const char *name)
 {
 	for (const struct soca_key *k = s->keys; k->name; k++)
-		if (strcmp(k->name, name) == 0)
+		if (k->name[0] == name[0] && strcmp(k->name, name) == 0)
 			return k;
 	return NULL;
 }

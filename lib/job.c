@@ -225,10 +225,27 @@ setstr(char **dst, char *v)
 	*dst = v;
 }
 
+/* strtoll(v, NULL, 10) without its cost for what records hold: up to 18
+ * digits, maybe a minus; anything else goes to strtoll. */
+static long long
+num(const char *v)
+{
+	const char *p = v + (*v == '-');
+	long long x = 0;
+	int d = 0;
+
+	for (; *p >= '0' && *p <= '9' && d < 18; p++, d++)
+		x = x * 10 + (*p - '0');
+	if ((d == 18 && *p >= '0' && *p <= '9') || (d == 0 && *v != '-' &&
+	    (isspace((unsigned char)*v) || *v == '+')))
+		return strtoll(v, NULL, 10);
+	return *v == '-' ? -x : x;
+}
+
 static int
 field(struct soca_job *j, const char *k, size_t kl, char *v)
 {
-	long long n = strtoll(v, NULL, 10);
+	long long n = num(v);
 	int st;
 
 #define K(s) (kl == sizeof(s) - 1 && memcmp(k, s, kl) == 0)

@@ -153,6 +153,7 @@ int soca_jobctl(const struct soca_conf *, const char *verb, int argc,
 
 /* spool.c */
 struct soca_spool *soca_spool_open(const struct soca_conf *, bool create);
+struct soca_spool *soca_spool_open_lazy(const struct soca_conf *);
 void soca_spool_close(struct soca_spool *);
 const char *soca_spool_dir(const struct soca_spool *);
 int soca_spool_submit(struct soca_spool *, struct soca_job *,

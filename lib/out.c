@@ -23,7 +23,17 @@
 struct cell {
 	char *text;		/* escaped rendering for tables and CSV */
 	json_t *json;
+	char small[32];		/* text when it fits: no malloc per cell */
 };
+
+/* Let go of a cell's text (allocated unless it is the cell's own). */
+static void
+drop_text(struct cell *c)
+{
+	if (c->text != c->small)
+		free(c->text);
+	c->text = NULL;
+}
 
 struct soca_out {
 	const struct soca_col *cols;
@@ -147,7 +157,8 @@ col_index(struct soca_out *o, const char *name)
 	/* rows set their columns in the same order: try the next one first */
 	for (size_t k = 0, i; k < o->ncols; k++) {
 		i = (o->hint + k) % o->ncols;
-		if (strcmp(o->cols[i].name, name) == 0) {
+		if (o->cols[i].name == name ||	/* the same literal: no call */
+		    strcmp(o->cols[i].name, name) == 0) {
 			o->hint = i + 1;
 			return i;
 		}
@@ -163,10 +174,25 @@ set(struct soca_out *o, size_t i, char *text, json_t *json)
 {
 	struct cell *c = &o->row[i];
 
-	free(c->text);
+	drop_text(c);
 	json_decref(c->json);
 	c->text = text;
 	c->json = json;
+}
+
+/* set() with a copy of v, in the cell itself when it fits */
+static void
+set_copy(struct soca_out *o, size_t i, const char *v, json_t *json)
+{
+	struct cell *c = &o->row[i];
+	size_t n = strlen(v);
+
+	if (n >= sizeof(c->small)) {
+		set(o, i, soca_xstrdup(v), json);
+		return;
+	}
+	set(o, i, NULL, json);
+	c->text = memcpy(c->small, v, n + 1);
 }
 
 /* The column's index if it is printed (*i); values of the others are not
@@ -202,7 +228,7 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 		return;
 	}
 	if (plain(v)) {		/* most values: nothing to escape */
-		set(o, i, soca_xstrdup(v), JSON_ONLY(o, json_string(v)));
+		set_copy(o, i, v, JSON_ONLY(o, json_string(v)));
 		return;
 	}
 	soca_buf_esc(&b, v, strlen(v));
@@ -216,13 +242,20 @@ soca_out_str(struct soca_out *o, const char *col, const char *v)
 void
 soca_out_int(struct soca_out *o, const char *col, long long v)
 {
-	char b[24];
+	char b[24], *p = b + sizeof(b) - 1;
+	unsigned long long u = v < 0 ? -(unsigned long long)v :
+	    (unsigned long long)v;
 	size_t i;
 
 	if (!wanted(o, col, &i))
 		return;
-	snprintf(b, sizeof(b), "%lld", v);
-	set(o, i, soca_xstrdup(b), JSON_ONLY(o, json_integer(v)));
+	*p = '\0';	/* "%lld" by hand: a listing prints one per cell */
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	set_copy(o, i, p, JSON_ONLY(o, json_integer(v)));
 }
 
 void
@@ -399,7 +432,10 @@ keep_row(struct soca_out *o)
 		n += strlen(t ? t : "-") + 1;
 	}
 	if (o->nrows == o->caprows) {
-		o->caprows = o->caprows ? o->caprows * 2 : 1024;
+		/* from 256 KiB on malloc maps it: growing is an mremap,
+		   not a copy whose every new page is a fault */
+		o->caprows = o->caprows ? o->caprows * 2 :
+		    (256 << 10) / sizeof(*o->rows);
 		o->rows = soca_xreallocarray(o->rows, o->caprows,
 		    sizeof(*o->rows));
 	}
@@ -424,9 +460,8 @@ soca_out_row(struct soca_out *o)
 	else
 		keep_row(o);
 	for (size_t i = 0; i < o->ncols; i++) {
-		free(o->row[i].text);
+		drop_text(&o->row[i]);
 		json_decref(o->row[i].json);
-		o->row[i].text = NULL;
 		o->row[i].json = NULL;
 	}
 }
@@ -443,45 +478,64 @@ width(const char *s)
 }
 
 static void
-spaces(FILE *fp, size_t n)
+spaces(struct soca_buf *l, size_t n)
 {
 	static const char sp[] = "                                ";
 
 	for (; n > sizeof(sp) - 1; n -= sizeof(sp) - 1)
-		fwrite_unlocked(sp, 1, sizeof(sp) - 1, fp);
-	fwrite_unlocked(sp, 1, n, fp);
+		soca_buf_add(l, sp, sizeof(sp) - 1);
+	soca_buf_add(l, sp, n);
 }
 
+/* One cell of s (len bytes, wid columns) onto the line being built. */
 static void
-cell_print(struct soca_out *o, size_t i, const char *s, size_t *w, bool last)
+cell_add(struct soca_out *o, struct soca_buf *l, size_t i, const char *s,
+    size_t len, size_t wid, bool last)
 {
 	const struct soca_col *c = &o->cols[o->sel[i]];
-	size_t pad = w[i] - width(s);
+	size_t pad = o->w[i] - wid;
 
 	if (c->right)
-		spaces(o->fp, pad);
-	fputs_unlocked(s, o->fp);
+		spaces(l, pad);
+	soca_buf_add(l, s, len);
 	if (last)
-		putc_unlocked('\n', o->fp);
+		soca_buf_addc(l, '\n');
 	else
-		spaces(o->fp, (c->right ? 0 : pad) + 2);
+		spaces(l, (c->right ? 0 : pad) + 2);
 }
 
+/* Each line built whole, then one fwrite: not three stdio calls a cell. */
 static void
 emit_table(struct soca_out *o)
 {
-	if (!o->noheadings)
-		for (size_t i = 0; i < o->nsel; i++)
-			cell_print(o, i, o->cols[o->sel[i]].head, o->w,
+	struct soca_buf l = { 0 };
+
+	if (!o->noheadings) {
+		for (size_t i = 0; i < o->nsel; i++) {
+			const char *h = o->cols[o->sel[i]].head;
+
+			cell_add(o, &l, i, h, strlen(h), width(h),
 			    i + 1 == o->nsel);
+		}
+		if (l.len)
+			fwrite_unlocked(l.s, 1, l.len, o->fp);
+	}
 	for (size_t r = 0; r < o->nrows; r++) {
 		const char *p = o->rows[r];
 
+		soca_buf_reset(&l);
 		for (size_t i = 0; i < o->nsel; i++) {
-			cell_print(o, i, p, o->w, i + 1 == o->nsel);
-			p += strlen(p) + 1;
+			size_t n = 0, w = 0;
+
+			for (; p[n]; n++)	/* its length and its width */
+				w += ((unsigned char)p[n] & 0xc0) != 0x80;
+			cell_add(o, &l, i, p, n, w, i + 1 == o->nsel);
+			p += n + 1;
 		}
+		if (l.len)
+			fwrite_unlocked(l.s, 1, l.len, o->fp);
 	}
+	soca_buf_free(&l);
 }
 
 /* Free everything without printing: a listing given up on an error. */
@@ -491,7 +545,7 @@ soca_out_free(struct soca_out *o)
 	if (o == NULL)
 		return;
 	for (size_t i = 0; i < o->ncols; i++) {
-		free(o->row[i].text);
+		drop_text(&o->row[i]);
 		json_decref(o->row[i].json);
 	}
 	for (size_t i = 0; i < o->nblocks; i++)

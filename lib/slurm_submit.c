@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -111,17 +110,45 @@ sbatch_args(const struct soca_conf *c, const struct soca_job *j,
 }
 
 /*
- * run argv with text on its stdin; its stdout (trimmed), or NULL.  Spawned
- * with posix_spawnp (a vfork underneath): submission speed is mostly
- * process creation, and a fork would copy soca-submit's page tables for
- * an exec that follows at once.
+ * run argv with text on its stdin; its stdout (trimmed), or NULL.  Started
+ * with vfork and execvp: submission speed through Slurm is mostly process
+ * creation, a fork would copy soca-submit's page tables for an exec that
+ * follows at once, and posix_spawnp's child resets all 64 signal
+ * dispositions one system call at a time (soca-submit sets no handler, so
+ * there is nothing to reset).
  */
+/* The child on in/out, or -1 with *err (errno) when it did not exec. */
+static pid_t
+start(char *const argv[], int in, int out, int *err)
+{
+	volatile int e = 0;	/* the child's exec errno (memory is shared) */
+	pid_t pid;
+
+	if ((pid = vfork()) == 0) {
+		if (dup2(in, 0) < 0 || dup2(out, 1) < 0)
+			e = errno;
+		else
+			execvp(argv[0], argv);
+		e = e ? e : errno;
+		_exit(127);
+	}
+	if (pid < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (e != 0) {	/* it could not exec: reap it */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		*err = e;
+		return -1;
+	}
+	return pid;
+}
+
 static char *
 feed(char *const argv[], const char *text, size_t len, int *status)
 {
-	extern char **environ;
-	posix_spawn_file_actions_t fa;
-	int in[2], out[2], e;
+	int in[2], out[2], e = 0;
 	struct soca_buf b = { 0 };
 	char buf[512];
 	ssize_t r;
@@ -135,14 +162,10 @@ feed(char *const argv[], const char *text, size_t len, int *status)
 		close(in[0]), close(in[1]);
 		return NULL;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	e = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	pid = start(argv, in[0], out[1], &e);
 	close(in[0]);
 	close(out[1]);
-	if (e != 0) {
+	if (pid < 0) {
 		warnc(e, "%s", argv[0]);
 		close(in[1]), close(out[0]);
 		return NULL;

@@ -87,6 +87,8 @@ struct soca_spool {
 	int lockfd;
 	mode_t dmode, fmode;
 	bool durable;		/* [cluster] fsync */
+	bool create;		/* a writer: make what is missing */
+	bool lazy;		/* subdirectories opened on first use */
 };
 
 static int
@@ -114,6 +116,24 @@ subdir(struct soca_spool *sp, const char *name, bool create)
 	return fd;
 }
 
+/*
+ * A subdirectory's fd; a lazily opened spool (soca_spool_open_lazy) opens
+ * (and as a writer makes, or sets the mode of) it on first use, so that a
+ * submission opens the two it writes in, not all nine.
+ */
+static int
+lazy_dir(struct soca_spool *sp, int *fd, const char *name)
+{
+	if (*fd < 0 && sp->lazy)
+		*fd = subdir(sp, name, sp->create);
+	return *fd;
+}
+
+#define SD(sp, s) lazy_dir((sp), &(sp)->sd[(s)], soca_state_name(s))
+#define TMP(sp) lazy_dir((sp), &(sp)->tmp, "tmp")
+#define SCRIPTS(sp) lazy_dir((sp), &(sp)->scripts, "scripts")
+#define RUN(sp) lazy_dir((sp), &(sp)->run, "run")
+
 static int
 mkdirs(const char *path, mode_t mode)
 {
@@ -137,8 +157,8 @@ static int open_shared(int, const char *, int, mode_t);
  * also make state.lock, so that a reader (soca-spool check, soca-stat)
  * never has to create it, even once the disk is full.
  */
-struct soca_spool *
-soca_spool_open(const struct soca_conf *c, bool create)
+static struct soca_spool *
+spool_open(const struct soca_conf *c, bool create, bool lazy)
 {
 	const char *dir = soca_conf_get(c, "cluster", NULL, "spool");
 	struct soca_spool *sp = soca_xcalloc(1, sizeof(*sp));
@@ -148,10 +168,19 @@ soca_spool_open(const struct soca_conf *c, bool create)
 	sp->dir = soca_xstrdup(dir);
 	sp->lockfd = -1;
 	sp->durable = soca_conf_bool(c, "cluster", NULL, "fsync");
-	if (create && mkdirs(dir, 0700) < 0)
-		err(SOCA_EX_TEMP, "spool %s", dir);
-	if ((sp->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fstat(sp->dfd, &st) < 0) {
+	sp->create = create;
+	sp->lazy = lazy;
+	sp->tmp = sp->scripts = sp->run = -1;
+	for (int s = 0; s < SOCA_NSTATES; s++)
+		sp->sd[s] = -1;
+	/* made on first use: a spool that opens needs no mkdir of its path */
+	if ((sp->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
+	    create && errno == ENOENT) {
+		if (mkdirs(dir, 0700) < 0)
+			err(SOCA_EX_TEMP, "spool %s", dir);
+		sp->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (sp->dfd < 0 || fstat(sp->dfd, &st) < 0) {
 		if (!create && errno == ENOENT) {
 			soca_spool_close(sp);
 			return NULL;
@@ -160,11 +189,17 @@ soca_spool_open(const struct soca_conf *c, bool create)
 	}
 	sp->dmode = st.st_mode & 07770;
 	sp->fmode = st.st_mode & 0070 ? 0660 : 0600;
-	if ((sp->tmp = subdir(sp, "tmp", create)) < 0 ||
+	/* state.lock is made after every subdirectory: with it, a lazy
+	   writer finds them made (a spool it starts, it makes whole) */
+	if (lazy && faccessat(sp->dfd, "state.lock", F_OK, 0) < 0)
+		sp->lazy = lazy = false;
+	if (lazy)
+		;
+	else if ((sp->tmp = subdir(sp, "tmp", create)) < 0 ||
 	    (sp->scripts = subdir(sp, "scripts", create)) < 0 ||
 	    (sp->run = subdir(sp, "run", create)) < 0)
 		ok = false;
-	for (int s = 0; s < SOCA_NSTATES && ok; s++)
+	for (int s = 0; s < SOCA_NSTATES && ok && !lazy; s++)
 		if ((sp->sd[s] = subdir(sp, soca_state_name(s), create)) < 0)
 			ok = false;
 	if (ok && create) {
@@ -183,6 +218,23 @@ soca_spool_open(const struct soca_conf *c, bool create)
 		return NULL;
 	}
 	return sp;
+}
+
+struct soca_spool *
+soca_spool_open(const struct soca_conf *c, bool create)
+{
+	return spool_open(c, create, false);
+}
+
+/*
+ * A writer's spool whose subdirectories are opened, made or set to the
+ * spool's mode as they are first used (soca-submit's, which writes in two
+ * of them).
+ */
+struct soca_spool *
+soca_spool_open_lazy(const struct soca_conf *c)
+{
+	return spool_open(c, true, true);
 }
 
 void
@@ -230,13 +282,13 @@ write_tmp(struct soca_spool *sp, long long id, char kind, const char *data,
 	int fd;
 
 	snprintf(name, 64, "%lld.%ld.%c", id, (long)getpid(), kind);
-	fd = openat(sp->tmp, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	fd = openat(TMP(sp), name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, mode);
 	if (fd < 0)
 		return -1;
 	if (write_all(fd, data, len) < 0 || dsync(sp, fd) < 0) {
 		close(fd);
-		unlinkat(sp->tmp, name, 0);
+		unlinkat(TMP(sp), name, 0);
 		return -1;
 	}
 	return close(fd);
@@ -260,14 +312,14 @@ static int
 write_tmp_nosync(struct soca_spool *sp, const char *name, const char *data,
     size_t len)
 {
-	int fd = openat(sp->tmp, name, O_WRONLY | O_CREAT | O_TRUNC |
+	int fd = openat(TMP(sp), name, O_WRONLY | O_CREAT | O_TRUNC |
 	    O_CLOEXEC | O_NOFOLLOW, sp->fmode);
 
 	if (fd < 0)
 		return -1;
 	if (fchmod(fd, sp->fmode) < 0 || write_all(fd, data, len) < 0) {
 		close(fd);
-		unlinkat(sp->tmp, name, 0);
+		unlinkat(TMP(sp), name, 0);
 		return -1;
 	}
 	return close(fd);
@@ -319,7 +371,7 @@ publish(struct soca_spool *sp, const char *tmpname, int dirfd, long long id)
 	char name[32];
 
 	snprintf(name, sizeof(name), "%lld", id);
-	if (renameat(sp->tmp, tmpname, dirfd, name) < 0)
+	if (renameat(TMP(sp), tmpname, dirfd, name) < 0)
 		return -1;
 	return dsync(sp, dirfd);
 }
@@ -344,8 +396,8 @@ soca_spool_submit(struct soca_spool *sp, struct soca_job *j,
 	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) < 0)
 		goto out;
 	soca_crashpoint("submit-tmp");
-	if (publish(sp, rname, sp->sd[SOCA_QUEUED], j->id) < 0) {
-		unlinkat(sp->tmp, rname, 0);
+	if (publish(sp, rname, SD(sp, SOCA_QUEUED), j->id) < 0) {
+		unlinkat(TMP(sp), rname, 0);
 		goto out;
 	}
 	soca_crashpoint("submit-published");
@@ -375,10 +427,10 @@ soca_spool_create(struct soca_spool *sp, struct soca_job *j,
 	soca_job_format_script(&b, script, len);
 	if (write_tmp(sp, j->id, 'r', b.s, b.len, sp->fmode, rname) == 0) {
 		log_change(sp, j->id);
-		if (publish(sp, rname, sp->sd[j->state], j->id) == 0)
+		if (publish(sp, rname, SD(sp, j->state), j->id) == 0)
 			r = 0;
 		else
-			unlinkat(sp->tmp, rname, 0);
+			unlinkat(TMP(sp), rname, 0);
 	}
 	soca_buf_free(&b);
 	return r;
@@ -414,7 +466,7 @@ static int
 load_in(struct soca_spool *sp, int s, const char *name, struct soca_job *j,
     struct soca_buf *b)
 {
-	if (read_at(sp->sd[s], name, b) < 0)
+	if (read_at(SD(sp, s), name, b) < 0)
 		return -1;
 	if (soca_job_parse(b->s ? b->s : "", b->len, j) < 0) {
 		soca_job_free(j);
@@ -455,7 +507,7 @@ carry_script(struct soca_spool *sp, long long id, int s, struct soca_buf *b)
 	size_t at;
 
 	snprintf(name, sizeof(name), "%lld", id);
-	if (read_at(sp->sd[s], name, &old) < 0) {
+	if (read_at(SD(sp, s), name, &old) < 0) {
 		soca_buf_free(&old);
 		return -1;
 	}
@@ -488,16 +540,16 @@ soca_spool_move(struct soca_spool *sp, struct soca_job *j,
 		return j->state = from, -1;
 	soca_crashpoint("move-tmp");
 	log_change(sp, j->id);
-	if (publish(sp, tname, sp->sd[to], j->id) < 0) {
-		unlinkat(sp->tmp, tname, 0);
+	if (publish(sp, tname, SD(sp, to), j->id) < 0) {
+		unlinkat(TMP(sp), tname, 0);
 		return j->state = from, -1;
 	}
 	soca_crashpoint("move-renamed");
 	if (from != to) {
 		snprintf(name, sizeof(name), "%lld", j->id);
-		if (unlinkat(sp->sd[from], name, 0) < 0 && errno != ENOENT)
+		if (unlinkat(SD(sp, from), name, 0) < 0 && errno != ENOENT)
 			return -1;
-		dsync(sp, sp->sd[from]);
+		dsync(sp, SD(sp, from));
 	}
 	soca_crashpoint("move-done");
 	return 0;
@@ -521,16 +573,16 @@ soca_spool_remove(struct soca_spool *sp, const long long *ids,
 			return errno = EINVAL, -1;
 		snprintf(name, sizeof(name), "%lld", ids[i]);
 		log_change(sp, ids[i]);
-		if (unlinkat(sp->sd[states[i]], name, 0) < 0 &&
+		if (unlinkat(SD(sp, states[i]), name, 0) < 0 &&
 		    errno != ENOENT)
 			return -1;
-		if (sp->scripts >= 0)
-			unlinkat(sp->scripts, name, 0);
+		if (SCRIPTS(sp) >= 0)
+			unlinkat(SCRIPTS(sp), name, 0);
 		touched |= 1u << states[i];
 	}
 	for (int s = SOCA_DONE; s < SOCA_NSTATES; s++)
 		if (touched & (1u << s))
-			dsync(sp, sp->sd[s]);
+			dsync(sp, SD(sp, s));
 	return 0;
 }
 
@@ -611,7 +663,7 @@ soca_spool_runlock(struct soca_spool *sp, long long id, bool wait)
 	int fd;
 
 	snprintf(name, sizeof(name), "%lld.lock", id);
-	fd = openat(sp->run, name, O_RDONLY | O_CREAT | O_CLOEXEC, sp->fmode);
+	fd = openat(RUN(sp), name, O_RDONLY | O_CREAT | O_CLOEXEC, sp->fmode);
 	if (fd < 0)
 		return -1;
 	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) < 0) {
@@ -628,7 +680,7 @@ soca_spool_runlock_drop(struct soca_spool *sp, long long id, int fd)
 	char name[48];
 
 	snprintf(name, sizeof(name), "%lld.lock", id);
-	unlinkat(sp->run, name, 0);
+	unlinkat(RUN(sp), name, 0);
 	close(fd);
 }
 
@@ -640,7 +692,7 @@ soca_spool_runner_alive(struct soca_spool *sp, long long id)
 	bool alive;
 
 	snprintf(name, sizeof(name), "%lld.lock", id);
-	if ((fd = openat(sp->run, name, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = openat(RUN(sp), name, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
 	alive = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 	close(fd);
@@ -656,13 +708,13 @@ soca_spool_script(struct soca_spool *sp, long long id, char **s, size_t *n)
 	int st = SOCA_NSTATES - 1;
 
 	snprintf(name, sizeof(name), "%lld", id);
-	while (st >= 0 && read_at(sp->sd[st], name, &b) < 0 && errno == ENOENT)
+	while (st >= 0 && read_at(SD(sp, st), name, &b) < 0 && errno == ENOENT)
 		st--;
 	if (st >= 0 && soca_job_script(b.s ? b.s : "", b.len, s, n) == 0) {
 		soca_buf_free(&b);
 		return 0;
 	}
-	if (read_at(sp->scripts, name, &b) < 0) {
+	if (read_at(SCRIPTS(sp), name, &b) < 0) {
 		soca_buf_free(&b);
 		return -1;
 	}
@@ -670,6 +722,10 @@ soca_spool_script(struct soca_spool *sp, long long id, char **s, size_t *n)
 	*s = b.s ? b.s : soca_xstrdup("");
 	return 0;
 }
+
+/* A listing's first capacity: big enough that malloc maps it, so that
+ * growing it is an mremap, not a copy (each new page is a fault). */
+#define BIG_START(x) ((size_t)(256 << 10) / sizeof(x))
 
 struct ent {
 	long long id;
@@ -698,8 +754,7 @@ static void
 sort_ents(struct ent *v, size_t n)
 {
 	long long lo = LLONG_MAX, hi = 0;
-	size_t range, *pos;
-	struct ent *out;
+	size_t range, *next, *end;
 
 	for (size_t i = 0; i < n; i++) {
 		lo = v[i].id < lo ? v[i].id : lo;
@@ -711,18 +766,77 @@ sort_ents(struct ent *v, size_t n)
 			qsort(v, n, sizeof(*v), cmp_ent);
 		return;
 	}
+	/* counting sort in place (each entry swapped into its id's slot, no
+	   second array of entries to fault in), then the rare equal ids (a
+	   job in two states after a crash) by state */
 	range = (size_t)(hi - lo) + 1;
-	pos = soca_xcalloc(range + 1, sizeof(*pos));
-	out = soca_xreallocarray(NULL, n, sizeof(*out));
+	next = soca_xcalloc(range + 1, sizeof(*next));
+	end = soca_xreallocarray(NULL, range, sizeof(*end));
 	for (size_t i = 0; i < n; i++)
-		pos[v[i].id - lo + 1]++;
+		next[v[i].id - lo + 1]++;
 	for (size_t k = 1; k <= range; k++)
-		pos[k] += pos[k - 1];
-	for (size_t i = 0; i < n; i++)
-		out[pos[v[i].id - lo]++] = v[i];
-	memcpy(v, out, n * sizeof(*v));
-	free(out);
-	free(pos);
+		next[k] += next[k - 1];
+	for (size_t k = 0; k < range; k++)
+		end[k] = next[k + 1];
+	for (size_t k = 0; k < range; k++)
+		while (next[k] < end[k]) {
+			struct ent e = v[next[k]], t;
+			size_t b;
+
+			while ((b = (size_t)(e.id - lo)) != k) {
+				t = v[next[b]];
+				v[next[b]++] = e;
+				e = t;
+			}
+			v[next[k]++] = e;
+		}
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i; k > 0 && v[k - 1].id == v[k].id &&
+		    v[k - 1].state > v[k].state; k--) {
+			struct ent t = v[k - 1];
+
+			v[k - 1] = v[k];
+			v[k] = t;
+		}
+	free(end);
+	free(next);
+}
+
+/*
+ * strtoll / strtoull (base 10) for what the spool writes: spaces, then up
+ * to 18 digits, at a fraction of their cost (a listing parses four
+ * numbers a job); anything else is theirs to read.
+ */
+static long long
+dec_ll(const char *s, char **e)
+{
+	const char *p = s, *d;
+	long long x = 0;
+
+	while (*p == ' ')
+		p++;
+	for (d = p; *p >= '0' && *p <= '9' && p - d < 18; p++)
+		x = x * 10 + (*p - '0');
+	if (p == d || (*p >= '0' && *p <= '9'))
+		return strtoll(s, e, 10);
+	*e = (char *)p;
+	return x;
+}
+
+static unsigned long long
+dec_ull(const char *s, char **e)
+{
+	const char *p = s, *d;
+	unsigned long long x = 0;
+
+	while (*p == ' ')
+		p++;
+	for (d = p; *p >= '0' && *p <= '9' && p - d < 18; p++)
+		x = x * 10 + (unsigned)(*p - '0');
+	if (p == d || (*p >= '0' && *p <= '9'))
+		return strtoull(s, e, 10);
+	*e = (char *)p;
+	return x;
 }
 
 /* Every (id, state) in the given states, sorted by id then state. */
@@ -739,17 +853,17 @@ scan(struct soca_spool *sp, unsigned states, size_t *np)
 
 		if (!(states & (1u << s)))
 			continue;
-		if ((fd = dup(sp->sd[s])) < 0 || (d = fdopendir(fd)) == NULL)
+		if ((fd = dup(SD(sp, s))) < 0 || (d = fdopendir(fd)) == NULL)
 			err(SOCA_EX_TEMP, "%s/%s", sp->dir, soca_state_name(s));
 		rewinddir(d);
 		while ((de = readdir(d)) != NULL) {
 			char *e;
-			long long id = strtoll(de->d_name, &e, 10);
+			long long id = dec_ll(de->d_name, &e);
 
 			if (de->d_name[0] == '.' || *e != '\0' || id <= 0)
 				continue;
 			if (n == cap) {
-				cap = cap ? cap * 2 : 1024;
+				cap = cap ? cap * 2 : BIG_START(*v);
 				v = soca_xreallocarray(v, cap, sizeof(*v));
 			}
 			v[n] = (struct ent){ .id = id, .state = s,
@@ -810,9 +924,9 @@ log_new(struct soca_spool *sp, bool replace)
 	    (long long)ts.tv_sec, ts.tv_nsec, (long)getpid());
 	snprintf(tname, sizeof(tname), "changes.%ld.c", (long)getpid());
 	if (write_tmp_nosync(sp, tname, b, (size_t)n) == 0 &&
-	    renameat2(sp->tmp, tname, sp->dfd, "changes",
+	    renameat2(TMP(sp), tname, sp->dfd, "changes",
 	    replace ? 0 : RENAME_NOREPLACE) < 0)
-		unlinkat(sp->tmp, tname, 0);
+		unlinkat(TMP(sp), tname, 0);
 }
 
 static void
@@ -961,17 +1075,17 @@ cache_load(struct soca_spool *sp, struct cache *c, long long now)
 		char *e;
 
 		/* strtoull, not sscanf: sscanf measures the whole buffer */
-		x.id = strtoll(p, &e, 10);
-		x.state = (int)strtol(e, &e, 10);
-		x.ino = (ino_t)strtoull(e, &e, 10);
-		x.len = (size_t)strtoull(e, &e, 10);
+		x.id = dec_ll(p, &e);
+		x.state = (int)dec_ll(e, &e);
+		x.ino = (ino_t)dec_ull(e, &e);
+		x.len = (size_t)dec_ull(e, &e);
 		if (*e != '\n' || x.state < 0 || x.state >= SOCA_NSTATES ||
 		    x.len > (size_t)(end - e - 1))
 			break;
 		x.rec = e + 1;
 		p = e + 1 + x.len;
 		if (c->n == c->cap) {
-			c->cap = c->cap ? c->cap * 2 : 1024;
+			c->cap = c->cap ? c->cap * 2 : BIG_START(*c->v);
 			c->v = soca_xreallocarray(c->v, c->cap, sizeof(*c->v));
 		}
 		c->v[c->n++] = x;
@@ -1057,8 +1171,8 @@ cache_write(struct soca_spool *sp, struct cache *c, struct ent *f,
 	}
 	snprintf(tname, sizeof(tname), "index.%ld.i", (long)getpid());
 	if (write_tmp_nosync(sp, tname, b.s, b.len) == 0 &&
-	    renameat(sp->tmp, tname, sp->dfd, "index") < 0)
-		unlinkat(sp->tmp, tname, 0);
+	    renameat(TMP(sp), tname, sp->dfd, "index") < 0)
+		unlinkat(TMP(sp), tname, 0);
 	soca_buf_free(&b);
 }
 
@@ -1111,7 +1225,7 @@ soca_spool_list(struct soca_spool *sp, unsigned states, soca_job_fn fn,
 			snprintf(name, sizeof(name), "%lld", v[i].id);
 			/* the inode readdir saw: were the file replaced
 			 * since, the new one is in the log after off */
-			if (read_at(sp->sd[v[i].state], name, &b) < 0 ||
+			if (read_at(SD(sp, v[i].state), name, &b) < 0 ||
 			    soca_job_parse(b.s ? b.s : "", b.len, &j) < 0)
 				continue;
 			j.state = v[i].state;
@@ -1145,7 +1259,7 @@ pid_dead(const char *tmpname)
 static int
 check_tmp(struct soca_spool *sp, bool repair, FILE *f)
 {
-	DIR *d = fdopendir(dup(sp->tmp));
+	DIR *d = fdopendir(dup(TMP(sp)));
 	struct dirent *de;
 	int found = 0;
 
@@ -1159,7 +1273,7 @@ check_tmp(struct soca_spool *sp, bool repair, FILE *f)
 		fprintf(f, "%s: tmp/%s: temporary file of a dead process%s\n",
 		    sp->dir, de->d_name, repair ? ": removed" : "");
 		if (repair)
-			unlinkat(sp->tmp, de->d_name, 0);
+			unlinkat(TMP(sp), de->d_name, 0);
 	}
 	closedir(d);
 	return found;
@@ -1184,8 +1298,8 @@ check_dups(struct soca_spool *sp, struct ent *v, size_t n, bool repair,
 		    soca_state_name(v[i + 1].state),
 		    repair ? ", earlier record removed" : "");
 		if (repair) {
-			unlinkat(sp->sd[v[i].state], name, 0);
-			fsync(sp->sd[v[i].state]);
+			unlinkat(SD(sp, v[i].state), name, 0);
+			fsync(SD(sp, v[i].state));
 		}
 	}
 	return found;
@@ -1210,7 +1324,7 @@ has_id(struct ent *v, size_t n, long long id)
 static bool
 tmp_live(struct soca_spool *sp, long long id)
 {
-	DIR *d = fdopendir(dup(sp->tmp));
+	DIR *d = fdopendir(dup(TMP(sp)));
 	struct dirent *de;
 	char pre[32];
 	bool live = false;
@@ -1226,15 +1340,27 @@ tmp_live(struct soca_spool *sp, long long id)
 	return live;
 }
 
+/* Is there dir/ID?  Through dir's fd when open, else by path from the
+ * spool (a lazy spool opens no directory to ask). */
+static bool
+taken_in(struct soca_spool *sp, int fd, const char *dir, long long id)
+{
+	char name[96];
+
+	if (fd >= 0) {
+		snprintf(name, sizeof(name), "%lld", id);
+		return faccessat(fd, name, F_OK, 0) == 0;
+	}
+	snprintf(name, sizeof(name), "%s/%lld", dir, id);
+	return faccessat(sp->dfd, name, F_OK, 0) == 0;
+}
+
 /* Published since the scan (a submitter racing with check)? */
 static bool
 exists_any(struct soca_spool *sp, long long id)
 {
-	char name[32];
-
-	snprintf(name, sizeof(name), "%lld", id);
 	for (int s = 0; s < SOCA_NSTATES; s++)
-		if (faccessat(sp->sd[s], name, F_OK, 0) == 0)
+		if (taken_in(sp, sp->sd[s], soca_state_name(s), id))
 			return true;
 	return false;
 }
@@ -1243,18 +1369,15 @@ exists_any(struct soca_spool *sp, long long id)
 static bool
 id_taken(struct soca_spool *sp, long long id)
 {
-	char name[32];
-
-	snprintf(name, sizeof(name), "%lld", id);
 	return exists_any(sp, id) ||
-	    faccessat(sp->scripts, name, F_OK, 0) == 0;
+	    taken_in(sp, sp->scripts, "scripts", id);
 }
 
 static int
 check_scripts(struct soca_spool *sp, struct ent *v, size_t n, bool repair,
     FILE *f)
 {
-	DIR *d = fdopendir(dup(sp->scripts));
+	DIR *d = fdopendir(dup(SCRIPTS(sp)));
 	struct dirent *de;
 	int found = 0;
 
@@ -1273,7 +1396,7 @@ check_scripts(struct soca_spool *sp, struct ent *v, size_t n, bool repair,
 		    "published%s\n", sp->dir, de->d_name,
 		    repair ? ": removed" : "");
 		if (repair)
-			unlinkat(sp->scripts, de->d_name, 0);
+			unlinkat(SCRIPTS(sp), de->d_name, 0);
 	}
 	closedir(d);
 	return found;

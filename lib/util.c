@@ -91,11 +91,22 @@ soca_xasprintf(const char *fmt, ...)
 int
 soca_parse_int(const char *s, long long min, long long max, long long *out)
 {
+	const char *p;
 	char *end;
-	long long v;
+	long long v, x = 0;
 
 	if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
 		return -1;
+	/* most values are a few digits: no strtoll (a listing asks twice a job) */
+	for (p = s + (*s == '-'); *p >= '0' && *p <= '9' && p - s < 18; p++)
+		x = x * 10 + (*p - '0');
+	if (*p == '\0' && p > s + (*s == '-')) {
+		x = *s == '-' ? -x : x;
+		if (x < min || x > max)
+			return -1;
+		*out = x;
+		return 0;
+	}
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,6 +45,23 @@ roundtrip(void)
 	soca_job_free(&k);
 	ok(soca_job_parse("junk", 4, &k) < 0, "junk record refused");
 	soca_job_free(&k);
+	/* numbers as strtoll reads them, fast path or not */
+	{
+		static const char r[] = "id=123456789012345678901\nuser=u\n"
+		    "queue=q\nuid= 12\ngid=+7\nsubmit=-5\nstart=1x\n"
+		    "end=x\nexit=-\npriority=000000000000000123\n";
+
+		is_int(soca_job_parse(r, sizeof(r) - 1, &k), 0,
+		    "odd numbers parse");
+		ok(k.id == LLONG_MAX, "an id past LLONG_MAX clamps as strtoll");
+		is_int(k.uid, 12, "a leading space is skipped");
+		is_int(k.gid, 7, "a + sign is read");
+		ok(k.submit == -5 && k.start == 1 && k.end == 0,
+		    "a minus, trailing junk, no digits");
+		is_int(k.exit, 0, "a lone minus is 0");
+		is_int(k.priority, 123, "18 digits");
+		soca_job_free(&k);
+	}
 	soca_job_free(&j);
 	soca_buf_free(&b);
 }

@@ -23,6 +23,19 @@ ints(void)
 	ok(soca_parse_int(" 4", 0, 100, &v) < 0, "leading space refused");
 	ok(soca_parse_int("99999999999999999999", 0, LLONG_MAX, &v) < 0,
 	    "overflow refused");
+	/* the digits-only fast path and strtoll agree at its edges */
+	ok(soca_parse_int("-", LLONG_MIN, LLONG_MAX, &v) < 0, "a lone - refused");
+	ok(soca_parse_int("+7", 0, 100, &v) == 0 && v == 7, "+7 is 7");
+	ok(soca_parse_int("-0", -5, 5, &v) == 0 && v == 0, "-0 is 0");
+	ok(soca_parse_int("-12", -100, 100, &v) == 0 && v == -12, "int -12");
+	ok(soca_parse_int("999999999999999999", 0, LLONG_MAX, &v) == 0 &&
+	    v == 999999999999999999LL, "18 digits");
+	ok(soca_parse_int("9223372036854775807", 0, LLONG_MAX, &v) == 0 &&
+	    v == LLONG_MAX, "19 digits: LLONG_MAX");
+	ok(soca_parse_int("-9223372036854775808", LLONG_MIN, 0, &v) == 0 &&
+	    v == LLONG_MIN, "LLONG_MIN");
+	ok(soca_parse_int("12345678901234567890", 0, LLONG_MAX, &v) < 0,
+	    "20 digits: overflow refused");
 }
 
 static void
