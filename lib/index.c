@@ -90,38 +90,59 @@ add_r(struct ckpt *k, long long id)
 }
 
 static char *
-ckpt_path(struct soca_spool *sp)
+ckpt_path(struct soca_spool *sp, const char *name)
 {
-	return soca_xasprintf("%s/index.jobs", soca_spool_dir(sp));
+	return soca_xasprintf("%s/index.%s", soca_spool_dir(sp), name);
 }
 
-static void
-ckpt_read(struct soca_spool *sp, struct ckpt *k)
+/* each line of SPOOL/index.NAME to line(); none when there is no file */
+void
+soca_idx_ckpt_read(struct soca_spool *sp, const char *name,
+    void (*line)(const char *, void *), void *arg)
 {
-	char *p = ckpt_path(sp), line[128];
+	char *p = ckpt_path(sp, name), l[1024];
 	FILE *f = fopen(p, "r");
-	long long a, b;
 
-	memset(k, 0, sizeof(*k));
 	free(p);
 	if (f == NULL)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "T %lld", &a) == 1)
-			k->t = a;
-		else if (sscanf(line, "S %lld %lld", &a, &b) == 2)
-			add_s(k, a, b);
-		else if (sscanf(line, "R %lld", &a) == 1)
-			add_r(k, a);
-	}
+	while (fgets(l, sizeof(l), f))
+		line(l, arg);
 	fclose(f);
+}
+
+/* SPOOL/index.NAME replaced by b, atomically; -1 (said) when it fails */
+int
+soca_idx_ckpt_write(struct soca_spool *sp, const char *name,
+    const struct soca_buf *b)
+{
+	char *p = ckpt_path(sp, name);
+	int rc = soca_write_atomic(p, b->s ? b->s : "", b->len, 0660);
+
+	if (rc != 0)
+		warn("%s", p);
+	free(p);
+	return rc;
+}
+
+static void
+ckpt_line(const char *line, void *arg)
+{
+	struct ckpt *k = arg;
+	long long a, b;
+
+	if (sscanf(line, "T %lld", &a) == 1)
+		k->t = a;
+	else if (sscanf(line, "S %lld %lld", &a, &b) == 2)
+		add_s(k, a, b);
+	else if (sscanf(line, "R %lld", &a) == 1)
+		add_r(k, a);
 }
 
 static int
 ckpt_write(struct soca_spool *sp, const struct ckpt *k)
 {
 	struct soca_buf b = { 0 };
-	char *p = ckpt_path(sp);
 	int rc;
 
 	soca_buf_addf(&b, "T %lld\n", k->t);
@@ -131,9 +152,8 @@ ckpt_write(struct soca_spool *sp, const struct ckpt *k)
 			    k->send[i]);
 	for (size_t i = 0; i < k->nr; i++)
 		soca_buf_addf(&b, "R %lld\n", k->rid[i]);
-	rc = soca_write_atomic(p, b.s, b.len, 0660);
+	rc = soca_idx_ckpt_write(sp, "jobs", &b);
 	soca_buf_free(&b);
-	free(p);
 	return rc;
 }
 
@@ -276,38 +296,58 @@ job_doc(const struct soca_job *j, const char *cluster)
 	return o;
 }
 
+/* a field of an index template: its type (a date's format: UTC to the
+ * second, as soca_idx_time writes it) */
+void
+soca_idx_field(json_t *p, const char *name, const char *type)
+{
+	json_object_set_new(p, name, strcmp(type, "date") == 0 ?
+	    json_pack("{s:s,s:s}", "type", "date", "format",
+	    "strict_date_time_no_millis") : json_pack("{s:s}", "type", type));
+}
+
+/* the fields names[] (NULL-terminated), all of one type */
+void
+soca_idx_fields(json_t *p, const char *type, const char *const *names)
+{
+	for (; *names != NULL; names++)
+		soca_idx_field(p, *names, type);
+}
+
+/* the index template of index: its properties p (taken), nothing else */
+json_t *
+soca_idx_template(const char *index, json_t *p)
+{
+	return json_pack("{s:[s+],s:i,s:{s:{s:s,s:o}}}", "index_patterns",
+	    index, "*", "priority", 100, "template", "mappings", "dynamic",
+	    "strict", "properties", p);
+}
+
 /* The index template: every field of job_doc, typed. */
 static json_t *
 template(const char *index)
 {
 	static const char *const kw[] = { "cluster", "job_id", "array",
 	    "state", "user", "queue", "project", "name", "host", "held_by",
-	    "mail_points", "mail_users", "keep", "shell", "depend" };
+	    "mail_points", "mail_users", "keep", "shell", "depend", NULL };
 	static const char *const txt[] = { "reason", "workdir", "out",
 	    "err" };
 	static const char *const lng[] = { "id", "array_id", "array_index",
-	    "uid", "gid", "exit_status", "queued_seconds", "priority" };
+	    "uid", "gid", "exit_status", "queued_seconds", "priority", NULL };
 	static const char *const dt[] = { "submit_time", "start_time",
-	    "end_time", "eligible_time" };
+	    "end_time", "eligible_time", NULL };
 	json_t *p = json_object();
 
-	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
-		json_object_set_new(p, kw[i], json_pack("{s:s}", "type",
-		    "keyword"));
+	soca_idx_fields(p, "keyword", kw);
 	for (size_t i = 0; i < sizeof(txt) / sizeof(*txt); i++)
 		json_object_set_new(p, txt[i], json_pack("{s:s,s:{s:{s:s,s:i}}}",
 		    "type", "text", "fields", "raw", "type", "keyword",
 		    "ignore_above", 1024));
-	for (size_t i = 0; i < sizeof(lng) / sizeof(*lng); i++)
-		json_object_set_new(p, lng[i], json_pack("{s:s}", "type",
-		    "long"));
-	for (size_t i = 0; i < sizeof(dt) / sizeof(*dt); i++)
-		json_object_set_new(p, dt[i], json_pack("{s:s,s:s}", "type",
-		    "date", "format", "strict_date_time_no_millis"));
-	json_object_set_new(p, "rerun", json_pack("{s:s}", "type", "boolean"));
-	json_object_set_new(p, "join", json_pack("{s:s}", "type", "boolean"));
-	json_object_set_new(p, "estimate_usd", json_pack("{s:s}", "type",
-	    "double"));
+	soca_idx_fields(p, "long", lng);
+	soca_idx_fields(p, "date", dt);
+	soca_idx_field(p, "rerun", "boolean");
+	soca_idx_field(p, "join", "boolean");
+	soca_idx_field(p, "estimate_usd", "double");
 	json_object_set_new(p, "requested", json_pack("{s:s,s:b}", "type",
 	    "object", "dynamic", 1));
 	json_object_set_new(p, "used", json_pack("{s:s,s:s,s:{s:{s:s},"
@@ -393,8 +433,8 @@ plain_ok(const char *ep)
 	return strcmp(ep, "http://localhost") == 0;
 }
 
-int
-soca_idx_setup(struct index_run *r, char **why)
+static int
+setup(struct index_run *r, char **why)
 {
 	const char *auth = soca_conf_get(r->c, "index", NULL, "auth");
 	struct soca_aws_cfg cfg = { .conf = r->c };
@@ -426,6 +466,38 @@ soca_idx_setup(struct index_run *r, char **why)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * r for the index named by [index] key; but for ndjson (nothing sent),
+ * its endpoint and auth too: SOCA_EX_USAGE, said, when they are wrong.
+ */
+int
+soca_idx_begin(struct index_run *r, const struct soca_conf *c,
+    const char *key, bool ndjson)
+{
+	char *why = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->cluster = soca_conf_get(c, "cluster", NULL, "name");
+	r->index = soca_conf_get(c, "index", NULL, key);
+	r->batch = soca_conf_int(c, "index", NULL, "batch");
+	if (ndjson || setup(r, &why) == 0)
+		return SOCA_EX_OK;
+	warnx("%s", why);
+	free(why);
+	soca_idx_end(r);
+	return SOCA_EX_USAGE;
+}
+
+void
+soca_idx_end(struct index_run *r)
+{
+	soca_aws_free(r->aws);
+	free(r->basic);
+	r->aws = NULL;
+	r->basic = NULL;
 }
 
 int
@@ -479,6 +551,44 @@ soca_idx_put_template(struct index_run *r, json_t *t)
 }
 
 /*
+ * POST the bulk lines b (taken) to _bulk: 0 and OpenSearch's answer in
+ * *ans (NULL when it is not JSON), or -1 (said) when the request failed.
+ */
+int
+soca_idx_bulk(struct index_run *r, struct soca_buf *b, json_t **ans)
+{
+	struct soca_buf out = { 0 };
+	int rc = soca_idx_call(r, "POST", "/_bulk", "application/x-ndjson", b,
+	    &out);
+
+	*ans = NULL;
+	if (rc == 0) {
+		r->bytes += b->len;
+		*ans = json_loadb(out.s, out.len, 0, NULL);
+	}
+	soca_buf_free(b);
+	soca_buf_free(&out);
+	return rc;
+}
+
+/* one item of a bulk's answer: its status, its error (NULL: none) */
+long long
+soca_idx_item(json_t *it, json_t **err)
+{
+	json_t *x = json_object_get(it, "index");
+
+	*err = json_object_get(x, "error");
+	return json_integer_value(json_object_get(x, "status"));
+}
+
+/* how many of the n - i items from i go in one bulk */
+size_t
+soca_idx_chunk(const struct index_run *r, size_t i, size_t n)
+{
+	return n - i < (size_t)r->batch ? n - i : (size_t)r->batch;
+}
+
+/*
  * One bulk of jobs [0, n): each item's answer read in order; a job
  * confirmed goes to S, one refused for good to R, one refused with 429
  * or 5xx (retryable) is marked in again[].  -1 when the request failed.
@@ -486,17 +596,15 @@ soca_idx_put_template(struct index_run *r, json_t *t)
 static int
 bulk(struct index_run *r, struct soca_job *v, size_t n, bool *again)
 {
-	struct soca_buf b = { 0 }, out = { 0 };
-	json_t *ans = NULL, *items, *it;
+	struct soca_buf b = { 0 };
+	json_t *ans, *items, *it;
 	size_t i;
 	int rc = -1;
 
 	for (i = 0; i < n; i++)
 		bulk_job(&b, &v[i], r->cluster, r->index);
-	if (soca_idx_call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) != 0)
-		goto out;
-	r->bytes += b.len;
-	ans = json_loadb(out.s, out.len, 0, NULL);
+	if (soca_idx_bulk(r, &b, &ans) != 0)
+		return -1;
 	items = json_object_get(ans, "items");
 	if (json_array_size(items) != n) {
 		warnx("POST %s/_bulk: an answer of %zu items for %zu sent",
@@ -505,9 +613,8 @@ bulk(struct index_run *r, struct soca_job *v, size_t n, bool *again)
 		goto out;
 	}
 	json_array_foreach(items, i, it) {
-		json_t *x = json_object_get(it, "index");
-		long long st = json_integer_value(json_object_get(x, "status"));
-		json_t *err = json_object_get(x, "error");
+		json_t *err;
+		long long st = soca_idx_item(it, &err);
 
 		again[i] = false;
 		if (st >= 200 && st < 300 && err == NULL) {
@@ -526,8 +633,6 @@ bulk(struct index_run *r, struct soca_job *v, size_t n, bool *again)
 	rc = 0;
 out:
 	json_decref(ans);
-	soca_buf_free(&b);
-	soca_buf_free(&out);
 	return rc;
 }
 
@@ -553,8 +658,7 @@ send_all(struct index_run *r, const struct soca_job *jobs, size_t n)
 		size_t k = 0;
 
 		for (size_t i = 0; i < n && rc == 0; i += (size_t)r->batch) {
-			size_t m = n - i < (size_t)r->batch ? n - i :
-			    (size_t)r->batch;
+			size_t m = soca_idx_chunk(r, i, n);
 
 			if ((rc = bulk(r, v + i, m, again + i)) != 0)
 				break;
@@ -610,29 +714,21 @@ int
 soca_index_jobs(const struct soca_conf *c, struct soca_spool *sp,
     bool ndjson, bool all, FILE *out)
 {
-	struct index_run r = { .c = c };
+	struct index_run r;
 	struct ckpt old;
 	struct pick pk = { &old, NULL, 0 };
-	char *why = NULL;
-	int rc = SOCA_EX_OK;
+	int rc;
 
-	r.cluster = soca_conf_get(c, "cluster", NULL, "name");
-	r.index = soca_conf_get(c, "index", NULL, "jobs_index");
-	r.batch = soca_conf_int(c, "index", NULL, "batch");
-	if (!ndjson && soca_idx_setup(&r, &why) != 0) {
-		warnx("%s", why);
-		free(why);
-		soca_aws_free(r.aws);
-		return SOCA_EX_USAGE;
-	}
+	if ((rc = soca_idx_begin(&r, c, "jobs_index", ndjson)) != SOCA_EX_OK)
+		return rc;
 	if (sp == NULL) {	/* no spool yet: nothing has finished */
 		fprintf(ndjson ? stderr : out, "jobs: 0 sent, 0 refused, "
 		    "0 bytes\n");
-		soca_aws_free(r.aws);
-		free(r.basic);
+		soca_idx_end(&r);
 		return SOCA_EX_OK;
 	}
-	ckpt_read(sp, &old);
+	memset(&old, 0, sizeof(old));
+	soca_idx_ckpt_read(sp, "jobs", ckpt_line, &old);
 	if (all) {
 		ckpt_free(&old);
 		old.t = 0;
@@ -641,6 +737,7 @@ soca_index_jobs(const struct soca_conf *c, struct soca_spool *sp,
 	    (1u << SOCA_CANCELLED), pick, &pk) < 0) {
 		warn("%s", soca_spool_dir(sp));
 		ckpt_free(&old);
+		soca_idx_end(&r);
 		return SOCA_EX_TEMP;
 	}
 	if (pk.n)
@@ -664,10 +761,8 @@ soca_index_jobs(const struct soca_conf *c, struct soca_spool *sp,
 		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	if (r.sent + r.failed > 0) {
 		advance(&r, &old);
-		if (ckpt_write(sp, &r.next) != 0) {
-			warn("%s/index.jobs", soca_spool_dir(sp));
+		if (ckpt_write(sp, &r.next) != 0)
 			rc = SOCA_EX_TEMP;
-		}
 	}
 	if (rc == SOCA_EX_OK && r.failed)
 		rc = SOCA_EX_FALSE;
@@ -677,9 +772,7 @@ done:
 	for (size_t i = 0; i < pk.n; i++)
 		soca_job_free(&pk.jobs[i]);
 	free(pk.jobs);
-	free(why);
-	free(r.basic);
-	soca_aws_free(r.aws);
+	soca_idx_end(&r);
 	ckpt_free(&r.next);
 	ckpt_free(&old);
 	return rc;
@@ -722,24 +815,16 @@ node_template(const char *index)
 	static const char *const kw[] = { "cluster", "instance_id",
 	    "instance_type", "state", "availability_zone", "lifecycle",
 	    "node_type", "job_id", "slurm_job_id", "owner", "queue", "project",
-	    "desktop", "desktop_session" };
+	    "desktop", "desktop_session", NULL };
 	json_t *p = json_object();
 
-	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
-		json_object_set_new(p, kw[i], json_pack("{s:s}", "type",
-		    "keyword"));
-	json_object_set_new(p, "snapshot_time", json_pack("{s:s,s:s}", "type",
-	    "date", "format", "strict_date_time_no_millis"));
-	json_object_set_new(p, "launch_time", json_pack("{s:s,s:s}", "type",
-	    "date", "format", "strict_date_time_no_millis"));
-	json_object_set_new(p, "uptime_seconds", json_pack("{s:s}", "type",
-	    "long"));
-	json_object_set_new(p, "private_ip", json_pack("{s:s}", "type", "ip"));
-	json_object_set_new(p, "keep_forever", json_pack("{s:s}", "type",
-	    "boolean"));
-	return json_pack("{s:[s+],s:i,s:{s:{s:s,s:o}}}", "index_patterns",
-	    index, "*", "priority", 100, "template", "mappings", "dynamic",
-	    "strict", "properties", p);
+	soca_idx_fields(p, "keyword", kw);
+	soca_idx_field(p, "snapshot_time", "date");
+	soca_idx_field(p, "launch_time", "date");
+	soca_idx_field(p, "uptime_seconds", "long");
+	soca_idx_field(p, "private_ip", "ip");
+	soca_idx_field(p, "keep_forever", "boolean");
+	return soca_idx_template(index, p);
 }
 
 static void
@@ -755,34 +840,26 @@ static int
 node_bulk(struct index_run *r, const struct soca_ec2_inst *v, size_t n,
     long long at)
 {
-	struct soca_buf b = { 0 }, out = { 0 };
-	json_t *ans = NULL, *it;
+	struct soca_buf b = { 0 };
+	json_t *ans, *it, *err;
 	size_t i;
-	int rc = -1;
 
 	for (i = 0; i < n; i++)
 		node_line(&b, &v[i], r->cluster, r->index, at);
-	if (soca_idx_call(r, "POST", "/_bulk", "application/x-ndjson", &b, &out) == 0) {
-		r->bytes += b.len;
-		ans = json_loadb(out.s, out.len, 0, NULL);
-		rc = 0;
-		json_array_foreach(json_object_get(ans, "items"), i, it) {
-			json_t *x = json_object_get(it, "index");
-			json_t *err = json_object_get(x, "error");
-
-			if (err == NULL && i < n) {
-				r->sent++;
-				continue;
-			}
-			warnx("node %s: refused: %s", i < n ? v[i].id : "?",
-			    json_string_value(json_object_get(err, "reason")));
-			r->failed++;
+	if (soca_idx_bulk(r, &b, &ans) != 0)
+		return -1;
+	json_array_foreach(json_object_get(ans, "items"), i, it) {
+		soca_idx_item(it, &err);
+		if (err == NULL && i < n) {
+			r->sent++;
+			continue;
 		}
+		warnx("node %s: refused: %s", i < n ? v[i].id : "?",
+		    json_string_value(json_object_get(err, "reason")));
+		r->failed++;
 	}
 	json_decref(ans);
-	soca_buf_free(&b);
-	soca_buf_free(&out);
-	return rc;
+	return 0;
 }
 
 /*
@@ -792,25 +869,17 @@ node_bulk(struct index_run *r, const struct soca_ec2_inst *v, size_t n,
 int
 soca_index_nodes(const struct soca_conf *c, bool ndjson, FILE *out)
 {
-	struct index_run r = { .c = c };
+	struct index_run r;
 	struct soca_aws_cfg cfg = { .conf = c };
 	struct soca_aws_err e = { 0 };
 	struct soca_ec2_inst *v = NULL;
 	struct soca_aws *ec2 = NULL;
 	long long at = (long long)time(NULL) / 60 * 60;
-	char *why = NULL;
 	size_t n = 0;
-	int rc = SOCA_EX_OK;
+	int rc;
 
-	r.cluster = soca_conf_get(c, "cluster", NULL, "name");
-	r.index = soca_conf_get(c, "index", NULL, "nodes_index");
-	r.batch = soca_conf_int(c, "index", NULL, "batch");
-	if (!ndjson && soca_idx_setup(&r, &why) != 0) {
-		warnx("%s", why);
-		free(why);
-		soca_aws_free(r.aws);
-		return SOCA_EX_USAGE;
-	}
+	if ((rc = soca_idx_begin(&r, c, "nodes_index", ndjson)) != SOCA_EX_OK)
+		return rc;
 	if (strcmp(soca_conf_get(c, "cluster", NULL, "provider"), "aws") == 0) {
 		if ((ec2 = soca_aws_new(&cfg, &e)) == NULL ||
 		    soca_aws_describe(ec2, r.cluster, false, &v, &n, &e) != 0) {
@@ -835,8 +904,7 @@ soca_index_nodes(const struct soca_conf *c, bool ndjson, FILE *out)
 	if (n > 0 && soca_idx_put_template(&r, node_template(r.index)) != 0)
 		rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	for (size_t i = 0; i < n && rc == SOCA_EX_OK; i += (size_t)r.batch)
-		if (node_bulk(&r, v + i, n - i < (size_t)r.batch ? n - i :
-		    (size_t)r.batch, at) != 0)
+		if (node_bulk(&r, v + i, soca_idx_chunk(&r, i, n), at) != 0)
 			rc = r.temp ? SOCA_EX_TEMP : SOCA_EX_FALSE;
 	if (rc == SOCA_EX_OK && r.failed)
 		rc = SOCA_EX_FALSE;
@@ -846,7 +914,6 @@ out:
 	soca_aws_err_free(&e);
 	soca_ec2_inst_free(v, n);
 	soca_aws_free(ec2);
-	soca_aws_free(r.aws);
-	free(r.basic);
+	soca_idx_end(&r);
 	return rc;
 }

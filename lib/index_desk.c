@@ -185,31 +185,18 @@ ck_find(const struct dset *s, const char *id)
 	return NULL;
 }
 
-static char *
-ck_path(struct soca_spool *sp)
-{
-	return soca_xasprintf("%s/index.desktops", soca_spool_dir(sp));
-}
-
 static void
-ck_read(struct dset *s, struct soca_spool *sp)
+ck_scan(const char *line, void *arg)
 {
-	char *p = ck_path(sp), line[1024];
-	FILE *f = fopen(p, "r");
+	struct dset *s = arg;
 	struct dline l;
 
-	free(p);
-	if (f == NULL)
+	memset(&l, 0, sizeof(l));
+	if (sscanf(line, "D %255s %64s %31s %63s %63s %lld %31s", l.id, l.sha,
+	    l.iid, l.type, l.az, &l.started, l.state) != 7)
 		return;
-	while (fgets(line, sizeof(line), f)) {
-		memset(&l, 0, sizeof(l));
-		if (sscanf(line, "D %255s %64s %31s %63s %63s %lld %31s", l.id,
-		    l.sha, l.iid, l.type, l.az, &l.started, l.state) != 7)
-			continue;
-		s->ck = soca_xreallocarray(s->ck, s->nck + 1, sizeof(*s->ck));
-		s->ck[s->nck++] = l;
-	}
-	fclose(f);
+	s->ck = soca_xreallocarray(s->ck, s->nck + 1, sizeof(*s->ck));
+	s->ck[s->nck++] = l;
 }
 
 static const char *
@@ -316,26 +303,17 @@ desk_template(const char *index)
 {
 	static const char *const kw[] = { "cluster", "owner", "name",
 	    "session", "state", "instance_id", "instance_type",
-	    "availability_zone", "lifecycle", "image", "os", "project" };
+	    "availability_zone", "lifecycle", "image", "os", "project", NULL };
 	static const char *const dt[] = { "created_time", "started_time",
-	    "stopped_time", "terminated_time" };
+	    "stopped_time", "terminated_time", NULL };
 	json_t *p = json_object();
 
-	for (size_t i = 0; i < sizeof(kw) / sizeof(*kw); i++)
-		json_object_set_new(p, kw[i], json_pack("{s:s}", "type",
-		    "keyword"));
-	for (size_t i = 0; i < sizeof(dt) / sizeof(*dt); i++)
-		json_object_set_new(p, dt[i], json_pack("{s:s,s:s}", "type",
-		    "date", "format", "strict_date_time_no_millis"));
-	json_object_set_new(p, "generation", json_pack("{s:s}", "type",
-	    "long"));
-	json_object_set_new(p, "hours_running", json_pack("{s:s}", "type",
-	    "double"));
-	json_object_set_new(p, "estimate_usd", json_pack("{s:s}", "type",
-	    "double"));
-	return json_pack("{s:[s+],s:i,s:{s:{s:s,s:o}}}", "index_patterns",
-	    index, "*", "priority", 100, "template", "mappings", "dynamic",
-	    "strict", "properties", p);
+	soca_idx_fields(p, "keyword", kw);
+	soca_idx_fields(p, "date", dt);
+	soca_idx_field(p, "generation", "long");
+	soca_idx_field(p, "hours_running", "double");
+	soca_idx_field(p, "estimate_usd", "double");
+	return soca_idx_template(index, p);
 }
 
 static int
@@ -367,42 +345,33 @@ ck_line(struct soca_buf *b, const struct dsess *x)
 static int
 desk_bulk(struct index_run *r, struct dsess **p, size_t n, bool *ok)
 {
-	struct soca_buf b = { 0 }, out = { 0 };
-	json_t *ans = NULL, *it;
+	struct soca_buf b = { 0 };
+	json_t *ans, *it, *err;
+	long long st;
 	size_t i;
-	int rc = -1;
 
 	for (i = 0; i < n; i++)
 		soca_idx_line(&b, r->index, soca_xstrdup(p[i]->id),
 		    json_incref(p[i]->doc));
-	if (soca_idx_call(r, "POST", "/_bulk", "application/x-ndjson", &b,
-	    &out) == 0) {
-		r->bytes += b.len;
-		ans = json_loadb(out.s, out.len, 0, NULL);
-		rc = 0;
-		json_array_foreach(json_object_get(ans, "items"), i, it) {
-			json_t *x = json_object_get(it, "index");
-			json_t *err = json_object_get(x, "error");
-
-			if (i >= n)
-				break;
-			if (err == NULL) {
-				ok[i] = true;
-				r->sent++;
-				continue;
-			}
-			warnx("desktop %s: refused (%lld %s): %s; sent again "
-			    "next run", p[i]->id, (long long)json_integer_value(
-			    json_object_get(x, "status")), json_string_value(
-			    json_object_get(err, "type")), json_string_value(
-			    json_object_get(err, "reason")));
-			r->failed++;
+	if (soca_idx_bulk(r, &b, &ans) != 0)
+		return -1;
+	json_array_foreach(json_object_get(ans, "items"), i, it) {
+		if (i >= n)
+			break;
+		st = soca_idx_item(it, &err);
+		if (err == NULL) {
+			ok[i] = true;
+			r->sent++;
+			continue;
 		}
+		warnx("desktop %s: refused (%lld %s): %s; sent again next run",
+		    p[i]->id, st, json_string_value(json_object_get(err,
+		    "type")), json_string_value(json_object_get(err,
+		    "reason")));
+		r->failed++;
 	}
 	json_decref(ans);
-	soca_buf_free(&b);
-	soca_buf_free(&out);
-	return rc;
+	return 0;
 }
 
 /* send p[0..n) in bulks; the new checkpoint: confirmed lines, others old */
@@ -412,14 +381,12 @@ desk_send(struct index_run *r, struct dset *s, struct dsess **p, size_t n,
 {
 	bool *ok = soca_xcalloc(n ? n : 1, sizeof(*ok));
 	struct soca_buf b = { 0 };
-	char *path;
 	int rc = 0;
 
 	if (n > 0 && soca_idx_put_template(r, desk_template(r->index)) != 0)
 		rc = -1;
 	for (size_t i = 0; i < n && rc == 0; i += (size_t)r->batch)
-		rc = desk_bulk(r, p + i, n - i < (size_t)r->batch ? n - i :
-		    (size_t)r->batch, ok + i);
+		rc = desk_bulk(r, p + i, soca_idx_chunk(r, i, n), ok + i);
 	for (size_t i = 0, k = 0; i < s->n; i++) {
 		const struct dline *l = ck_find(s, s->v[i].id);
 
@@ -431,15 +398,8 @@ desk_send(struct index_run *r, struct dset *s, struct dsess **p, size_t n,
 			    l->state);
 	}
 	free(ok);
-	if (r->sent == 0)
-		goto out;
-	path = ck_path(sp);
-	if (soca_write_atomic(path, b.s ? b.s : "", b.len, 0660) != 0) {
-		warn("%s", path);
+	if (r->sent > 0 && soca_idx_ckpt_write(sp, "desktops", &b) != 0)
 		rc = -2;
-	}
-	free(path);
-out:
 	soca_buf_free(&b);
 	return rc;
 }
@@ -509,23 +469,16 @@ int
 soca_index_desktops(const struct soca_conf *c, struct soca_spool *sp,
     bool ndjson, bool all, FILE *out)
 {
-	struct index_run r = { .c = c };
+	struct index_run r;
 	struct dset s = { 0 };
 	struct soca_ec2_inst *v = NULL;
 	struct dsess **p = NULL;
-	char *why = NULL;
 	size_t n = 0, k;
 	int rc;
 
-	r.cluster = soca_conf_get(c, "cluster", NULL, "name");
-	r.index = soca_conf_get(c, "index", NULL, "desktops_index");
-	r.batch = soca_conf_int(c, "index", NULL, "batch");
-	if (!ndjson && soca_idx_setup(&r, &why) != 0) {
-		warnx("%s", why);
-		free(why);
-		soca_aws_free(r.aws);
-		return SOCA_EX_USAGE;
-	}
+	if ((rc = soca_idx_begin(&r, c, "desktops_index", ndjson)) !=
+	    SOCA_EX_OK)
+		return rc;
 	if ((rc = sweep(c, r.cluster, &v, &n)) != 0)
 		goto out;
 	if (sp != NULL) {
@@ -534,7 +487,7 @@ soca_index_desktops(const struct soca_conf *c, struct soca_spool *sp,
 			rc = SOCA_EX_TEMP;
 			goto out;
 		}
-		ck_read(&s, sp);
+		soca_idx_ckpt_read(sp, "desktops", ck_scan, &s);
 	}
 	instances(&s, v, n, r.cluster);
 	if (s.n)
@@ -566,7 +519,6 @@ out:
 	free(p);
 	dset_free(&s);
 	soca_ec2_inst_free(v, n);
-	soca_aws_free(r.aws);
-	free(r.basic);
+	soca_idx_end(&r);
 	return rc;
 }

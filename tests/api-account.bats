@@ -29,8 +29,7 @@ setup_file() {
 	allowed_users = socatest-bob
 	limit = 50
 	CONF
-	web_key alice
-	web_key bob
+	web_key alice bob
 }
 
 teardown_file() {
@@ -38,8 +37,7 @@ teardown_file() {
 }
 
 setup() {
-	web_setup || skip "$WEB_SKIP"
-	cd "$BATS_TEST_TMPDIR" || return 1
+	web_test_setup
 }
 
 # passwd USER OLD NEW [cookie]: POST /api/me/password with USER's session

@@ -15,8 +15,7 @@ setup_file() {
 	web_start
 	[ -n "${WEB_DIR:-}" ] || return 0
 	web_admin_start || return 1
-	web_key alice
-	web_key carol
+	web_key alice carol
 }
 
 teardown_file() {
@@ -27,8 +26,7 @@ teardown_file() {
 
 setup() {
 	[[ $BATS_TEST_DESCRIPTION == "the shipped sudoers"* ]] && return 0
-	web_setup || skip "$WEB_SKIP"
-	cd "$BATS_TEST_TMPDIR" || return 1
+	web_test_setup
 }
 
 # as carol (the administrator) or alice, with a JSON body

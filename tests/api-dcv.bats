@@ -13,8 +13,7 @@ setup_file() {
 	web_start
 	[ -n "${WEB_DIR:-}" ] || return 0
 	sed -i 's/^\[desktop\]$/&\ndcv_auth = token/' "$WEB_DIR/soca.conf"
-	web_key alice
-	web_key bob
+	web_key alice bob
 }
 
 teardown_file() {
@@ -22,8 +21,7 @@ teardown_file() {
 }
 
 setup() {
-	web_setup || skip "$WEB_SKIP"
-	cd "$BATS_TEST_TMPDIR" || return 1
+	web_test_setup
 }
 
 # set_ttl VALUE: [web] dcv_token_ttl (the [web] section is the conf's last)

@@ -11,9 +11,7 @@ load lib/jobs
 setup_file() {
 	web_start
 	[ -n "${WEB_DIR:-}" ] || return 0
-	web_key alice
-	web_key bob
-	web_key carol
+	web_key alice bob carol
 }
 
 teardown_file() {
@@ -22,8 +20,7 @@ teardown_file() {
 
 setup() {
 	[[ $BATS_TEST_DESCRIPTION == "the shipped sudoers"* ]] && return 0
-	web_setup || skip "$WEB_SKIP"
-	cd "$BATS_TEST_TMPDIR" || return 1
+	web_test_setup
 }
 
 # the spool as root sees it, for before/after comparisons

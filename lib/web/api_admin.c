@@ -62,12 +62,27 @@ str(json_t *j, const char *key, bool *bad)
 	return json_string_value(v);
 }
 
-/* a password for soca-user's stdin: one line, no NUL, not empty */
+/* a password given (pw not NULL) for soca-user's stdin must be one
+ * line, no NUL, not empty: else 400 */
 static bool
-password_ok(const char *pw)
+password_bad(struct soca_web *w, const char *pw)
 {
-	return pw != NULL && *pw != '\0' && strlen(pw) <= 1024 &&
-	    strpbrk(pw, "\r\n") == NULL;
+	if (pw == NULL || (*pw != '\0' && strlen(pw) <= 1024 &&
+	    strpbrk(pw, "\r\n") == NULL))
+		return false;
+	soca_web_error(w, 400, "password refused: one line of 1 to 1024 "
+	    "bytes");
+	return true;
+}
+
+/* a secret string wiped, then freed */
+static void
+forget(char *s)
+{
+	if (s != NULL) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
 }
 
 static bool
@@ -168,8 +183,9 @@ listing(struct soca_web *w, const char *cmd, const char *const *argv,
 	soca_web_run_free(&r);
 }
 
-void
-soca_web_users_list(struct soca_web *w)
+/* every user or group (cmd), with members for groups; no query */
+static void
+list_all(struct soca_web *w, const char *cmd, bool members)
 {
 	const char *argv[] = { "list", "-J", NULL };
 
@@ -178,7 +194,27 @@ soca_web_users_list(struct soca_web *w)
 	if (*w->query != '\0')
 		soca_web_error(w, 400, "no query parameters are known here");
 	else
-		listing(w, "soca-user", argv, false, false);
+		listing(w, cmd, argv, members, false);
+}
+
+/* an action of cmd with no stdin and no answer body: 204, else as
+ * answer() says with what */
+static void
+act(struct soca_web *w, const char *cmd, const char *const *argv,
+    const char *what)
+{
+	struct soca_web_run r;
+
+	if (run(w, cmd, argv, NULL, &r)) {
+		answer(w, what, &r, 204);
+		soca_web_run_free(&r);
+	}
+}
+
+void
+soca_web_users_list(struct soca_web *w)
+{
+	list_all(w, "soca-user", false);
 }
 
 void
@@ -247,11 +283,8 @@ soca_web_users_add(struct soca_web *w)
 	}
 	if (!name_ok(w, "user", name))
 		goto out;
-	if (pw != NULL && !password_ok(pw)) {
-		soca_web_error(w, 400, "password refused: one line of 1 to "
-		    "1024 bytes");
+	if (password_bad(w, pw))
 		goto out;
-	}
 	argv[i++] = "add";
 	if (email != NULL) {
 		argv[i++] = "--email";
@@ -278,18 +311,14 @@ soca_web_users_add(struct soca_web *w)
 	} else {
 		if ((genpw = printed_password(r.out)) != NULL) {
 			json_object_set_new(o, "password", json_string(genpw));
-			explicit_bzero(genpw, strlen(genpw));
-			free(genpw);
+			forget(genpw);
 		}
 		soca_web_json(w, 201, o);
 	}
 	explicit_bzero(r.out, r.outlen);
 	soca_web_run_free(&r);
 out:
-	if (in != NULL) {
-		explicit_bzero(in, strlen(in));
-		free(in);
-	}
+	forget(in);
 	json_decref(j);
 }
 
@@ -324,15 +353,10 @@ void
 soca_web_users_delete(struct soca_web *w)
 {
 	const char *argv[] = { "del", "--", w->seg[1], NULL };
-	struct soca_web_run r;
 
-	if (!admin_only(w) || !name_ok(w, "user", w->seg[1]) ||
-	    !not_self(w, w->seg[1], "delete"))
-		return;
-	if (run(w, "soca-user", argv, NULL, &r)) {
-		answer(w, "no such user", &r, 204);
-		soca_web_run_free(&r);
-	}
+	if (admin_only(w) && name_ok(w, "user", w->seg[1]) &&
+	    not_self(w, w->seg[1], "delete"))
+		act(w, "soca-user", argv, "no such user");
 }
 
 /* POST /api/users/{name}/password: {"password": P} or generate */
@@ -359,11 +383,8 @@ password(struct soca_web *w, const char *name)
 		    "{\"generate_password\": true}");
 		goto out;
 	}
-	if (pw != NULL && !password_ok(pw)) {
-		soca_web_error(w, 400, "password refused: one line of 1 to "
-		    "1024 bytes");
+	if (password_bad(w, pw))
 		goto out;
-	}
 	if (pw != NULL) {
 		in = soca_xasprintf("%s\n", pw);
 	} else {
@@ -380,8 +401,7 @@ password(struct soca_web *w, const char *name)
 		else {
 			soca_web_json(w, 200, json_pack("{s:s}", "password",
 			    p));
-			explicit_bzero(p, strlen(p));
-			free(p);
+			forget(p);
 		}
 	} else {
 		answer(w, "no such user", &r, 204);
@@ -389,10 +409,7 @@ password(struct soca_web *w, const char *name)
 	explicit_bzero(r.out, r.outlen);
 	soca_web_run_free(&r);
 out:
-	if (in != NULL) {
-		explicit_bzero(in, strlen(in));
-		free(in);
-	}
+	forget(in);
 	json_decref(j);
 }
 
@@ -401,7 +418,6 @@ soca_web_users_action(struct soca_web *w)
 {
 	const char *a = w->seg[2], *name = w->seg[1];
 	const char *argv[5] = { NULL };
-	struct soca_web_run r;
 
 	if (!admin_only(w))
 		return;
@@ -431,23 +447,13 @@ soca_web_users_action(struct soca_web *w)
 		argv[1] = "--";
 		argv[2] = name;
 	}
-	if (run(w, "soca-user", argv, NULL, &r)) {
-		answer(w, "no such user", &r, 204);
-		soca_web_run_free(&r);
-	}
+	act(w, "soca-user", argv, "no such user");
 }
 
 void
 soca_web_groups_list(struct soca_web *w)
 {
-	const char *argv[] = { "list", "-J", NULL };
-
-	if (!admin_only(w))
-		return;
-	if (*w->query != '\0')
-		soca_web_error(w, 400, "no query parameters are known here");
-	else
-		listing(w, "soca-group", argv, true, false);
+	list_all(w, "soca-group", true);
 }
 
 void
@@ -488,14 +494,9 @@ void
 soca_web_groups_delete(struct soca_web *w)
 {
 	const char *argv[] = { "del", "--", w->seg[1], NULL };
-	struct soca_web_run r;
 
-	if (!admin_only(w) || !name_ok(w, "group", w->seg[1]))
-		return;
-	if (run(w, "soca-group", argv, NULL, &r)) {
-		answer(w, "no such group", &r, 204);
-		soca_web_run_free(&r);
-	}
+	if (admin_only(w) && name_ok(w, "group", w->seg[1]))
+		act(w, "soca-group", argv, "no such group");
 }
 
 static void
@@ -503,17 +504,10 @@ member(struct soca_web *w, bool add)
 {
 	const char *argv[] = { "member", add ? "add" : "remove", "--",
 	    w->seg[1], w->seg[3], NULL };
-	struct soca_web_run r;
 
-	if (!admin_only(w) || !name_ok(w, "group", w->seg[1]) ||
-	    !name_ok(w, "user", w->seg[3]))
-		return;
-	if (!no_body(w))
-		return;
-	if (run(w, "soca-group", argv, NULL, &r)) {
-		answer(w, "no such group or member", &r, 204);
-		soca_web_run_free(&r);
-	}
+	if (admin_only(w) && name_ok(w, "group", w->seg[1]) &&
+	    name_ok(w, "user", w->seg[3]) && no_body(w))
+		act(w, "soca-group", argv, "no such group or member");
 }
 
 void

@@ -5,7 +5,7 @@
 #   load lib/web
 #   setup_file()    { web_start; }     # once per file: skips without root
 #   teardown_file() { web_stop; }
-#   setup()         { web_setup || skip "$WEB_SKIP"; }
+#   setup()         { web_test_setup; }  # or web_setup || skip "$WEB_SKIP"
 #
 # web_start brings up, all on loopback and torn down by web_stop:
 #   - slapd (lib/slapd) holding socatest-alice, socatest-bob and
@@ -31,7 +31,7 @@
 #
 # web_req METHOD PATH [curl args...] sets WEB_STATUS, WEB_BODY and
 # WEB_HEADERS (lower-cased names); web_as USER METHOD PATH [args...]
-# does it with USER's API key (made by web_key USER once per file).
+# does it with USER's API key (made by web_key USER... once per file).
 
 load lib/slapd
 load lib/awsim
@@ -314,6 +314,13 @@ web_setup() {
 	rm -rf "$WEB_STATE/failures"
 }
 
+# per test, for a suite whose tests work in a directory of their own:
+# skip as web_setup says, else cd to the test's temporary directory
+web_test_setup() {
+	web_setup || skip "$WEB_SKIP"
+	cd "$BATS_TEST_TMPDIR" || return 1
+}
+
 # web_req METHOD PATH [curl args...]
 web_req() {
 	local method=$1 path=$2 out
@@ -335,16 +342,18 @@ web_login() {
 	WEB_COOKIE=$(sed -n 's/^set-cookie: soca_session=\([^;]*\);.*/\1/p' <<<"$WEB_HEADERS")
 }
 
-# web_key USER: an API key for socatest-USER, in WEB_KEY_USER (and printed)
+# web_key USER...: an API key for each socatest-USER, in WEB_KEY_USER
 web_key() {
-	local u=$1 tok
-	web_login "$u" || return 1
-	web_req POST /api/keys -H 'Content-Type: application/json' \
-	    -H "Origin: $WEB_ORIGIN" -b "soca_session=$WEB_COOKIE" \
-	    --data '{"name":"tests"}' || return 1
-	[ "$WEB_STATUS" = 201 ] || { echo "key of $u: $WEB_STATUS $WEB_BODY" >&2; return 1; }
-	tok=$(jq -r .token <<<"$WEB_BODY")
-	export "WEB_KEY_$u=$tok"
+	local u tok
+	for u in "$@"; do
+		web_login "$u" || return 1
+		web_req POST /api/keys -H 'Content-Type: application/json' \
+		    -H "Origin: $WEB_ORIGIN" -b "soca_session=$WEB_COOKIE" \
+		    --data '{"name":"tests"}' || return 1
+		[ "$WEB_STATUS" = 201 ] || { echo "key of $u: $WEB_STATUS $WEB_BODY" >&2; return 1; }
+		tok=$(jq -r .token <<<"$WEB_BODY")
+		export "WEB_KEY_$u=$tok"
+	done
 }
 
 # web_as USER METHOD PATH [curl args...]: with USER's API key
