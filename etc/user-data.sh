@@ -135,7 +135,8 @@ efs_mounts() {
 		*) echo "soca: [queue $efs_q] efs_mounts: \"$efs_m\" is not SOURCE=/MOUNTPOINT[:ro]"; return 1 ;;
 		esac
 		mountpoint -q "$efs_dst" 2>/dev/null && continue
-		mkdir -p "$efs_dst"
+		mkdir -p "$efs_dst" ||
+		    { echo "soca: cannot make the mount point $efs_dst ([queue $efs_q] efs_mounts)"; return 1; }
 		mount -t nfs4 -o "nfsvers=4.1,rsize=1048576,wsize=1048576,hard,timeo=600,retrans=2,noresvport$efs_ro" \
 		    "$efs_src" "$efs_dst" ||
 		    { echo "soca: cannot mount $efs_src on $efs_dst ([queue $efs_q] efs_mounts)"; return 1; }

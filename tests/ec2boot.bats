@@ -130,7 +130,8 @@ archive_on() {
 
 @test "a bootstrap that fails: its log, with the reason, is closed on the spool all the same" {
 	archive_on
-	printf '[queue "badefs"]\ninstance_type = c5.large\nefs_mounts = fs-0123abcd:/apps\n' >>"$SOCA_CONF"
+	# a mount soca-config check takes but no node can make (no such place)
+	printf '[queue "badefs"]\ninstance_type = c5.large\nefs_mounts = fs-0123abcd:/=/proc/soca-none/apps\n' >>"$SOCA_CONF"
 	soca-submit -q badefs <<<'true' >/dev/null
 	soca-node-up
 	wait_state 1 failed 20
@@ -138,12 +139,14 @@ archive_on() {
 	log=$BATS_TEST_TMPDIR/spool/nodelogs/$iid.log
 	# the user data ends (its log closed) just after the job is failed
 	for _ in $(seq 100); do
-		grep -q 'is not SOURCE=' "$log" 2>/dev/null && break
+		grep -q 'cannot make the mount point' "$log" 2>/dev/null && break
 		sleep 0.1
 	done
 	run cat "$log"
 	assert_line --index 0 --regexp "^soca: .* node $iid of boot1, job 1$"
-	assert_line --partial 'soca: [queue badefs] efs_mounts: "fs-0123abcd:/apps" is not SOURCE=/MOUNTPOINT[:ro]'
+	assert_line 'soca: cannot make the mount point /proc/soca-none/apps ([queue badefs] efs_mounts)'
+	run soca-stat -n -o reason 1
+	assert_output 'node: cannot make the mount point /proc/soca-none/apps ([queue badefs] efs_mounts)'
 	soca-node-down >/dev/null
 }
 
