@@ -37,7 +37,7 @@ setup_file() {
 	    >"$d/badfield.json"
 	printf '{"label": "Bad range", "script": "true\\n", "fields": [{"name": "a", "label": "A", "type": "int", "min": 1, "max": 3, "default": 7}]}\n' \
 	    >"$d/baddefault.json"
-	echo "applications = $d" >>"$WEB_CONF"
+	sed -i "/^\[web\]\$/a applications = $d" "$WEB_CONF"
 	web_key alice
 	web_key bob
 }
