@@ -95,6 +95,26 @@ job_script() {
 	assert_equal "$WEB_STATUS" 401
 }
 
+@test "soca-api --check-applications: ok for each valid profile, the file and why for the others, exit 2" {
+	run "$WEB_DIR/cgi/soca-api" --check-applications
+	assert_failure 2
+	assert_line "cfd-solver ok"
+	assert_line "echo ok"
+	assert_line "soca-api: $WEB_DIR/apps/badfield.json: field a: type is one of int, number, string, choice, path"
+	assert_line "soca-api: $WEB_DIR/apps/baddefault.json: field a: its default: parameter a is out of range: give a value from 1 to 3"
+	assert_line --regexp "^soca-api: $WEB_DIR/apps/broken.json: line 1: "
+	mkdir good
+	cp "$WEB_DIR/apps/echo.json" good/
+	sed "s|^applications = .*|applications = $PWD/good|" "$WEB_CONF" >good.conf
+	SOCA_CONF=$PWD/good.conf run "$WEB_DIR/cgi/soca-api" --check-applications
+	assert_success
+	assert_output "echo ok"
+	sed "s|^applications = .*|applications = $PWD/none|" "$WEB_CONF" >none.conf
+	SOCA_CONF=$PWD/none.conf run "$WEB_DIR/cgi/soca-api" --check-applications
+	assert_failure 2
+	assert_output "soca-api: $PWD/none: No such file or directory (set [web] applications to the profiles' directory)"
+}
+
 @test "a submission renders the script with quoted values; the job runs to done as the user" {
 	local id body
 	body=$(jq -nc --arg n "apps-$WEB_SUB" '{application: "echo", name: $n,

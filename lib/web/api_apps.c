@@ -19,6 +19,7 @@
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "web.h"
 
@@ -408,6 +409,48 @@ names(const char *dir, char ***out)
 	return n;
 }
 
+/*
+ * soca-api --check-applications: each profile of the directory, "NAME
+ * ok" or its file and why; 0 when all are valid, 2 otherwise.
+ */
+int
+soca_web_apps_check(struct soca_conf *conf, FILE *out, FILE *err)
+{
+	struct soca_web w = { .conf = conf };
+	const char *dir = soca_web_apps_dir(&w);
+	char **v, *why;
+	size_t n;
+	int rc = 0;
+	json_t *p;
+	bool missing;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(err, "soca-api: %s: %s (set [web] applications to the "
+		    "profiles' directory)\n", dir, strerror(errno));
+		return 2;
+	}
+	closedir(d);
+	n = names(dir, &v);
+	for (size_t i = 0; i < n; i++) {
+		if (!soca_name_ok(v[i])) {
+			fprintf(err, "soca-api: %s/%s.json: the name is not a "
+			    "soca name (letters, digits, '-' and '_'): rename it\n",
+			    dir, v[i]);
+			rc = 2;
+		} else if ((p = load(dir, v[i], &why, &missing)) == NULL) {
+			fprintf(err, "soca-api: %s\n", why);
+			free(why);
+			rc = 2;
+		} else {
+			fprintf(out, "%s ok\n", v[i]);
+			json_decref(p);
+		}
+	}
+	soca_strv_free(v, n);
+	return rc;
+}
+
 static json_t *
 with_name(json_t *p, const char *name)
 {
@@ -424,6 +467,8 @@ soca_web_apps_list(struct soca_web *w)
 	size_t n = names(dir, &v);
 	bool missing;
 
+	if (n == 0 && access(dir, R_OK | X_OK) != 0 && errno != ENOENT)
+		soca_web_note(w, "applications %s: %s", dir, strerror(errno));
 	for (size_t i = 0; i < n; i++) {
 		why = NULL;
 		if (!soca_name_ok(v[i]))
