@@ -43,6 +43,9 @@ setup_file() {
 }
 
 teardown_file() {
+	# the jobs' output in alice's home (shared with the other web suites),
+	# should a test have failed before removing it
+	[ -n "${WEB_SUB:-}" ] && rm -f "$WEB_HOMES"/alice/*"-$WEB_SUB".[oe]*
 	web_stop
 }
 
