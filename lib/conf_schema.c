@@ -504,6 +504,9 @@ static const struct soca_key web_keys[] = {
 	    "= token)" },
 	{ "url", SOCA_T_STRING, NULL, NULL, 0, 0,
 	    "the site's https URL; desktops in token mode ask URL/api/dcv-auth" },
+	{ "applications", SOCA_T_PATH, "/etc/soca/applications", NULL, 0, 0,
+	    "soca-api: the application profiles' directory (NAME.json each; "
+	    "soca-api(8))" },
 	END
 };
 

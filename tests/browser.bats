@@ -17,6 +17,10 @@ setup_file() {
 	[ -z "$BROWSER_SKIP" ] || return 0
 	web_start || return 1
 	web_admin_start || return 1
+	# the shipped example application profile, for the application flow
+	mkdir -p "$WEB_DIR/apps"
+	cp "$SOCA_SRCDIR/etc/web/applications/cfd-solver.json" "$WEB_DIR/apps/"
+	sed -i "/^\[web\]\$/a applications = $WEB_DIR/apps" "$WEB_CONF"
 	browser_site || return 1
 	echo "# screenshots: $BROWSER_SHOTS" >&3
 }
@@ -106,6 +110,32 @@ clean() {
 	assert_line 'imgs 0'
 	clean
 	[ -s "$BROWSER_SHOTS/job.png" ]
+}
+
+@test "alice picks the example application, fills its form, submits; the job runs to done" {
+	local id name=app-$WEB_SUB out
+	browser_run application "$name"
+	assert_success
+	clean
+	assert_line 'offered Script|CFD solver run'
+	assert_line 'labels Input case (path in your home)=INPUT|Cores=INPUT|Precision=SELECT|Run tag=INPUT|Name=INPUT|Project=INPUT|Hold the job after submitting=INPUT'
+	assert_line 'cores number 1 96 4'
+	assert_line 'precision single double'
+	id=$(sed -n 's/^id //p' <<<"$output")
+	run soca-stat -n -o user,name,state "$id"
+	assert_output --regexp "^socatest-alice +$name +queued$"
+	soca-node-up
+	browser_run done "$id"
+	assert_success
+	assert_line 'state done'
+	out="$WEB_HOMES/alice/$name.o$id"
+	assert_equal "$(cat "$out")" "case: cases/wing
+cores: 12
+precision: single
+tag: run
+cfd-solver is not installed here: nothing run"
+	rm -f "$WEB_HOMES/alice/$name".[oe]"$id"
+	[ -s "$BROWSER_SHOTS/application.png" ]
 }
 
 @test "an HTML payload as a job name is shown as text and runs nothing" {

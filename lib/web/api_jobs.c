@@ -458,6 +458,13 @@ submit(struct soca_web *w, bool estimate)
 
 	if (j == NULL)
 		return;
+	if (json_object_get(j, "application") != NULL) {
+		/* an application profile's form: a script submission made */
+		o = soca_web_apps_submission(w, j);
+		json_decref(j);
+		if ((j = o) == NULL)
+			return;
+	}
 	if (estimate) {
 		push(&a, "--estimate");
 		push(&a, "--json");

@@ -21,7 +21,8 @@
 
 static const char usage_text[] =
     "usage: soca-api             (as a CGI program, from fcgiwrap)\n"
-    "       soca-api --routes\n";
+    "       soca-api --routes\n"
+    "       soca-api --check-applications\n";
 
 static struct soca_conf *
 conf(void)
@@ -76,6 +77,15 @@ soca_web_main(int argc, char **argv)
 
 	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
 		return soca_web_print_routes(stdout);
+	if (argc == 2 && strcmp(argv[1], "--check-applications") == 0) {
+		int rc;
+
+		if ((w.conf = conf()) == NULL)
+			return SOCA_EX_USAGE;
+		rc = soca_web_apps_check(w.conf, stdout, stderr);
+		soca_conf_free(w.conf);
+		return rc;
+	}
 	if (argc == 2 && (strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0)) {
 		fputs(usage_text, stdout);

@@ -34,6 +34,8 @@ const struct soca_web_route soca_web_routes[] = {
 	{ "POST", "/api/jobs/{id}/release", soca_web_jobs_release, false },
 	{ "GET", "/api/jobs/{id}/output/{stream}", soca_web_jobs_output,
 	    false },
+	{ "GET", "/api/applications", soca_web_apps_list, false },
+	{ "GET", "/api/applications/{name}", soca_web_apps_show, false },
 	{ "GET", "/api/queues", soca_web_queues, false },
 	{ "GET", "/api/budgets", soca_web_budgets, false },
 	{ "GET", "/api/desktops", soca_web_desktops_list, false },

@@ -147,6 +147,13 @@ void soca_web_jobs_release(struct soca_web *);
 void soca_web_jobs_alter(struct soca_web *);
 void soca_web_jobs_output(struct soca_web *);
 
+/* api_apps.c */
+const char *soca_web_apps_dir(const struct soca_web *);
+void soca_web_apps_list(struct soca_web *);
+void soca_web_apps_show(struct soca_web *);
+json_t *soca_web_apps_submission(struct soca_web *, json_t *);
+int soca_web_apps_check(struct soca_conf *, FILE *out, FILE *err);
+
 /* api_misc.c */
 void soca_web_me(struct soca_web *);
 void soca_web_queues(struct soca_web *);

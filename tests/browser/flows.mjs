@@ -80,6 +80,34 @@ const flows = {
 		report('hygiene', await hygiene(page));
 	},
 
+	// application NAME: the submit view offers the example application
+	// profile; its form is filled with labelled inputs and submitted;
+	// prints the form's labels and controls and the job's id
+	async application(browser, name) {
+		const page = await newPage(browser);
+		await login(page);
+		await page.waitForFunction(() => [...document.querySelectorAll('#submit-from option')]
+			.some((o) => o.value === 'cfd-solver'));
+		report('offered', await page.$$eval('#submit-from option', (l) => l.map((o) => o.textContent).join('|')));
+		await page.select('#submit-from', 'cfd-solver');
+		await page.waitForSelector('#app-form');
+		report('labels', await page.$$eval('#app-form label', (l) => l.map((e) => e.textContent +
+			'=' + (document.getElementById(e.htmlFor) || {}).tagName).join('|')));
+		report('cores', await page.$eval('#app-form input[name=p-cores]', (e) => [e.type, e.min, e.max, e.value].join(' ')));
+		report('precision', await page.$$eval('#app-form select[name=p-precision] option', (l) => l.map((o) => o.value).join(' ')));
+		await page.type('#app-form input[name=p-input]', 'cases/wing');
+		await page.click('#app-form input[name=p-cores]', {clickCount: 3});
+		await page.keyboard.type('12');
+		await page.select('#app-form select[name=p-precision]', 'single');
+		await page.type('#app-form input[name=name]', name);
+		await shot(page, 'application');
+		await page.click('#app-form button[type=submit]');
+		const st = await status(page, /submitted|Not submitted/);
+		check(!st.error, 'submission refused: ' + st.text);
+		report('id', st.text.match(/^Job (\S+) submitted\.$/)[1]);
+		report('hygiene', await hygiene(page));
+	},
+
 	// done ID: the list's live refresh shows ID done, with no reload
 	async done(browser, id) {
 		const page = await newPage(browser);

@@ -1,5 +1,6 @@
-// jobs.js: the jobs view (a submit form, the list refreshed every few
-// seconds, cancel/hold/release) and one job's details with its output.
+// jobs.js: the jobs view (a submit form: a script or an administrator's
+// application profile's form; the list refreshed every few seconds,
+// cancel/hold/release) and one job's details with its output.
 
 import {api, list, seg, url} from './api.js';
 import {h, field, input, select, button, say, table, text, when, section,
@@ -117,6 +118,92 @@ function submitForm(onSubmitted) {
 	return form;
 }
 
+// one application profile's field as a labelled control
+function appInput(f) {
+	const a = {name: 'p-' + f.name, required: f.required === true};
+	let el;
+	if (f.type === 'choice') {
+		const opts = (Array.isArray(f.choices) ? f.choices : []).map(String);
+		el = select(a.name, f.required === true || f.default !== undefined ? opts : [['', '(none)'], ...opts],
+			f.default === undefined ? undefined : String(f.default));
+		el.required = a.required;
+	} else if (f.type === 'int' || f.type === 'number') {
+		el = input(a.name, Object.assign(a, {type: 'number', inputmode: f.type === 'int' ? 'numeric' : 'decimal',
+			step: f.type === 'int' ? 1 : 'any', min: f.min, max: f.max}));
+	} else {
+		el = input(a.name, Object.assign(a, {maxlength: f.type === 'string' ? 256 : 4095,
+			placeholder: f.type === 'path' ? 'relative to your home' : undefined}));
+		if (f.type === 'string' && typeof f.pattern === 'string')
+			el.setAttribute('pattern', f.pattern);
+	}
+	if (f.default !== undefined && f.type !== 'choice')
+		el.value = String(f.default);
+	const hint = f.type === 'int' || f.type === 'number' ?
+		[f.min !== undefined ? 'from ' + f.min : '', f.max !== undefined ? 'to ' + f.max : ''].join(' ').trim() :
+		f.type === 'path' ? 'a path in your home' : '';
+	return field(text(f.label || f.name), el, hint || undefined);
+}
+
+// an application profile's form: its fields, then name, project, hold
+function appForm(app, onSubmitted) {
+	const fields = Array.isArray(app.fields) ? app.fields : [];
+	const result = h('div', {class: 'result', 'aria-live': 'polite'});
+	const form = h('form', {class: 'card', id: 'app-form'},
+		app.description ? h('p', {class: 'description'}, text(app.description)) : null,
+		h('div', {class: 'row'}, fields.map(appInput)),
+		h('div', {class: 'row'},
+			field('Name', input('name', {placeholder: String(app.name)})),
+			field('Project', input('project'))),
+		h('div', {class: 'check'}, h('input', {type: 'checkbox', name: 'hold', id: 'app-hold'}),
+			h('label', {for: 'app-hold'}, 'Hold the job after submitting')),
+		h('div', {class: 'buttons'}, h('button', {type: 'submit'}, 'Submit')),
+		result);
+	form.addEventListener('submit', async (ev) => {
+		ev.preventDefault();
+		const e = form.elements;
+		const b = {application: String(app.name), parameters: {}};
+		for (const f of fields) {
+			const v = e['p-' + f.name].value;
+			if (v !== '')
+				b.parameters[f.name] = (f.type === 'int' || f.type === 'number') ? Number(v) : v;
+		}
+		for (const k of ['name', 'project'])
+			if (e[k].value.trim())
+				b[k] = e[k].value.trim();
+		if (e.hold.checked)
+			b.hold = true;
+		try {
+			const r = await api('POST', '/jobs', b);
+			say('Job ' + r.id + ' submitted.');
+			result.replaceChildren(h('p', {}, 'Submitted: job ', jobLink(r.id), '.'));
+			onSubmitted();
+		} catch (err) {
+			say('Not submitted: ' + err.message, 'error');
+			result.replaceChildren(failed(err));
+		}
+	});
+	return form;
+}
+
+// "Submit from": a script, or one of the application profiles
+function submitBox(onSubmitted) {
+	const from = select('from', [['', 'Script']]);
+	from.id = 'submit-from';
+	const slot = h('div', {});
+	const scriptForm = submitForm(onSubmitted);
+	let apps = [];
+	slot.replaceChildren(scriptForm);
+	list('/applications').then((a) => {
+		apps = Array.isArray(a) ? a : [];
+		from.append(...apps.map((p) => h('option', {value: String(p.name)}, text(p.label || p.name))));
+	}).catch(() => {});
+	from.addEventListener('change', () => {
+		const app = apps.find((p) => String(p.name) === from.value);
+		slot.replaceChildren(app ? appForm(app, onSubmitted) : scriptForm);
+	});
+	return h('div', {}, field('Submit from', from), slot);
+}
+
 export function jobs(main, ctx) {
 	const box = h('div', {id: 'job-list', tabindex: '-1'});
 	const updated = h('small', {class: 'updated'});
@@ -163,7 +250,7 @@ export function jobs(main, ctx) {
 				h('div', {class: 'check'}, mine, h('label', {for: 'jobs-mine'}, 'Only mine')),
 				h('div', {class: 'check'}, hist, h('label', {for: 'jobs-history'}, 'Include finished'))),
 			box, updated),
-		section('Submit a job', submitForm(() => refresh(true))));
+		section('Submit a job', submitBox(() => refresh(true))));
 	refresh(true);
 	const timer = setInterval(refresh, REFRESH_MS);
 	return () => clearInterval(timer);
