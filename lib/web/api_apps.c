@@ -29,15 +29,6 @@
 static const char *const types[] = { "int", "number", "string", "choice",
 	"path", NULL };
 
-static bool
-in_list(const char *s, const char *const *l)
-{
-	for (; *l; l++)
-		if (strcmp(s, *l) == 0)
-			return true;
-	return false;
-}
-
 const char *
 soca_web_apps_dir(const struct soca_web *w)
 {
@@ -100,28 +91,6 @@ number(json_t *v, bool integer, double *d, long long *ll)
 	return errno == 0 && *end == '\0' && isfinite(*d);
 }
 
-/* the path rule of /api/files: relative, no ".", ".." or empty part */
-static bool
-relpath_ok(const char *p)
-{
-	const char *c;
-	size_t n;
-
-	if (*p == '\0' || *p == '/' || strlen(p) > 4095)
-		return false;
-	for (c = p; *c; c++)
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			return false;
-	for (c = p;; c += n + 1) {
-		n = strcspn(c, "/");
-		if (n == 0 || n > 255 || (n == 1 && c[0] == '.') ||
-		    (n == 2 && c[0] == '.' && c[1] == '.'))
-			return false;
-		if (c[n] == '\0')
-			return true;
-	}
-}
-
 /*
  * The value of a parameter as text for the template, or NULL with why
  * (allocated): the rule and the fix.
@@ -179,7 +148,7 @@ param(json_t *f, json_t *v, char **why)
 		return NULL;
 	}
 	if (strcmp(type, "path") == 0) {
-		if (!relpath_ok(s)) {
+		if (!soca_web_path_ok(s) || strcmp(s, ".") == 0) {
 			*why = soca_xasprintf("parameter %s is not a path in "
 			    "your home: give it relative to your home, without "
 			    "\".\" or \"..\" components, empty components or "
@@ -229,7 +198,7 @@ field_check(json_t *f, json_t *seen)
 	if (!json_is_object(f))
 		return soca_xstrdup("a field is an object");
 	json_object_foreach(f, k, v)
-		if (!in_list(k, fk))
+		if (!soca_web_in_list(k, fk))
 			return soca_xasprintf("a field has the unknown key \"%.64s\""
 			    " (known: name, label, type, required, default, min, "
 			    "max, choices, pattern)", k);
@@ -245,7 +214,7 @@ field_check(json_t *f, json_t *seen)
 		return soca_xasprintf("field %s: label is a non-empty string",
 		    name);
 	if (!json_is_string(json_object_get(f, "type")) ||
-	    !in_list(type = json_string_value(json_object_get(f, "type")),
+	    !soca_web_in_list(type = json_string_value(json_object_get(f, "type")),
 	    types))
 		return soca_xasprintf("field %s: type is one of int, number, "
 		    "string, choice, path", name);
@@ -312,7 +281,7 @@ profile_check(json_t *p)
 	if (!json_is_object(p))
 		return soca_xstrdup("a profile is a JSON object");
 	json_object_foreach(p, k, v)
-		if (!in_list(k, pk))
+		if (!soca_web_in_list(k, pk))
 			return soca_xasprintf("unknown key \"%.64s\" (known: label, "
 			    "description, queue, interpreter, resources, fields, "
 			    "script)", k);
@@ -570,7 +539,7 @@ soca_web_apps_submission(struct soca_web *w, json_t *j)
 	size_t i;
 
 	json_object_foreach(j, k, v)
-		if (!in_list(k, rk)) {
+		if (!soca_web_in_list(k, rk)) {
 			soca_web_error(w, 400, "unknown field \"%.64s\" beside "
 			    "application (allowed: parameters, name, project, "
 			    "hold)", k);

@@ -20,8 +20,9 @@
 
 #include "web.h"
 
-static bool
-path_ok(const char *p)
+/* relative to the home, no ".", ".." or empty part; "." alone is the home */
+bool
+soca_web_path_ok(const char *p)
 {
 	const char *c = p;
 	size_t n;
@@ -44,7 +45,7 @@ path_ok(const char *p)
 static bool
 bad_path(struct soca_web *w, const char *p)
 {
-	if (path_ok(p))
+	if (soca_web_path_ok(p))
 		return false;
 	soca_web_error(w, 400, "bad path: relative to your home, without "
 	    "\".\" or \"..\" components, empty components or control "
@@ -288,7 +289,7 @@ soca_web_files_send(struct soca_web *w, const char *rel, const char *ctype)
 	json_t *a = NULL, *st;
 	const char *type;
 
-	if (!path_ok(rel) || strcmp(rel, ".") == 0) {
+	if (!soca_web_path_ok(rel) || strcmp(rel, ".") == 0) {
 		soca_web_error(w, 404, "no such output");
 		return;
 	}

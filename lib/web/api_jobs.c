@@ -53,15 +53,6 @@ text_ok(const char *s)
 static const char *const states[] = { "queued", "provisioning", "running",
 	"done", "failed", "cancelled", NULL };
 
-static bool
-in_list(const char *s, const char *const *l)
-{
-	for (; *l; l++)
-		if (strcmp(s, *l) == 0)
-			return true;
-	return false;
-}
-
 /*
  * soca-stat -J's lines as one JSON array without parsing them: each
  * line is an object soca-stat wrote (it starts with '{' and ends with
@@ -111,7 +102,7 @@ soca_web_jobs_list(struct soca_web *w)
 	pr = soca_web_query(w, "project", &bad);
 	hi = soca_web_query(w, "history", &bad);
 	if (bad || !soca_web_query_only(w, qk) ||
-	    (st && !in_list(st, states)) || (us && !soca_name_ok(us)) ||
+	    (st && !soca_web_in_list(st, states)) || (us && !soca_name_ok(us)) ||
 	    (qu && !soca_name_ok(qu)) || (pr && !soca_name_ok(pr)) ||
 	    (hi && strcmp(hi, "0") != 0 && strcmp(hi, "1") != 0)) {
 		soca_web_error(w, 400, "bad query: state is one of queued, "
@@ -120,7 +111,7 @@ soca_web_jobs_list(struct soca_web *w)
 		goto out;
 	}
 	argv[n++] = "-J";
-	if ((hi && strcmp(hi, "1") == 0) || (st && in_list(st, states + 3)))
+	if ((hi && strcmp(hi, "1") == 0) || (st && soca_web_in_list(st, states + 3)))
 		argv[n++] = "-x";
 	if (st)
 		argv[n++] = "-s", argv[n++] = st;
@@ -376,7 +367,7 @@ fields_ok(struct soca_web *w, json_t *j, const char *const *known)
 	json_t *v;
 
 	json_object_foreach(j, k, v) {
-		if (!in_list(k, known)) {
+		if (!soca_web_in_list(k, known)) {
 			soca_web_error(w, 400, "unknown field \"%.64s\"", k);
 			return false;
 		}

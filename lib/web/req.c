@@ -292,3 +292,13 @@ soca_web_json_body(struct soca_web *w)
 	}
 	return j;
 }
+
+/* s is one of the NULL-terminated list l */
+bool
+soca_web_in_list(const char *s, const char *const *l)
+{
+	for (; *l; l++)
+		if (strcmp(s, *l) == 0)
+			return true;
+	return false;
+}

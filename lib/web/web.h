@@ -59,6 +59,8 @@ struct soca_web_run {
 /* req.c */
 int soca_web_req_read(struct soca_web *);
 int soca_web_pct_decode(const char *s, size_t n, char **out);
+bool soca_web_in_list(const char *s, const char *const *l);
+bool soca_web_path_ok(const char *p);
 char *soca_web_query(const struct soca_web *, const char *key, int *bad);
 bool soca_web_query_only(const struct soca_web *, const char *const *keys);
 json_t *soca_web_json_body(struct soca_web *);
