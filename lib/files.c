@@ -415,9 +415,5 @@ soca_files_type(mode_t m)
 void
 soca_files_mtime(const struct timespec *t, char out[32])
 {
-	struct tm tm;
-
-	if (gmtime_r(&t->tv_sec, &tm) == NULL ||
-	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		strcpy(out, "-");
+	soca_time_utc(t->tv_sec, out);
 }

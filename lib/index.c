@@ -191,14 +191,11 @@ by_end(const void *a, const void *b)
 void
 soca_idx_time(json_t *o, const char *k, long long t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
 	char s[32];
 
 	if (t <= 0)
 		return;
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	soca_time_utc((time_t)t, s);
 	json_object_set_new(o, k, json_string(s));
 }
 

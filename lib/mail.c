@@ -95,14 +95,11 @@ add_text(struct soca_buf *b, const char *s)
 static void
 add_time(struct soca_buf *b, const char *label, long long t)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
 	char s[32];
 
 	if (t <= 0)
 		return;
-	gmtime_r(&tt, &tm);
-	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	soca_time_utc((time_t)t, s);
 	soca_buf_addf(b, "%-15s%s\n", label, s);
 }
 

@@ -45,7 +45,6 @@ char *soca_slurm_kv(const char *line, const char *key);
 void soca_slurm_down(const char *nodes, const char *why);
 
 /* slurm_backoff.c */
-void soca_slurm_time(time_t, char out[32]);
 int soca_slurm_backoff_get(struct soca_spool *, const char *type,
     time_t *until, char **why);
 time_t soca_slurm_backoff_set(const struct soca_conf *, struct soca_spool *,

@@ -38,13 +38,6 @@ bpath(struct soca_spool *sp, const char *type)
 	return d;
 }
 
-/* "2026-12-05T23:04:00Z" */
-void
-soca_slurm_time(time_t t, char out[32])
-{
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
-}
-
 /*
  * Is type backing off?  1 with *until and *why (when wanted) set, 0 when
  * it may launch.
@@ -122,7 +115,7 @@ soca_slurm_backoff_list(struct soca_spool *sp, FILE *f, const char *prefix)
 		if (de->d_name[0] == '.' || !soca_slurm_backoff_get(sp,
 		    de->d_name, &until, &why))
 			continue;
-		soca_slurm_time(until, at);
+		soca_time_utc(until, at);
 		fprintf(f, "%s%s backing off until %s: %s\n", prefix,
 		    de->d_name, at, why);
 		free(why);

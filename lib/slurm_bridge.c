@@ -381,7 +381,7 @@ refused(const struct soca_conf *c, struct soca_spool *sp, const char *type,
 	if (e->kind == SOCA_AWS_E_SERVICE && soca_aws_capacity_code(e->code)) {
 		char at[32];
 
-		soca_slurm_time(soca_slurm_backoff_set(c, sp, type, s), at);
+		soca_time_utc(soca_slurm_backoff_set(c, sp, type, s), at);
 		logx("%s backing off until %s", type, at);
 	}
 	soca_slurm_down(nodes, s);
@@ -423,7 +423,7 @@ launch(const struct soca_conf *c, struct soca_spool *sp, struct soca_aws *a,
 		return;
 	}
 	if (soca_slurm_backoff_get(sp, type, &until, NULL)) {
-		soca_slurm_time(until, at);
+		soca_time_utc(until, at);
 		why = soca_xasprintf("%s backing off until %s", type, at);
 		soca_slurm_down(nodes, why);
 		free(why);

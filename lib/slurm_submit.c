@@ -311,7 +311,7 @@ stat_row(struct soca_out *o, char *line, const struct soca_slurm_filter *f)
 		*m = '\0';
 	if (f->sp && strcmp(st, "queued") == 0 && soca_slurm_backoff_get(f->sp,
 	    x[6], &until, NULL)) {	/* its type backs off: say until when */
-		soca_slurm_time(until, at);
+		soca_time_utc(until, at);
 		snprintf(bo, sizeof(bo), "%s backing off until %s", x[6], at);
 		why = bo;
 	}

@@ -33,6 +33,8 @@ char *soca_xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 int soca_parse_int(const char *, long long min, long long max, long long *);
 int soca_parse_bool(const char *, bool *);
 int soca_parse_duration(const char *, long long *secs);
+/* t as UTC ISO 8601, "2026-12-05T23:04:00Z" ("-" if it cannot be) */
+void soca_time_utc(time_t t, char out[32]);
 int soca_parse_size(const char *, unsigned long long *bytes);
 int soca_parse_number(const char *, double *);
 int soca_parse_usd(const char *, long long *cents);
