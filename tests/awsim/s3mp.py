@@ -136,7 +136,7 @@ def _new_object(sim, body, etag, req, sums, parts=0, ctype=None, meta=None):
 
 
 def put_object(sim, req):
-    b = _bucket(sim, req["bucket"])
+    b = bucket(sim, req["bucket"])
     body = req["body"]
     sums = verify_body(req, body)
     etag = '"%s"' % hashlib.md5(body).hexdigest()
@@ -161,7 +161,8 @@ def object_headers(o, req, h):
     return h
 
 
-def _bucket(sim, name):
+def bucket(sim, name):
+    """The named bucket, or S3's NoSuchBucket (services.py uses it too)."""
     b = sim.svc.buckets.get(name)
     if b is None:
         raise AwsError("NoSuchBucket", "The specified bucket does not exist",
@@ -180,7 +181,7 @@ def _upload(sim, req):
 
 
 def create_upload(sim, req):
-    _bucket(sim, req["bucket"])
+    bucket(sim, req["bucket"])
     uid = secrets.token_urlsafe(48)
     algo = req["headers"].get("x-amz-checksum-algorithm")
     sim.svc.uploads[uid] = {
@@ -278,7 +279,7 @@ def complete_upload(sim, req):
                        for p in parts)
         sums[u["algo"]] = "%s-%d" % (_ALGOS[u["algo"]](raw).decode(),
                                      len(parts))
-    b = _bucket(sim, req["bucket"])
+    b = bucket(sim, req["bucket"])
     b["objects"][req["key"]] = _new_object(sim, body, etag, req, sums,
                                            len(parts), u["type"], u["meta"])
     del sim.svc.uploads[dict(req["query"])["uploadId"]]

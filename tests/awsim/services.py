@@ -119,12 +119,7 @@ def s3_route(method, path, query, headers=None):
     return op, bucket, key
 
 
-def _bucket(sim, name):
-    b = sim.svc.buckets.get(name)
-    if b is None:
-        raise AwsError("NoSuchBucket", "The specified bucket does not exist",
-                       404, BucketName=name)
-    return b
+_bucket = s3mp.bucket
 
 
 def _xml(root, d):
