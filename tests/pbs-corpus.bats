@@ -149,7 +149,9 @@ ends() {
 	for i in 0 2 4 6 8; do
 		run cat "limited.o1.$i"
 		assert_output "alpha=0.$i""0"
-		[ -f "limited.e1.$i" ] && [ ! -s "limited.e1.$i" ]
+		run cat "limited.e1.$i"	# there, and empty
+		assert_success
+		assert_output ''
 	done
 	[ ! -e limited.o1.1 ]
 	[ "$(wc -l <concurrency.log)" -eq 5 ]
