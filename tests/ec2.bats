@@ -524,7 +524,10 @@ lt() {
 }
 
 @test "the launch bucket: a backlog drains at EC2's rate with no throttling" {
-	aws_conf 'launch_burst = 5' 'launch_rate = 2'
+	# soca a little under EC2's rate, as an administrator sets it: at
+	# exactly the rate, whether a launch finds EC2's token refilled turns
+	# on milliseconds of scheduling that neither side controls
+	aws_conf 'launch_burst = 5' 'launch_rate = 1.8'
 	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"bucket","burst":5,"refill":2}' >/dev/null
 	for i in $(seq 1 9); do soca-submit <<<'true' >/dev/null; done
 	start=$(date +%s%N)
@@ -533,8 +536,8 @@ lt() {
 	[ "$(awsim_calls ec2:RunInstances)" = 9 ]
 	[ "$(spool_count provisioning)" = 9 ]
 	[ "$(awsim_ctl GET faults | jq '.[0].fired')" = 0 ]
-	# 5 at once, then 4 at 2 a second
-	[ "$ms" -ge 1900 ]
+	# 5 at once, then 4 at 1.8 a second
+	[ "$ms" -ge 2100 ]
 	# the bucket is kept in the spool: the next run does not burst again
 	soca-submit <<<'true' >/dev/null
 	soca-node-up

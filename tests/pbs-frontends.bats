@@ -663,12 +663,15 @@ row() {
 }
 
 @test "qstat's Time Use is the CPU time the job used, HH:MM:SS (0 before it ran: above)" {
-	# busy for 3 to 4 s of wall time: at least a second of CPU, even shared
-	qsub -N spin -- bash -c 'while [ $SECONDS -lt 4 ]; do :; done'
-	wait_state 1 done 20
+	# busy until it has used 1.2 s of CPU by its own count (utime + stime
+	# in /proc, 100 ticks a second), however loaded the machine is
+	qsub -N spin -- bash -c 'while read -r -a s </proc/$$/stat; [ $((s[13] + s[14])) -lt 120 ]; do :; done'
+	wait_state 1 done 60
 	run qstat -x
 	assert_line --index 2 --regexp '^1\.soca +spin +[^ ]+ +00:00:0[1-9] F normal$'
 	run qstat -x -f 1
 	assert_line --regexp '^    resources_used\.cput = 00:00:0[1-9]$'
-	assert_line --regexp '^    resources_used\.walltime = 00:00:0[3-9]$'
+	# at least the second of CPU it used
+	assert_line --regexp '^    resources_used\.walltime = 00:0[0-9]:[0-9]{2}$'
+	refute_line '    resources_used.walltime = 00:00:00'
 }
