@@ -181,7 +181,7 @@ print(sorted(d)); print(sorted(d["jobs"][0]))' "$RESUME_LOG/0.json"
 	assert_success
 	assert_line --regexp "^ok [0-9]+ - the resume file of this slurmctld: job $job, nodes hpc-c5large-1 hpc-c5large-2\$"
 	# one RunInstances for the job's two nodes, all or nothing
-	wait_for 30 recorded_n "$job" 2
+	wait_for 60 recorded_n "$job" 2
 	[ "$(awsim_calls ec2:RunInstances)" -eq 1 ]
 }
 
@@ -270,11 +270,11 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	a=$(sbatch --parsable --hold -C c5.large --comment cfd -J one -o /dev/null --wrap true)
 	b=$(sbatch --parsable --hold -C c5.large --comment wind -J two -o /dev/null --wrap true)
 	scontrol release "$a,$b"
-	wait_for 20 test -s "$RESUME_LOG/$n.json"
+	wait_for 60 test -s "$RESUME_LOG/$n.json"
 	run jq -c '[.jobs[].job_id]' "$RESUME_LOG/$n.json"
 	assert_output "[$a,$b]"
-	wait_for 20 recorded "$a"
-	wait_for 20 recorded "$b"
+	wait_for 60 recorded "$a"
+	wait_for 60 recorded "$b"
 	[ "$(awsim_calls ec2:RunInstances)" -eq $((calls + 2)) ]
 	tokens=$(awsim_requests ec2:RunInstances | tail -n 2 | jq -r .ClientToken | sort -u)
 	[ "$(echo "$tokens" | wc -l)" -eq 2 ]
@@ -294,16 +294,16 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	job=$(sbatch --parsable -C c5.large --comment cfd -J crash -o /dev/null --wrap 'sleep 60')
 	# the worker dies after the call, before it records the node: its copy
 	# of the resume file stays, and no worker holds it any more
-	wait_for 20 more_calls "$calls"
+	wait_for 60 more_calls "$calls"
 	copy=$(ls "$spool"/slurm/resume/*.json)
-	wait_for 10 flock -n "$copy" true
+	wait_for 60 flock -n "$copy" true
 	run recorded "$job"
 	assert_failure
 	# cron's dispatcher pass replays it
 	run soca-node-up -v
 	assert_success
 	assert_output '0 jobs released, 1 resume replayed'
-	wait_for 20 recorded "$job"
+	wait_for 60 recorded "$job"
 	[ ! -e "$copy" ]
 	[ "$(awsim_calls ec2:RunInstances)" -eq $((calls + 2)) ]
 	run tagged "$job"
@@ -321,7 +321,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	calls=$(awsim_calls ec2:RunInstances)
 	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"latency","latency_ms":3000,"count":1}' >/dev/null
 	job=$(sbatch --parsable -C c5.large --comment cfd -J restart -o "$PWD/restart.out" --wrap 'echo ran')
-	wait_for 20 grep -q "job $job: resume" "$BATS_FILE_TMPDIR/spool/slurm/log"
+	wait_for 60 grep -q "job $job: resume" "$BATS_FILE_TMPDIR/spool/slurm/log"
 	slurm_restart
 	wait_job "$job" COMPLETED 90
 	run cat restart.out
@@ -338,7 +338,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	a=$(sbatch --parsable --hold -C c5.large --comment cfd -J nocap -o /dev/null --wrap true)
 	b=$(sbatch --parsable --hold -C m5.large --comment wind -J other -o /dev/null --wrap 'sleep 60')
 	scontrol release "$a,$b"
-	wait_for 30 sh -c 'sinfo -h -N -t down -o %E | grep -q InsufficientInstanceCapacity'
+	wait_for 60 sh -c 'sinfo -h -N -t down -o %E | grep -q InsufficientInstanceCapacity'
 	run sinfo -h -N -t down -o '%N|%E'
 	assert_output --regexp '^hpc-c5large-[1-4]\|soca: InsufficientInstanceCapacity: We currently do not have sufficient c5.large capacity'
 	[ "${#lines[@]}" -eq 1 ]
@@ -346,7 +346,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	run scontrol show job -o "$a"
 	assert_output --partial 'JobState=PENDING'
 	assert_output --partial 'Restarts=1'
-	wait_for 20 recorded "$b"
+	wait_for 60 recorded "$b"
 	run tagged "$b"
 	assert_output --regexp "^i-[0-9a-f]+ $(id -un) wind\$"
 	# c5.large backs off: soca-node-ls says until when; a job for it gets
@@ -357,7 +357,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	assert_output --regexp '^queued +c5.large +c5.large backing off until [0-9-]+T[0-9:]+Z$'
 	calls=$(awsim_calls ec2:RunInstances)
 	c=$(sbatch --parsable -C c5.large -J later -o /dev/null --wrap true)
-	wait_for 20 sh -c 'sinfo -h -N -t down -o %E | grep -q "backing off"'
+	wait_for 60 sh -c 'sinfo -h -N -t down -o %E | grep -q "backing off"'
 	run sinfo -h -N -t down -o '%N|%E'
 	assert_line --regexp '^hpc-c5large-[1-4]\|soca: c5.large backing off until [0-9-]+T[0-9:]+Z$'
 	[ "$(awsim_calls ec2:RunInstances)" -eq "$calls" ]
@@ -371,7 +371,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	assert_success
 	assert_line --regexp '^hpc-c5large-[1-4] returned to service: c5.large may launch again \(it was down: InsufficientInstanceCapacity: '
 	assert_line --regexp '^hpc-c5large-[1-4] returned to service: c5.large may launch again \(it was down: c5.large backing off until '
-	wait_for 20 sh -c '[ -z "$(sinfo -h -N -t down)" ]'
+	wait_for 60 sh -c '[ -z "$(sinfo -h -N -t down)" ]'
 	run sh -c 'soca-node-ls 2>&1 >/dev/null'
 	assert_output ''
 }
@@ -458,7 +458,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	run soca-node-up -v
 	assert_line "$job released: project cfd is within its budget"
 	assert_line '1 job released, 0 resumes replayed'
-	wait_for 30 recorded "$job"
+	wait_for 60 recorded "$job"
 	run scontrol show job -o "$job"
 	assert_output --regexp 'Comment=cfd( |$)'
 	run tagged "$job"
@@ -492,7 +492,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	SOCA_NOW=$((start + 848)) run soca-node-down
 	assert_success
 	assert_output --partial "$job running cost cap reached: stopping (max_cost 0.02)"
-	wait_job "$job" CANCELLED 30
+	wait_job "$job" CANCELLED 60
 	run soca-stat -n -o state,project,reason "$job"
 	assert_output --regexp '^cancelled +cfd +cost cap reached$'
 	run scontrol show job -o "$job"
@@ -647,7 +647,7 @@ reason_is() {	# reason_is JOB REASON
 	# soca-submit hands -l matlab=6 to sbatch as -L matlab:6: 5 free
 	job=$(soca-submit -l matlab=6 -o /dev/null -- sleep 120)
 	scontrol show job -o "$job" | grep -q 'Licenses=matlab:6'
-	wait_for 30 reason_is "$job" Licenses
+	wait_for 60 reason_is "$job" Licenses
 	assert_equal "$(squeue -h -j "$job" -o %T)" PENDING
 	# FlexLM's other users leave: 2 held back, the job runs
 	in_use 0
