@@ -1,8 +1,10 @@
 # jobs.bash: helpers for the job suites (load lib/jobs after lib/helper).
 
-# wait_state ID STATE [SECONDS]: poll soca-stat until job ID is in STATE
+# wait_state ID STATE [SECONDS]: poll soca-stat until job ID is in STATE;
+# never less than 30 s (a loaded CI machine is slow; a wait that holds
+# returns at once, so only a failing test waits longer)
 wait_state() {
-	local id=$1 want=$2 n=$(( ${3:-10} * 10 )) got
+	local id=$1 want=$2 n=$(( ${3:-10} < 30 ? 300 : ${3:-10} * 10 )) got
 	while [ "$n" -gt 0 ]; do
 		got=$(soca-stat -n -o state "$id" </dev/null 2>/dev/null)
 		[ "$got" = "$want" ] && return 0
