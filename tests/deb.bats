@@ -24,8 +24,9 @@ can_install() {
 	[ -z "${SOCA_SANITIZED:-}" ] || skip "the package is the normal build; the sanitizer suite covers the code"
 	! dpkg-query -W -f '${Status}' soca 2>/dev/null | grep -q installed ||
 		skip "a soca package is installed on this machine: not touching it"
-	[ ! -e /var/spool/soca ] && [ ! -e /usr/bin/soca-submit ] && ! getent group soca >/dev/null ||
-		skip "/var/spool/soca, /usr/bin/soca-submit or group soca exist already: not touching them"
+	[ ! -e /var/spool/soca ] && [ ! -e /usr/bin/soca-submit ] && ! getent group soca >/dev/null &&
+		! getent passwd soca-ldap >/dev/null && [ ! -e /var/lib/soca ] ||
+		skip "/var/spool/soca, /var/lib/soca, /usr/bin/soca-submit, group soca or user soca-ldap exist already: not touching them"
 }
 
 @test "make deb builds a package that lintian accepts with no error or warning" {
@@ -48,7 +49,7 @@ can_install() {
 	refute_line --regexp '^[EW]: '
 }
 
-@test "installed, the package sets up the group, setgid commands, spool and units; a user's job runs; purge removes it all" {
+@test "installed, the package sets up the group, setgid commands, spool, units and directory account; a user's job runs; purge removes it all" {
 	deb
 	can_install
 	local u=socatest-pkg
@@ -67,6 +68,11 @@ can_install() {
 	assert_output '755 root root'
 	run stat -c '%a %U %G' /var/spool/soca
 	assert_output '2770 root soca'
+	# the web door's directory account and its home queue (soca-api(8))
+	run getent passwd soca-ldap
+	assert_output --regexp '^soca-ldap:x:[0-9]+:[0-9]+:.*:/nonexistent:/usr/sbin/nologin$'
+	run stat -c '%a %U %G' /var/lib/soca/home-queue
+	assert_output '750 soca-ldap soca-ldap'
 	run systemd-analyze verify --man=no /lib/systemd/system/soca-*.service \
 		/lib/systemd/system/soca-*.timer /lib/systemd/system/soca-*.path
 	assert_success
@@ -102,6 +108,11 @@ pkg-ok"
 	assert_success
 	run getent group soca
 	assert_failure
+	run getent passwd soca-ldap
+	assert_failure
+	run getent group soca-ldap
+	assert_failure
+	[ ! -e /var/lib/soca ]
 	[ ! -e /usr/bin/soca-submit ]
 	[ ! -e /var/spool/soca ]
 	[ ! -e /lib/systemd/system/soca-dispatch.path ]
