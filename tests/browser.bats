@@ -17,6 +17,7 @@ setup_file() {
 	[ -z "$BROWSER_SKIP" ] || return 0
 	web_start || return 1
 	web_admin_start || return 1
+	[ -n "${WEB_DIR:-}" ] || return 0	# web_start skipped: setup() says why
 	# the shipped example application profile, for the application flow
 	mkdir -p "$WEB_DIR/apps"
 	cp "$SOCA_SRCDIR/etc/web/applications/cfd-solver.json" "$WEB_DIR/apps/"
