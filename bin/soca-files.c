@@ -97,12 +97,6 @@ entry(struct soca_out *o, const char *name, const struct stat *st)
 	soca_out_row(o);
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* names of the open directory fd, sorted; fd is closed */
 static char **
 names(int fd, size_t *n, const char *path)
@@ -121,7 +115,7 @@ names(int fd, size_t *n, const char *path)
 	}
 	if (errno != 0)
 		fail(path, errno);
-	qsort(v, *n, sizeof(*v), by_name);
+	qsort(v, *n, sizeof(*v), soca_strv_cmp);
 	closedir(d);
 	return v;
 }

@@ -1231,12 +1231,6 @@ soca_cost_project(struct soca_cost *c, const char *project,
 	return 0;
 }
 
-static int
-cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void
 add_name(char ***v, size_t *n, const char *name)
 {
@@ -1279,7 +1273,7 @@ soca_cost_projects(struct soca_cost *c, char ***out, struct soca_aws_err *e)
 		if (v[i].project && *v[i].project)
 			add_name(&names, &n, v[i].project);
 	if (n > 1)
-		qsort(names, n, sizeof(*names), cmp_str);
+		qsort(names, n, sizeof(*names), soca_strv_cmp);
 	*out = names;
 	return (ssize_t)n;
 }

@@ -512,12 +512,6 @@ soca_home_done(const struct soca_conf *c, const char *name)
 	return rc;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* one request; 0 done (or moot: dropped), else it stays */
 static int
 pending_one(struct soca_dir *d, const struct soca_conf *c, const char *name)
@@ -604,7 +598,7 @@ soca_home_pending(struct soca_dir *d, const struct soca_conf *c)
 		}
 	closedir(dp);
 	if (n > 1)
-		qsort(v, n, sizeof(*v), by_name);
+		qsort(v, n, sizeof(*v), soca_strv_cmp);
 	for (size_t i = 0; i < n; i++) {
 		rc = pending_one(d, c, v[i]);
 		if (rc > worst)

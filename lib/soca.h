@@ -46,6 +46,7 @@ void soca_crashpoint(const char *);
 int soca_args_or_stdin(int argc, char **argv, char ***items, size_t *n);
 int soca_ids_or_stdin(int argc, char **argv, char ***items, size_t *n);
 void soca_strv_free(char **, size_t);
+int soca_strv_cmp(const void *, const void *);
 bool soca_is_text(const void *, size_t);
 
 /* buf.c: a growable string */

@@ -517,6 +517,13 @@ soca_strv_free(char **v, size_t n)
 	free(v);
 }
 
+/* qsort(3)'s comparison of two char * elements, by strcmp */
+int
+soca_strv_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* Text: no NUL bytes and valid enough to be a script or a config. */
 bool
 soca_is_text(const void *data, size_t len)

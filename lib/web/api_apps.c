@@ -346,12 +346,6 @@ load(const char *dir, const char *name, char **why, bool *missing)
 	return p;
 }
 
-static int
-cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* the profiles' names, sorted: NAME.json with NAME by soca's rules */
 static size_t
 names(const char *dir, char ***out)
@@ -373,7 +367,7 @@ names(const char *dir, char ***out)
 	}
 	closedir(d);
 	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp);
+		qsort(v, n, sizeof(*v), soca_strv_cmp);
 	*out = v;
 	return n;
 }
