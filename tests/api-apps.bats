@@ -112,6 +112,15 @@ job_script() {
 	SOCA_CONF=$PWD/good.conf run "$WEB_DIR/cgi/soca-api" --check-applications
 	assert_success
 	assert_output "echo ok"
+	# unknown keys, in a profile and in a field: named, with the known ones
+	mkdir keys
+	printf '{"label": "L", "script": "true\\n", "colour": "red"}\n' >keys/extra.json
+	printf '{"label": "L", "script": "true\\n", "fields": [{"name": "a", "label": "A", "type": "int", "unit": "s"}]}\n' >keys/fieldextra.json
+	sed "s|^applications = .*|applications = $PWD/keys|" "$WEB_CONF" >keys.conf
+	SOCA_CONF=$PWD/keys.conf run "$WEB_DIR/cgi/soca-api" --check-applications
+	assert_failure 2
+	assert_line "soca-api: $PWD/keys/extra.json: unknown key \"colour\" (known: label, description, queue, interpreter, resources, fields, script)"
+	assert_line "soca-api: $PWD/keys/fieldextra.json: a field has the unknown key \"unit\" (known: name, label, type, required, default, min, max, choices, pattern)"
 	sed "s|^applications = .*|applications = $PWD/none|" "$WEB_CONF" >none.conf
 	SOCA_CONF=$PWD/none.conf run "$WEB_DIR/cgi/soca-api" --check-applications
 	assert_failure 2

@@ -57,6 +57,27 @@ text(json_t *v, bool empty)
 	    json_string_length(v) == strlen(json_string_value(v));
 }
 
+/* NULL when every key of object o is in keys, else a message: WHAT "KEY"
+ * (known: the keys) */
+static char *
+unknown_key(json_t *o, const char *const *keys, const char *what)
+{
+	struct soca_buf b = { 0 };
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(o, k, v)
+		if (!soca_web_in_list(k, keys))
+			break;
+	if (k == NULL)
+		return NULL;
+	soca_buf_addf(&b, "%s \"%.64s\" (known: ", what, k);
+	for (size_t i = 0; keys[i] != NULL; i++)
+		soca_buf_addf(&b, "%s%s", i ? ", " : "", keys[i]);
+	soca_buf_addc(&b, ')');
+	return soca_buf_steal(&b);
+}
+
 /* a number out of a JSON number or a form's string; false if neither */
 static bool
 number(json_t *v, bool integer, double *d, long long *ll)
@@ -189,7 +210,7 @@ field_check(json_t *f, json_t *seen)
 {
 	static const char *const fk[] = { "name", "label", "type", "required",
 		"default", "min", "max", "choices", "pattern", NULL };
-	const char *k, *name, *type;
+	const char *name, *type;
 	json_t *v, *c;
 	char *why, *s;
 	size_t i;
@@ -197,11 +218,8 @@ field_check(json_t *f, json_t *seen)
 
 	if (!json_is_object(f))
 		return soca_xstrdup("a field is an object");
-	json_object_foreach(f, k, v)
-		if (!soca_web_in_list(k, fk))
-			return soca_xasprintf("a field has the unknown key \"%.64s\""
-			    " (known: name, label, type, required, default, min, "
-			    "max, choices, pattern)", k);
+	if ((why = unknown_key(f, fk, "a field has the unknown key")) != NULL)
+		return why;
 	if (!text(json_object_get(f, "name"), false) ||
 	    !field_name_ok(name = json_string_value(json_object_get(f,
 	    "name"))))
@@ -273,18 +291,14 @@ profile_check(json_t *p)
 {
 	static const char *const pk[] = { "label", "description", "queue",
 		"interpreter", "resources", "fields", "script", NULL };
-	const char *k;
 	json_t *v, *f, *seen;
 	char *why = NULL;
 	size_t i;
 
 	if (!json_is_object(p))
 		return soca_xstrdup("a profile is a JSON object");
-	json_object_foreach(p, k, v)
-		if (!soca_web_in_list(k, pk))
-			return soca_xasprintf("unknown key \"%.64s\" (known: label, "
-			    "description, queue, interpreter, resources, fields, "
-			    "script)", k);
+	if ((why = unknown_key(p, pk, "unknown key")) != NULL)
+		return why;
 	if (!text(json_object_get(p, "label"), false))
 		return soca_xstrdup("label is a non-empty string");
 	if ((v = json_object_get(p, "description")) && !text(v, true))
