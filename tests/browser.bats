@@ -47,6 +47,19 @@ clean() {
 	assert_line 'hygiene {"dialogs":[],"errors":[],"csp":[],"xss":null}'
 }
 
+# runs_to_done ID NAME: alice's job NAME is queued; root's cron pass runs
+# it (a user does not run the dispatcher: dispatch = cron, as in
+# tests/multiuser.bats) and the page shows it done, cleanly
+runs_to_done() {
+	run soca-stat -n -o user,name,state "$1"
+	assert_output --regexp "^socatest-alice +$2 +queued$"
+	soca-node-up
+	browser_run done "$1"
+	assert_success
+	assert_line 'state done'
+	clean
+}
+
 @test "the page is served with the site's CSP, and make install ships every file of it" {
 	web_req GET /
 	[ "$WEB_STATUS" = 200 ]
@@ -86,15 +99,7 @@ clean() {
 	id=$(sed -n 's/^id //p' <<<"$output")
 	assert_line "listed $name queued"
 	[ "$(jobs_total)" -eq $((before + 1)) ]
-	run soca-stat -n -o user,name,state "$id"
-	assert_output --regexp "^socatest-alice +$name +queued$"
-	# a user does not run the dispatcher: root's cron does (dispatch = cron,
-	# as in tests/multiuser.bats), so the test runs that pass here
-	soca-node-up
-	browser_run done "$id"
-	assert_success
-	assert_line 'state done'
-	clean
+	runs_to_done "$id" "$name"
 	run soca-stat -x -n -o state,exit "$id"
 	assert_output --regexp '^done +0$'
 	# the job ran in alice's home (shared with lib/web's other suites: the
@@ -123,12 +128,7 @@ clean() {
 	assert_line 'cores number 1 96 4'
 	assert_line 'precision single double'
 	id=$(sed -n 's/^id //p' <<<"$output")
-	run soca-stat -n -o user,name,state "$id"
-	assert_output --regexp "^socatest-alice +$name +queued$"
-	soca-node-up
-	browser_run done "$id"
-	assert_success
-	assert_line 'state done'
+	runs_to_done "$id" "$name"
 	out="$WEB_HOMES/alice/$name.o$id"
 	assert_equal "$(cat "$out")" "case: cases/wing
 cores: 12
