@@ -434,9 +434,16 @@ def boot(sim, inst):
     env["AWSIM_INSTANCE_ID"] = inst["id"]
 
     def start():
-        subprocess.Popen(["/bin/sh", "-c", script.decode(errors="replace"),
-                          "user-data"], env=env, stdin=subprocess.DEVNULL,
-                         start_new_session=True)
+        # under the state lock, which TerminateInstances holds while it
+        # halts: an instance terminated before its boot delay ran out
+        # never boots (its user data would start a node nobody stops)
+        with sim.lock:
+            if inst["terminate_at"] is not None:
+                return
+            subprocess.Popen(["/bin/sh", "-c",
+                              script.decode(errors="replace"), "user-data"],
+                             env=env, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
     delay = getattr(sim, "boot_delay", 0.0)
     if delay > 0:
         t = threading.Timer(delay, start)
@@ -454,15 +461,18 @@ def halt(iid):
     process started from its user data (found by the AWSIM_INSTANCE_ID
     in its environment, which daemons keep) is killed."""
     want = ("AWSIM_INSTANCE_ID=%s" % iid).encode()
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit() or int(pid) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if want in f.read().split(b"\0"):
-                    os.kill(int(pid), signal.SIGKILL)
-        except OSError:
-            pass
+    # twice: a child forked while /proc was being read is seen the second
+    # time (its parent, killed the first time, forks no more)
+    for _ in range(2):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open("/proc/%s/environ" % pid, "rb") as f:
+                    if want in f.read().split(b"\0"):
+                        os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def _vcpus_used(sim):
