@@ -10,8 +10,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import {BASE, Skip, check, hygiene, login, main, newPage, report, rowOf, shot,
-	status, view} from './lib.mjs';
+import {BASE, Skip, check, hygiene, login, main, newPage, press, report, rowOf,
+	shot, status, view} from './lib.mjs';
 
 const XSS = '<img src=x onerror="window.__socaXss=1;alert(1)">';
 
@@ -67,7 +67,7 @@ const flows = {
 		await login(page);
 		await typeScript(page, script);
 		await page.type('#submit-form input[name=name]', name);
-		await page.click('#submit-form button[type=submit]');
+		await press(page, '#submit-form button[type=submit]');
 		const st = await status(page, /submitted|Not submitted/);
 		check(!st.error, 'submission refused: ' + st.text);
 		const id = st.text.match(/^Job (\S+) submitted\.$/)[1];
@@ -101,7 +101,7 @@ const flows = {
 		await page.select('#app-form select[name=p-precision]', 'single');
 		await page.type('#app-form input[name=name]', name);
 		await shot(page, 'application');
-		await page.click('#app-form button[type=submit]');
+		await press(page, '#app-form button[type=submit]');
 		const st = await status(page, /submitted|Not submitted/);
 		check(!st.error, 'submission refused: ' + st.text);
 		report('id', st.text.match(/^Job (\S+) submitted\.$/)[1]);
@@ -165,7 +165,7 @@ const flows = {
 		await login(page);
 		await typeScript(page, 'true\n');
 		await page.type('#submit-form input[name=name]', XSS);
-		await page.click('#submit-form button[type=submit]');
+		await press(page, '#submit-form button[type=submit]');
 		const st = await status(page, /submitted|Not submitted/);
 		report('status', st.text);
 		report('refused', st.error);
@@ -238,7 +238,7 @@ const flows = {
 		fs.writeFileSync(html, 'x\n');
 		const input = await page.$('#upload-form input[type=file]');
 		await input.uploadFile(plain, html);
-		await page.click('#upload-form button[type=submit]');
+		await press(page, '#upload-form button[type=submit]');
 		for (const f of [plain, html]) {
 			const name = path.basename(f);
 			await page.waitForFunction((n) => [...document.querySelectorAll('#file-list td[data-label=Name]')]
@@ -249,7 +249,7 @@ const flows = {
 		report('downloaded', JSON.stringify(await page.evaluate((u) => fetch(u, {credentials: 'same-origin'})
 			.then((r) => r.text()), href)));
 		await page.type('#mkdir-form input', 'browser-dir');
-		await page.click('#mkdir-form button[type=submit]');
+		await press(page, '#mkdir-form button[type=submit]');
 		await page.waitForFunction(() => [...document.querySelectorAll('#file-list td[data-label=Name]')]
 			.some((td) => td.textContent === 'browser-dir/'));
 		report('listed', 'browser-dir/');
@@ -267,7 +267,7 @@ const flows = {
 		if (err)
 			throw new Skip('the API does not list desktops yet: ' + err);
 		await page.type('#launch-form input[name=name]', name);
-		await page.click('#launch-form button[type=submit]');
+		await press(page, '#launch-form button[type=submit]');
 		const st = await status(page, /launched|Not launched/);
 		check(!st.error, 'launch refused: ' + st.text);
 		await page.waitForFunction((n) => [...document.querySelectorAll('#desktop-list td[data-label=Name]')]
@@ -285,7 +285,7 @@ const flows = {
 			.some((td) => td.textContent === n), {}, name);
 		report('before', (await rowOf(page, '#desktop-list', name)).State);
 		await shot(page, 'desktops');
-		await page.click('button[aria-label="Stop ' + name + '"]');
+		await press(page, 'button[aria-label="Stop ' + name + '"]');
 		const st = await status(page, /stopping|: /);
 		check(!st.error, 'stop refused: ' + st.text);
 		await page.waitForFunction((n) => [...document.querySelectorAll('#desktop-list tbody tr')]
@@ -303,7 +303,7 @@ const flows = {
 		await view(page, 'account');
 		await listed(page, '#key-list');
 		await page.type('#key-form input[name=name]', name);
-		await page.click('#key-form button[type=submit]');
+		await press(page, '#key-form button[type=submit]');
 		await page.waitForSelector('#key-token');
 		report('token', await page.$eval('#key-token', (e) => e.value));
 		await page.waitForFunction((n) => [...document.querySelectorAll('#key-list td[data-label=Name]')]
@@ -335,7 +335,7 @@ const flows = {
 				});
 				await page.type('#password-form input[name=' + n + ']', v);
 			}
-			await page.click('#password-form button[type=submit]');
+			await press(page, '#password-form button[type=submit]');
 		};
 		await fill({old, new: next, again: next + 'x'});
 		let st = await status(page, /differ/);
@@ -357,8 +357,8 @@ const flows = {
 		await login(page);
 		await view(page, 'account');
 		await page.waitForSelector('button[aria-label="Revoke key ' + name + '"]');
-		await page.click('button[aria-label="Revoke key ' + name + '"]');
-		await page.click('button[aria-label="Confirm: revoke key ' + name + '"]');
+		await press(page, 'button[aria-label="Revoke key ' + name + '"]');
+		await press(page, 'button[aria-label="Confirm: revoke key ' + name + '"]');
 		const st = await status(page, /revoked|: /);
 		check(!st.error, 'revoke refused: ' + st.text);
 		await page.waitForFunction((n) => ![...document.querySelectorAll('#key-list td[data-label=Name]')]
@@ -373,7 +373,7 @@ const flows = {
 		const page = await newPage(browser);
 		await login(page);
 		const after = async (label, done) => {
-			await page.click('button[aria-label="' + label + '"]');
+			await press(page, 'button[aria-label="' + label + '"]');
 			await status(page, new RegExp('^Job ' + id.replace(/[[\]]/g, '\\$&') + ' ' + done));
 			await page.waitForFunction((i, d) => [...document.querySelectorAll('#job-list tbody tr')]
 				.some((tr) => tr.querySelector('td[data-label=Id]').textContent === i &&
@@ -386,7 +386,7 @@ const flows = {
 		await page.waitForSelector('button[aria-label="Hold job ' + id + '"]');
 		await after('Hold job ' + id, 'held');
 		await after('Release job ' + id, 'released');
-		await page.click('button[aria-label="Cancel job ' + id + '"]');
+		await press(page, 'button[aria-label="Cancel job ' + id + '"]');
 		await after('Confirm: cancel job ' + id, 'cancelled');
 		report('hygiene', await hygiene(page));
 	},
@@ -421,7 +421,7 @@ const flows = {
 		await page.type('#user-form input[name="name"]', name);
 		await page.type('#user-form input[name="email"]', name + '@example.com');
 		await page.type('#user-form input[name="password"]', password);
-		await page.click('#user-form button[type="submit"]');
+		await press(page, '#user-form button[type="submit"]');
 		const st = await status(page, /^Added /);
 		report('status', st.text + (st.error ? ' (error)' : ''));
 		await page.waitForFunction((n) => [...document.querySelectorAll('#admin-users tbody td')]

@@ -124,11 +124,26 @@ export async function view(page, route) {
 		document.querySelector('#view h1'), {}, route);
 }
 
-// the text of the status line once it says something matching RE
+// the text of the status line once it says something matching RE; when
+// it never does, what it says instead
 export async function status(page, re) {
-	await page.waitForFunction((src) => new RegExp(src).test(
-		document.getElementById('status').textContent), {}, re.source);
+	try {
+		await page.waitForFunction((src) => new RegExp(src).test(
+			document.getElementById('status').textContent), {}, re.source);
+	} catch (e) {
+		const now = await page.$eval('#status', (el) => el.textContent).catch(() => '?');
+		throw new Error('the status line never matched ' + re + ': it says "' + now + '" (' + e.message + ')');
+	}
 	return page.$eval('#status', (e) => ({text: e.textContent, error: e.classList.contains('error')}));
+}
+
+// press SELECTOR: a form's button activated from the keyboard (focus,
+// Enter), as a keyboard user does.  Unlike a mouse click at the
+// button's place, it cannot land elsewhere when a list above the form
+// fills in or grows between finding the button and clicking it.
+export async function press(page, sel) {
+	await page.focus(sel);
+	await page.keyboard.press('Enter');
 }
 
 // the cells of the table row whose first cell is ID, by column label
