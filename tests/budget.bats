@@ -481,13 +481,15 @@ gate_conf() {
 	# a fetch that takes longer than [budget] refresh_wait: the old cache
 	sed -i 's/^account_id = .*/&\nrefresh_wait = 1s/' soca.conf
 	touch -d '2 hours ago' spool/cost/budgets.json
-	flock spool/cost/refresh.lock sleep 3 &
-	sleep 0.5
+	flock spool/cost/refresh.lock sleep 60 &
+	holder=$!
+	eventually 30 eval '! flock -n spool/cost/refresh.lock true'
 	run soca-budget check wind
+	pkill -P "$holder" sleep
+	wait
 	assert_success
 	assert_output --partial "budgets not refreshed, using the cache of"
 	assert_output --partial "refresh.lock for 1s"
-	wait
 	[ "$(awsim_calls ce:GetCostAndUsage)" = 3 ]
 }
 

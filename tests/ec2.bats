@@ -720,7 +720,7 @@ SUBNETS='subnet-0a00000000000000a, subnet-0b00000000000000b, subnet-0c0000000000
 	node=$!
 	wait_state 1 done 10
 	f="$(spool_dir)/aws/inst/$iid"
-	for _ in $(seq 50); do grep -qx "idle $hash" "$f" 2>/dev/null && break; sleep 0.1; done
+	eventually 30 grep -qx "idle $hash" "$f"
 	run cat "$f"
 	assert_output "idle $hash"
 	# the node dies; the next job is handed to it all the same

@@ -103,10 +103,7 @@ archive_on() {
 	shellcheck -s sh - <<<"$ud"
 	log=$BATS_TEST_TMPDIR/spool/nodelogs/$iid.log
 	# while the job runs, the log is closed: nothing writes it any more
-	for _ in $(seq 50); do
-		pgrep -f "tee -a $log" >/dev/null || break
-		sleep 0.1
-	done
+	eventually 30 eval '! pgrep -f "tee -a $log" >/dev/null'
 	[ -z "$(pgrep -f "tee -a $log")" ]
 	[ -z "$(ls /tmp/soca-node-log.* 2>/dev/null)" ]
 	run cat "$log"
@@ -138,10 +135,7 @@ archive_on() {
 	iid=$(awsim_ctl GET state | jq -r '.instances[0].InstanceId')
 	log=$BATS_TEST_TMPDIR/spool/nodelogs/$iid.log
 	# the user data ends (its log closed) just after the job is failed
-	for _ in $(seq 100); do
-		grep -q 'cannot make the mount point' "$log" 2>/dev/null && break
-		sleep 0.1
-	done
+	eventually 30 grep -q 'cannot make the mount point' "$log"
 	run cat "$log"
 	assert_line --index 0 --regexp "^soca: .* node $iid of boot1, job 1$"
 	assert_line 'soca: cannot make the mount point /proc/soca-none/apps ([queue badefs] efs_mounts)'

@@ -216,12 +216,9 @@ as() {
 	gpasswd -d socatest-bob socatest-admins >/dev/null
 	assert_success
 	assert_output 1
-	for i in $(seq 50); do
-		pgrep -u socatest-alice -x sleep >/dev/null || break
-		sleep 0.1
-	done
+	eventually 30 eval '! pgrep -u socatest-alice -x sleep >/dev/null'
 	! pgrep -u socatest-alice -x sleep
-	sleep 0.5
+	eventually_output 30 '^cancelled +143$' soca-stat -x -n -o state,exit 1
 	run soca-stat -x -n -o state,exit 1
 	assert_output --regexp '^cancelled +143$'
 }

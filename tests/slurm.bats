@@ -98,16 +98,9 @@ wait_job() {
 	return 1
 }
 
-# wait_for SECONDS COMMAND...: until COMMAND succeeds
+# wait_for SECONDS COMMAND...: until COMMAND succeeds; soca's log after
 wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	echo "waited in vain for: $*" >&2
+	eventually "$@" && return 0
 	tail -n 5 "$BATS_FILE_TMPDIR/spool/slurm/log" >&2
 	return 1
 }
@@ -122,16 +115,21 @@ more_calls() {
 fresh() {
 	local busy down i
 	scancel --user="$(id -un)" 2>/dev/null
-	# a node an earlier test left DOWN (a resume that timed out) would
-	# fail every test after it: it is named, and set to resume
-	down=$(sinfo -h -N -t down -o '%N' | sort -u | paste -sd,)
-	if [ -n "$down" ]; then
-		echo "fresh: $down left down:" >&2
-		sinfo -N -t down -o '%N %T %E' >&2
-		scontrol update nodename="$down" state=resume
-	fi
 	for ((i = 0; i < 60; i++)); do
-		all_idle && return 0
+		# a node an earlier test left DOWN (a resume that timed out)
+		# would fail every test after it: it is named, and resumed
+		down=$(sinfo -h -N -t down -o '%N' | sort -u | paste -sd,)
+		if [ -n "$down" ]; then
+			echo "fresh: $down left down:" >&2
+			sinfo -N -t down -o '%N %T %E' >&2
+			scontrol update nodename="$down" state=resume
+		fi
+		if all_idle; then
+			# every node is powered down, so no slurmd should run:
+			# one left over would hold its node's port
+			slurm_kill_nodes
+			return 0
+		fi
 		# what is neither powered down nor powering down yet
 		busy=$(sinfo -h -N -o '%N %T' | awk '$2 !~ /[~%]$/ {print $1}' | sort -u | paste -sd,)
 		[ -z "$busy" ] || scontrol update nodename="$busy" state=power_down_force

@@ -136,7 +136,7 @@ assert b["afterok"] == [1] and b["join"] is True, b
 	soca-submit -- sh -c 'sleep 60 & wait'
 	soca-node-up
 	wait_state 1 running 5
-	for i in $(seq 50); do
+	for i in $(seq 300); do
 		pgid=$(soca-stat -f 1 | sed -n 's/^pgid=//p')
 		[ -n "$pgid" ] && break
 		sleep 0.1
@@ -146,7 +146,7 @@ assert b["afterok"] == [1] and b["join"] is True, b
 	assert_success
 	assert_output 1
 	! kill -0 -"$pgid" 2>/dev/null
-	sleep 0.5
+	eventually_output 30 '^cancelled +143$' soca-stat -x -n -o state,exit 1
 	run soca-stat -x -n -o state,exit 1
 	assert_output --regexp '^cancelled +143$'
 }

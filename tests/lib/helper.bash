@@ -31,3 +31,33 @@ soca_test_env() {
 write_conf() {
 	cat >"$1"
 }
+
+# eventually SECONDS COMMAND...: until COMMAND succeeds, polled every
+# 0.1 s; a wait that holds returns at once, so only a failing test waits
+# the whole time (a loaded CI machine is slow)
+eventually() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "waited in vain for: $*" >&2
+	return 1
+}
+
+# eventually_output SECONDS REGEX COMMAND...: until COMMAND's output
+# matches REGEX (bash's =~); says the last output when it never does
+eventually_output() {
+	local n=$(($1 * 10)) re=$2 got
+	shift 2
+	while [ "$n" -gt 0 ]; do
+		got=$("$@" 2>/dev/null)
+		[[ $got =~ $re ]] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "waited in vain for /$re/ from: $*; it said: $got" >&2
+	return 1
+}

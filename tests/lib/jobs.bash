@@ -4,15 +4,9 @@
 # never less than 30 s (a loaded CI machine is slow; a wait that holds
 # returns at once, so only a failing test waits longer)
 wait_state() {
-	local id=$1 want=$2 n=$(( ${3:-10} < 30 ? 300 : ${3:-10} * 10 )) got
-	while [ "$n" -gt 0 ]; do
-		got=$(soca-stat -n -o state "$id" </dev/null 2>/dev/null)
-		[ "$got" = "$want" ] && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	echo "job $id: state \"$got\", wanted \"$want\"" >&2
-	return 1
+	local s=${3:-10}
+	[ "$s" -ge 30 ] || s=30
+	eventually_output "$s" "^$2\$" soca-stat -n -o state "$1" </dev/null
 }
 
 # refused EXPECTED-MESSAGE ARGS...: soca-submit ARGS exits 2 with the
