@@ -172,13 +172,20 @@ soca_slurm_kv(const char *line, const char *key)
 	    soca_xstrndup(v, (size_t)(e - v)) : NULL;
 }
 
+/*
+ * The reason goes in the node's comment too: a node set DOWN while it
+ * powers up still times out on ResumeTimeout, and Slurm then replaces
+ * the reason with its own; the comment stays, so soca-node-down's pass
+ * knows the node for one of soca's (slurm_cron.c).
+ */
 void
 soca_slurm_down(const char *nodes, const char *why)
 {
 	char *arg = soca_xasprintf("nodename=%s", nodes);
 	char *reason = soca_xasprintf("reason=soca: %s", why);
+	char *comment = soca_xasprintf("comment=soca: %s", why);
 	char *argv[] = { "scontrol", "update", arg, "state=down", reason,
-	    NULL };
+	    comment, NULL };
 	char *out = soca_slurm_capture(argv);
 
 	logx("nodes %s down: %s%s", nodes, why, out ? "" :
@@ -186,6 +193,7 @@ soca_slurm_down(const char *nodes, const char *why)
 	free(out);
 	free(arg);
 	free(reason);
+	free(comment);
 }
 
 /* the instance type a node set carries as a Feature (c5.large) */

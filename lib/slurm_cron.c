@@ -183,7 +183,60 @@ feature_type(const char *features)
 	return t;
 }
 
-/* soca-node-down's pass: soca's DOWN nodes whose type may launch again */
+/* Slurm's reason for a node whose resume timed out */
+#define TIMED_OUT "ResumeTimeout reached"
+
+/* the node's comment when soca set it (soca_slurm_down), or NULL */
+static char *
+soca_comment(const char *node)
+{
+	char *arg = soca_xasprintf("node=%s", node);
+	char *argv[] = { "scontrol", "show", "-o", arg, NULL };
+	char *out = soca_slurm_capture(argv), *c;
+
+	free(arg);
+	c = out ? soca_slurm_kv(out, "Comment") : NULL;
+	free(out);
+	if (c && strncmp(c, "soca: ", 6) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* scontrol update nodename=NODE STATE REASON COMMENT; 0 when it did */
+static int
+update(const char *node, const char *state, const char *reason,
+    const char *comment)
+{
+	char *arg = soca_xasprintf("nodename=%s", node), *r = NULL, *c;
+	char *argv[] = { "scontrol", "update", arg, (char *)state, NULL,
+	    NULL, NULL };
+	char *out;
+	int rc;
+
+	c = soca_xasprintf("comment=%s", comment);
+	if (reason) {
+		r = soca_xasprintf("reason=%s", reason);
+		argv[4] = r;
+		argv[5] = c;
+	} else
+		argv[4] = c;
+	out = soca_slurm_capture(argv);
+	rc = out ? 0 : -1;
+	free(arg);
+	free(r);
+	free(c);
+	free(out);
+	return rc;
+}
+
+/*
+ * soca-node-down's pass: soca's DOWN nodes whose type may launch again.
+ * One whose reason Slurm replaced with "ResumeTimeout reached" (soca set
+ * it DOWN while it powered up) is still soca's by its comment: while its
+ * type backs off, it gets soca's reason back.
+ */
 int
 soca_slurm_return_pass(struct soca_spool *sp, FILE *f)
 {
@@ -196,34 +249,29 @@ soca_slurm_return_pass(struct soca_spool *sp, FILE *f)
 		return -1;
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL,
 	    "\n", &save)) {
-		char *feat = strchr(line, '|'), *why, *type, *arg;
+		char *feat = strchr(line, '|'), *why, *type, *mine = NULL;
 
 		if (feat == NULL || (why = strchr(feat + 1, '|')) == NULL)
 			continue;
 		*feat++ = '\0';
 		*why++ = '\0';
-		if (strncmp(why, "soca: ", 6) != 0)
+		if (strncmp(why, "soca: ", 6) != 0 &&
+		    (strcmp(why, TIMED_OUT) != 0 ||
+		    (why = mine = soca_comment(line)) == NULL))
 			continue;	/* an administrator's DOWN stays */
 		type = feature_type(feat);
 		if (soca_slurm_backoff_get(sp, type, NULL, NULL)) {
-			free(type);
-			continue;
+			if (mine)
+				(void)update(line, "state=down", mine, mine);
+		} else if (update(line, "state=power_down_force", NULL, "") ==
+		    0) {
+			fprintf(f, "%s returned to service: %s may launch "
+			    "again (it was down: %s)\n", line, type ? type :
+			    "its type", why + 6);
+			n++;
 		}
-		arg = soca_xasprintf("nodename=%s", line);
-		{
-			char *u[] = { "scontrol", "update", arg,
-			    "state=power_down_force", NULL };
-			char *o = soca_slurm_capture(u);
-
-			if (o)
-				fprintf(f, "%s returned to service: %s may "
-				    "launch again (it was down: %s)\n", line,
-				    type ? type : "its type", why + 6);
-			n += o != NULL;
-			free(o);
-		}
-		free(arg);
 		free(type);
+		free(mine);
 	}
 	free(out);
 	return n;

@@ -62,7 +62,7 @@ setup_file() {
 	[aws]
 	ami = ami-0a1b2c3d4e5f60001
 	user_data = $SOCA_SRCDIR/etc/user-data.sh
-	capacity_backoff = 60s
+	capacity_backoff = 120s
 	EOF2
 }
 
@@ -338,7 +338,7 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	awsim_ctl DELETE faults >/dev/null
 }
 
-@test "a capacity error: that job's nodes DOWN with AWS's reason, the job requeued, its type backs off, other types launch" {
+@test "a capacity error: that job's nodes DOWN with AWS's reason (kept past Slurm's ResumeTimeout), the job requeued, its type backs off, other types launch" {
 	fresh
 	awsim_ctl POST faults '{"op":"ec2:RunInstances","kind":"capacity","instance_type":"c5.large"}' >/dev/null
 	a=$(sbatch --parsable --hold -C c5.large --comment cfd -J nocap -o /dev/null --wrap true)
@@ -367,20 +367,38 @@ print(" ".join(sorted("%s=%s" % (t["key"], t["value"]) for t in i["tagSet"] if t
 	run sinfo -h -N -t down -o '%N|%E'
 	assert_line --regexp '^hpc-c5large-[1-4]\|soca: c5.large backing off until [0-9-]+T[0-9:]+Z$'
 	[ "$(awsim_calls ec2:RunInstances)" -eq "$calls" ]
-	# the reaper pass returns no node while the type backs off, and all of
-	# them once it may launch again ([aws] capacity_backoff = 60s here, room for a loaded machine)
+	# both nodes were powering up when soca set them DOWN: Slurm's
+	# ResumeTimeout (60 s here) still ends, and Slurm puts its own
+	# reason in place of soca's
+	wait_for 100 sh -c '[ "$(sinfo -h -N -t down -o %E | grep -c "^ResumeTimeout reached$")" -eq 2 ]'
+	# the reaper pass returns no node while the type backs off ([aws]
+	# capacity_backoff = 120s here), and gives them soca's reasons back
+	# (their node comments say they are soca's)
 	awsim_ctl DELETE faults >/dev/null
 	until=$(cut -d' ' -f1 "$BATS_FILE_TMPDIR/spool/slurm/backoff/c5.large")
 	run soca-node-down
+	assert_success
 	refute_output --partial 'returned to service'
 	# (the pass above ran inside the backoff, or its refusal shows nothing)
 	[ "$(date +%s)" -lt "$until" ]
+	run sinfo -h -N -t down -o '%N|%E'
+	[ "${#lines[@]}" -eq 2 ]
+	assert_line --regexp '^hpc-c5large-[1-4]\|soca: InsufficientInstanceCapacity: We currently do not have sufficient c5.large capacity'
+	assert_line --regexp '^hpc-c5large-[1-4]\|soca: c5.large backing off until [0-9-]+T[0-9:]+Z$'
+	# Slurm's timeout on a node soca did not set DOWN is not soca's to
+	# return (nor is an administrator's DOWN)
+	scontrol update nodename=hpc-m5large-2 state=down reason='ResumeTimeout reached'
 	while [ "$(date +%s)" -le "$until" ]; do sleep 1; done
 	run soca-node-down
 	assert_success
 	assert_line --regexp '^hpc-c5large-[1-4] returned to service: c5.large may launch again \(it was down: InsufficientInstanceCapacity: '
 	assert_line --regexp '^hpc-c5large-[1-4] returned to service: c5.large may launch again \(it was down: c5.large backing off until '
-	wait_for 60 sh -c '[ -z "$(sinfo -h -N -t down)" ]'
+	[ "${#lines[@]}" -eq 2 ]
+	wait_for 60 sh -c '[ "$(sinfo -h -N -t down -o %N)" = hpc-m5large-2 ]'
+	# returned, they no longer carry soca's comment
+	run sinfo -h -N -O 'NodeList:20,Comment:40'
+	refute_output --partial 'soca: '
+	scontrol update nodename=hpc-m5large-2 state=resume
 	run sh -c 'soca-node-ls 2>&1 >/dev/null'
 	assert_output ''
 }
