@@ -188,7 +188,7 @@ feature_type(const char *features)
 
 /* the node's comment when soca set it (soca_slurm_down), or NULL */
 static char *
-soca_comment(const char *node)
+node_comment(const char *node)
 {
 	char *arg = soca_xasprintf("node=%s", node);
 	char *argv[] = { "scontrol", "show", "-o", arg, NULL };
@@ -257,7 +257,7 @@ soca_slurm_return_pass(struct soca_spool *sp, FILE *f)
 		*why++ = '\0';
 		if (strncmp(why, "soca: ", 6) != 0 &&
 		    (strcmp(why, TIMED_OUT) != 0 ||
-		    (why = mine = soca_comment(line)) == NULL))
+		    (why = mine = node_comment(line)) == NULL))
 			continue;	/* an administrator's DOWN stays */
 		type = feature_type(feat);
 		if (soca_slurm_backoff_get(sp, type, NULL, NULL)) {
