@@ -204,29 +204,17 @@ node_comment(const char *node)
 	return c;
 }
 
-/* scontrol update nodename=NODE STATE REASON COMMENT; 0 when it did */
+/* back to service, soca's comment cleared; 0 when scontrol did it */
 static int
-update(const char *node, const char *state, const char *reason,
-    const char *comment)
+return_node(const char *node)
 {
-	char *arg = soca_xasprintf("nodename=%s", node), *r = NULL, *c;
-	char *argv[] = { "scontrol", "update", arg, (char *)state, NULL,
-	    NULL, NULL };
-	char *out;
-	int rc;
+	char *arg = soca_xasprintf("nodename=%s", node);
+	char *argv[] = { "scontrol", "update", arg, "state=power_down_force",
+	    "comment=", NULL };
+	char *out = soca_slurm_capture(argv);
+	int rc = out ? 0 : -1;
 
-	c = soca_xasprintf("comment=%s", comment);
-	if (reason) {
-		r = soca_xasprintf("reason=%s", reason);
-		argv[4] = r;
-		argv[5] = c;
-	} else
-		argv[4] = c;
-	out = soca_slurm_capture(argv);
-	rc = out ? 0 : -1;
 	free(arg);
-	free(r);
-	free(c);
 	free(out);
 	return rc;
 }
@@ -261,10 +249,9 @@ soca_slurm_return_pass(struct soca_spool *sp, FILE *f)
 			continue;	/* an administrator's DOWN stays */
 		type = feature_type(feat);
 		if (soca_slurm_backoff_get(sp, type, NULL, NULL)) {
-			if (mine)
-				(void)update(line, "state=down", mine, mine);
-		} else if (update(line, "state=power_down_force", NULL, "") ==
-		    0) {
+			if (mine)	/* soca's reason back */
+				soca_slurm_down(line, mine + 6);
+		} else if (return_node(line) == 0) {
 			fprintf(f, "%s returned to service: %s may launch "
 			    "again (it was down: %s)\n", line, type ? type :
 			    "its type", why + 6);
